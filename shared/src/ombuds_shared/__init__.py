@@ -1,0 +1,1 @@
+"""The library every Ombuds service imports; services never import each other."""

@@ -1,0 +1,274 @@
+"""Assembles a service's FastAPI app: the same plumbing in every service."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ombuds_shared import crypto
+from ombuds_shared.config import ConfidentialSettings, ServiceSettings
+from ombuds_shared.db import create_engine, create_session_maker, ping
+from ombuds_shared.errors import PayloadTooLarge, install_problem_handlers, problem_response
+from ombuds_shared.health import ReadyCheck, health_router
+from ombuds_shared.http import ServiceClient
+from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
+from ombuds_shared.logs import RequestContextMiddleware, configure_logging
+from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
+from ombuds_shared.outbox import OutboxColumns, OutboxRelay, backlog, gateway_delivery
+from ombuds_shared.tokens import (
+    GATEWAY_ISSUER,
+    Actor,
+    JwksKeySource,
+    TokenVerifier,
+    mint_internal_token,
+)
+from ombuds_shared.tracing import TracingMiddleware, tracer_provider
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+    },
+}
+
+StartupHook = Callable[[FastAPI], Awaitable[None]]
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over the limit before a handler reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await problem_response(PayloadTooLarge(f"At most {self.max_bytes} bytes."))(
+                scope, receive, send
+            )
+            return
+        seen = 0
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise PayloadTooLarge(f"At most {self.max_bytes} bytes.")
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
+def load_envelope(settings: ServiceSettings) -> crypto.Envelope | None:
+    """The master key ring, or None when it is not configured (fail closed later)."""
+    if not isinstance(settings, ConfidentialSettings):
+        return None
+    spec = settings.master_keys
+    if not spec and settings.is_development:
+        path = settings.data_dir / "keys" / "master.keys"
+        if path.exists():
+            spec = path.read_text().strip()
+        else:
+            spec = write_secret_once(path, crypto.generate_master_key().encode()).decode().strip()
+    return crypto.Envelope(crypto.parse_master_keys(spec)) if spec else None
+
+
+def internal_key_source(settings: ServiceSettings) -> JwksKeySource:
+    if settings.internal_jwks_file is not None:
+        return JwksKeySource(file=settings.internal_jwks_file)
+    return JwksKeySource(url=settings.internal_jwks_url)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Iterable[APIRouter],
+    trusted_peers: Iterable[str] = (),
+    peer_urls: Mapping[str, str] | None = None,
+    on_startup: StartupHook | None = None,
+    outbox_model: type[OutboxColumns] | None = None,
+) -> FastAPI:
+    """Builds a service: database, token verification, peers, errors, logs, health;
+    with an `outbox_model`, also the relay that delivers its events to the gateway."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(
+            settings.service_name, level=settings.log_level, as_json=settings.log_json
+        )
+        engine = create_engine(settings.resolved_database_url)
+        private_key = load_or_create_key(
+            settings.resolved_signing_key_file, create=settings.is_development
+        )
+        key_source = internal_key_source(settings)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.session_maker = create_session_maker(engine)
+        app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
+        app.state.token_verifier = TokenVerifier(
+            key_source,
+            audience=settings.service_name,
+            issuers={GATEWAY_ISSUER, *trusted_peers},
+        )
+        app.state.envelope = load_envelope(settings)
+        app.state.peers = {
+            name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
+            for name, url in (peer_urls or {}).items()
+        }
+        app.state.outbox_relay = None
+        relay_client = None
+        if outbox_model is not None:
+            relay_client = ServiceClient(
+                settings.gateway_url, name="gateway", timeout_seconds=settings.peer_timeout_seconds
+            )
+            app.state.outbox_relay = OutboxRelay(
+                app.state.session_maker,
+                outbox_model,
+                gateway_delivery(relay_client, lambda: peer_token(app, "gateway", None)),
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                max_backoff_seconds=settings.outbox_max_backoff_seconds,
+                service=settings.service_name,
+            )
+        if on_startup is not None:
+            await on_startup(app)
+        if app.state.outbox_relay is not None:
+            app.state.outbox_relay.start()
+        try:
+            yield
+        finally:
+            if app.state.outbox_relay is not None:
+                await app.state.outbox_relay.stop()
+            if relay_client is not None:
+                await relay_client.close()
+            for client in app.state.peers.values():
+                await client.close()
+            await key_source.close()
+            await engine.dispose()
+
+    async def database_ready(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    if outbox_model is not None:
+        routers = (*routers, outbox_router(outbox_model))
+    return base_app(
+        settings,
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        routers=routers,
+        ready_check=database_ready,
+    )
+
+
+def outbox_router(model: type[OutboxColumns]) -> APIRouter:
+    """The outbox backlog, for monitoring: counts and an age, nothing of the events."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/v1/internal/outbox", summary="Events waiting for delivery to analytics")
+    async def outbox_backlog(request: Request) -> dict[str, Any]:
+        async with request.app.state.session_maker() as session:
+            found = await backlog(session, model)
+        return {
+            "pending": found.pending,
+            "failing": found.failing,
+            "oldest_pending_age_seconds": found.oldest_pending_age_seconds,
+        }
+
+    return router
+
+
+def base_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]],
+    routers: Iterable[APIRouter],
+    ready_check: ReadyCheck,
+    serve_openapi: bool = True,
+) -> FastAPI:
+    """The plumbing every app has, gateway included: errors, logs, metrics, limits, health."""
+
+    tracing = tracer_provider(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan_with_metrics(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            with metrics_listener(settings.metrics_bind):
+                async with lifespan(app):
+                    yield
+        finally:
+            if tracing is not None:
+                tracing.shutdown()  # sends the spans still buffered
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan_with_metrics,
+        openapi_url="/openapi.json" if serve_openapi else None,
+        redirect_slashes=False,  # a path is what it says; no redirects to another
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router(settings.service_name, ready_check))
+    app.include_router(metrics_router())
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if tracing is not None:
+        app.state.tracer_provider = tracing
+        app.add_middleware(TracingMiddleware, provider=tracing)
+    app.add_middleware(RequestContextMiddleware)
+    # Outermost, so that it times everything, refusals of oversized bodies included.
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    with_problem_schema(app)
+    return app
+
+
+def with_problem_schema(app: FastAPI) -> None:
+    """Adds the Problem schema that every documented error response refers to."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                PROBLEM_SCHEMA
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def peer_token(app: FastAPI, audience: str, actor: Actor | None) -> str:
+    """A token of this service's own identity for a call to `audience`."""
+    settings: ServiceSettings = app.state.settings
+    return mint_internal_token(
+        app.state.signing_key, issuer=settings.service_name, audience=audience, actor=actor
+    )

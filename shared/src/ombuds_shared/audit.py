@@ -1,0 +1,209 @@
+"""The append-only, hash-chained audit log: who read or changed which record, never content.
+
+A service declares two tables with the mixins below: `audit_event` (the
+entries) and `audit_head` (one row per chain: its last sequence number and
+hash). Each entry's hash covers its own fields and the hash of the entry
+before it in the same chain, so editing, deleting or reordering any entry
+breaks the chain, and the head row catches a deleted tail.
+
+Concurrency: `append()` first updates the chain's head row, which locks that
+row (PostgreSQL) or takes the write lock (SQLite) until the transaction ends,
+so two appends to one chain never interleave. One chain for every read would
+serialise all readers on one lock; instead the log is split into a fixed
+number of chains (AUDIT_CHAINS), and a record always lands in the same chain
+(chosen by a hash of its key), so the entries about one case stay in order
+while reads of different cases rarely wait for each other. The wait is
+bounded by one short transaction per chain.
+
+An entry is written in the same transaction as the change it records, so no
+change goes unrecorded; a read is recorded before its content is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from ombuds_shared.db import UTCDateTime, utcnow
+from ombuds_shared.tokens import Actor
+
+AUDIT_CHAINS = 16
+GENESIS_HASH = "0" * 64
+
+
+class AuditColumns:
+    """Columns of a service's `audit_event` table (mix into a declarative class)."""
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    chain: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    subject: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(200))
+    peer: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(60))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The aggregate the record belongs to (e.g. its case), so a reader finds all about it.
+    context_id: Mapped[str] = mapped_column(String(64), index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint("chain", "seq"),)
+
+
+class AuditHeadColumns:
+    """Columns of a service's `audit_head` table: where each chain ends."""
+
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def head_rows(chains: int = AUDIT_CHAINS) -> list[dict[str, Any]]:
+    """Seed rows of the `audit_head` table, for the migration that creates it."""
+    return [{"chain": chain, "seq": 0, "hash": GENESIS_HASH} for chain in range(chains)]
+
+
+def chain_of(key: str, chains: int = AUDIT_CHAINS) -> int:
+    """The chain a record's entries go to: stable, so one record's entries stay in order."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % chains
+
+
+def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
+    """The hash of one entry, chained to the previous one."""
+    canonical = {
+        "chain": entry["chain"],
+        "seq": entry["seq"],
+        "occurred_at": entry["occurred_at"].astimezone(dt.UTC).isoformat(),
+        "subject": entry["subject"],
+        "roles": entry["roles"],
+        "peer": entry["peer"],
+        "action": entry["action"],
+        "record_type": entry["record_type"],
+        "record_id": entry["record_id"],
+        "context_id": entry["context_id"],
+        "prev_hash": prev_hash,
+    }
+    document = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+async def append(
+    session: AsyncSession,
+    event_model: type[AuditColumns],
+    head_model: type[AuditHeadColumns],
+    *,
+    actor: Actor | None,
+    action: str,
+    record_type: str,
+    record_id: str,
+    context_id: str | None = None,
+    peer: str | None = None,
+) -> None:
+    """Adds an entry to the session's transaction (the caller commits).
+
+    `context_id` names the aggregate the record belongs to (e.g. the case id
+    for everything about a case): its entries share one chain, so they stay in
+    order. It defaults to the record id.
+    """
+    context_id = context_id or record_id
+    chain = chain_of(context_id)
+    head = head_model.__table__  # type: ignore[attr-defined]
+    # Moving the head first locks its row until commit: no other append to this chain
+    # can read the same head meanwhile (RETURNING works on PostgreSQL and SQLite >= 3.35).
+    seq, prev_hash = (
+        await session.execute(
+            update(head)
+            .where(head.c.chain == chain)
+            .values(seq=head.c.seq + 1)
+            .returning(head.c.seq, head.c.hash)
+        )
+    ).one()
+    entry: dict[str, Any] = {
+        "chain": chain,
+        "seq": seq,
+        "occurred_at": utcnow(),
+        "subject": actor.subject if actor else f"service:{peer}",
+        "roles": ",".join(sorted(actor.roles)) if actor else "",
+        "peer": peer,
+        "action": action,
+        "record_type": record_type,
+        "record_id": record_id,
+        "context_id": context_id,
+    }
+    digest = entry_hash(entry, prev_hash)
+    table = event_model.__table__  # type: ignore[attr-defined]
+    await session.execute(table.insert().values(**entry, prev_hash=prev_hash, hash=digest))
+    await session.execute(update(head).where(head.c.chain == chain).values(hash=digest))
+
+
+@dataclass
+class Verification:
+    """What `verify()` found: the number of entries checked and every break in the chains."""
+
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+async def verify(
+    connection: AsyncConnection,
+    event_model: type[AuditColumns],
+    head_model: type[AuditHeadColumns],
+) -> Verification:
+    """Walks every chain and reports edited, deleted, inserted or reordered entries."""
+    table = event_model.__table__  # type: ignore[attr-defined]
+    head = head_model.__table__  # type: ignore[attr-defined]
+    heads = {row.chain: (row.seq, row.hash) for row in await connection.execute(select(head))}
+    result = Verification()
+    chains: dict[int, list[Any]] = {}
+    rows = await connection.execute(select(table).order_by(table.c.chain, table.c.seq))
+    for row in rows:
+        chains.setdefault(row.chain, []).append(row)
+    for chain in sorted(set(heads) | set(chains)):
+        result.entries += len(chains.get(chain, []))
+        result.problems += _check_chain(chain, chains.get(chain, []), heads.get(chain))
+    return result
+
+
+def _check_chain(chain: int, rows: Sequence[Any], head: tuple[int, str] | None) -> Iterable[str]:
+    if head is None:
+        yield f"chain {chain}: entries exist but its head row is missing"
+        return
+    prev_hash = GENESIS_HASH
+    for expected_seq, row in enumerate(rows, start=1):
+        if row.seq != expected_seq:
+            yield f"chain {chain}: entry {expected_seq} is missing (found {row.seq}: deleted?)"
+            return
+        if row.prev_hash != prev_hash:
+            yield f"chain {chain}: entry {row.seq} does not follow the one before it"
+            return
+        if entry_hash(row._mapping, prev_hash) != row.hash:
+            yield f"chain {chain}: entry {row.seq} (id {row.id}) was altered"
+            return
+        prev_hash = row.hash
+    # The head says where the chain ends: entries cut from its end are missing too.
+    if head != (len(rows), prev_hash):
+        yield (
+            f"chain {chain}: ends at entry {len(rows)} but its head says {head[0]} "
+            "(entries deleted from its end, or the head was changed)"
+        )
+    head_seq, head_hash = head
+    if head_seq != len(rows) or head_hash != prev_hash:
+        yield f"chain {chain}: ends at entry {len(rows)} but its head says {head_seq} (deleted?)"

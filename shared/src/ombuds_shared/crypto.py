@@ -1,0 +1,102 @@
+"""Envelope encryption: each record has its own data key, wrapped by a master key.
+
+Destroying a record's wrapped data key makes every ciphertext under it
+unreadable for good (crypto-shredding), even from a database backup that
+still holds the ciphertext, once the key row is gone from every copy.
+Master keys are a keyring (id -> 32 bytes); the newest wraps, all unwrap,
+so the master key can be rotated without downtime.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ombuds_shared.errors import ServiceUnavailable
+
+_VERSION = b"\x01"
+_NONCE_BYTES = 12
+
+
+class KeyDestroyed(Exception):
+    """The data key is gone: the content it protected cannot be read any more."""
+
+
+def generate_master_key() -> str:
+    """A new master key in the `id:base64` form that settings accept."""
+    return f"mk{os.urandom(3).hex()}:{base64.b64encode(os.urandom(32)).decode()}"
+
+
+def parse_master_keys(spec: str) -> dict[str, bytes]:
+    """Parses 'id:base64key,id2:base64key2' (the last one wraps new keys)."""
+    keys: dict[str, bytes] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key_id, sep, encoded = part.partition(":")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"master key {key_id!r} is not base64") from exc
+        if not sep or not key_id or len(key) != 32:
+            raise ValueError(f"master key {key_id!r} must be 'id:' + 32 bytes in base64")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("no master key configured")
+    return keys
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Wraps and unwraps data keys, and seals and opens fields under them."""
+
+    master_keys: dict[str, bytes]
+
+    @property
+    def active_key_id(self) -> str:
+        return next(reversed(self.master_keys))
+
+    def new_wrapped_key(self, context: str) -> bytes:
+        """A fresh data key, already wrapped by the active master key."""
+        key_id = self.active_key_id
+        nonce = os.urandom(_NONCE_BYTES)
+        wrapped = AESGCM(self.master_keys[key_id]).encrypt(
+            nonce, AESGCM.generate_key(bit_length=256), context.encode()
+        )
+        return _VERSION + key_id.encode().ljust(16, b"\x00") + nonce + wrapped
+
+    def unwrap(self, wrapped: bytes | None, context: str) -> bytes:
+        if not wrapped:
+            raise KeyDestroyed(context)
+        key_id = wrapped[1:17].rstrip(b"\x00").decode()
+        master = self.master_keys.get(key_id)
+        if master is None:
+            raise ServiceUnavailable("The master key for this record is not configured.")
+        nonce, body = wrapped[17 : 17 + _NONCE_BYTES], wrapped[17 + _NONCE_BYTES :]
+        return AESGCM(master).decrypt(nonce, body, context.encode())
+
+    def rewrap(self, wrapped: bytes, context: str) -> bytes:
+        """The same data key wrapped by the active master key (for rotation)."""
+        data_key = self.unwrap(wrapped, context)
+        nonce = os.urandom(_NONCE_BYTES)
+        key_id = self.active_key_id
+        body = AESGCM(self.master_keys[key_id]).encrypt(nonce, data_key, context.encode())
+        return _VERSION + key_id.encode().ljust(16, b"\x00") + nonce + body
+
+    @staticmethod
+    def seal(data_key: bytes, plaintext: str, field: str) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return (
+            _VERSION + nonce + AESGCM(data_key).encrypt(nonce, plaintext.encode(), field.encode())
+        )
+
+    @staticmethod
+    def open(data_key: bytes, sealed: bytes, field: str) -> str:
+        nonce, body = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
+        try:
+            return AESGCM(data_key).decrypt(nonce, body, field.encode()).decode()
+        except InvalidTag as exc:
+            raise KeyDestroyed(field) from exc

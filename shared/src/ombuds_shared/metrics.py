@@ -1,0 +1,174 @@
+"""Prometheus metrics: the HTTP series every app records, and hooks services update.
+
+Labels carry route templates (`/v1/cases/{case_id}`), never raw paths: a path
+can hold a reference or an id, and a label value is kept by the monitoring
+system for as long as its retention allows. Nothing in a label may identify a
+person or a case.
+
+One process serves one service in production; the `service` label still names
+it, so that series stay apart when several apps share a process (tests, the
+embedded runner). A uvicorn started with several workers needs prometheus
+multiprocess mode; the deployments here run one worker per container instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ombuds_shared.request_context import route_template
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+HTTP_REQUESTS = Counter(
+    "ombuds_http_requests",
+    "HTTP requests served, by route template and status code.",
+    ["service", "method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "ombuds_http_request_duration_seconds",
+    "Time to serve an HTTP request, by route template.",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_ERRORS = Counter(
+    "ombuds_http_request_errors",
+    "HTTP requests answered with a server error (5xx), by route template.",
+    ["service", "method", "route"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "ombuds_outbox_backlog",
+    "Outbox events not yet delivered, as last seen by the relay.",
+    ["service"],
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "ombuds_outbox_oldest_age_seconds",
+    "Age of the oldest undelivered outbox event (0 when none is pending).",
+    ["service"],
+)
+OUTBOX_DELIVERED = Counter(
+    "ombuds_outbox_delivered",
+    "Outbox events delivered to the gateway's event ingress.",
+    ["service"],
+)
+OUTBOX_FAILURES = Counter(
+    "ombuds_outbox_delivery_failures",
+    "Outbox delivery attempts that failed and will be retried.",
+    ["service"],
+)
+RETENTION_RUNS = Counter(
+    "ombuds_retention_runs",
+    "Retention runs, by outcome (completed or failed).",
+    ["service", "outcome"],
+)
+RETENTION_DESTROYED = Counter(
+    "ombuds_retention_destroyed",
+    "Records whose confidential content a retention run destroyed, by kind.",
+    ["service", "kind"],
+)
+CERTIFICATES = Counter(
+    "ombuds_certificates",
+    "Mediation certificates, by action (issued, revoked, reissued).",
+    ["service", "action"],
+)
+
+
+def observe_outbox(service: str, *, backlog: int, oldest_age_seconds: float) -> None:
+    """Records what a relay pass saw: pending events and how long the oldest has waited."""
+    OUTBOX_BACKLOG.labels(service).set(backlog)
+    OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, oldest_age_seconds))
+
+
+def outbox_delivered(service: str, count: int = 1) -> None:
+    """Counts events a relay delivered."""
+    OUTBOX_DELIVERED.labels(service).inc(count)
+
+
+def outbox_failed(service: str, count: int = 1) -> None:
+    """Counts delivery attempts that failed."""
+    OUTBOX_FAILURES.labels(service).inc(count)
+
+
+def retention_run(service: str, *, outcome: str, destroyed: dict[str, int] | None = None) -> None:
+    """Counts a retention run and what it destroyed (kinds such as notes, identities)."""
+    RETENTION_RUNS.labels(service, outcome).inc()
+    for kind, count in (destroyed or {}).items():
+        RETENTION_DESTROYED.labels(service, kind).inc(count)
+
+
+def certificate(service: str, action: str = "issued") -> None:
+    """Counts a certificate issued, revoked or re-issued."""
+    CERTIFICATES.labels(service, action).inc()
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request by route template and status."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            route = route_template(scope)
+            # The method is the client's to choose: an unknown one must not mint new series.
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+            if status >= 500:
+                HTTP_ERRORS.labels(self.service, method, route).inc()
+
+
+def metrics_router(registry: CollectorRegistry = REGISTRY) -> APIRouter:
+    """`GET /metrics` in the Prometheus text format (kept out of the OpenAPI document)."""
+    router = APIRouter()
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+@contextlib.contextmanager
+def metrics_listener(bind: str | None) -> Iterator[None]:
+    """Serves /metrics on a port of its own while the block runs (nothing when bind is None)."""
+    if bind is None:
+        yield
+        return
+    host, _, port = bind.rpartition(":")
+    server, thread = start_http_server(int(port), addr=host)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
