@@ -1,0 +1,56 @@
+"""Who is calling: the external JWT checked against the identity provider's keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.config import GatewaySettings
+from gateway.dev_issuer import dev_issuer_key
+from ombuds_shared.auth import parse_bearer
+from ombuds_shared.keys import SigningKey, jwks_document
+from ombuds_shared.reference import Role
+from ombuds_shared.tokens import Actor, JwksKeySource, TokenVerifier
+
+_KNOWN_ROLES = frozenset(r.value for r in Role)
+
+
+def external_verifier(settings: GatewaySettings) -> tuple[TokenVerifier, SigningKey | None]:
+    """The verifier for callers' tokens, and the dev issuer key when that is in use."""
+    if settings.uses_dev_issuer:
+        key = dev_issuer_key(settings)
+        source = JwksKeySource(document=jwks_document([key.public_jwk]))
+        issuer, algorithms = settings.dev_issuer, ["EdDSA"]
+    else:
+        key = None
+        assert settings.oidc_jwks_url
+        assert settings.oidc_issuer
+        source = JwksKeySource(url=settings.oidc_jwks_url)
+        issuer, algorithms = settings.oidc_issuer, settings.oidc_algorithms
+    verifier = TokenVerifier(
+        source,
+        audience=settings.oidc_audience,
+        issuers={issuer},
+        algorithms=algorithms,
+        token_type=None,
+        kid_names_issuer=False,
+    )
+    return verifier, key
+
+
+async def authenticate(
+    verifier: TokenVerifier, settings: GatewaySettings, authorization: str | None
+) -> Actor:
+    """Verifies the caller's bearer token and reads their roles and office from it."""
+    token = parse_bearer(authorization)
+    claims = await verifier.verify(token)
+    roles = _roles(claims.get(settings.roles_claim))
+    office = claims.get(settings.office_claim)
+    return Actor(str(claims["sub"]), roles, str(office) if office else None)
+
+
+def _roles(value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(str(r) for r in value) & _KNOWN_ROLES

@@ -1,0 +1,110 @@
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from ombuds_shared.config import ServiceSettings
+
+SERVICES = ("intake", "cases", "mediation", "analytics")
+
+
+class GatewaySettings(ServiceSettings):
+    """Settings of the gateway (env prefix OMBUDS_GATEWAY_)."""
+
+    model_config = SettingsConfigDict(env_prefix="OMBUDS_GATEWAY_", extra="ignore")
+
+    service_name: str = "gateway"
+    intake_url: str = "http://127.0.0.1:8001"
+    cases_url: str = "http://127.0.0.1:8002"
+    mediation_url: str = "http://127.0.0.1:8003"
+    analytics_url: str = "http://127.0.0.1:8004"
+    service_keys_dir: Path | None = Field(
+        default=None,
+        description="Folder of the services' public keys (`<name>.pub.pem`, and "
+        "`<name>.<label>.pub.pem` during a rotation), published on the internal JWKS. "
+        "Defaults to keys/ in the data folder.",
+    )
+
+    oidc_jwks_url: str | None = Field(
+        default=None,
+        description="JWKS URL of the organization's identity provider (OIDC). Unset: the "
+        "development issuer is used (refused in production).",
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="Expected `iss` of external tokens (required in production)."
+    )
+    oidc_audience: str = Field(default="ombuds", description="Expected `aud` of external tokens.")
+    oidc_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256", "EdDSA"],
+        description="Accepted signature algorithms of external tokens (asymmetric only).",
+    )
+    roles_claim: str = Field(default="roles", description="Claim of external tokens with roles.")
+    office_claim: str = Field(
+        default="office", description="Claim of external tokens with the user's office code."
+    )
+
+    dev_issuer: str = Field(
+        default="ombuds-dev-issuer", description="Issuer name of the development tokens."
+    )
+    dev_issuer_key_file: Path | None = Field(
+        default=None,
+        description="Private key of the development issuer; keys/dev-issuer.pem by default.",
+    )
+    internal_token_lifetime_seconds: int = Field(
+        60, ge=10, le=600, description="Lifetime of the internal tokens the gateway mints."
+    )
+    certificate_keys_max_age_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="How long certificate keys fetched from mediation are reused (a rotated-in "
+        "key is published within this time).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser frontends allowed to call the API (CORS); empty: none.",
+    )
+    rate_limit_per_second: float = Field(
+        50.0, gt=0, description="Requests a second per caller (token subject), per replica."
+    )
+    rate_limit_burst: int = Field(200, ge=1, description="Burst allowed per caller.")
+    unauthenticated_rate_per_second: float = Field(
+        5.0, gt=0, description="Failed authentications a second per client address."
+    )
+    unauthenticated_burst: int = Field(
+        20, ge=1, description="Burst of failed authentications per client address."
+    )
+
+    # The HMAC key that turns case and mediation ids into pseudonyms for analytics
+    # (base64, 32 bytes or more). Unset outside production: a key file in the data folder.
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path | None = None
+
+    def service_url(self, service: str) -> str:
+        return str(getattr(self, f"{service}_url"))
+
+    @property
+    def resolved_service_keys_dir(self) -> Path:
+        return self.service_keys_dir or self.data_dir / "keys"
+
+    @property
+    def resolved_dev_issuer_key_file(self) -> Path:
+        return self.dev_issuer_key_file or self.data_dir / "keys" / "dev-issuer.pem"
+
+    @property
+    def resolved_pseudonym_key_file(self) -> Path:
+        return self.pseudonym_key_file or self.data_dir / "keys" / "pseudonym.key"
+
+    @property
+    def uses_dev_issuer(self) -> bool:
+        return self.oidc_jwks_url is None
+
+    @model_validator(mode="after")
+    def _production_needs_identity_provider(self) -> "GatewaySettings":
+        if self.environment == "production" and (not self.oidc_jwks_url or not self.oidc_issuer):
+            raise ValueError("production needs oidc_jwks_url and oidc_issuer; no dev issuer")
+        if self.environment == "production" and not (self.pseudonym_key or self.pseudonym_key_file):
+            raise ValueError("production needs pseudonym_key (or pseudonym_key_file) for analytics")
+        if any(a.lower() == "none" or a.startswith("HS") for a in self.oidc_algorithms):
+            raise ValueError("oidc_algorithms may list asymmetric algorithms only")
+        return self

@@ -1,0 +1,1 @@
+"""The de-identification projection: events from the producers, made fit for analytics."""

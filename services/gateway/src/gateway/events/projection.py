@@ -1,0 +1,202 @@
+"""The allow-list per event type: what of each event may reach analytics, and in what form.
+
+Only the fields listed here pass; everything else is dropped. Ids become keyed
+pseudonyms, dates become months (reports need the year; the month is kept for
+trends within a year), and every kept value must be a code, a flag or a count,
+so that a name slipped into a field by mistake is refused rather than forwarded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.events.pseudonym import Pseudonymizer
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+class Refused(ValueError):
+    """An event the projection will not forward (unknown type, or a field out of shape)."""
+
+
+Transform = Callable[[Any, Pseudonymizer], Any]
+
+
+def _code(value: Any, _: Pseudonymizer) -> str:
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise Refused("a code field holds something other than a code")
+    return value
+
+
+def _codes(value: Any, pseudonym: Pseudonymizer) -> list[str]:
+    if not isinstance(value, list) or len(value) > 50:
+        raise Refused("a list of codes is expected")
+    return [_code(item, pseudonym) for item in value]
+
+
+def _flag(value: Any, _: Pseudonymizer) -> bool:
+    if not isinstance(value, bool):
+        raise Refused("a flag must be true or false")
+    return value
+
+
+def _count(value: Any, _: Pseudonymizer) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+        raise Refused("a count must be a whole number")
+    return value
+
+
+def _month(value: Any, _: Pseudonymizer) -> str:
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise Refused("a date must be YYYY-MM-DD") from exc
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _pseudonym(kind: str) -> Transform:
+    def transform(value: Any, pseudonym: Pseudonymizer) -> str:
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            raise Refused("an id must be a short string")
+        return pseudonym(kind, value)
+
+    return transform
+
+
+@dataclass(frozen=True)
+class Field:
+    """One allowed field: its name in analytics and how its value is projected."""
+
+    name: str
+    transform: Transform
+
+
+CASE = Field("case_key", _pseudonym("case"))
+MEDIATION = Field("mediation_key", _pseudonym("mediation"))
+
+
+def _month_as(name: str) -> Field:
+    return Field(name, _month)
+
+
+def _kept(name: str, transform: Transform = _code) -> Field:
+    return Field(name, transform)
+
+
+# event type -> source field -> how it passes. This table is the whole projection.
+ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
+    "case.opened": {
+        "case_id": CASE,
+        "opened_on": _month_as("opened_month"),
+        "pillar": _kept("pillar"),
+        "office": _kept("office"),
+        "location": _kept("location"),
+        "occupational_group": _kept("occupational_group"),
+        "intake_channel": _kept("intake_channel"),
+        "is_group": _kept("is_group", _flag),
+        "participant_count": _kept("participant_count", _count),
+    },
+    "case.issue_recorded": {
+        "case_id": CASE,
+        "issue_code": _kept("issue_code"),
+        "category": _kept("category"),
+        "taxonomy_version": _kept("taxonomy_version"),
+        "recorded_on": _month_as("recorded_month"),
+    },
+    "case.service_given": {
+        "case_id": CASE,
+        "service": _kept("service"),
+        "given_on": _month_as("given_month"),
+    },
+    "case.status_changed": {
+        "case_id": CASE,
+        "status": _kept("status"),
+        "changed_on": _month_as("changed_month"),
+    },
+    "case.closed": {
+        "case_id": CASE,
+        "closed_on": _month_as("closed_month"),
+        "closure_reason": _kept("closure_reason"),
+    },
+    "case.systemic_issue_tagged": {
+        "case_id": CASE,
+        "systemic_issue": _kept("systemic_issue"),
+        "tagged_on": _month_as("tagged_month"),
+    },
+    "case.referral_made": {
+        "case_id": CASE,
+        "formal_channel": _kept("formal_channel"),
+        "referred_on": _month_as("referred_month"),
+    },
+    "mediation.opened": {
+        "mediation_id": MEDIATION,
+        "opened_on": _month_as("opened_month"),
+        "pillar": _kept("pillar"),
+        "office": _kept("office"),
+        "referral_source": _kept("referral_source"),
+        "is_group": _kept("is_group", _flag),
+        "participant_count": _kept("participant_count", _count),
+        "issue_codes": _kept("issue_codes", _codes),
+        "from_case": _kept("from_case", _flag),
+    },
+    "mediation.agreement_recorded": {
+        "mediation_id": MEDIATION,
+        "recorded_on": _month_as("recorded_month"),
+        "parties_agreed": _kept("parties_agreed", _count),
+        "parties_total": _kept("parties_total", _count),
+    },
+    "mediation.party_declined": {
+        "mediation_id": MEDIATION,
+        "declined_on": _month_as("declined_month"),
+    },
+    "mediation.started": {
+        "mediation_id": MEDIATION,
+        "started_on": _month_as("started_month"),
+    },
+    "mediation.session_held": {
+        "mediation_id": MEDIATION,
+        "held_on": _month_as("held_month"),
+        "mode": _kept("mode"),
+    },
+    "mediation.extension_granted": {
+        "mediation_id": MEDIATION,
+        "granted_on": _month_as("granted_month"),
+        "days": _kept("days", _count),
+    },
+    "mediation.closed": {
+        "mediation_id": MEDIATION,
+        "closed_on": _month_as("closed_month"),
+        "outcome": _kept("outcome"),
+    },
+}
+
+# Which producer may speak of which events: a service cannot forge another's facts.
+PRODUCERS: Mapping[str, str] = {"cases": "case.", "mediation": "mediation."}
+
+
+def project(
+    *, producer: str, event_id: str, event_type: str, payload: Mapping[str, Any],
+    pseudonym: Pseudonymizer,
+) -> dict[str, Any]:  # fmt: skip
+    """The event as analytics may see it; raises Refused when it cannot pass."""
+    allowed = ALLOW_LIST.get(event_type)
+    if allowed is None:
+        raise Refused("unknown event type")
+    if not event_type.startswith(PRODUCERS.get(producer, "\x00")):
+        raise Refused("this service does not produce this event type")
+    projected: dict[str, Any] = {}
+    for source, field in allowed.items():
+        if source in payload:
+            projected[field.name] = field.transform(payload[source], pseudonym)
+    return {
+        # The producer's event id is pseudonymized too: it would link back to the outbox row.
+        "event_id": pseudonym("event", event_id),
+        "event_type": event_type,
+        "payload": projected,
+    }

@@ -1,0 +1,91 @@
+"""One way through the gateway for REST and GraphQL alike: policy, token, service, filter.
+
+Because both interfaces call `forward`, a role sees the same thing through
+either: the policy row decides, and the row's hidden fields are removed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import State
+
+from gateway.policy import Rule
+from ombuds_shared.errors import Forbidden, UpstreamFailed, error_from_problem
+from ombuds_shared.http import RawResponse, ServiceClient
+from ombuds_shared.tokens import Actor
+
+_FORWARDED_RESPONSE_HEADERS = ("content-type", "location", "retry-after", "idempotent-replayed")
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    rule: Rule
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def raise_for_problem(self) -> None:
+        """Raises the AppError a problem response describes (for GraphQL)."""
+        if self.status < 400:
+            return
+        try:
+            body = self.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "type" in body:
+            raise error_from_problem(self.status, body)
+        raise UpstreamFailed(f"The {self.rule.service} service answered {self.status}.")
+
+
+def hidden_fields(rule: Rule, roles: frozenset[str]) -> list[str]:
+    """The fields of this route's answer that these roles may not see."""
+    return [name for name, seen_by in rule.fields.items() if not (seen_by & roles)]
+
+
+async def forward(
+    state: State,
+    actor: Actor,
+    method: str,
+    path: str,
+    *,
+    body: bytes | None = None,
+    raw_query: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    rule: Rule | None = None,
+) -> Forwarded:
+    """Checks the policy for (method, path), calls the owning service, filters the answer."""
+    rule = rule or state.policy.match(method, path)
+    if not rule.allows(actor.roles):
+        raise Forbidden("Your role may not use this route.")
+    out_headers = dict(headers or {})
+    out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)
+    client: ServiceClient = state.clients[rule.service]
+    upstream = await client.send(method, path, headers=out_headers, body=body, raw_query=raw_query)
+    return _filtered(upstream, rule, actor.roles)
+
+
+def _filtered(upstream: RawResponse, rule: Rule, roles: frozenset[str]) -> Forwarded:
+    content = upstream.body
+    lowered = {k.lower(): v for k, v in upstream.headers.items()}
+    hidden = hidden_fields(rule, roles)
+    if hidden and upstream.status < 300 and "json" in lowered.get("content-type", ""):
+        content = json.dumps(_without(json.loads(content), hidden)).encode()
+    headers = {k: lowered[k] for k in _FORWARDED_RESPONSE_HEADERS if k in lowered}
+    return Forwarded(upstream.status, headers, content, rule)
+
+
+def _without(document: Any, hidden: list[str]) -> Any:
+    """Removes hidden fields from an object, or from each item of a page."""
+    if isinstance(document, dict):
+        if isinstance(document.get("items"), list):
+            document["items"] = [_without(item, hidden) for item in document["items"]]
+        for name in hidden:
+            document.pop(name, None)
+    return document

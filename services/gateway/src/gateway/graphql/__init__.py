@@ -1,0 +1,1 @@
+"""GraphQL for frontends: one schema, resolved through the same policy as REST."""

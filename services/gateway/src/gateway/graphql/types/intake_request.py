@@ -1,0 +1,151 @@
+"""Intake requests as GraphQL types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+
+from gateway.graphql.errors import field_forbidden
+from gateway.graphql.types.common import LocationEnum, OccupationalGroupEnum, PillarEnum
+
+
+@strawberry.type
+class VisitorIdentity:
+    name: str
+    email: str | None
+    phone: str | None
+    staff_index_number: str | None
+    preferred_contact: str
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> VisitorIdentity:
+        return cls(
+            name=data["name"],
+            email=data.get("email"),
+            phone=data.get("phone"),
+            staff_index_number=data.get("staff_index_number"),
+            preferred_contact=data.get("preferred_contact", "email"),
+        )
+
+
+@strawberry.type(description="A request for the office's help.")
+class IntakeRequest:
+    data: strawberry.Private[dict[str, Any]]
+    hidden: strawberry.Private[frozenset[str]]
+
+    @strawberry.field
+    def reference(self) -> str:
+        return str(self.data["reference"])
+
+    @strawberry.field(description="submitted, accepted or declined.")
+    def status(self) -> str:
+        return str(self.data["status"])
+
+    @strawberry.field(description="visitor, hr_portal or referring_office.")
+    def channel(self) -> str:
+        return str(self.data["channel"])
+
+    @strawberry.field
+    def pillar(self) -> PillarEnum:  # type: ignore[valid-type]
+        return PillarEnum(self.data["pillar"])
+
+    @strawberry.field
+    def office(self) -> str:
+        return str(self.data["office"])
+
+    @strawberry.field
+    def location(self) -> LocationEnum:  # type: ignore[valid-type]
+        return LocationEnum(self.data["location"])
+
+    @strawberry.field
+    def occupational_group(self) -> OccupationalGroupEnum:  # type: ignore[valid-type]
+        return OccupationalGroupEnum(self.data["occupational_group"])
+
+    @strawberry.field
+    def consent_to_contact(self) -> bool:
+        return bool(self.data["consent_to_contact"])
+
+    @strawberry.field
+    def referring_unit(self) -> str | None:
+        return self.data.get("referring_unit")
+
+    @strawberry.field
+    def submitted_at(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.data["submitted_at"])
+
+    @strawberry.field
+    def triaged_at(self) -> dt.datetime | None:
+        value = self.data.get("triaged_at")
+        return dt.datetime.fromisoformat(value) if value else None
+
+    @strawberry.field
+    def decline_reason(self) -> str | None:
+        return self.data.get("decline_reason")
+
+    @strawberry.field
+    def decline_note(self) -> str | None:
+        return self.data.get("decline_note")
+
+    @strawberry.field(description="The case opened from this request (the office only).")
+    def case_id(self) -> str | None:
+        if "case_id" in self.hidden:
+            raise field_forbidden("caseId")
+        return self.data.get("case_id")
+
+    @strawberry.field(description="Who asked (the visitor themselves and the office's ombudsmen).")
+    def visitor(self) -> VisitorIdentity | None:
+        if "visitor" in self.hidden:
+            raise field_forbidden("visitor")
+        value = self.data.get("visitor")
+        return VisitorIdentity.from_rest(value) if value else None
+
+
+@strawberry.type(description="All a submitter learns: the reference and the office's notice.")
+class IntakeAcknowledgement:
+    reference: str
+    status: str
+    submitted_at: dt.datetime
+    notice: str
+
+
+@strawberry.type
+class TriageResult:
+    reference: str
+    status: str
+    case_id: str | None
+
+
+@strawberry.input
+class VisitorIdentityInput:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    staff_index_number: str | None = None
+    preferred_contact: str = "email"
+
+
+@strawberry.input(description="A request for help; see POST /v1/intake/requests.")
+class IntakeRequestInput:
+    visitor: VisitorIdentityInput
+    pillar: PillarEnum  # type: ignore[valid-type]
+    office: str
+    location: LocationEnum  # type: ignore[valid-type]
+    occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    consent_to_contact: bool = False
+    referring_unit: str | None = None
+
+    def to_rest(self) -> dict[str, Any]:
+        visitor = {k: v for k, v in vars(self.visitor).items() if v is not None}
+        body: dict[str, Any] = {
+            "visitor": visitor,
+            "pillar": self.pillar.value,
+            "office": self.office,
+            "location": self.location.value,
+            "occupational_group": self.occupational_group.value,
+            "consent_to_contact": self.consent_to_contact,
+        }
+        if self.referring_unit is not None:
+            body["referring_unit"] = self.referring_unit
+        return body

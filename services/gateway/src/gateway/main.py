@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gateway import openapi, wellknown
+from gateway.auth import external_verifier
+from gateway.certificate_keys import CertificateKeyCache
+from gateway.config import SERVICES, GatewaySettings
+from gateway.events.pseudonym import Pseudonymizer, load_pseudonym_key
+from gateway.events.router import EventTokens
+from gateway.events.router import router as events_router
+from gateway.graphql.schema import graphql_router
+from gateway.internal_tokens import InternalTokenMinter, service_public_jwks
+from gateway.policy import Policy
+from gateway.proxy.router import router as proxy_router
+from gateway.ratelimit import RateLimiter
+from gateway.security_headers import SecurityHeadersMiddleware
+from ombuds_shared.app import base_app
+from ombuds_shared.errors import ServiceUnavailable
+from ombuds_shared.http import ServiceClient
+from ombuds_shared.keys import SigningKey, jwks_document, load_or_create_key
+from ombuds_shared.logs import configure_logging
+from ombuds_shared.tokens import JwksKeySource, TokenVerifier
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """Builds the gateway: the only public entry to Ombuds."""
+    settings = settings or GatewaySettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging("gateway", level=settings.log_level, as_json=settings.log_json)
+        private = load_or_create_key(
+            settings.resolved_signing_key_file, create=settings.is_development
+        )
+        internal_key = SigningKey.for_owner(private, "gateway")
+        verifier, dev_key = external_verifier(settings)
+        app.state.settings = settings
+        app.state.policy = Policy()
+        app.state.caller_limiter = RateLimiter(
+            settings.rate_limit_per_second, settings.rate_limit_burst
+        )
+        app.state.anonymous_limiter = RateLimiter(
+            settings.unauthenticated_rate_per_second, settings.unauthenticated_burst
+        )
+        app.state.external_verifier = verifier
+        app.state.minter = InternalTokenMinter(
+            internal_key, settings.internal_token_lifetime_seconds
+        )
+        # The gateway's own extra keys (`gateway.<label>.pub.pem`) let replicas that still
+        # sign with the previous key, or already with the next, be trusted during a rollout.
+        published = service_public_jwks(settings.resolved_service_keys_dir, ("gateway", *SERVICES))
+        app.state.internal_jwks = [
+            internal_key.public_jwk,
+            *(jwk for jwk in published if jwk["kid"] != internal_key.kid),
+        ]
+        app.state.internal_key = internal_key
+        # Relays of the producing services call the event ingress with their own keys.
+        service_jwks = [jwk for jwk in published if not jwk["kid"].startswith("gateway.")]
+        app.state.peer_verifier = TokenVerifier(
+            JwksKeySource(document=jwks_document(service_jwks)),
+            audience="gateway",
+            issuers=set(SERVICES),
+        )
+        app.state.pseudonymizer = Pseudonymizer(load_pseudonym_key(settings))
+        app.state.event_tokens = EventTokens(app.state)
+        app.state.public_jwks = [dev_key.public_jwk] if dev_key else []
+        app.state.clients = {
+            name: ServiceClient(
+                settings.service_url(name), name=name, timeout_seconds=settings.peer_timeout_seconds
+            )
+            for name in SERVICES
+        }
+        app.state.certificate_keys = CertificateKeyCache(
+            app.state.clients["mediation"], settings.certificate_keys_max_age_seconds
+        )
+        try:
+            yield
+        finally:
+            for client in app.state.clients.values():
+                await client.close()
+            await verifier.keys.close()
+
+    async def services_ready(app: FastAPI) -> None:
+        for name, client in app.state.clients.items():
+            response = await client.send("GET", "/ready", retry=False)
+            if response.status != 200:
+                raise ServiceUnavailable(f"The {name} service is not ready.")
+
+    app = base_app(
+        settings,
+        title="Ombuds",
+        description="The public API of Ombuds.",
+        lifespan=lifespan,
+        routers=(
+            wellknown.router,
+            openapi.router,
+            events_router,
+            graphql_router(settings),
+            proxy_router,
+        ),
+        ready_check=services_ready,
+        serve_openapi=False,  # the gateway serves the combined document instead
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        # Bearer tokens only, never cookies: no credentials mode is needed.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    return app

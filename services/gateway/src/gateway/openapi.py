@@ -1,0 +1,104 @@
+"""The combined OpenAPI document: every public route, from the service that serves it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+from gateway.policy import Rule
+from ombuds_shared.errors import ServiceUnavailable
+from ombuds_shared.http import ServiceClient
+
+logger = logging.getLogger("ombuds.gateway.openapi")
+router = APIRouter()
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def combined_openapi(request: Request) -> dict[str, Any]:
+    app: FastAPI = request.app
+    cached: dict[str, Any] | None = getattr(app.state, "combined_openapi", None)
+    if cached is not None:
+        return cached
+    specs: dict[str, dict[str, Any]] = {}
+    for service in sorted({r.service for r in app.state.policy.rules}):
+        client: ServiceClient = app.state.clients[service]
+        response = await client.send("GET", "/openapi.json")
+        if response.status != 200:
+            raise ServiceUnavailable(f"The {service} service's API description is unavailable.")
+        specs[service] = response.json()
+    document = merge(app.openapi(), specs, app.state.policy.rules)
+    app.state.combined_openapi = document
+    return document
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="Ombuds API")
+
+
+def merge(
+    own: dict[str, Any], specs: dict[str, dict[str, Any]], rules: tuple[Rule, ...]
+) -> dict[str, Any]:
+    """The gateway's own document plus each policy row's operation from its service."""
+    document = copy.deepcopy(own)
+    document["info"]["description"] = (
+        "The public API of Ombuds. Every /v1 route takes a bearer JWT from the "
+        "organization's identity provider; the roles that may call it are listed on it. "
+        "Errors are RFC 9457 problem details."
+    )
+    paths = document.setdefault("paths", {})
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    document["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    }
+    # Services name their schemas independently; a name two services use for different
+    # things is qualified with the service's name (refs are rewritten to match).
+    renamed: dict[str, dict[str, str]] = {}
+    taken: dict[str, Any] = dict(schemas)
+    for service, spec in specs.items():
+        renamed[service] = {}
+        for name, schema in spec.get("components", {}).get("schemas", {}).items():
+            target = name
+            if name in taken and taken[name] != schema:
+                target = f"{service.capitalize()}{name}"
+            renamed[service][name] = target
+            taken.setdefault(target, schema)
+    for service, spec in specs.items():
+        spec = _rename_refs(spec, renamed[service])
+        for name, schema in spec.get("components", {}).get("schemas", {}).items():
+            schemas.setdefault(name, schema)
+    for rule in rules:
+        spec = _rename_refs(specs[rule.service], renamed[rule.service])
+        operation = spec.get("paths", {}).get(rule.path, {}).get(rule.method.lower())
+        if operation is None:
+            logger.warning("policy row without an operation", extra={"path": rule.path})
+            continue
+        operation = copy.deepcopy(operation)
+        roles = ", ".join(sorted(r.value for r in rule.roles))
+        described = operation.get("description", "") + f"\n\nRoles: {roles}."
+        operation["description"] = described.strip()
+        operation["x-roles"] = sorted(r.value for r in rule.roles)
+        operation["security"] = [{"bearer": []}]
+        paths.setdefault(rule.path, {})[rule.method.lower()] = operation
+    return document
+
+
+def _rename_refs(spec: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    if all(k == v for k, v in names.items()):
+        return spec
+    text = json.dumps(spec)
+    for old, new in names.items():
+        if old != new:
+            text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    renamed: dict[str, Any] = json.loads(text)
+    schemas = renamed.get("components", {}).get("schemas", {})
+    renamed.setdefault("components", {})["schemas"] = {
+        names.get(k, k): v for k, v in schemas.items()
+    }
+    return renamed

@@ -1,0 +1,50 @@
+"""Per-client rate limits: a token bucket per caller, answered with 429 and Retry-After.
+
+Limits are per gateway replica (kept in memory); with N replicas behind a
+balancer a client gets at most N times the rate, which the limits allow for.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ombuds_shared.errors import TooManyRequests
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """`rate` requests a second on average, bursts up to `burst`, per key."""
+
+    def __init__(self, rate: float, burst: int, max_keys: int = 100_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    def check(self, key: str) -> None:
+        """Takes one token for `key`, or raises TooManyRequests saying when to retry."""
+        now = time.monotonic()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = _Bucket(float(self.burst), now)
+            self._buckets[key] = bucket
+            if len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+        if bucket.tokens < 1:
+            wait = math.ceil((1 - bucket.tokens) / self.rate)
+            raise TooManyRequests(
+                "Slow down: too many requests from this client.", retry_after=wait
+            )
+        bucket.tokens -= 1
