@@ -1,0 +1,6 @@
+"""The routers this service mounts, all under /v1."""
+
+from intake.request.router import router as request_router
+from intake.vault.router import router as vault_router
+
+ROUTERS = (request_router, vault_router)

@@ -1,0 +1,22 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from intake.api import ROUTERS
+from intake.config import IntakeSettings
+from ombuds_shared.app import create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    """Builds the intake service."""
+    settings = settings or IntakeSettings()
+    return create_service_app(
+        settings,
+        title="Ombuds intake service",
+        description="The visitor identity vault and intake requests.",
+        routers=ROUTERS,
+        trusted_peers=("cases",),
+        peer_urls={"cases": settings.cases_url},
+    )

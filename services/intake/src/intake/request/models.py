@@ -1,0 +1,43 @@
+import datetime as dt
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db import Base
+from intake.vault.models import Visitor
+from ombuds_shared.db import UTCDateTime, utcnow
+
+
+class IntakeRequest(Base):
+    """A request for the office's help, from one of the three intake channels."""
+
+    __tablename__ = "intake_request"
+    __table_args__ = (
+        # One request per client and Idempotency-Key, however often it is sent.
+        UniqueConstraint("submitted_by", "idempotency_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    submitted_by: Mapped[str] = mapped_column(String(200), index=True)
+    referring_unit: Mapped[str | None] = mapped_column(String(40))
+    visitor_id: Mapped[str] = mapped_column(ForeignKey("visitor.id"))
+    pillar: Mapped[str] = mapped_column(String(40))
+    office: Mapped[str] = mapped_column(ForeignKey("office.code"), index=True)
+    location: Mapped[str] = mapped_column(String(40))
+    occupational_group: Mapped[str] = mapped_column(String(40))
+    consent_to_contact: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    decline_reason: Mapped[str | None] = mapped_column(String(40))
+    # The ombudsman's explanation may name people, so it is sealed with the identity.
+    decline_note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    triaged_by: Mapped[str | None] = mapped_column(String(200))
+    triaged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    visitor: Mapped[Visitor] = relationship(lazy="joined")

@@ -1,0 +1,152 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from intake.request import service
+from intake.request.dependencies import (
+    OfficeRequestDep,
+    ReadableRequestDep,
+    ReaderDep,
+    SessionDep,
+    SubmitterDep,
+    TriagerDep,
+)
+from intake.request.schemas import (
+    INFORMALITY_NOTICE,
+    DeclineBody,
+    IntakeAcknowledgement,
+    IntakeCreate,
+    IntakePage,
+    IntakeRead,
+    RequestStatus,
+    TriageResult,
+)
+from ombuds_shared.app import peer_token
+from ombuds_shared.errors import PROBLEM_RESPONSES
+from ombuds_shared.http import ServiceClient
+from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/v1/intake/requests", tags=["intake"], responses=PROBLEM_RESPONSES)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Makes the submission safe to retry: the same key gives the same request. "
+        "Required for HR portals and referring offices.",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IntakeAcknowledgement,
+    summary="Ask the office for help (visitor, HR portal or referring office)",
+)
+async def submit_request(
+    data: IntakeCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: SubmitterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> IntakeAcknowledgement:
+    submitted = await service.submit(
+        session=session,
+        envelope=request.app.state.envelope,
+        actor=actor,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
+    if submitted.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/intake/requests/{submitted.reference}"
+    # An integration learns nothing after the fact, not even a later status.
+    shown_status = submitted.status if actor.has_any("visitor") else RequestStatus.SUBMITTED
+    return IntakeAcknowledgement(
+        reference=submitted.reference,
+        status=RequestStatus(shown_status),
+        submitted_at=submitted.submitted_at,
+        notice=INFORMALITY_NOTICE,
+    )
+
+
+@router.get("", response_model=IntakePage, summary="Your requests, or your office's queue")
+async def list_requests(
+    request: Request,
+    session: SessionDep,
+    actor: ReaderDep,
+    status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> IntakePage:
+    rows, next_cursor = await service.list_requests(
+        session=session, actor=actor, status=status_, cursor=cursor, limit=limit
+    )
+    envelope = request.app.state.envelope
+    items = [service.to_read(request=row, actor=actor, envelope=envelope) for row in rows]
+    return IntakePage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{reference}", response_model=IntakeRead, summary="Read one request")
+async def read_request(
+    request: Request, intake: ReadableRequestDep, actor: ReaderDep
+) -> IntakeRead:
+    return service.to_read(request=intake, actor=actor, envelope=request.app.state.envelope)
+
+
+@router.post(
+    "/{reference}/accept",
+    response_model=TriageResult,
+    summary="Accept a request: the case is opened in the cases service",
+)
+async def accept_request(
+    request: Request, intake: OfficeRequestDep, session: SessionDep, actor: TriagerDep
+) -> TriageResult:
+    cases: ServiceClient = request.app.state.peers["cases"]
+
+    async def open_case(payload: dict[str, Any]) -> dict[str, Any]:
+        token = peer_token(request.app, "cases", actor)
+        result: dict[str, Any] = await cases.call(
+            "POST",
+            "/v1/internal/cases",
+            token=token,
+            json_body=payload,
+            idempotency_key=payload["intake_request_id"],
+        )
+        return result
+
+    accepted = await service.accept(
+        session=session, request=intake, actor=actor, open_case=open_case
+    )
+    return _triage_result(accepted)
+
+
+@router.post(
+    "/{reference}/decline",
+    response_model=TriageResult,
+    summary="Decline a request, with a reason (the office's discretion)",
+)
+async def decline_request(
+    body: DeclineBody,
+    request: Request,
+    intake: OfficeRequestDep,
+    session: SessionDep,
+    actor: TriagerDep,
+) -> TriageResult:
+    declined = await service.decline(
+        session=session,
+        envelope=request.app.state.envelope,
+        request=intake,
+        actor=actor,
+        body=body,
+    )
+    return _triage_result(declined)
+
+
+def _triage_result(intake: Any) -> TriageResult:
+    return TriageResult(
+        reference=intake.reference, status=RequestStatus(intake.status), case_id=intake.case_id
+    )

@@ -1,0 +1,359 @@
+"""Intake requests: submission (idempotent), reading, and triage by the office."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.office.models import Office
+from intake.request.models import IntakeRequest
+from intake.request.schemas import (
+    Channel,
+    DeclineBody,
+    IntakeCreate,
+    IntakeRead,
+    RequestStatus,
+)
+from intake.vault import service as vault
+from intake.vault.models import Visitor
+from ombuds_shared.crypto import Envelope, KeyDestroyed
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    IdempotencyConflict,
+    ValidationFailed,
+)
+from ombuds_shared.pagination import decode_cursor, encode_cursor
+from ombuds_shared.tokens import Actor
+
+# Crockford's base32 without look-alikes, so a reference survives being read aloud.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_PATTERN = re.compile(r"^OMB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+_OFFICE_ROLES = ("ombudsman", "chief")
+
+OpenCase = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"OMB-{chars[:4]}-{chars[4:]}"
+
+
+def channel_of(actor: Actor) -> Channel:
+    """The channel a submission arrives through follows from the submitter's role."""
+    for channel in (Channel.VISITOR, Channel.HR_PORTAL, Channel.REFERRING_OFFICE):
+        if actor.has_any(channel.value):
+            return channel
+    raise Forbidden("Only visitors, HR portals and referring offices submit requests.")
+
+
+def _check_channel_rules(channel: Channel, data: IntakeCreate, idempotency_key: str | None) -> None:
+    on_behalf = channel is not Channel.VISITOR
+    if on_behalf and not data.consent_to_contact:
+        raise ValidationFailed(
+            "A request made on someone's behalf needs their consent to be contacted "
+            "(consent_to_contact: true)."
+        )
+    if on_behalf and not idempotency_key:
+        raise BadRequest("Integrations must send an Idempotency-Key header with each submission.")
+    if channel is Channel.REFERRING_OFFICE and data.referring_unit is None:
+        raise ValidationFailed("A referring office must say which unit refers (referring_unit).")
+    if channel is not Channel.REFERRING_OFFICE and data.referring_unit is not None:
+        raise ValidationFailed("referring_unit is for referring offices only.")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submitter is told: the reference, and whether this was a replay."""
+
+    reference: str
+    status: str
+    submitted_at: dt.datetime
+    replayed: bool
+
+
+# Constant statements with separate parameters: compiled once, then served from the cache.
+_INSERT_VISITOR = insert(Visitor.__table__)
+_INSERT_REQUEST = insert(IntakeRequest.__table__)
+
+# Offices are reference data that changes a few times a year; a submission
+# should not pay a query for them. A new or closed office shows within a minute.
+_OFFICE_CACHE_SECONDS = 60.0
+_open_offices_cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+async def open_offices(session: AsyncSession) -> frozenset[str]:
+    """Codes of the offices open today (cached briefly per database)."""
+    key = str(session.bind.url)
+    cached = _open_offices_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    rows = await session.execute(select(Office.code).where(Office.closed_on.is_(None)))
+    codes = frozenset(rows.scalars())
+    _open_offices_cache[key] = (time.monotonic() + _OFFICE_CACHE_SECONDS, codes)
+    return codes
+
+
+async def submit(
+    *,
+    session: AsyncSession,
+    envelope: Envelope | None,
+    actor: Actor,
+    data: IntakeCreate,
+    idempotency_key: str | None,
+) -> Submitted:
+    """Records a request with its sealed identity, once per idempotency key."""
+    channel = channel_of(actor)
+    _check_channel_rules(channel, data, idempotency_key)
+    if data.office not in await open_offices(session):
+        raise ValidationFailed(f"{data.office!r} is not an open office.", field="office")
+    fingerprint = hashlib.sha256(f"{channel}|{data.model_dump_json()}".encode()).hexdigest()
+    for _attempt in range(5):  # a fresh reference on the rare collision
+        visitor = vault.sealed_visitor(envelope=envelope, identity=data.visitor)
+        submitted_at = utcnow()
+        reference = new_reference()
+        try:
+            # Core inserts: this is the hot path, and the ORM's unit of work costs most of it.
+            await session.execute(_INSERT_VISITOR, visitor)
+            await session.execute(
+                _INSERT_REQUEST,
+                dict(
+                    id=str(uuid.uuid4()),
+                    reference=reference,
+                    channel=channel.value,
+                    submitted_by=actor.subject,
+                    referring_unit=data.referring_unit,
+                    visitor_id=visitor["id"],
+                    pillar=data.pillar,
+                    office=data.office,
+                    location=data.location,
+                    occupational_group=data.occupational_group,
+                    consent_to_contact=data.consent_to_contact or channel is Channel.VISITOR,
+                    status=RequestStatus.SUBMITTED.value,
+                    idempotency_key=idempotency_key,
+                    request_hash=fingerprint,
+                    submitted_at=submitted_at,
+                ),
+            )
+            await session.commit()
+            return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False)
+        except IntegrityError:
+            await session.rollback()
+            if idempotency_key:
+                # The same submission was made before (or concurrently): answer as it was.
+                earlier = await _by_idempotency_key(session, actor.subject, idempotency_key)
+                if earlier is not None:
+                    _replay(earlier, fingerprint)
+                    return Submitted(earlier.reference, earlier.status, earlier.submitted_at, True)
+    raise Conflict("Could not allocate a request reference; try again.")
+
+
+def _replay(earlier: IntakeRequest, fingerprint: str) -> IntakeRequest:
+    if earlier.request_hash != fingerprint:
+        raise IdempotencyConflict("This Idempotency-Key was already used for a different request.")
+    return earlier
+
+
+async def _by_idempotency_key(
+    session: AsyncSession, submitted_by: str, key: str
+) -> IntakeRequest | None:
+    result = await session.execute(
+        select(IntakeRequest).where(
+            IntakeRequest.submitted_by == submitted_by, IntakeRequest.idempotency_key == key
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_by_reference(*, session: AsyncSession, reference: str) -> IntakeRequest | None:
+    """Gets a request by its human-readable reference."""
+    if not REFERENCE_PATTERN.match(reference.upper()):
+        return None
+    result = await session.execute(
+        select(IntakeRequest).where(IntakeRequest.reference == reference.upper())
+    )
+    return result.scalar_one_or_none()
+
+
+def may_read(actor: Actor, request: IntakeRequest) -> bool:
+    """A visitor reads their own requests; the receiving office reads its own."""
+    if actor.has_any("visitor") and is_own(actor, request):
+        return True
+    return actor.has_any(*_OFFICE_ROLES) and actor.office == request.office
+
+
+def is_own(actor: Actor, request: IntakeRequest) -> bool:
+    return request.channel == Channel.VISITOR and request.submitted_by == actor.subject
+
+
+async def list_requests(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    status: RequestStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[IntakeRequest], str | None]:
+    """A visitor's own requests, or the receiving office's queue; newest first."""
+    query = select(IntakeRequest)
+    if actor.has_any(*_OFFICE_ROLES):
+        query = query.where(IntakeRequest.office == (actor.office or ""))
+    else:
+        query = query.where(
+            IntakeRequest.channel == Channel.VISITOR, IntakeRequest.submitted_by == actor.subject
+        )
+    if status is not None:
+        query = query.where(IntakeRequest.status == status)
+    if cursor:
+        submitted_at, request_id = decode_cursor(cursor, 2)
+        try:
+            after = dt.datetime.fromisoformat(submitted_at)
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed("The cursor is not valid.") from exc
+        query = query.where(
+            (IntakeRequest.submitted_at < after)
+            | ((IntakeRequest.submitted_at == after) & (IntakeRequest.id < request_id))
+        )
+    query = query.order_by(IntakeRequest.submitted_at.desc(), IntakeRequest.id.desc())
+    rows = list((await session.execute(query.limit(limit + 1))).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].submitted_at.isoformat(), rows[-1].id)
+    return rows, next_cursor
+
+
+def to_read(*, request: IntakeRequest, actor: Actor, envelope: Envelope | None) -> IntakeRead:
+    """The request as this actor may see it: identity only for the visitor and the office."""
+    office_view = actor.has_any(*_OFFICE_ROLES) and actor.office == request.office
+    own_view = is_own(actor, request)
+    sees_identity = own_view or (actor.has_any("ombudsman") and office_view)
+    identity = vault.reveal(envelope=envelope, visitor=request.visitor) if sees_identity else None
+    note = None
+    if request.decline_note_sealed is not None and (own_view or office_view):
+        note = _open_note(envelope, request)
+    return IntakeRead(
+        reference=request.reference,
+        status=RequestStatus(request.status),
+        channel=Channel(request.channel),
+        pillar=request.pillar,  # type: ignore[arg-type]
+        office=request.office,
+        location=request.location,  # type: ignore[arg-type]
+        occupational_group=request.occupational_group,  # type: ignore[arg-type]
+        consent_to_contact=request.consent_to_contact,
+        referring_unit=request.referring_unit,  # type: ignore[arg-type]
+        submitted_at=request.submitted_at,
+        triaged_at=request.triaged_at,
+        decline_reason=request.decline_reason,  # type: ignore[arg-type]
+        decline_note=note,
+        case_id=request.case_id if office_view else None,
+        visitor=identity,
+    )
+
+
+def _note_context(request: IntakeRequest) -> tuple[str, str]:
+    context = f"visitor:{request.visitor.id}"
+    return context, f"{context}:decline_note:{request.id}"
+
+
+def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
+    context, field = _note_context(request)
+    sealed = request.decline_note_sealed
+    try:
+        data_key = vault.require_envelope(envelope).unwrap(request.visitor.wrapped_key, context)
+        return Envelope.open(data_key, sealed, field) if sealed else None
+    except KeyDestroyed:
+        return None
+
+
+async def accept(
+    *, session: AsyncSession, request: IntakeRequest, actor: Actor, open_case: OpenCase
+) -> IntakeRequest:
+    """Accepts a request: the cases service opens the case, then the request records it.
+
+    The case is opened first, idempotently keyed by this request, so a failure
+    between the two steps is repaired by simply accepting again.
+    """
+    if request.status == RequestStatus.ACCEPTED:
+        return request
+    if request.status == RequestStatus.DECLINED:
+        raise Conflict("This request was declined; it cannot be accepted.")
+    await session.commit()  # end the read transaction before waiting on a peer
+    case = await open_case(
+        {
+            "intake_request_id": request.id,
+            "visitor_ref": request.visitor.ref,
+            "pillar": request.pillar,
+            "office": request.office,
+            "location": request.location,
+            "occupational_group": request.occupational_group,
+            "channel": request.channel,
+        }
+    )
+    return await _settle(
+        session,
+        request,
+        RequestStatus.ACCEPTED,
+        case_id=str(case["id"]),
+        triaged_by=actor.subject,
+        triaged_at=utcnow(),
+    )
+
+
+async def decline(
+    *,
+    session: AsyncSession,
+    envelope: Envelope | None,
+    request: IntakeRequest,
+    actor: Actor,
+    body: DeclineBody,
+) -> IntakeRequest:
+    """Declines a request with a recorded reason (the office's discretion, P11)."""
+    if request.status == RequestStatus.DECLINED:
+        return request
+    if request.status == RequestStatus.ACCEPTED:
+        raise Conflict("This request was accepted; it cannot be declined.")
+    sealed_note = None
+    if body.note:
+        context, field = _note_context(request)
+        data_key = vault.require_envelope(envelope).unwrap(request.visitor.wrapped_key, context)
+        sealed_note = Envelope.seal(data_key, body.note, field)
+    return await _settle(
+        session,
+        request,
+        RequestStatus.DECLINED,
+        decline_reason=body.reason.value,
+        decline_note_sealed=sealed_note,
+        triaged_by=actor.subject,
+        triaged_at=utcnow(),
+    )
+
+
+async def _settle(
+    session: AsyncSession, request: IntakeRequest, status: RequestStatus, **values: Any
+) -> IntakeRequest:
+    """Moves a submitted request to its final status, once, whoever races for it."""
+    result = await session.execute(
+        update(IntakeRequest)
+        .where(IntakeRequest.id == request.id, IntakeRequest.status == RequestStatus.SUBMITTED)
+        .values(status=status.value, **values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    await session.refresh(request)
+    if result.rowcount == 0 and request.status != status:  # type: ignore[attr-defined]
+        raise Conflict(f"This request was {request.status} meanwhile.")
+    return request

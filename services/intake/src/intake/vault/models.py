@@ -1,0 +1,34 @@
+import datetime as dt
+import secrets
+import uuid
+
+from sqlalchemy import LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.db import Base
+from ombuds_shared.db import UTCDateTime, utcnow
+
+
+def new_visitor_ref() -> str:
+    return "vis_" + secrets.token_hex(12)
+
+
+class Visitor(Base):
+    """A visitor's identity, sealed under a data key of its own (P1).
+
+    Other services know the visitor only by `ref`. Destroying `wrapped_key`
+    (with the ciphertexts) makes the identity unrecoverable.
+    """
+
+    __tablename__ = "visitor"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    ref: Mapped[str] = mapped_column(String(64), unique=True, default=new_visitor_ref)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    staff_index_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    preferred_contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

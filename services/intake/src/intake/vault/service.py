@@ -1,0 +1,105 @@
+"""The identity vault: sealing, revealing and destroying visitor identities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.request.models import IntakeRequest
+from intake.vault.models import Visitor, new_visitor_ref
+from intake.vault.schemas import VisitorIdentity
+from ombuds_shared.crypto import Envelope, KeyDestroyed
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import NotFound, ServiceUnavailable
+
+_FIELDS = {
+    "name": "name_sealed",
+    "email": "email_sealed",
+    "phone": "phone_sealed",
+    "staff_index_number": "staff_index_sealed",
+    "preferred_contact": "preferred_contact_sealed",
+}
+
+
+def require_envelope(envelope: Envelope | None) -> Envelope:
+    """Confidential operations fail closed when no master key is configured."""
+    if envelope is None:
+        raise ServiceUnavailable("The vault's master key is not configured.")
+    return envelope
+
+
+def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
+    """The column values of a new visitor row, its identity sealed under a fresh data key."""
+    envelope = require_envelope(envelope)
+    visitor_id = str(uuid.uuid4())
+    context = f"visitor:{visitor_id}"
+    wrapped = envelope.new_wrapped_key(context)
+    data_key = envelope.unwrap(wrapped, context)
+    values: dict[str, Any] = {
+        "id": visitor_id,
+        "ref": new_visitor_ref(),
+        "wrapped_key": wrapped,
+        "created_at": utcnow(),
+    }
+    for field, column in _FIELDS.items():
+        value = getattr(identity, field)
+        values[column] = (
+            Envelope.seal(data_key, str(value), f"{context}:{field}") if value is not None else None
+        )
+    return values
+
+
+def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
+    """The visitor's identity, or None once it has been destroyed."""
+    envelope = require_envelope(envelope)
+    context = f"visitor:{visitor.id}"
+    try:
+        data_key = envelope.unwrap(visitor.wrapped_key, context)
+        values = {
+            field: Envelope.open(data_key, sealed, f"{context}:{field}")
+            for field, column in _FIELDS.items()
+            if (sealed := getattr(visitor, column)) is not None
+        }
+    except KeyDestroyed:
+        return None
+    return VisitorIdentity.model_validate(values)
+
+
+def destroy(*, visitor: Visitor) -> None:
+    """Crypto-shreds the identity: the data key and every ciphertext go."""
+    visitor.wrapped_key = None
+    for column in _FIELDS.values():
+        setattr(visitor, column, None)
+    visitor.destroyed_at = utcnow()
+
+
+def gone() -> NotFound:
+    return NotFound("This visitor's identity was destroyed.")
+
+
+async def get_by_ref(*, session: AsyncSession, ref: str) -> Visitor:
+    """The visitor with this opaque reference, or NotFound."""
+    visitor = await session.scalar(select(Visitor).where(Visitor.ref == ref))
+    if visitor is None:
+        raise NotFound("No such visitor.")
+    return visitor
+
+
+async def destroy_by_ref(*, session: AsyncSession, ref: str) -> dt.datetime:
+    """Destroys a visitor's identity and the sealed notes about their requests (idempotent)."""
+    visitor = await get_by_ref(session=session, ref=ref)
+    if visitor.destroyed_at is None:
+        destroy(visitor=visitor)
+    # The decline notes were sealed under the visitor's key; their ciphertext goes too.
+    await session.execute(
+        update(IntakeRequest)
+        .where(IntakeRequest.visitor_id == visitor.id)
+        .values(decline_note_sealed=None)
+    )
+    await session.commit()
+    assert visitor.destroyed_at is not None
+    return visitor.destroyed_at

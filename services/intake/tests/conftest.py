@@ -1,0 +1,67 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from intake.config import IntakeSettings
+from intake.main import MIGRATIONS, create_app
+from ombuds_shared.pytest_plugin import settings_overrides
+from ombuds_shared.testing import TestDatabases, TestKeys, app_client, bearer
+from ombuds_shared.tokens import Actor
+
+
+@dataclass
+class Intake:
+    client: httpx.AsyncClient
+    keys: TestKeys
+    database_url: str
+
+    def auth(self, who: Actor) -> dict[str, str]:
+        return bearer(self.keys.user_token("intake", who))
+
+    async def submit(
+        self, who: Actor, body: dict[str, Any], key: str | None = None
+    ) -> httpx.Response:
+        headers = self.auth(who)
+        if key:
+            headers["Idempotency-Key"] = key
+        return await self.client.post("/v1/intake/requests", json=body, headers=headers)
+
+
+def intake_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "visitor": {
+            "name": "Amina Diallo",
+            "email": "amina.diallo@example.org",
+            "staff_index_number": "482913",
+            "preferred_contact": "email",
+        },
+        "pillar": "secretariat",
+        "office": "geneva",
+        "location": "headquarters",
+        "occupational_group": "general_service",
+    }
+    body.update(changes)
+    return body
+
+
+def intake_settings(
+    keys: TestKeys, tmp_path: Path, database_url: str, master: str | None
+) -> IntakeSettings:
+    overrides = settings_overrides(
+        "intake", keys=keys, data_dir=tmp_path, database_url=database_url, master=master
+    )
+    return IntakeSettings(**overrides, cases_url="http://127.0.0.1:9")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def intake(
+    keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
+) -> AsyncIterator[Intake]:
+    url = databases.fresh("intake", MIGRATIONS)
+    app = create_app(intake_settings(keys, tmp_path, url, master_keys))
+    async with app_client(app) as client:
+        yield Intake(client, keys, url)
