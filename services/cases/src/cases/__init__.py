@@ -1,0 +1,1 @@
+"""The cases service: ombudsman cases, holding only an opaque visitor reference."""

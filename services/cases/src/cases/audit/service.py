@@ -1,0 +1,68 @@
+"""Recording reads and changes in the audit log, and reading the log (auditors only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.audit.models import AuditEvent, AuditHead
+from ombuds_shared import audit
+from ombuds_shared.errors import ValidationFailed
+from ombuds_shared.pagination import decode_cursor, encode_cursor
+from ombuds_shared.tokens import Actor
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    case_id: str,
+    record_type: str = "case",
+    record_id: str | None = None,
+    peer: str | None = None,
+) -> None:
+    """Adds an audit entry about a case's record to the session's transaction."""
+    await audit.append(
+        session,
+        AuditEvent,
+        AuditHead,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or case_id,
+        context_id=case_id,
+        peer=peer,
+    )
+
+
+async def list_entries(
+    *,
+    session: AsyncSession,
+    record_id: str | None,
+    case_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The log, oldest first, one page at a time (who, what, when; no content)."""
+    table = AuditEvent.__table__
+    query = select(table)
+    if record_id:
+        query = query.where(table.c.record_id == record_id)
+    if case_id:
+        query = query.where(table.c.context_id == case_id)
+    if cursor:
+        (after,) = decode_cursor(cursor, 1)
+        if not isinstance(after, int):
+            raise ValidationFailed("The cursor is not valid.")
+        query = query.where(table.c.id > after)
+    result = await session.execute(query.order_by(table.c.id).limit(limit + 1))
+    rows = [dict(row) for row in result.mappings()]
+    await session.commit()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1]["id"])
+    return rows, next_cursor

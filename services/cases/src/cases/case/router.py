@@ -1,0 +1,127 @@
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from cases.case import service
+from cases.case.dependencies import (
+    CaseReaderDep,
+    HandledCaseDep,
+    OfficeCaseDep,
+    SessionDep,
+)
+from cases.case.schemas import (
+    CaseCreate,
+    CaseFromIntake,
+    CasePage,
+    CaseRead,
+    CaseStatus,
+    StatusChangeCreate,
+    StatusChangeRead,
+)
+from ombuds_shared.auth import require_peer, require_user
+from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
+from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ombuds_shared.tokens import Actor, Caller
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
+internal_router = APIRouter(prefix="/v1/internal/cases", tags=["internal"])
+
+
+@router.get("", response_model=CasePage, summary="List and search the cases of your office")
+async def list_cases(
+    session: SessionDep,
+    actor: CaseReaderDep,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+    opened_from: dt.date | None = None,
+    opened_to: dt.date | None = None,
+    issue_category: Annotated[str | None, Query(pattern=r"^[1-9](\.[a-z])?$")] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> CasePage:
+    rows, next_cursor = await service.list_for_office(
+        session=session,
+        actor=actor,
+        office=actor.office or "",
+        status=status_,
+        assignee=assignee,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        issue_category=issue_category,
+        cursor=cursor,
+        limit=limit,
+    )
+    return CasePage(items=[CaseRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    response_model=CaseRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a case in your office (walk-in visitor, group process)",
+)
+async def open_case(
+    data: CaseCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(require_user("ombudsman", "chief"))],
+) -> CaseRead:
+    case = await service.open_case(
+        session=session, envelope=request.app.state.envelope, actor=actor, data=data
+    )
+    response.headers["Location"] = f"/v1/cases/{case.id}"
+    return CaseRead.model_validate(case)
+
+
+@router.get("/{case_id}", response_model=CaseRead, summary="Read a case of your office")
+async def read_case(case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep) -> CaseRead:
+    return CaseRead.model_validate(await service.read(session=session, case=case, actor=actor))
+
+
+@router.post(
+    "/{case_id}/status",
+    response_model=CaseRead,
+    summary="Move the case on: in progress, on hold, or closed with a reason (assigned ombudsman)",
+)
+async def change_status(
+    data: StatusChangeCreate, case: HandledCaseDep, session: SessionDep, actor: CaseReaderDep
+) -> CaseRead:
+    if case["destroyed_at"] is not None:
+        raise Conflict("This case's content was destroyed; it no longer changes.")
+    row = await service.change_status(session=session, case=case, actor=actor, data=data)
+    return CaseRead.model_validate(row)
+
+
+@router.get(
+    "/{case_id}/status-history",
+    response_model=list[StatusChangeRead],
+    summary="The case's status history",
+)
+async def status_history(
+    case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
+) -> list[StatusChangeRead]:
+    rows = await service.status_history(session=session, case=case, actor=actor)
+    return [StatusChangeRead.model_validate(r) for r in rows]
+
+
+@internal_router.post(
+    "",
+    response_model=CaseRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open the case of an accepted intake request (intake only; idempotent)",
+)
+async def open_case_from_intake(
+    data: CaseFromIntake,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(require_peer("intake"))],
+) -> CaseRead:
+    case, created = await service.open_from_intake(
+        session=session, envelope=request.app.state.envelope, data=data, actor=caller.actor
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return CaseRead.model_validate(case)

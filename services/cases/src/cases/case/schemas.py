@@ -1,0 +1,99 @@
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ombuds_shared.pagination import Page
+from ombuds_shared.reference import Location, OccupationalGroup, Pillar
+from ombuds_shared.schemas import InputModel
+
+VISITOR_REF_PATTERN = r"^vis_[A-Za-z0-9]{1,60}$"
+
+
+class CaseStatus(StrEnum):
+    OPENED = "opened"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    CLOSED = "closed"
+
+
+class ClosureReason(StrEnum):
+    RESOLVED = "resolved"
+    OPTIONS_PROVIDED = "options_provided"
+    REFERRED = "referred"
+    VISITOR_WITHDREW = "visitor_withdrew"
+    NOT_AMENABLE = "not_amenable"
+    NO_FURTHER_CONTACT = "no_further_contact"
+
+
+class CaseFromIntake(InputModel):
+    """What intake passes when an ombudsman accepts a request: no identity."""
+
+    intake_request_id: str = Field(max_length=36)
+    visitor_ref: str = Field(max_length=64, pattern=VISITOR_REF_PATTERN)
+    pillar: Pillar
+    office: str = Field(max_length=40)
+    location: Location
+    occupational_group: OccupationalGroup
+    channel: str = Field(max_length=40)
+
+
+class CaseCreate(InputModel):
+    """A case opened directly by the office (walk-in, group process); opened in your office."""
+
+    visitor_ref: str | None = Field(None, max_length=64, pattern=VISITOR_REF_PATTERN)
+    pillar: Pillar
+    location: Location
+    occupational_group: OccupationalGroup
+    intake_channel: str = Field(max_length=40, pattern=r"^[a-z_]{1,40}$", examples=["in_person"])
+    is_group: bool = False
+    participant_count: int = Field(1, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _group_counts(self) -> "CaseCreate":
+        if not self.is_group and self.participant_count != 1:
+            raise ValueError("only a group case has more than one participant")
+        return self
+
+
+class CaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    visitor_ref: str | None
+    pillar: Pillar
+    office: str
+    location: Location
+    occupational_group: OccupationalGroup
+    intake_channel: str
+    is_group: bool
+    participant_count: int
+    status: CaseStatus
+    closure_reason: ClosureReason | None
+    assigned_to: str | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    destroyed_at: dt.datetime | None
+
+
+CasePage = Page[CaseRead]
+
+
+class StatusChangeCreate(InputModel):
+    status: CaseStatus
+    closure_reason: ClosureReason | None = None
+
+    @model_validator(mode="after")
+    def _reason_only_on_closure(self) -> "StatusChangeCreate":
+        if (self.status == CaseStatus.CLOSED) != (self.closure_reason is not None):
+            raise ValueError("a closure reason is given when, and only when, closing")
+        return self
+
+
+class StatusChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    status: CaseStatus
+    closure_reason: ClosureReason | None
+    changed_by: str
+    changed_at: dt.datetime

@@ -1,0 +1,296 @@
+"""Case operations; callers pass a session and commit happens here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any, cast
+
+from sqlalchemy import RowMapping, Table, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.audit import service as audit
+from cases.case.models import CaseFile, StatusChange
+from cases.case.schemas import (
+    CaseCreate,
+    CaseFromIntake,
+    CaseStatus,
+    StatusChangeCreate,
+)
+from cases.coding.models import CaseIssue
+from cases.office.models import Office
+from cases.outbox import emit_case_event
+from ombuds_shared.crypto import Envelope
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import Conflict, ServiceUnavailable, ValidationFailed
+from ombuds_shared.pagination import decode_cursor, encode_cursor
+from ombuds_shared.tokens import Actor
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_CASE = cast(Table, CaseFile.__table__)
+# What a case read returns: every column but the wrapped data key.
+_READ_COLUMNS = [c for c in _CASE.c if c.name not in ("wrapped_key", "intake_request_id")]
+
+# Which status may follow which; a closed case stays closed.
+_NEXT: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPENED: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.ON_HOLD, CaseStatus.CLOSED}),
+    CaseStatus.IN_PROGRESS: frozenset({CaseStatus.ON_HOLD, CaseStatus.CLOSED}),
+    CaseStatus.ON_HOLD: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
+def is_case_id(case_id: str) -> bool:
+    return bool(_UUID.match(case_id))
+
+
+def case_context(case_id: str) -> str:
+    """The envelope context of a case's data key."""
+    return f"case:{case_id}"
+
+
+def require_envelope(envelope: Envelope | None) -> Envelope:
+    """Confidential operations fail closed when no master key is configured."""
+    if envelope is None:
+        raise ServiceUnavailable("The master key for case content is not configured.")
+    return envelope
+
+
+async def get_row(*, session: AsyncSession, case_id: str) -> RowMapping | None:
+    """Gets a case's columns by id, without loading an ORM entity (the hot read path)."""
+    if not is_case_id(case_id):
+        return None
+    result = await session.execute(select(*_READ_COLUMNS).where(_CASE.c.id == case_id))
+    return result.mappings().one_or_none()
+
+
+async def read(*, session: AsyncSession, case: RowMapping, actor: Actor) -> RowMapping:
+    """Records the read in the audit log before the case is returned."""
+    await audit.record(session, actor=actor, action="case.read", case_id=case["id"])
+    await session.commit()
+    return case
+
+
+async def open_case(
+    *, session: AsyncSession, envelope: Envelope | None, actor: Actor, data: CaseCreate
+) -> CaseFile:
+    """Opens a case in the actor's office (walk-in visitors, group processes)."""
+    office = actor.office or ""
+    await _check_office(session, office)
+    case = _new_case(
+        envelope,
+        visitor_ref=data.visitor_ref,
+        pillar=data.pillar,
+        office=office,
+        location=data.location,
+        occupational_group=data.occupational_group,
+        intake_channel=data.intake_channel,
+        is_group=data.is_group,
+        participant_count=data.participant_count,
+        opened_by=actor.subject,
+    )
+    await _record_opening(session, case, actor=actor, peer=None)
+    await session.commit()
+    return case
+
+
+async def open_from_intake(
+    *,
+    session: AsyncSession,
+    envelope: Envelope | None,
+    data: CaseFromIntake,
+    actor: Actor | None,
+) -> tuple[RowMapping, bool]:
+    """Opens the case for an accepted intake request; returns (case, created)."""
+    existing = await _by_intake_request(session, data.intake_request_id)
+    if existing is not None:
+        await session.commit()
+        return existing, False
+    await _check_office(session, data.office)
+    case = _new_case(
+        envelope,
+        visitor_ref=data.visitor_ref,
+        pillar=data.pillar,
+        office=data.office,
+        location=data.location,
+        occupational_group=data.occupational_group,
+        intake_channel=data.channel,
+        intake_request_id=data.intake_request_id,
+        opened_by=actor.subject if actor else "service:intake",
+    )
+    try:
+        await _record_opening(session, case, actor=actor, peer="intake")
+        await session.commit()
+    except IntegrityError:
+        # A concurrent retry of the same acceptance won the race: answer with its case.
+        await session.rollback()
+        winner = await _by_intake_request(session, data.intake_request_id)
+        if winner is None:
+            raise
+        return winner, False
+    row = await get_row(session=session, case_id=case.id)
+    assert row is not None
+    await session.commit()
+    return row, True
+
+
+def _new_case(envelope: Envelope | None, **values: Any) -> CaseFile:
+    case = CaseFile(id=str(uuid.uuid4()), **values)
+    case.wrapped_key = require_envelope(envelope).new_wrapped_key(case_context(case.id))
+    return case
+
+
+async def _record_opening(
+    session: AsyncSession, case: CaseFile, *, actor: Actor | None, peer: str | None
+) -> None:
+    now = utcnow()
+    case.opened_at = now
+    case.status = CaseStatus.OPENED
+    session.add(case)
+    session.add(
+        StatusChange(
+            case_id=case.id, status=CaseStatus.OPENED, changed_by=case.opened_by, changed_at=now
+        )
+    )
+    emit_case_event(
+        session,
+        "case.opened",
+        case.id,
+        now.date(),
+        pillar=case.pillar,
+        office=case.office,
+        location=case.location,
+        occupational_group=case.occupational_group,
+        intake_channel=case.intake_channel,
+        is_group=bool(case.is_group),
+        participant_count=case.participant_count or 1,
+    )
+    await session.flush()
+    await audit.record(session, actor=actor, action="case.open", case_id=case.id, peer=peer)
+
+
+async def _check_office(session: AsyncSession, code: str) -> None:
+    office = await session.get(Office, code)
+    if office is None or office.closed_on is not None:
+        raise ValidationFailed(f"Office {code!r} is not an open office.")
+
+
+async def _by_intake_request(session: AsyncSession, intake_request_id: str) -> RowMapping | None:
+    result = await session.execute(
+        select(*_READ_COLUMNS).where(_CASE.c.intake_request_id == intake_request_id)
+    )
+    return result.mappings().one_or_none()
+
+
+async def change_status(
+    *, session: AsyncSession, case: RowMapping, actor: Actor, data: StatusChangeCreate
+) -> RowMapping:
+    """Moves a case to its next status; closing records the reason and the date."""
+    current = CaseStatus(case["status"])
+    if data.status not in _NEXT[current]:
+        raise Conflict(f"A case that is {current} cannot become {data.status}.")
+    now = utcnow()
+    values: dict[str, Any] = {"status": data.status.value}
+    if data.status == CaseStatus.CLOSED:
+        values |= {"closure_reason": data.closure_reason, "closed_at": now}
+    result = await session.execute(
+        update(_CASE).where(_CASE.c.id == case["id"], _CASE.c.status == current).values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        raise Conflict("The case's status changed meanwhile; read it again.")
+    session.add(
+        StatusChange(
+            case_id=case["id"],
+            status=data.status,
+            closure_reason=data.closure_reason,
+            changed_by=actor.subject,
+            changed_at=now,
+        )
+    )
+    emit_case_event(
+        session, "case.status_changed", case["id"], now.date(), status=data.status.value
+    )
+    if data.status == CaseStatus.CLOSED:
+        emit_case_event(
+            session, "case.closed", case["id"], now.date(), closure_reason=str(data.closure_reason)
+        )
+    await audit.record(session, actor=actor, action="case.status", case_id=case["id"])
+    await session.commit()
+    row = await get_row(session=session, case_id=case["id"])
+    assert row is not None
+    await session.commit()
+    return row
+
+
+async def status_history(
+    *, session: AsyncSession, case: RowMapping, actor: Actor
+) -> list[RowMapping]:
+    """A case's status history, oldest first."""
+    table = StatusChange.__table__
+    result = await session.execute(
+        select(table).where(table.c.case_id == case["id"]).order_by(table.c.changed_at, table.c.id)
+    )
+    rows = list(result.mappings())
+    await audit.record(session, actor=actor, action="case.status_history.read", case_id=case["id"])
+    await session.commit()
+    return rows
+
+
+async def list_for_office(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    office: str,
+    status: CaseStatus | None = None,
+    assignee: str | None = None,
+    opened_from: dt.date | None = None,
+    opened_to: dt.date | None = None,
+    issue_category: str | None = None,
+    cursor: str | None = None,
+    limit: int,
+) -> tuple[list[RowMapping], str | None]:
+    """Lists an office's cases, newest first, filtered, one page at a time."""
+    query = select(*_READ_COLUMNS).where(_CASE.c.office == office)
+    if status:
+        query = query.where(_CASE.c.status == status.value)
+    if assignee:
+        query = query.where(_CASE.c.assigned_to == assignee)
+    if opened_from:
+        query = query.where(_CASE.c.opened_at >= _day_start(opened_from))
+    if opened_to:
+        query = query.where(_CASE.c.opened_at < _day_start(opened_to + dt.timedelta(days=1)))
+    if issue_category:
+        issue = CaseIssue.__table__
+        query = query.where(
+            exists().where(
+                issue.c.case_id == _CASE.c.id,
+                or_(issue.c.code == issue_category, issue.c.code.like(f"{issue_category}.%")),
+            )
+        )
+    if cursor:
+        opened_at, case_id = decode_cursor(cursor, 2)
+        try:
+            after = dt.datetime.fromisoformat(opened_at)
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed("The cursor is not valid.") from exc
+        query = query.where(
+            (_CASE.c.opened_at < after) | ((_CASE.c.opened_at == after) & (_CASE.c.id < case_id))
+        )
+    query = query.order_by(_CASE.c.opened_at.desc(), _CASE.c.id.desc()).limit(limit + 1)
+    rows = list((await session.execute(query)).mappings())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1]["opened_at"].isoformat(), rows[-1]["id"])
+    await audit.record(
+        session, actor=actor, action="case.list", case_id=office, record_type="office"
+    )
+    await session.commit()
+    return rows, next_cursor
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)

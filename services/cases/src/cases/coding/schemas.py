@@ -1,0 +1,99 @@
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ombuds_shared.schemas import InputModel
+from ombuds_shared.taxonomy import SYSTEMIC_ISSUES
+
+
+class ServiceKind(StrEnum):
+    CONSULTATION = "consultation"
+    OPTIONS = "options"
+    COACHING = "coaching"
+    FACILITATION = "facilitation"
+    PROBLEM_SOLVING = "problem_solving"
+    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
+    MEDIATION = "mediation"
+    GROUP_PROCESS = "group_process"
+    REFERRAL = "referral"
+
+
+class FormalChannel(StrEnum):
+    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
+    MANAGEMENT_EVALUATION = "management_evaluation"
+    ETHICS_OFFICE = "ethics_office"
+    INVESTIGATIONS = "investigations"
+    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
+
+
+def _not_in_future(day: dt.date) -> dt.date:
+    if day > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise ValueError("the date may not be in the future")
+    return day
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class IssueCreate(InputModel):
+    code: str = Field(pattern=r"^[1-9]\.[a-z]$", examples=["2.b"], description="A sub-category.")
+
+
+class IssueRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    category: str
+    taxonomy_version: str
+    recorded_at: dt.datetime
+
+
+class ServiceCreate(InputModel):
+    service: ServiceKind
+    given_on: dt.date = Field(default_factory=_today)
+
+    _given_on = field_validator("given_on")(_not_in_future)
+
+
+class ServiceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    service: ServiceKind
+    given_on: dt.date
+    mediation_id: str | None
+
+
+class ReferralCreate(InputModel):
+    formal_channel: FormalChannel
+    referred_on: dt.date = Field(default_factory=_today)
+
+    _referred_on = field_validator("referred_on")(_not_in_future)
+
+
+class ReferralRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    formal_channel: FormalChannel
+    referred_on: dt.date
+
+
+class SystemicTagCreate(InputModel):
+    systemic_issue: str = Field(max_length=60, examples=["fear_of_speaking_out"])
+
+    @field_validator("systemic_issue")
+    @classmethod
+    def _in_register(cls, value: str) -> str:
+        if value not in SYSTEMIC_ISSUES:
+            raise ValueError("not a systemic issue of the register")
+        return value
+
+
+class SystemicTagRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    systemic_issue: str
+    tagged_at: dt.datetime

@@ -1,0 +1,49 @@
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from cases.api import ROUTERS
+from cases.config import CasesSettings
+from cases.outbox import OutboxEvent
+from cases.retention.runner import periodically
+from ombuds_shared.app import create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: CasesSettings | None = None) -> FastAPI:
+    """Builds the cases service."""
+    settings = settings or CasesSettings()
+    app = create_service_app(
+        settings,
+        title="Ombuds cases service",
+        description="Ombudsman cases. Reached only through the gateway or by peer services.",
+        routers=ROUTERS,
+        trusted_peers=("intake", "mediation"),
+        peer_urls={"intake": settings.intake_url, "mediation": settings.mediation_url},
+        outbox_model=OutboxEvent,
+    )
+    if settings.retention_interval_seconds > 0:
+        _with_retention_schedule(app)
+    return app
+
+
+def _with_retention_schedule(app: FastAPI) -> None:
+    """Runs the retention schedule in the background while the app is up."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            task = asyncio.create_task(periodically(app))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,39 @@
+from fastapi import APIRouter, Request, status
+
+from cases.case.dependencies import LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.note import service
+from cases.note.schemas import NoteCreate, NoteRead
+from ombuds_shared.errors import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/cases/{case_id}/notes", tags=["notes"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "",
+    response_model=NoteRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Write a confidential note (assigned ombudsman only)",
+)
+async def write_note(
+    data: NoteCreate,
+    request: Request,
+    case: LiveCaseDep,
+    session: SessionDep,
+    actor: OmbudsmanDep,
+) -> NoteRead:
+    return await service.write(
+        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
+    )
+
+
+@router.get(
+    "",
+    response_model=list[NoteRead],
+    summary="Read the case's confidential notes (assigned ombudsman only)",
+)
+async def read_notes(
+    request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
+) -> list[NoteRead]:
+    return await service.read_all(
+        session=session, envelope=request.app.state.envelope, case=case, actor=actor
+    )

@@ -1,0 +1,36 @@
+"""The outbox of the cases service: the `case.*` events of docs/events.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.db import Base
+from ombuds_shared.outbox import OutboxColumns, emit
+
+
+class OutboxEvent(OutboxColumns, Base):
+    __tablename__ = "outbox_event"
+
+
+def emit_case_event(
+    session: AsyncSession, event_type: str, case_id: str, day: dt.date, **facts: Any
+) -> None:
+    """Adds a `case.*` event (facts for analytics only: codes, dates, counts)."""
+    date_field = _DATE_FIELD[event_type]
+    payload = {"case_id": case_id, date_field: day.isoformat(), **facts}
+    emit(session, OutboxEvent, event_type=event_type, aggregate_id=case_id, payload=payload)
+
+
+# The name of each event's date field, as docs/events.md lists it.
+_DATE_FIELD = {
+    "case.opened": "opened_on",
+    "case.issue_recorded": "recorded_on",
+    "case.service_given": "given_on",
+    "case.status_changed": "changed_on",
+    "case.closed": "closed_on",
+    "case.systemic_issue_tagged": "tagged_on",
+    "case.referral_made": "referred_on",
+}

@@ -1,0 +1,76 @@
+"""Running the retention schedule: from the `ombuds` command, or periodically inside the service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from fastapi import FastAPI
+
+from cases.config import CasesSettings
+from cases.retention import service
+from cases.retention.service import RetentionReport
+from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.errors import NotFound
+from ombuds_shared.http import ServiceClient
+from ombuds_shared.keys import SigningKey, load_or_create_key
+from ombuds_shared.tokens import mint_internal_token
+
+logger = logging.getLogger("cases.retention")
+
+
+def identity_destroyer(intake: ServiceClient, key: SigningKey) -> service.DestroyIdentity:
+    """Asks intake to crypto-shred a visitor's identity; an unknown visitor is already gone."""
+
+    async def destroy(visitor_ref: str) -> None:
+        token = mint_internal_token(key, issuer="cases", audience="intake", actor=None)
+        with contextlib.suppress(NotFound):
+            await intake.call("POST", f"/v1/internal/visitors/{visitor_ref}/destroy", token=token)
+
+    return destroy
+
+
+async def run_once(
+    settings: CasesSettings, *, dry_run: bool, now: dt.datetime | None = None
+) -> RetentionReport:
+    """One run against the configured database and intake (what `ombuds retention run` does)."""
+    engine = create_engine(settings.resolved_database_url, pool_size=2)
+    intake = ServiceClient(
+        settings.intake_url, name="intake", timeout_seconds=settings.peer_timeout_seconds
+    )
+    private = load_or_create_key(settings.resolved_signing_key_file, create=settings.is_development)
+    try:
+        return await service.run(
+            session_maker=create_session_maker(engine),
+            destroy_identity=identity_destroyer(intake, SigningKey.for_owner(private, "cases")),
+            months=settings.retention_months,
+            dry_run=dry_run,
+            now=now,
+        )
+    finally:
+        await intake.close()
+        await engine.dispose()
+
+
+async def periodically(app: FastAPI) -> None:
+    """Runs the schedule every `retention_interval_seconds`, for as long as the app runs."""
+    settings: CasesSettings = app.state.settings
+    destroy = identity_destroyer(app.state.peers["intake"], app.state.signing_key)
+    while True:
+        await asyncio.sleep(settings.retention_interval_seconds)
+        try:
+            report = await service.run(
+                session_maker=app.state.session_maker,
+                destroy_identity=destroy,
+                months=settings.retention_months,
+                dry_run=False,
+            )
+        except Exception:  # the schedule must survive a bad night; the next run retries
+            logger.exception("retention run failed")
+            continue
+        logger.info(
+            "retention run",
+            extra={"destroyed": len(report.destroyed), "failed": len(report.failed)},
+        )

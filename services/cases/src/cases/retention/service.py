@@ -1,0 +1,173 @@
+"""The retention schedule (P9): destroying the confidential content of cases closed long enough.
+
+For each due case, intake first crypto-shreds the visitor's identity (an
+idempotent call), then one transaction here deletes the notes, the sealed
+terms of consents and reasons of disclosures, and the case's data key, and
+writes the destruction record. A failure between the two steps leaves the case
+due, and the next run finishes it. What remains is de-identified: pillar,
+office, location, group, issues, services, referrals, tags, dates, statuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy import RowMapping, Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cases.audit import service as audit
+from cases.case.models import CaseFile
+from cases.consent.models import Consent, Disclosure
+from cases.note.models import Note
+from cases.retention.models import DestructionRecord
+from ombuds_shared.db import DATABASE_DOWN, utcnow
+from ombuds_shared.errors import AppError
+from ombuds_shared.tokens import Actor
+
+DestroyIdentity = Callable[[str], Awaitable[None]]
+RETENTION_ACTOR = Actor("system:retention", frozenset({"system"}))
+_CASE = cast(Table, CaseFile.__table__)
+
+
+@dataclass
+class RetentionReport:
+    """What a run found due, destroyed, or could not finish (to be retried next run)."""
+
+    dry_run: bool
+    cutoff: dt.datetime
+    due: list[str] = field(default_factory=list)
+    destroyed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def cutoff_for(now: dt.datetime, months: int) -> dt.datetime:
+    """The moment `months` calendar months before `now` (clamped to the month's last day)."""
+    month_index = now.year * 12 + now.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for day in range(now.day, 27, -1):
+        try:
+            return now.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return now.replace(year=year, month=month, day=min(now.day, 28))
+
+
+async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMapping]:
+    """Closed cases whose closure is older than the cutoff and whose content still exists."""
+    result = await session.execute(
+        select(_CASE.c.id, _CASE.c.visitor_ref, _CASE.c.closed_at)
+        .where(
+            _CASE.c.status == "closed", _CASE.c.closed_at <= cutoff, _CASE.c.destroyed_at.is_(None)
+        )
+        .order_by(_CASE.c.closed_at, _CASE.c.id)
+    )
+    return list(result.mappings())
+
+
+async def run(
+    *,
+    session_maker: async_sessionmaker[AsyncSession],
+    destroy_identity: DestroyIdentity,
+    months: int,
+    dry_run: bool,
+    now: dt.datetime | None = None,
+) -> RetentionReport:
+    """Runs the schedule once; a dry run only lists the cases that would go."""
+    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now or utcnow(), months))
+    async with session_maker() as session:
+        due = await due_cases(session=session, cutoff=report.cutoff)
+    report.due = [row["id"] for row in due]
+    if dry_run:
+        return report
+    for row in due:
+        try:
+            await _destroy_one(session_maker, destroy_identity, row)
+        except AppError as exc:
+            report.failed[row["id"]] = type(exc).__name__
+            continue
+        except DATABASE_DOWN as exc:
+            report.failed[row["id"]] = type(exc).__name__
+            continue
+        report.destroyed.append(row["id"])
+    return report
+
+
+async def _destroy_one(
+    session_maker: async_sessionmaker[AsyncSession],
+    destroy_identity: DestroyIdentity,
+    case: RowMapping,
+) -> None:
+    case_id, ref = case["id"], case["visitor_ref"]
+    async with session_maker() as session:
+        shared = ref is not None and await session.scalar(
+            select(func.count())
+            .select_from(_CASE)
+            .where(
+                _CASE.c.visitor_ref == ref,
+                _CASE.c.id != case_id,
+                _CASE.c.destroyed_at.is_(None),
+            )
+        )
+    # A visitor with another case whose content is kept keeps their identity for it; the
+    # identity goes when the last of their cases is destroyed.
+    identity_destroyed = ref is not None and not shared
+    if identity_destroyed:
+        await destroy_identity(ref)
+    async with session_maker() as session:
+        now = utcnow()
+        # Claiming the case first locks its row: a concurrent run (another replica) waits
+        # here and then finds nothing left to do.
+        claimed = await session.execute(
+            update(_CASE)
+            .where(_CASE.c.id == case_id, _CASE.c.destroyed_at.is_(None))
+            .values(wrapped_key=None, visitor_ref=None, destroyed_at=now)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            await session.rollback()
+            return
+        notes = await _count(session, Note, case_id)
+        consents = await _count(session, Consent, case_id)
+        disclosures = await _count(session, Disclosure, case_id)
+        await session.execute(delete(Note).where(Note.case_id == case_id))
+        await session.execute(
+            update(Consent).where(Consent.case_id == case_id).values(details_sealed=None)
+        )
+        await session.execute(
+            update(Disclosure)
+            .where(Disclosure.case_id == case_id)
+            .values(justification_sealed=None)
+        )
+        record = DestructionRecord(
+            case_id=case_id,
+            destroyed_at=now,
+            run_by=RETENTION_ACTOR.subject,
+            notes=notes,
+            consents=consents,
+            disclosures=disclosures,
+            identity_destroyed=identity_destroyed,
+        )
+        session.add(record)
+        await session.flush()
+        await audit.record(
+            session,
+            actor=RETENTION_ACTOR,
+            action="case.destroy",
+            case_id=case_id,
+            record_type="destruction_record",
+            record_id=record.id,
+        )
+        await session.commit()
+
+
+async def _count(session: AsyncSession, model: type, case_id: str) -> int:
+    table = model.__table__  # type: ignore[attr-defined]
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(table).where(table.c.case_id == case_id)
+        )
+        or 0
+    )

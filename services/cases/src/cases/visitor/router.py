@@ -1,0 +1,52 @@
+"""The visitor's identity, for the ombudsman assigned to the case: asked of intake's vault."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from cases.audit import service as audit
+from cases.case.dependencies import LiveCaseDep, OmbudsmanDep, SessionDep
+from ombuds_shared.app import peer_token
+from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
+from ombuds_shared.http import ServiceClient
+
+router = APIRouter(prefix="/v1/cases/{case_id}", tags=["visitor"], responses=PROBLEM_RESPONSES)
+
+
+class VisitorIdentityRead(BaseModel):
+    """Who the visitor is and how they wish to be reached, as intake's vault holds it."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    staff_index_number: str | None = None
+    preferred_contact: str
+
+
+@router.get(
+    "/visitor",
+    response_model=VisitorIdentityRead,
+    summary="The visitor's identity (assigned ombudsman only)",
+)
+async def visitor_identity(
+    request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
+) -> VisitorIdentityRead:
+    ref = case["visitor_ref"]
+    if not ref:
+        raise NotFound("This case has no visitor on record.")
+    await audit.record(
+        session,
+        actor=actor,
+        action="visitor.reveal",
+        case_id=case["id"],
+        record_type="visitor",
+        record_id=ref,
+    )
+    # Recorded (and committed) before the identity is fetched: no unaudited reveal.
+    await session.commit()
+    intake: ServiceClient = request.app.state.peers["intake"]
+    identity: dict[str, Any] = await intake.call(
+        "GET", f"/v1/internal/visitors/{ref}", token=peer_token(request.app, "intake", actor)
+    )
+    return VisitorIdentityRead.model_validate(identity)

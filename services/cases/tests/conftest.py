@@ -1,0 +1,32 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cases.config import CasesSettings
+from cases.main import MIGRATIONS, create_app
+from ombuds_shared.pytest_plugin import settings_overrides
+from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+
+
+@dataclass
+class Cases:
+    client: httpx.AsyncClient
+    keys: TestKeys
+
+
+@pytest.fixture
+async def cases(
+    keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
+) -> AsyncIterator[Cases]:
+    overrides = settings_overrides(
+        "cases",
+        keys=keys,
+        data_dir=tmp_path,
+        database_url=databases.fresh("cases", MIGRATIONS),
+        master=master_keys,
+    )
+    async with app_client(create_app(CasesSettings(**overrides))) as client:  # type: ignore[arg-type]
+        yield Cases(client, keys)
