@@ -1,0 +1,21 @@
+"""The routers this service mounts, all under /v1."""
+
+from fastapi import APIRouter
+
+from mediation.case.router import internal_router as case_internal_router
+from mediation.case.router import router as case_router
+from mediation.certificate.router import keys_router
+from mediation.certificate.router import mediation_router as certificate_mediation_router
+from mediation.certificate.router import router as certificate_router
+from mediation.deadline.router import router as deadline_router
+from mediation.note.router import router as note_router
+
+ROUTERS: tuple[APIRouter, ...] = (
+    case_router,
+    deadline_router,
+    note_router,
+    certificate_mediation_router,
+    certificate_router,
+    case_internal_router,
+    keys_router,
+)

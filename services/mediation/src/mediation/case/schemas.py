@@ -1,0 +1,225 @@
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from ombuds_shared.pagination import Page
+from ombuds_shared.reference import Pillar
+from ombuds_shared.schemas import InputModel
+
+
+class ReferralSource(StrEnum):
+    DISPUTE_TRIBUNAL = "dispute_tribunal"
+    APPEALS_TRIBUNAL = "appeals_tribunal"
+    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
+    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
+    OMBUDSMAN = "ombudsman"
+    ADMINISTRATION = "administration"
+    SELF_REFERRAL = "self_referral"
+    OTHER = "other"
+
+
+class Tribunal(StrEnum):
+    DISPUTE_TRIBUNAL = "dispute_tribunal"
+    APPEALS_TRIBUNAL = "appeals_tribunal"
+
+
+class MediationStatus(StrEnum):
+    REFERRED = "referred"
+    AGREEMENT_PENDING = "agreement_pending"
+    IN_MEDIATION = "in_mediation"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    SETTLED = "settled"
+    NOT_SETTLED = "not_settled"
+    PARTY_DECLINED = "party_declined"
+    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
+    WITHDRAWN = "withdrawn"
+
+
+class Agreement(StrEnum):
+    PENDING = "pending"
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+
+class StartBasis(StrEnum):
+    FIRST_SESSION = "first_session"
+    SIGNED_AGREEMENT = "signed_agreement"
+
+
+class SessionMode(StrEnum):
+    IN_PERSON = "in_person"
+    REMOTE = "remote"
+
+
+# Opaque references only: letters, digits and a few separators, never a name or an email.
+PartyReference = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$", max_length=64)
+]
+TribunalCaseNumber = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,59}$", max_length=60)
+]
+IssueCodeText = Annotated[str, StringConstraints(pattern=r"^[1-9](\.[a-z])?$")]
+CaseId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+]
+
+
+class TribunalReference(InputModel):
+    tribunal: Tribunal
+    case_number: TribunalCaseNumber = Field(examples=["UNDT/NY/2026/014"])
+    referral_date: dt.date
+    deadline: dt.date | None = Field(None, description="The tribunal's own deadline, if set.")
+
+
+class PartyCreate(InputModel):
+    reference: PartyReference = Field(
+        description="An opaque reference to the party (never a name).", examples=["P-7Q2K"]
+    )
+    represents_administration: bool = False
+
+
+class MediationCreate(InputModel):
+    pillar: Pillar
+    office: str = Field("mediation-service", max_length=40)
+    referral_source: ReferralSource
+    tribunal_reference: TribunalReference | None = None
+    source_case_id: CaseId | None = Field(None, description="The ombudsman case it came from.")
+    issue_codes: list[IssueCodeText] = Field(default_factory=list, max_length=20)
+    is_group: bool = False
+    participant_count: int = Field(2, ge=2, le=10_000)
+    parties: list[PartyCreate] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _tribunal_referrals_name_their_case(self) -> Self:
+        from_tribunal = self.referral_source in (
+            ReferralSource.DISPUTE_TRIBUNAL,
+            ReferralSource.APPEALS_TRIBUNAL,
+        )
+        if from_tribunal and self.tribunal_reference is None:
+            raise ValueError("a tribunal referral needs its tribunal_reference")
+        if len({p.reference for p in self.parties}) != len(self.parties):
+            raise ValueError("each party reference may appear once")
+        return self
+
+
+class MediationFromCase(InputModel):
+    """What the cases service sends when an ombudsman case goes to mediation."""
+
+    source_case_id: CaseId
+    pillar: Pillar
+    office: str = Field(max_length=40)
+    issue_codes: list[IssueCodeText] = Field(default_factory=list, max_length=20)
+    is_group: bool = False
+    participant_count: int = Field(2, ge=1, le=10_000)
+    referral_source: ReferralSource = ReferralSource.OMBUDSMAN
+
+
+class PartyRead(BaseModel):
+    id: str
+    reference: str
+    represents_administration: bool
+    agreement: Agreement
+    responded_on: dt.date | None = None
+
+
+class SessionRead(BaseModel):
+    id: str
+    held_on: dt.date
+    mode: SessionMode
+
+
+class TribunalReferenceRead(BaseModel):
+    tribunal: Tribunal
+    case_number: str
+    referral_date: dt.date | None = None
+    deadline: dt.date | None = None
+
+
+class SettlementRead(BaseModel):
+    signed_on: dt.date
+    implementation_deadline: dt.date | None = None
+
+
+class MediationRead(BaseModel):
+    id: str
+    pillar: Pillar
+    office: str
+    referral_source: ReferralSource
+    tribunal_reference: TribunalReferenceRead | None = None
+    source_case_id: str | None = None
+    issue_codes: list[str]
+    is_group: bool
+    participant_count: int
+    status: MediationStatus
+    outcome: Outcome | None = None
+    start_basis: StartBasis | None = None
+    started_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    settlement: SettlementRead | None = None
+    mediator: str | None = None
+    parties: list[PartyRead]
+    all_parties_agreed: bool
+    sessions: list[SessionRead]
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None = None
+
+
+MediationPage = Page[MediationRead]
+
+
+class AgreementRecord(InputModel):
+    agrees: bool = Field(description="true: the party agrees to mediate; false: declines.")
+    on: dt.date
+
+
+class StartBody(InputModel):
+    started_on: dt.date
+    basis: StartBasis = Field(
+        description="What marks the start: the first session, or the signed agreement to mediate."
+    )
+    mode: SessionMode | None = Field(None, description="The first session's mode (first_session).")
+
+    @model_validator(mode="after")
+    def _first_session_has_a_mode(self) -> Self:
+        if self.basis is StartBasis.FIRST_SESSION and self.mode is None:
+            raise ValueError("a start by first session needs the session's mode")
+        return self
+
+
+class SessionCreate(InputModel):
+    held_on: dt.date
+    mode: SessionMode
+
+
+class CloseBody(InputModel):
+    outcome: Outcome
+    closed_on: dt.date
+    settlement_signed_on: dt.date | None = Field(
+        None, description="Date the written settlement agreement was signed (settled only)."
+    )
+    implementation_deadline: dt.date | None = Field(
+        None, description="The settlement's implementation deadline, if it sets one."
+    )
+
+
+class MediatorAssignment(InputModel):
+    mediator: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        None, description="The mediator's subject; omitted: the caller takes the mediation."
+    )
+
+
+class ConflictDeclarationCreate(InputModel):
+    has_conflict: bool = Field(description="true discloses a conflict and blocks assignment.")
+
+
+class ConflictDeclarationRead(BaseModel):
+    id: str
+    mediator: str
+    has_conflict: bool
+    declared_at: dt.datetime

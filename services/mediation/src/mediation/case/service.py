@@ -1,0 +1,572 @@
+"""Mediation cases: opening, parties and their agreement, assignment, sessions, closure.
+
+Every change and the outbox event that reports it commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from mediation.case import states
+from mediation.case.models import (
+    ConflictDeclaration,
+    Mediation,
+    MediationIssue,
+    MediationSession,
+    Party,
+)
+from mediation.case.schemas import (
+    Agreement,
+    AgreementRecord,
+    CloseBody,
+    MediationCreate,
+    MediationFromCase,
+    MediationRead,
+    MediationStatus,
+    Outcome,
+    PartyCreate,
+    PartyRead,
+    SessionCreate,
+    SessionMode,
+    SessionRead,
+    SettlementRead,
+    StartBasis,
+    StartBody,
+    TribunalReferenceRead,
+)
+from mediation.config import MediationSettings
+from mediation.deadline import service as ledger
+from mediation.deadline.models import DeadlineClock
+from mediation.office.models import Office
+from mediation.reference.models import IssueCode, OutboxEvent
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import Conflict, ValidationFailed
+from ombuds_shared.outbox import emit
+from ombuds_shared.pagination import decode_cursor, encode_cursor
+from ombuds_shared.taxonomy import TAXONOMY_VERSION
+from ombuds_shared.tokens import Actor
+
+_MAX_PARTIES = 50
+# A settlement implemented later than this is not plausible (and dates must stay in range).
+_SETTLEMENT_HORIZON = dt.timedelta(days=3653)
+
+
+def _today() -> dt.date:
+    return utcnow().date()
+
+
+def _not_in_future(day: dt.date, what: str) -> None:
+    if day > _today():
+        raise ValidationFailed(f"{what} cannot be in the future.")
+
+
+def _event(session: AsyncSession, mediation: Mediation, event_type: str, **payload: Any) -> None:
+    emit(
+        session,
+        OutboxEvent,
+        event_type=event_type,
+        aggregate_id=mediation.id,
+        payload={"mediation_id": mediation.id, **payload},
+    )
+
+
+async def _commit(session: AsyncSession) -> None:
+    """Commits; a concurrent change to the same mediation makes this one a 409."""
+    try:
+        await session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        # IntegrityError: a concurrent twin (the same party added twice) committed first.
+        await session.rollback()
+        raise Conflict("The mediation changed meanwhile; read it again and retry.") from exc
+
+
+async def get(*, session: AsyncSession, mediation_id: str) -> Mediation | None:
+    """Gets a mediation by its id (ids are UUIDs; anything else names none)."""
+    try:
+        uuid.UUID(mediation_id)
+    except ValueError:
+        return None
+    return await session.get(Mediation, mediation_id)
+
+
+def may_work_on(actor: Actor, mediation: Mediation) -> bool:
+    """Mediators work the mediations of their office; the chief oversees them all."""
+    if actor.has_any("chief"):
+        return True
+    return actor.has_any("mediator") and actor.office == mediation.office
+
+
+async def _check_office(session: AsyncSession, office_code: str) -> None:
+    office = await session.get(Office, office_code)
+    if office is None or office.closed_on is not None:
+        raise ValidationFailed(f"{office_code!r} is not an open office.", field="office")
+
+
+async def _issues(session: AsyncSession, codes: list[str]) -> list[MediationIssue]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return []
+    known = set(
+        (
+            await session.execute(
+                select(IssueCode.code).where(
+                    IssueCode.version == TAXONOMY_VERSION, IssueCode.code.in_(wanted)
+                )
+            )
+        ).scalars()
+    )
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown issue codes for {TAXONOMY_VERSION}: {', '.join(unknown)}.",
+            field="issue_codes",
+        )
+    return [MediationIssue(code=c, taxonomy_version=TAXONOMY_VERSION) for c in wanted]
+
+
+def _opened_event(session: AsyncSession, mediation: Mediation) -> None:
+    _event(
+        session,
+        mediation,
+        "mediation.opened",
+        opened_on=mediation.opened_at.date().isoformat(),
+        pillar=mediation.pillar,
+        office=mediation.office,
+        referral_source=mediation.referral_source,
+        is_group=mediation.is_group,
+        participant_count=mediation.participant_count,
+        issue_codes=[i.code for i in mediation.issues],
+        from_case=mediation.source_case_id is not None,
+    )
+
+
+async def open_mediation(
+    *, session: AsyncSession, data: MediationCreate, actor: Actor
+) -> Mediation:
+    """Opens a mediation on a referral; it starts out as `referred`."""
+    if actor.has_any("mediator") and not actor.has_any("chief") and actor.office != data.office:
+        raise ValidationFailed("Mediators open mediations of their own office.", field="office")
+    await _check_office(session, data.office)
+    if data.source_case_id is not None:
+        await _no_mediation_yet(session, data.source_case_id)
+    reference = data.tribunal_reference
+    mediation = Mediation(
+        id=str(uuid.uuid4()),
+        pillar=data.pillar.value,
+        office=data.office,
+        referral_source=data.referral_source.value,
+        tribunal=reference.tribunal.value if reference else None,
+        tribunal_case_number=reference.case_number if reference else None,
+        referral_date=reference.referral_date if reference else None,
+        tribunal_deadline=reference.deadline if reference else None,
+        source_case_id=data.source_case_id,
+        is_group=data.is_group,
+        participant_count=data.participant_count,
+        status=MediationStatus.REFERRED.value,
+        opened_by=actor.subject,
+        opened_at=utcnow(),
+        issues=await _issues(session, data.issue_codes),
+        parties=[
+            Party(reference=p.reference, represents_administration=p.represents_administration)
+            for p in data.parties
+        ],
+        sessions=[],
+    )
+    session.add(mediation)
+    _opened_event(session, mediation)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("A mediation for this ombudsman case already exists.") from exc
+    return mediation
+
+
+async def _no_mediation_yet(session: AsyncSession, source_case_id: str) -> None:
+    if await by_source_case(session=session, source_case_id=source_case_id) is not None:
+        raise Conflict("A mediation for this ombudsman case already exists.")
+
+
+async def by_source_case(*, session: AsyncSession, source_case_id: str) -> Mediation | None:
+    """The mediation opened from an ombudsman case, if any."""
+    result = await session.execute(
+        select(Mediation).where(Mediation.source_case_id == source_case_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def open_from_case(
+    *, session: AsyncSession, data: MediationFromCase, opened_by: str
+) -> tuple[Mediation, bool]:
+    """Opens the mediation of an ombudsman case, once; returns (mediation, created)."""
+    existing = await by_source_case(session=session, source_case_id=data.source_case_id)
+    if existing is not None:
+        return existing, False
+    await _check_office(session, data.office)
+    mediation = Mediation(
+        id=str(uuid.uuid4()),
+        pillar=data.pillar.value,
+        office=data.office,
+        referral_source=data.referral_source.value,
+        source_case_id=data.source_case_id,
+        is_group=data.is_group,
+        participant_count=data.participant_count,
+        status=MediationStatus.REFERRED.value,
+        opened_by=opened_by,
+        opened_at=utcnow(),
+        issues=await _issues(session, data.issue_codes),
+        parties=[],
+        sessions=[],
+    )
+    session.add(mediation)
+    _opened_event(session, mediation)
+    try:
+        await session.commit()
+    except IntegrityError:
+        # A concurrent retry of the same referral won the race: answer with its mediation.
+        await session.rollback()
+        winner = await by_source_case(session=session, source_case_id=data.source_case_id)
+        if winner is None:
+            raise
+        return winner, False
+    return mediation, True
+
+
+async def list_mediations(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    status: MediationStatus | None,
+    due_within_days: int | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Mediation], str | None]:
+    """The mediations this actor works on, newest first; optionally only those running out."""
+    query = select(Mediation)
+    if not actor.has_any("chief"):
+        query = query.where(Mediation.office == (actor.office or ""))
+    if status is not None:
+        query = query.where(Mediation.status == status.value)
+    if due_within_days is not None:
+        horizon = _today() + dt.timedelta(days=due_within_days)
+        query = query.where(
+            exists().where(
+                DeadlineClock.mediation_id == Mediation.id,
+                DeadlineClock.state == "running",
+                DeadlineClock.due_on <= horizon,
+            )
+        )
+    if cursor:
+        opened_at, mediation_id = decode_cursor(cursor, 2)
+        try:
+            after = dt.datetime.fromisoformat(opened_at)
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed("The cursor is not valid.") from exc
+        if not isinstance(mediation_id, str):
+            raise ValidationFailed("The cursor is not valid.")
+        query = query.where(
+            (Mediation.opened_at < after)
+            | ((Mediation.opened_at == after) & (Mediation.id < mediation_id))
+        )
+    query = query.order_by(Mediation.opened_at.desc(), Mediation.id.desc()).limit(limit + 1)
+    rows = list((await session.execute(query)).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].opened_at.isoformat(), rows[-1].id)
+    return rows, next_cursor
+
+
+async def accept_referral(
+    *, session: AsyncSession, mediation: Mediation, settings: MediationSettings
+) -> Mediation:
+    """The office accepts the referral: now the parties' agreement is sought."""
+    states.require(mediation.status, {states.REFERRED}, "accept the referral")
+    mediation.status = MediationStatus.AGREEMENT_PENDING.value
+    ledger.on_referral_accepted(
+        session=session, mediation=mediation, settings=settings, on=_today()
+    )
+    await _commit(session)
+    return mediation
+
+
+async def add_party(*, session: AsyncSession, mediation: Mediation, data: PartyCreate) -> Party:
+    """Adds a party; only before mediation starts, since each must agree to it."""
+    states.require(mediation.status, {states.REFERRED, states.PENDING}, "add a party")
+    if any(p.reference == data.reference for p in mediation.parties):
+        raise Conflict("This party is already on the mediation.")
+    if len(mediation.parties) >= _MAX_PARTIES:
+        raise Conflict(f"A mediation has at most {_MAX_PARTIES} parties.")
+    party = Party(
+        reference=data.reference, represents_administration=data.represents_administration
+    )
+    mediation.parties.append(party)
+    await _commit(session)
+    return party
+
+
+def all_agreed(mediation: Mediation) -> bool:
+    """Every party, and at least two, has agreed to mediate (P12)."""
+    parties = mediation.parties
+    return len(parties) >= 2 and all(p.agreement == Agreement.AGREED for p in parties)
+
+
+async def record_agreement(
+    *,
+    session: AsyncSession,
+    mediation: Mediation,
+    party: Party,
+    data: AgreementRecord,
+    settings: MediationSettings,
+) -> Mediation:
+    """Records a party's agreement, or their refusal, which ends the mediation."""
+    states.require(mediation.status, {states.PENDING}, "record a party's agreement")
+    _not_in_future(data.on, "The date of the agreement")
+    if party.agreement != Agreement.PENDING:
+        raise Conflict(f"This party has already {party.agreement}; a response is recorded once.")
+    party.responded_on = data.on
+    if data.agrees:
+        party.agreement = Agreement.AGREED.value
+        agreed = sum(p.agreement == Agreement.AGREED for p in mediation.parties)
+        _event(
+            session,
+            mediation,
+            "mediation.agreement_recorded",
+            recorded_on=data.on.isoformat(),
+            parties_agreed=agreed,
+            parties_total=len(mediation.parties),
+        )
+        if all_agreed(mediation):
+            await ledger.on_all_parties_agreed(session=session, mediation=mediation, on=data.on)
+    else:
+        party.agreement = Agreement.DECLINED.value
+        _event(session, mediation, "mediation.party_declined", declined_on=data.on.isoformat())
+        await _close(session, mediation, settings, Outcome.PARTY_DECLINED, data.on)
+    await _commit(session)
+    return mediation
+
+
+async def declare(
+    *, session: AsyncSession, mediation: Mediation, actor: Actor, has_conflict: bool
+) -> ConflictDeclaration:
+    """Records the calling mediator's declaration on a conflict of interest (P10)."""
+    states.require(
+        mediation.status,
+        {states.REFERRED, states.PENDING, states.IN_MEDIATION},
+        "declare on a conflict of interest",
+    )
+    declaration = ConflictDeclaration(
+        mediation_id=mediation.id, mediator=actor.subject, has_conflict=has_conflict
+    )
+    session.add(declaration)
+    if has_conflict and mediation.mediator == actor.subject:
+        # A conflict that comes to light later takes the mediator off the mediation.
+        mediation.mediator = None
+        mediation.assigned_at = None
+    await _commit(session)
+    return declaration
+
+
+async def assign(
+    *, session: AsyncSession, mediation: Mediation, actor: Actor, mediator: str | None
+) -> Mediation:
+    """Assigns a mediator whose latest declaration on this mediation is: no conflict."""
+    states.require(
+        mediation.status,
+        {states.REFERRED, states.PENDING, states.IN_MEDIATION},
+        "assign a mediator",
+    )
+    subject = mediator or actor.subject
+    if subject != actor.subject and not actor.has_any("chief"):
+        raise Conflict("Only the chief assigns someone else; a mediator takes it themselves.")
+    result = await session.execute(
+        select(ConflictDeclaration.has_conflict)
+        .where(
+            ConflictDeclaration.mediation_id == mediation.id,
+            ConflictDeclaration.mediator == subject,
+        )
+        .order_by(ConflictDeclaration.declared_at.desc(), ConflictDeclaration.id.desc())
+        .limit(1)
+    )
+    latest = result.scalar_one_or_none()
+    if latest is None:
+        raise Conflict("The mediator must first declare that they have no conflict of interest.")
+    if latest:
+        raise Conflict("The mediator declared a conflict of interest; they cannot be assigned.")
+    mediation.mediator = subject
+    mediation.assigned_at = utcnow()
+    await _commit(session)
+    return mediation
+
+
+async def start(
+    *, session: AsyncSession, mediation: Mediation, data: StartBody, actor: Actor
+) -> Mediation:
+    """Starts the mediation: only once every party has agreed and a mediator is assigned."""
+    states.require(mediation.status, {states.PENDING}, "start the mediation")
+    if not all_agreed(mediation):
+        pending = sum(p.agreement != Agreement.AGREED for p in mediation.parties)
+        raise Conflict(
+            "Mediation is voluntary: it starts only when every party (two or more) has agreed; "
+            f"{len(mediation.parties)} parties, {pending} not yet agreed.",
+        )
+    if mediation.mediator is None:
+        raise Conflict("Assign a mediator before the mediation starts.")
+    _not_in_future(data.started_on, "The start date")
+    agreed_on = max(p.responded_on for p in mediation.parties if p.responded_on)
+    if data.started_on < agreed_on:
+        raise ValidationFailed("A mediation cannot start before every party agreed to it.")
+    mediation.status = MediationStatus.IN_MEDIATION.value
+    mediation.started_on = data.started_on
+    mediation.start_basis = data.basis.value
+    _event(session, mediation, "mediation.started", started_on=data.started_on.isoformat())
+    if data.basis is StartBasis.FIRST_SESSION:
+        assert data.mode is not None
+        _session_held(session, mediation, data.started_on, data.mode, actor)
+    await _commit(session)
+    return mediation
+
+
+def _session_held(
+    session: AsyncSession, mediation: Mediation, held_on: dt.date, mode: SessionMode, actor: Actor
+) -> MediationSession:
+    record = MediationSession(held_on=held_on, mode=mode.value, recorded_by=actor.subject)
+    mediation.sessions.append(record)
+    _event(
+        session,
+        mediation,
+        "mediation.session_held",
+        held_on=held_on.isoformat(),
+        mode=mode.value,
+    )
+    return record
+
+
+async def add_session(
+    *, session: AsyncSession, mediation: Mediation, data: SessionCreate, actor: Actor
+) -> MediationSession:
+    """Records a session of a mediation under way."""
+    states.require(mediation.status, {states.IN_MEDIATION}, "record a session")
+    _not_in_future(data.held_on, "A session's date")
+    assert mediation.started_on is not None
+    if data.held_on < mediation.started_on:
+        raise ValidationFailed("A session cannot be held before the mediation started.")
+    record = _session_held(session, mediation, data.held_on, data.mode, actor)
+    await _commit(session)
+    return record
+
+
+async def close(
+    *,
+    session: AsyncSession,
+    mediation: Mediation,
+    data: CloseBody,
+    settings: MediationSettings,
+) -> Mediation:
+    """Closes the mediation with one of the outcomes its status allows."""
+    if data.outcome is Outcome.PARTY_DECLINED:
+        raise Conflict(
+            "A refusal is recorded on the party's agreement, which closes the mediation."
+        )
+    states.require_closable(mediation.status, data.outcome)
+    _not_in_future(data.closed_on, "The closing date")
+    if mediation.started_on is not None and data.closed_on < mediation.started_on:
+        raise ValidationFailed("A mediation cannot close before it started.")
+    if data.outcome is Outcome.SETTLED:
+        if data.settlement_signed_on is None:
+            raise ValidationFailed(
+                "A settlement is recorded with the date its written agreement was signed."
+            )
+        assert mediation.started_on is not None
+        if not mediation.started_on <= data.settlement_signed_on <= data.closed_on:
+            raise ValidationFailed("The settlement is signed between the start and the closing.")
+        deadline = data.implementation_deadline
+        if deadline is not None and not (
+            data.settlement_signed_on <= deadline <= data.settlement_signed_on + _SETTLEMENT_HORIZON
+        ):
+            raise ValidationFailed(
+                "The implementation deadline follows the signature, within ten years."
+            )
+        mediation.settlement_signed_on = data.settlement_signed_on
+        mediation.settlement_implementation_deadline = data.implementation_deadline
+    elif data.settlement_signed_on is not None or data.implementation_deadline is not None:
+        raise ValidationFailed("Settlement dates belong to a settled mediation only.")
+    await _close(session, mediation, settings, data.outcome, data.closed_on)
+    await _commit(session)
+    return mediation
+
+
+async def _close(
+    session: AsyncSession,
+    mediation: Mediation,
+    settings: MediationSettings,
+    outcome: Outcome,
+    closed_on: dt.date,
+) -> None:
+    mediation.status = MediationStatus.CLOSED.value
+    mediation.outcome = outcome.value
+    mediation.closed_at = utcnow()
+    if mediation.started_on is not None:
+        mediation.ended_on = closed_on
+    await ledger.on_closed(
+        session=session,
+        mediation=mediation,
+        settings=settings,
+        on=closed_on,
+        breakdown=outcome in states.BREAKDOWNS,
+    )
+    _event(
+        session,
+        mediation,
+        "mediation.closed",
+        closed_on=closed_on.isoformat(),
+        outcome=outcome.value,
+    )
+
+
+def to_read(mediation: Mediation) -> MediationRead:
+    """The mediation as its mediators and the chief see it."""
+    tribunal = None
+    if mediation.tribunal is not None and mediation.tribunal_case_number is not None:
+        tribunal = TribunalReferenceRead(
+            tribunal=mediation.tribunal,
+            case_number=mediation.tribunal_case_number,
+            referral_date=mediation.referral_date,
+            deadline=mediation.tribunal_deadline,
+        )
+    settlement = None
+    if mediation.settlement_signed_on is not None:
+        settlement = SettlementRead(
+            signed_on=mediation.settlement_signed_on,
+            implementation_deadline=mediation.settlement_implementation_deadline,
+        )
+    return MediationRead(
+        id=mediation.id,
+        pillar=mediation.pillar,
+        office=mediation.office,
+        referral_source=mediation.referral_source,
+        tribunal_reference=tribunal,
+        source_case_id=mediation.source_case_id,
+        issue_codes=[i.code for i in mediation.issues],
+        is_group=mediation.is_group,
+        participant_count=mediation.participant_count,
+        status=mediation.status,
+        outcome=mediation.outcome,
+        start_basis=mediation.start_basis,
+        started_on=mediation.started_on,
+        ended_on=mediation.ended_on,
+        settlement=settlement,
+        mediator=mediation.mediator,
+        parties=[PartyRead.model_validate(p, from_attributes=True) for p in mediation.parties],
+        all_parties_agreed=all_agreed(mediation),
+        sessions=[SessionRead.model_validate(s, from_attributes=True) for s in mediation.sessions],
+        opened_at=mediation.opened_at,
+        closed_at=mediation.closed_at,
+    )

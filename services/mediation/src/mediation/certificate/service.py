@@ -1,0 +1,332 @@
+"""Start/end certificates for tribunal registries (P7): requests, issue, revocation, lookups.
+
+A certificate states the dates of a mediation and nothing else. Lookups are the
+registry's hot path: they read rows with Core selects, never ORM entities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from mediation.case.models import Mediation
+from mediation.certificate.models import Certificate, CertificateRequest
+from mediation.certificate.schemas import (
+    CertificateLookup,
+    CertificateRead,
+    CertificateRequestCreate,
+    CertificateStatus,
+    DeclineReason,
+    RequestStatus,
+    RevocationReason,
+)
+from mediation.certificate.signing import CertificateKeys
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import Conflict, NotFound, ValidationFailed
+from ombuds_shared.tokens import Actor
+
+ONGOING = "ongoing"
+
+_READ_COLUMNS = (
+    Certificate.id,
+    Certificate.tribunal,
+    Certificate.tribunal_case_number,
+    Certificate.start_date,
+    Certificate.end_date,
+    Certificate.issuing_office,
+    Certificate.issued_at,
+    Certificate.status,
+    Certificate.revoked_at,
+    Certificate.revocation_reason,
+    Certificate.superseded_by,
+    Certificate.kid,
+    Certificate.jws,
+)
+
+
+def _valid_id(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def certificate_payload(
+    *,
+    certificate_id: str,
+    tribunal: str,
+    tribunal_case_number: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    issuing_office: str,
+    issued_at: dt.datetime,
+) -> dict[str, str]:
+    """The signed statement: these seven facts and nothing else."""
+    return {
+        "certificate_id": certificate_id,
+        "tribunal": tribunal,
+        "tribunal_case_number": tribunal_case_number,
+        "start_date": start_date.isoformat(),
+        "end_date": end_date.isoformat() if end_date else ONGOING,
+        "issuing_office": issuing_office,
+        "issued_at": issued_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+async def create_request(
+    *, session: AsyncSession, actor: Actor, data: CertificateRequestCreate
+) -> CertificateRequest:
+    """Records a registry's request; it says nothing about whether a mediation exists."""
+    request = CertificateRequest(
+        tribunal=data.tribunal.value,
+        tribunal_case_number=data.tribunal_case_number,
+        requested_by=actor.subject,
+        requested_at=utcnow(),
+        status=RequestStatus.PENDING.value,
+    )
+    session.add(request)
+    await session.commit()
+    return request
+
+
+async def get_request(
+    *, session: AsyncSession, actor: Actor, request_id: str
+) -> CertificateRequest | None:
+    """A request: a registry sees its own; mediators and the chief see all."""
+    if not _valid_id(request_id):
+        return None
+    request = await session.get(CertificateRequest, request_id)
+    if request is None:
+        return None
+    if actor.has_any("mediator", "chief") or request.requested_by == actor.subject:
+        return request
+    return None
+
+
+async def list_requests(
+    *, session: AsyncSession, actor: Actor, status: RequestStatus | None, limit: int
+) -> list[CertificateRequest]:
+    """Requests, newest first: a registry's own, or all of them for the office."""
+    query = select(CertificateRequest)
+    if not actor.has_any("mediator", "chief"):
+        query = query.where(CertificateRequest.requested_by == actor.subject)
+    if status is not None:
+        query = query.where(CertificateRequest.status == status.value)
+    query = query.order_by(CertificateRequest.requested_at.desc(), CertificateRequest.id.desc())
+    return list((await session.execute(query.limit(limit))).scalars())
+
+
+async def decline_request(
+    *, session: AsyncSession, actor: Actor, request: CertificateRequest, reason: DeclineReason
+) -> CertificateRequest:
+    """Declines a pending request, with a reason the registry sees."""
+    if request.status != RequestStatus.PENDING:
+        raise Conflict(f"This request was already {request.status}.")
+    request.status = RequestStatus.DECLINED.value
+    request.decline_reason = reason.value
+    request.decided_by = actor.subject
+    request.decided_at = utcnow()
+    await session.commit()
+    return request
+
+
+async def issue(
+    *,
+    session: AsyncSession,
+    keys: CertificateKeys,
+    mediation: Mediation,
+    actor: Actor,
+    request_id: str | None,
+) -> Certificate:
+    """Signs a certificate of the mediation's dates; it replaces the previous current one."""
+    if mediation.tribunal is None or mediation.tribunal_case_number is None:
+        raise Conflict("Only a mediation with a tribunal reference has certificates.")
+    if mediation.started_on is None:
+        raise Conflict("This mediation never started: there is no start date to certify.")
+    request = None
+    if request_id is not None:
+        request = (
+            await session.get(CertificateRequest, request_id) if _valid_id(request_id) else None
+        )
+        if request is None:
+            raise ValidationFailed("No such certificate request.", field="request_id")
+        if request.status != RequestStatus.PENDING:
+            raise Conflict(f"This request was already {request.status}.")
+        if (request.tribunal, request.tribunal_case_number) != (
+            mediation.tribunal,
+            mediation.tribunal_case_number,
+        ):
+            raise Conflict("The request names another tribunal case than this mediation's.")
+    certificate_id = str(uuid.uuid4())
+    # Whole seconds, so the stored time and the signed one are the same instant.
+    issued_at = utcnow().replace(microsecond=0)
+    kid, jws = keys.sign(
+        certificate_payload(
+            certificate_id=certificate_id,
+            tribunal=mediation.tribunal,
+            tribunal_case_number=mediation.tribunal_case_number,
+            start_date=mediation.started_on,
+            end_date=mediation.ended_on,
+            issuing_office=mediation.office,
+            issued_at=issued_at,
+        )
+    )
+    # Claim the mediation's version first: two certificates issued at once for one
+    # mediation would otherwise both become current.
+    claimed = await session.execute(
+        update(Mediation)
+        .where(Mediation.id == mediation.id, Mediation.version == mediation.version)
+        .values(version=mediation.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        raise Conflict("The mediation changed meanwhile; read it again and retry.")
+    set_committed_value(mediation, "version", mediation.version + 1)
+    await session.execute(
+        update(Certificate)
+        .where(
+            Certificate.mediation_id == mediation.id,
+            Certificate.status == CertificateStatus.CURRENT.value,
+        )
+        .values(
+            status=CertificateStatus.REVOKED.value,
+            revoked_at=issued_at,
+            revocation_reason=RevocationReason.SUPERSEDED.value,
+            superseded_by=certificate_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    certificate = Certificate(
+        id=certificate_id,
+        mediation_id=mediation.id,
+        request_id=request.id if request else None,
+        tribunal=mediation.tribunal,
+        tribunal_case_number=mediation.tribunal_case_number,
+        start_date=mediation.started_on,
+        end_date=mediation.ended_on,
+        issuing_office=mediation.office,
+        issued_at=issued_at,
+        issued_by=actor.subject,
+        kid=kid,
+        jws=jws,
+        status=CertificateStatus.CURRENT.value,
+        recorded_at=utcnow(),
+    )
+    session.add(certificate)
+    if request is not None:
+        request.status = RequestStatus.ISSUED.value
+        request.certificate_id = certificate_id
+        request.decided_by = actor.subject
+        request.decided_at = issued_at
+    await session.commit()
+    return certificate
+
+
+async def revoke(
+    *, session: AsyncSession, certificate: Certificate, reason: RevocationReason
+) -> Certificate:
+    """Revokes a current certificate (a re-issue revokes the previous one by itself)."""
+    if certificate.status != CertificateStatus.CURRENT:
+        raise Conflict("This certificate is already revoked.")
+    certificate.status = CertificateStatus.REVOKED.value
+    certificate.revoked_at = utcnow()
+    certificate.revocation_reason = reason.value
+    await session.commit()
+    return certificate
+
+
+async def entity(*, session: AsyncSession, certificate_id: str) -> Certificate | None:
+    """The certificate row as an entity, for the rare write (revocation)."""
+    if not _valid_id(certificate_id):
+        return None
+    return await session.get(Certificate, certificate_id)
+
+
+def _read(row: Mapping[Any, Any]) -> CertificateRead:
+    return CertificateRead(
+        **row,
+        ongoing=row["end_date"] is None,
+        current=row["status"] == CertificateStatus.CURRENT.value,
+    )
+
+
+async def read_by_id(*, connection: AsyncConnection, certificate_id: str) -> CertificateRead:
+    """One certificate by id: a Core select, the registry's hot path."""
+    if not _valid_id(certificate_id):
+        raise NotFound("No such certificate.")
+    result = await connection.execute(
+        select(*_READ_COLUMNS).where(Certificate.id == certificate_id)
+    )
+    row = result.mappings().first()
+    if row is None:
+        raise NotFound("No such certificate.")
+    return _read(row)
+
+
+async def lookup(
+    *, connection: AsyncConnection, tribunal_case_number: str, tribunal: str | None
+) -> CertificateLookup:
+    """Every certificate for a tribunal case number, newest first, and which is current."""
+    query = select(*_READ_COLUMNS).where(Certificate.tribunal_case_number == tribunal_case_number)
+    if tribunal is not None:
+        query = query.where(Certificate.tribunal == tribunal)
+    query = query.order_by(Certificate.recorded_at.desc(), Certificate.id.desc()).limit(200)
+    items = [_read(row) for row in (await connection.execute(query)).mappings()]
+    current = next((c.id for c in items if c.current), None)
+    return CertificateLookup(
+        tribunal_case_number=tribunal_case_number, current=current, items=items
+    )
+
+
+async def of_mediation(*, session: AsyncSession, mediation: Mediation) -> list[CertificateRead]:
+    """The certificates issued for a mediation, newest first."""
+    query = (
+        select(*_READ_COLUMNS)
+        .where(Certificate.mediation_id == mediation.id)
+        .order_by(Certificate.recorded_at.desc(), Certificate.id.desc())
+    )
+    return [_read(row) for row in (await session.execute(query)).mappings()]
+
+
+def printable(certificate: CertificateRead) -> str:
+    """A printable HTML page stating the same facts as the signed certificate."""
+    end = certificate.end_date.isoformat() if certificate.end_date else "ongoing"
+    status = "current" if certificate.current else f"revoked ({certificate.revocation_reason})"
+    rows = [
+        ("Certificate", certificate.id),
+        ("Tribunal", certificate.tribunal.replace("_", " ").title()),
+        ("Tribunal case number", certificate.tribunal_case_number),
+        ("Start of mediation", certificate.start_date.isoformat()),
+        ("End of mediation", end),
+        ("Issuing office", certificate.issuing_office),
+        ("Issued at", certificate.issued_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Status", status),
+    ]
+    cells = "\n".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Certificate of mediation dates {html.escape(certificate.id)}</title>
+<style>body{{font-family:serif;max-width:40em;margin:3em auto}}
+th{{text-align:left;padding-right:2em}} code{{word-break:break-all;font-size:.7em}}</style></head>
+<body>
+<h1>Certificate of the start and end dates of a mediation</h1>
+<p>The Mediation Service certifies the following dates, and nothing else about the matter.</p>
+<table>
+{cells}
+</table>
+<p>Signed statement (JWS, key {html.escape(certificate.kid)}), verifiable against
+<code>/.well-known/jwks.json</code>:</p>
+<p><code>{html.escape(certificate.jws)}</code></p>
+</body></html>
+"""

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from ombuds_shared.config import ConfidentialSettings
+
+
+class MediationSettings(ConfidentialSettings):
+    """Settings of the mediation service (env prefix OMBUDS_MEDIATION_)."""
+
+    model_config = SettingsConfigDict(env_prefix="OMBUDS_MEDIATION_", extra="ignore")
+
+    service_name: str = "mediation"
+
+    # Certificate signing keys (Ed25519 PEM), oldest first: the last one signs new
+    # certificates, and every one stays published so older certificates still verify.
+    certificate_key_files: list[Path] = Field(default_factory=list)
+
+    # How long a rendered certificate lookup is reused (0: never). A revocation made on
+    # another replica is seen within this time; this replica forgets at once.
+    certificate_cache_seconds: float = Field(2.0, ge=0, le=60)
+
+    # The periods of the deadline ledger, in calendar days (public practice; see DOMAIN.md).
+    tribunal_suspension_days: int = Field(30, ge=1, le=365)
+    enforcement_window_days: int = Field(90, ge=1, le=365)
+    settlement_default_implementation_days: int = Field(30, ge=0, le=365)
+    management_evaluation_days: int = Field(60, ge=1, le=365)
+    # A clock due within this many days is listed for the chief.
+    deadline_warning_days: int = Field(7, ge=0, le=90)
+
+    @property
+    def resolved_certificate_key_files(self) -> list[Path]:
+        """The configured key files, or the development default in the data folder."""
+        return self.certificate_key_files or [self.data_dir / "keys" / "certificate-signing.pem"]

@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from mediation.api import ROUTERS
+from mediation.certificate.cache import LookupCache
+from mediation.certificate.signing import CertificateKeys
+from mediation.config import MediationSettings
+from mediation.models import register_all
+from mediation.reference.models import OutboxEvent
+from ombuds_shared.app import create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+register_all()
+
+
+def create_app(settings: MediationSettings | None = None) -> FastAPI:
+    """Builds the mediation service."""
+    settings = settings or MediationSettings()
+
+    async def load_certificate_keys(app: FastAPI) -> None:
+        """Loads the certificate key ring (creating it in development) and the lookup cache."""
+        app.state.certificate_keys = CertificateKeys.load(
+            settings.resolved_certificate_key_files, create=settings.is_development
+        )
+        app.state.certificate_cache = LookupCache(settings.certificate_cache_seconds)
+
+    return create_service_app(
+        settings,
+        title="Ombuds mediation service",
+        description="Mediation cases, the deadline ledger and tribunal certificates.",
+        routers=ROUTERS,
+        trusted_peers=("cases",),
+        on_startup=load_certificate_keys,
+        outbox_model=OutboxEvent,
+    )

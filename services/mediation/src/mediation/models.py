@@ -1,0 +1,11 @@
+"""Every table of the service, imported so that the metadata knows them all."""
+
+
+def register_all() -> None:
+    """Imports each domain's models (their import registers the tables)."""
+    from mediation.case import models as _case  # noqa: F401
+    from mediation.certificate import models as _certificate  # noqa: F401
+    from mediation.deadline import models as _deadline  # noqa: F401
+    from mediation.note import models as _note  # noqa: F401
+    from mediation.office import models as _office  # noqa: F401
+    from mediation.reference import models as _reference  # noqa: F401

@@ -1,0 +1,46 @@
+from fastapi import APIRouter, Request, status
+
+from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.note import service
+from mediation.note.schemas import NoteCreate, NoteList, NoteRead
+from ombuds_shared.errors import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/mediations", tags=["notes"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "/{mediation_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NoteRead,
+    summary="Write a confidential note (the assigned mediator only)",
+)
+async def write_note(
+    data: NoteCreate,
+    request: Request,
+    mediation: MediationDep,
+    session: SessionDep,
+    actor: WorkerDep,
+) -> NoteRead:
+    service.require_assigned_mediator(actor, mediation)
+    return await service.write(
+        session=session,
+        envelope=request.app.state.envelope,
+        mediation=mediation,
+        actor=actor,
+        body=data.body,
+    )
+
+
+@router.get(
+    "/{mediation_id}/notes",
+    response_model=NoteList,
+    summary="Read the confidential notes (the assigned mediator only)",
+)
+async def read_notes(
+    request: Request, mediation: MediationDep, session: SessionDep, actor: WorkerDep
+) -> NoteList:
+    service.require_assigned_mediator(actor, mediation)
+    notes = await service.read_all(
+        session=session, envelope=request.app.state.envelope, mediation=mediation
+    )
+    return NoteList(items=notes)

@@ -1,0 +1,89 @@
+"""Confidential mediation notes: sealed per mediation, readable by its mediator only (P5)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mediation.case.models import Mediation
+from mediation.note.models import MediationNote
+from mediation.note.schemas import NoteRead
+from ombuds_shared.crypto import Envelope, KeyDestroyed
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import Forbidden, ServiceUnavailable
+from ombuds_shared.tokens import Actor
+
+
+def require_envelope(envelope: Envelope | None) -> Envelope:
+    """Notes fail closed when no master key is configured."""
+    if envelope is None:
+        raise ServiceUnavailable("The master key for confidential notes is not configured.")
+    return envelope
+
+
+def require_assigned_mediator(actor: Actor, mediation: Mediation) -> None:
+    """Only the mediator assigned to the mediation reads or writes its notes; not the chief."""
+    if not actor.has_any("mediator") or mediation.mediator != actor.subject:
+        raise Forbidden("Only the mediator assigned to this mediation may use its notes.")
+
+
+def _context(mediation: Mediation) -> str:
+    return f"mediation:{mediation.id}"
+
+
+async def write(
+    *,
+    session: AsyncSession,
+    envelope: Envelope | None,
+    mediation: Mediation,
+    actor: Actor,
+    body: str,
+) -> NoteRead:
+    """Seals and stores a note under the mediation's data key (created on first use)."""
+    ring = require_envelope(envelope)
+    context = _context(mediation)
+    if mediation.notes_wrapped_key is None:
+        mediation.notes_wrapped_key = ring.new_wrapped_key(context)
+    data_key = ring.unwrap(mediation.notes_wrapped_key, context)
+    note_id = str(uuid.uuid4())
+    note = MediationNote(
+        id=note_id,
+        mediation_id=mediation.id,
+        author=actor.subject,
+        body_sealed=Envelope.seal(data_key, body, f"{context}:note:{note_id}"),
+        written_at=utcnow(),
+    )
+    session.add(note)
+    await session.commit()
+    return NoteRead(id=note.id, author=note.author, body=body, written_at=note.written_at)
+
+
+async def read_all(
+    *, session: AsyncSession, envelope: Envelope | None, mediation: Mediation
+) -> list[NoteRead]:
+    """The mediation's notes, oldest first, opened with its data key."""
+    ring = require_envelope(envelope)
+    rows = (
+        await session.execute(
+            select(MediationNote)
+            .where(MediationNote.mediation_id == mediation.id)
+            .order_by(MediationNote.written_at, MediationNote.id)
+        )
+    ).scalars()
+    context = _context(mediation)
+    try:
+        data_key: bytes | None = ring.unwrap(mediation.notes_wrapped_key, context)
+    except KeyDestroyed:
+        data_key = None
+    notes = []
+    for row in rows:
+        body = None
+        if data_key is not None:
+            try:
+                body = Envelope.open(data_key, row.body_sealed, f"{context}:note:{row.id}")
+            except KeyDestroyed:
+                body = None
+        notes.append(NoteRead(id=row.id, author=row.author, body=body, written_at=row.written_at))
+    return notes

@@ -1,0 +1,6 @@
+from mediation.db import Base
+from ombuds_shared.models import OfficeColumns
+
+
+class Office(OfficeColumns, Base):
+    __tablename__ = "office"

@@ -1,0 +1,60 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from mediation.config import MediationSettings
+from mediation.main import MIGRATIONS, create_app
+from ombuds_shared.keys import generate_key_file
+from ombuds_shared.pytest_plugin import settings_overrides
+from ombuds_shared.testing import TestDatabases, TestKeys, app_client, bearer
+from ombuds_shared.tokens import Actor
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    client: httpx.AsyncClient
+    keys: TestKeys
+
+    def auth(self, who: Actor) -> dict[str, str]:
+        return bearer(self.keys.user_token("mediation", who))
+
+
+def mediation_settings(
+    keys: TestKeys, tmp_path: Path, database_url: str, master: str | None, **changes: Any
+) -> MediationSettings:
+    overrides = settings_overrides(
+        "mediation", keys=keys, data_dir=tmp_path, database_url=database_url, master=master
+    )
+    return MediationSettings(**(overrides | changes))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def service(
+    keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
+) -> AsyncIterator[Service]:
+    url = databases.fresh("mediation", MIGRATIONS)
+    app = create_app(mediation_settings(keys, tmp_path, url, master_keys))
+    async with app_client(app) as client:
+        yield Service(app, client, keys)
+
+
+@pytest.fixture
+async def keyless_service(
+    keys: TestKeys, databases: TestDatabases, tmp_path: Path
+) -> AsyncIterator[Service]:
+    """A production-configured service whose master key was left out."""
+    url = databases.fresh("mediation", MIGRATIONS)
+    certificate_key = tmp_path / "certificate.pem"
+    generate_key_file(certificate_key)
+    settings = mediation_settings(
+        keys, tmp_path, url, None, environment="production", certificate_key_files=[certificate_key]
+    )
+    app = create_app(settings)
+    async with app_client(app) as client:
+        yield Service(app, client, keys)

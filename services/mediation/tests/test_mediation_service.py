@@ -1,0 +1,121 @@
+"""The mediation service on its own: fail-closed notes, racing transitions, the lookup cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from mediation.case import service as case_service
+from mediation.certificate import service as certificate_service
+from mediation.certificate.cache import LookupCache
+from ombuds_shared.errors import Conflict
+from ombuds_shared.testing import actor
+
+from .conftest import Service
+
+MEDIATOR = actor("mediator", sub="mediator-ana", office="mediation-service")
+
+
+async def _started(service: Service) -> str:
+    headers = service.auth(MEDIATOR)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    body = {
+        "pillar": "secretariat",
+        "referral_source": "dispute_tribunal",
+        "tribunal_reference": {
+            "tribunal": "dispute_tribunal",
+            "case_number": "UNDT/T/1",
+            "referral_date": today,
+        },
+        "parties": [{"reference": "P-1"}, {"reference": "P-2"}],
+    }
+    created = await service.client.post("/v1/mediations", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    path = f"/v1/mediations/{created.json()['id']}"
+    assert (await service.client.post(f"{path}/accept", headers=headers)).status_code == 200
+    for party in created.json()["parties"]:
+        response = await service.client.post(
+            f"{path}/parties/{party['id']}/agreement",
+            json={"agrees": True, "on": today},
+            headers=headers,
+        )
+        assert response.status_code == 200
+    await service.client.post(f"{path}/declarations", json={"has_conflict": False}, headers=headers)
+    assert (await service.client.put(f"{path}/mediator", json={}, headers=headers)).is_success
+    started = await service.client.post(
+        f"{path}/start", json={"started_on": today, "basis": "signed_agreement"}, headers=headers
+    )
+    assert started.status_code == 200, started.text
+    return str(created.json()["id"])
+
+
+async def test_notes_fail_closed_without_a_master_key(keyless_service: Service) -> None:
+    mediation_id = await _started(keyless_service)
+    path = f"/v1/mediations/{mediation_id}/notes"
+    headers = keyless_service.auth(MEDIATOR)
+    written = await keyless_service.client.post(path, json={"body": "x"}, headers=headers)
+    assert written.status_code == 503
+    assert (await keyless_service.client.get(path, headers=headers)).status_code == 503
+
+
+async def test_two_racing_transitions_cannot_both_win(service: Service) -> None:
+    headers = service.auth(MEDIATOR)
+    body = {"pillar": "secretariat", "referral_source": "other"}
+    created = await service.client.post("/v1/mediations", json=body, headers=headers)
+    mediation_id = created.json()["id"]
+    maker = service.app.state.session_maker
+    settings = service.app.state.settings
+    async with maker() as first, maker() as second:
+        mine = await case_service.get(session=first, mediation_id=mediation_id)
+        theirs = await case_service.get(session=second, mediation_id=mediation_id)
+        assert mine is not None
+        assert theirs is not None
+        await case_service.accept_referral(session=first, mediation=mine, settings=settings)
+        # The second writer read the mediation while it was still `referred`.
+        with pytest.raises(Conflict):
+            await case_service.accept_referral(session=second, mediation=theirs, settings=settings)
+    read = await service.client.get(f"/v1/mediations/{mediation_id}", headers=headers)
+    assert read.json()["status"] == "agreement_pending"
+
+
+async def test_two_certificates_issued_at_once_cannot_both_be_current(service: Service) -> None:
+    mediation_id = await _started(service)
+    maker = service.app.state.session_maker
+    keys = service.app.state.certificate_keys
+    async with maker() as first, maker() as second:
+        mine = await case_service.get(session=first, mediation_id=mediation_id)
+        theirs = await case_service.get(session=second, mediation_id=mediation_id)
+        assert mine is not None
+        assert theirs is not None
+        await certificate_service.issue(
+            session=first, keys=keys, mediation=mine, actor=MEDIATOR, request_id=None
+        )
+        with pytest.raises(Conflict):
+            await certificate_service.issue(
+                session=second, keys=keys, mediation=theirs, actor=MEDIATOR, request_id=None
+            )
+    listing = await service.client.get(
+        f"/v1/mediations/{mediation_id}/certificates", headers=service.auth(MEDIATOR)
+    )
+    assert [c["current"] for c in listing.json()] == [True]
+
+
+def test_the_lookup_cache_expires_and_forgets_a_changed_case() -> None:
+    cache = LookupCache(max_age_seconds=0.05)
+    cache.put(("id", "c1"), b"one", "UNDT/1")
+    cache.put(("number", "UNDT/1", None), b"list", "UNDT/1")
+    cache.put(("id", "c2"), b"two", "UNDT/2")
+    assert cache.get(("id", "c1")) == b"one"
+    cache.forget("UNDT/1")
+    assert cache.get(("id", "c1")) is None
+    assert cache.get(("number", "UNDT/1", None)) is None
+    assert cache.get(("id", "c2")) == b"two"
+    deadline = time.monotonic() + 2
+    while cache.get(("id", "c2")) is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get(("id", "c2")) is None
+    disabled = LookupCache(max_age_seconds=0)
+    disabled.put(("id", "c1"), b"one", "UNDT/1")
+    assert disabled.get(("id", "c1")) is None
