@@ -1,0 +1,14 @@
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from ombuds_shared.config import ServiceSettings
+
+
+class AnalyticsSettings(ServiceSettings):
+    """Settings of the analytics service (env prefix OMBUDS_ANALYTICS_)."""
+
+    model_config = SettingsConfigDict(env_prefix="OMBUDS_ANALYTICS_", extra="ignore")
+
+    service_name: str = "analytics"
+    # Published counts below this are suppressed, with their complements (P6).
+    suppression_threshold: int = Field(5, ge=2, le=100)

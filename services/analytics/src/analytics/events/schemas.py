@@ -1,0 +1,266 @@
+"""What analytics accepts: the projected events, each under a strict schema.
+
+Unknown fields are errors; no field holds free text: codes come from fixed
+vocabularies or a narrow code pattern, dates are months, ids are pseudonyms.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
+
+from ombuds_shared.reference import Location, OccupationalGroup, Pillar
+from ombuds_shared.taxonomy import CATEGORIES, SUBCATEGORIES, SYSTEMIC_ISSUES
+
+Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+class Service(StrEnum):
+    CONSULTATION = "consultation"
+    OPTIONS = "options"
+    COACHING = "coaching"
+    FACILITATION = "facilitation"
+    PROBLEM_SOLVING = "problem_solving"
+    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
+    MEDIATION = "mediation"
+    GROUP_PROCESS = "group_process"
+    REFERRAL = "referral"
+
+
+class CaseStatus(StrEnum):
+    OPENED = "opened"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    CLOSED = "closed"
+
+
+class ClosureReason(StrEnum):
+    RESOLVED = "resolved"
+    OPTIONS_PROVIDED = "options_provided"
+    REFERRED = "referred"
+    VISITOR_WITHDREW = "visitor_withdrew"
+    NOT_AMENABLE = "not_amenable"
+    NO_FURTHER_CONTACT = "no_further_contact"
+
+
+class FormalChannel(StrEnum):
+    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
+    MANAGEMENT_EVALUATION = "management_evaluation"
+    ETHICS_OFFICE = "ethics_office"
+    INVESTIGATIONS = "investigations"
+    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
+
+
+class ReferralSource(StrEnum):
+    DISPUTE_TRIBUNAL = "dispute_tribunal"
+    APPEALS_TRIBUNAL = "appeals_tribunal"
+    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
+    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
+    OMBUDSMAN = "ombudsman"
+    ADMINISTRATION = "administration"
+    SELF_REFERRAL = "self_referral"
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    """How a mediation ended; `open` until it does."""
+
+    SETTLED = "settled"
+    NOT_SETTLED = "not_settled"
+    PARTY_DECLINED = "party_declined"
+    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
+    WITHDRAWN = "withdrawn"
+    OPEN = "open"
+
+
+class SessionMode(StrEnum):
+    IN_PERSON = "in_person"
+    REMOTE = "remote"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _issue_code(value: str) -> str:
+    if value not in SUBCATEGORIES:
+        raise ValueError("not a code of the issue taxonomy")
+    return value
+
+
+class CaseOpened(Strict):
+    case_key: Pseudonym
+    opened_month: Month
+    pillar: Pillar
+    office: Code
+    location: Location
+    occupational_group: OccupationalGroup
+    intake_channel: Code
+    is_group: StrictBool
+    participant_count: Count | None = None
+
+
+class CaseIssueRecorded(Strict):
+    case_key: Pseudonym
+    issue_code: str
+    category: str
+    taxonomy_version: Code
+    recorded_month: Month
+
+    _code = field_validator("issue_code")(_issue_code)
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError("not a major category of the issue taxonomy")
+        return value
+
+
+class CaseServiceGiven(Strict):
+    case_key: Pseudonym
+    service: Service
+    given_month: Month
+
+
+class CaseStatusChanged(Strict):
+    case_key: Pseudonym
+    status: CaseStatus
+    changed_month: Month
+
+
+class CaseClosed(Strict):
+    case_key: Pseudonym
+    closed_month: Month
+    closure_reason: ClosureReason
+
+
+class CaseSystemicIssueTagged(Strict):
+    case_key: Pseudonym
+    systemic_issue: str
+    tagged_month: Month
+
+    @field_validator("systemic_issue")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SYSTEMIC_ISSUES:
+            raise ValueError("not an issue of the systemic-issue register")
+        return value
+
+
+class CaseReferralMade(Strict):
+    case_key: Pseudonym
+    formal_channel: FormalChannel
+    referred_month: Month
+
+
+class MediationOpened(Strict):
+    mediation_key: Pseudonym
+    opened_month: Month
+    pillar: Pillar
+    office: Code
+    referral_source: ReferralSource
+    is_group: StrictBool
+    participant_count: Count | None = None
+    issue_codes: list[str] = Field(default_factory=list, max_length=50)
+    from_case: StrictBool
+
+    @field_validator("issue_codes")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        return [_issue_code(code) for code in value]
+
+
+class MediationAgreementRecorded(Strict):
+    mediation_key: Pseudonym
+    recorded_month: Month
+    parties_agreed: Count
+    parties_total: Count
+
+
+class MediationPartyDeclined(Strict):
+    mediation_key: Pseudonym
+    declined_month: Month
+
+
+class MediationStarted(Strict):
+    mediation_key: Pseudonym
+    started_month: Month
+
+
+class MediationSessionHeld(Strict):
+    mediation_key: Pseudonym
+    held_month: Month
+    mode: SessionMode
+
+
+class MediationExtensionGranted(Strict):
+    mediation_key: Pseudonym
+    granted_month: Month
+    days: Count
+
+
+class MediationClosed(Strict):
+    mediation_key: Pseudonym
+    closed_month: Month
+    outcome: Outcome
+
+    @field_validator("outcome")
+    @classmethod
+    def _ended(cls, value: Outcome) -> Outcome:
+        if value is Outcome.OPEN:
+            raise ValueError("a closed mediation has an outcome other than open")
+        return value
+
+
+PAYLOADS: dict[str, type[Strict]] = {
+    "case.opened": CaseOpened,
+    "case.issue_recorded": CaseIssueRecorded,
+    "case.service_given": CaseServiceGiven,
+    "case.status_changed": CaseStatusChanged,
+    "case.closed": CaseClosed,
+    "case.systemic_issue_tagged": CaseSystemicIssueTagged,
+    "case.referral_made": CaseReferralMade,
+    "mediation.opened": MediationOpened,
+    "mediation.agreement_recorded": MediationAgreementRecorded,
+    "mediation.party_declined": MediationPartyDeclined,
+    "mediation.started": MediationStarted,
+    "mediation.session_held": MediationSessionHeld,
+    "mediation.extension_granted": MediationExtensionGranted,
+    "mediation.closed": MediationClosed,
+}
+
+
+class IncomingEvent(Strict):
+    """One projected event: a pseudonymous id, a known type, and its payload."""
+
+    event_id: Pseudonym
+    event_type: Literal[tuple(PAYLOADS)]  # type: ignore[valid-type]
+    payload: dict[str, Any]
+
+
+class IncomingBatch(Strict):
+    # Items are checked one by one, so one bad event does not hold back the rest.
+    events: list[dict[str, Any]] = Field(max_length=1000)
+
+
+class IngestResult(BaseModel):
+    event_id: str
+    status: Literal["stored", "duplicate", "refused"]
+
+
+class IngestResults(BaseModel):
+    results: list[IngestResult]

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from analytics.api import ROUTERS
+from analytics.config import AnalyticsSettings
+from ombuds_shared.app import create_service_app, internal_key_source
+from ombuds_shared.tokens import EVENT_TOKEN_TYPE, GATEWAY_ISSUER, TokenVerifier
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
+    """Builds the analytics service."""
+    settings = settings or AnalyticsSettings()
+
+    async def on_startup(app: FastAPI) -> None:
+        # Events come only with the gateway's event token, a type no user token has.
+        app.state.event_verifier = TokenVerifier(
+            internal_key_source(settings),
+            audience=settings.service_name,
+            issuers={GATEWAY_ISSUER},
+            token_type=EVENT_TOKEN_TYPE,
+        )
+        app.state.statistics_cache = {}
+
+    return create_service_app(
+        settings,
+        title="Ombuds analytics service",
+        description="De-identified facts, the statistics and reports built on them, "
+        "outreach, anonymous surveys and staff headcounts.",
+        routers=ROUTERS,
+        trusted_peers=(),
+        on_startup=on_startup,
+    )

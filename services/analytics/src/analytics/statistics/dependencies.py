@@ -1,0 +1,48 @@
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from analytics.dependencies import SessionDep
+from analytics.statistics.service import Filters, Reader
+from ombuds_shared.errors import ValidationFailed
+from ombuds_shared.reference import Pillar
+from ombuds_shared.taxonomy import SUBCATEGORIES
+
+MAX_YEARS = 50
+
+
+def filters(
+    from_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    to_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    pillar: Pillar | None = None,
+    office: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,39}$")] = None,
+    codes: Annotated[
+        str | None,
+        Query(max_length=1000, description="Sub-category codes, comma-separated (e.g. 2.b,4.a)"),
+    ] = None,
+) -> Filters:
+    """The slice asked for; by default the ten years up to this one."""
+    last = to_year or dt.datetime.now(dt.UTC).year
+    first = from_year or last - 9
+    if first > last:
+        raise ValidationFailed("from_year comes after to_year.")
+    if last - first >= MAX_YEARS:
+        raise ValidationFailed(f"At most {MAX_YEARS} years at once.")
+    chosen = tuple(c.strip() for c in codes.split(",") if c.strip()) if codes else ()
+    unknown = [c for c in chosen if c not in SUBCATEGORIES]
+    if unknown:
+        raise ValidationFailed(f"Unknown sub-category codes: {', '.join(unknown[:5])}.")
+    return Filters(first, last, pillar, office, tuple(dict.fromkeys(chosen)))
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
+
+
+def reader(request: Request, session: SessionDep) -> Reader:
+    """A reader of protected statistics, sharing the app's cache of protected cubes."""
+    settings = request.app.state.settings
+    return Reader(session, request.app.state.statistics_cache, settings.suppression_threshold)
+
+
+ReaderDep = Annotated[Reader, Depends(reader)]

@@ -1,0 +1,570 @@
+"""Every statistic of the annual report, from the rollups, through disclosure control.
+
+Each statistic is a function (reader, filters) -> Table. Protected cubes are
+cached per data version: ingestion bumps the version, so a cached answer is
+never stale, and a report asking twenty statistics protects each cube once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.events.models import DataVersion
+from analytics.events.schemas import Outcome, ReferralSource
+from analytics.facts.models import CaseCount, MediationFact
+from analytics.headcount.models import StaffHeadcount
+from analytics.outreach.models import OutreachActivity
+from analytics.outreach.schemas import ActivityType
+from analytics.statistics.disclosure import ALL, Key, Protected, Row, cube, protect
+from analytics.statistics.tables import Cell, Table, counted, valued
+from analytics.survey.models import DIMENSIONS, ExitResponse, WorkplaceResponse
+from ombuds_shared.errors import ValidationFailed
+from ombuds_shared.reference import Location, OccupationalGroup, Pillar
+from ombuds_shared.taxonomy import CATEGORIES, SUBCATEGORIES, SYSTEMIC_ISSUES
+
+INTERNATIONAL = (
+    OccupationalGroup.INTERNATIONAL_PROFESSIONAL,
+    OccupationalGroup.DIRECTOR_AND_ABOVE,
+    OccupationalGroup.FIELD_SERVICE,
+)
+NATIONAL = (OccupationalGroup.GENERAL_SERVICE, OccupationalGroup.NATIONAL_OFFICER)
+PILLARS = [p.value for p in Pillar]
+CASE_PARTITIONS = {"location": "opened", "occupational_group": "opened"}
+MEDIATION_PARTITIONS = {
+    "referral_source": "mediations",
+    "outcome": "mediations",
+    "process": "mediations",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The slice a reader asks for: a year range, and optionally one pillar and one office."""
+
+    from_year: int
+    to_year: int
+    pillar: Pillar | None = None
+    office: str | None = None
+    codes: tuple[str, ...] = ()
+
+    @property
+    def years(self) -> range:
+        return range(self.from_year, self.to_year + 1)
+
+    @property
+    def p(self) -> str:
+        return self.pillar.value if self.pillar else ALL
+
+    @property
+    def o(self) -> str:
+        return self.office or ALL
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from_year": self.from_year,
+            "to_year": self.to_year,
+            "pillar": self.pillar.value if self.pillar else None,
+            "office": self.office,
+        }
+
+
+class Reader:
+    """Reads protected cubes for one request, sharing the app's cache."""
+
+    def __init__(self, session: AsyncSession, cache: dict[Any, Any], threshold: int) -> None:
+        self.session = session
+        self.cache = cache
+        self.threshold = threshold
+        self._version: int | None = None
+
+    async def version(self) -> int:
+        if self._version is None:
+            found = await self.session.scalar(
+                select(DataVersion.version).where(DataVersion.id == 1)
+            )
+            self._version = int(found or 0)
+        return self._version
+
+    async def _cached(
+        self, name: tuple[Any, ...], build: Callable[[], Awaitable[Protected]]
+    ) -> Protected:
+        key = (*name, await self.version(), self.threshold)
+        found = self.cache.get(key)
+        if found is None:
+            found = await build()
+            if len(self.cache) > 512:  # a bounded cache: old versions fall out
+                self.cache.clear()
+            self.cache[key] = found
+        return found
+
+    async def cases(
+        self, f: Filters, dimensions: tuple[str, ...], values: tuple[str, ...] = ()
+    ) -> Protected:
+        """A protected cube from the rollup (dimensions protected together share margins)."""
+
+        async def build() -> Protected:
+            query = select(
+                CaseCount.dimension, CaseCount.year, CaseCount.pillar, CaseCount.office,
+                CaseCount.value, CaseCount.count,
+            ).where(
+                CaseCount.dimension.in_(dimensions),
+                CaseCount.year.between(f.from_year, f.to_year),
+            )  # fmt: skip
+            if values:
+                query = query.where(CaseCount.value.in_(values))
+            rows: list[Row] = [tuple(r) for r in await self.session.execute(query)]  # type: ignore[misc]
+            partitions = {d: t for d, t in CASE_PARTITIONS.items() if d in dimensions}
+            return protect(*cube(rows, partitions), self.threshold)
+
+        return await self._cached(("cases", dimensions, values, f.from_year, f.to_year), build)
+
+    async def mediations(self, f: Filters) -> tuple[Protected, dict[tuple[int, str, str], int]]:
+        """The protected mediation cube, and participants of group processes per cell."""
+        query = (
+            select(
+                MediationFact.opened_year, MediationFact.pillar, MediationFact.office,
+                MediationFact.referral_source, MediationFact.outcome, MediationFact.is_group,
+                func.count(), func.coalesce(func.sum(MediationFact.participant_count), 0),
+            )
+            .where(MediationFact.opened_year.between(f.from_year, f.to_year))
+            .group_by(
+                MediationFact.opened_year, MediationFact.pillar, MediationFact.office,
+                MediationFact.referral_source, MediationFact.outcome, MediationFact.is_group,
+            )
+        )  # fmt: skip
+        result = list(await self.session.execute(query))
+        participants: dict[tuple[int, str, str], int] = defaultdict(int)
+        rows: list[Row] = []
+        for year, pillar, office, source, outcome, is_group, n, people in result:
+            rows += [
+                ("mediations", year, pillar, office, "", n),
+                ("referral_source", year, pillar, office, source, n),
+                ("outcome", year, pillar, office, outcome, n),
+                ("process", year, pillar, office, "group" if is_group else "individual", n),
+            ]
+            if is_group:
+                for p in (pillar, ALL):
+                    for o in (office, ALL):
+                        participants[(year, p, o)] += int(people or 0)
+
+        async def build() -> Protected:
+            return protect(*cube(rows, MEDIATION_PARTITIONS), self.threshold)
+
+        protected = await self._cached(("mediations", f.from_year, f.to_year), build)
+        return protected, participants
+
+
+def _key(dimension: str, year: int, f: Filters, value: str = "", pillar: str | None = None) -> Key:
+    return (dimension, year, pillar or f.p, f.o, value)
+
+
+def _distribution(
+    protected: Protected, f: Filters, *, statistic: str, title: str, dimension: str,
+    values: Iterable[str], total: Callable[[int], int | None], labels: dict[str, str] | None = None,
+) -> Table:  # fmt: skip
+    columns = list(values)
+    table = Table(statistic, title, [*columns, "total"])
+    for year in f.years:
+        whole = total(year)
+        cells = {v: counted(protected.count(_key(dimension, year, f, v)), whole) for v in columns}
+        cells["total"] = counted(whole)
+        table.add({"year": year}, cells)
+    if labels:
+        table.notes["labels"] = labels
+    return table
+
+
+async def cases_opened(reader: Reader, f: Filters) -> Table:
+    """1. Cases opened per year, by pillar."""
+    protected = await reader.cases(f, ("opened", "location", "occupational_group"))
+    pillars = [f.p] if f.pillar else PILLARS
+    table = Table("cases-opened", "Cases opened per year, by pillar", [*pillars, "total"])
+    for year in f.years:
+        cells = {p: counted(protected.count(_key("opened", year, f, pillar=p))) for p in pillars}
+        cells["total"] = counted(protected.count(_key("opened", year, f)))
+        table.add({"year": year}, cells)
+    return table
+
+
+async def _case_distribution(
+    reader: Reader, f: Filters, *, dimension: str, statistic: str, title: str, values: list[str]
+) -> Table:
+    protected = await reader.cases(f, ("opened", "location", "occupational_group"))
+    return _distribution(
+        protected, f, statistic=statistic, title=title, dimension=dimension, values=values,
+        total=lambda year: protected.count(_key("opened", year, f)),
+    )  # fmt: skip
+
+
+async def cases_by_location(reader: Reader, f: Filters) -> Table:
+    """2. Cases by location of the visitor's duty station."""
+    return await _case_distribution(
+        reader, f, dimension="location", statistic="cases-by-location",
+        title="Cases by location of duty station", values=[v.value for v in Location],
+    )  # fmt: skip
+
+
+async def cases_by_occupational_group(reader: Reader, f: Filters) -> Table:
+    """3. Cases by occupational group."""
+    return await _case_distribution(
+        reader, f, dimension="occupational_group", statistic="cases-by-occupational-group",
+        title="Cases by occupational group", values=[v.value for v in OccupationalGroup],
+    )  # fmt: skip
+
+
+_CATEGORY_LABELS = {code: labels[1] for code, labels in CATEGORIES.items()}
+
+
+def _with_top_three(table: Table) -> Table:
+    for row in table.rows:
+        published = [
+            (cell["count"], code)
+            for code, cell in row["cells"].items()
+            if code != "total" and cell.get("count")
+        ]
+        row["top_three"] = [code for _, code in sorted(published, key=lambda x: (-x[0], x[1]))[:3]]
+    return table
+
+
+async def issues_by_category(reader: Reader, f: Filters) -> Table:
+    """4. Cases raising each of the nine major categories; the top three per year."""
+    protected = await reader.cases(f, ("category",))
+    totals = await reader.cases(f, ("opened", "location", "occupational_group"))
+    table = _distribution(
+        protected, f, statistic="issues-by-category",
+        title="Cases by major issue category (a case may raise several)",
+        dimension="category", values=list(CATEGORIES),
+        total=lambda year: totals.count(_key("opened", year, f)), labels=_CATEGORY_LABELS,
+    )  # fmt: skip
+    return _with_top_three(table)
+
+
+async def issue_subcategories(reader: Reader, f: Filters) -> Table:
+    """4. Trends of chosen sub-categories (unless `codes` is given: every sub-category with
+    a published count in the slice)."""
+    codes = f.codes
+    if not codes:
+        found = await reader.session.execute(
+            select(CaseCount.value)
+            .where(
+                CaseCount.dimension == "issue_code",
+                CaseCount.year.between(f.from_year, f.to_year),
+            )
+            .distinct()
+        )
+        present = tuple(sorted(found.scalars(), key=_code_order))
+        every = await reader.cases(f, ("issue_code",), present)
+        # A column whose every cell is withheld would still tell that the code was raised.
+        codes = tuple(
+            c for c in present if any(every.count(_key("issue_code", y, f, c)) for y in f.years)
+        )
+    protected = await reader.cases(f, ("issue_code",), codes)
+    totals = await reader.cases(f, ("opened", "location", "occupational_group"))
+    return _distribution(
+        protected, f, statistic="issue-subcategories", title="Cases by issue sub-category",
+        dimension="issue_code", values=codes,
+        total=lambda year: totals.count(_key("opened", year, f)),
+        labels={c: SUBCATEGORIES[c] for c in codes if c in SUBCATEGORIES},
+    )  # fmt: skip
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    major, _, minor = code.partition(".")
+    return (int(major) if major.isdigit() else 99, minor)
+
+
+def _sum_published(cells: list[int | None]) -> int | None:
+    """A sum of cells, or None when any is withheld (it would reveal the withheld one)."""
+    return None if any(c is None for c in cells) else sum(c for c in cells if c is not None)
+
+
+async def utilization(reader: Reader, f: Filters) -> Table:
+    """5. Cases per 100 staff, internationally and nationally recruited, per pillar."""
+    if f.office:
+        raise ValidationFailed("Utilization is per pillar: headcounts are not kept per office.")
+    protected = await reader.cases(f, ("opened", "location", "occupational_group"))
+    heads = {
+        (r.year, r.pillar): r
+        for r in (
+            await reader.session.execute(
+                select(StaffHeadcount).where(StaffHeadcount.year.between(f.from_year, f.to_year))
+            )
+        ).scalars()
+    }
+    columns = ["international_cases", "international_staff", "international_rate",
+               "national_cases", "national_staff", "national_rate"]  # fmt: skip
+    table = Table("utilization", "Cases per 100 staff", columns, labels=["year", "pillar"])
+    for year in f.years:
+        for pillar in [f.p] if f.pillar else PILLARS:
+            cells: dict[str, Cell] = {}
+            head = heads.get((year, pillar))
+            for prefix, groups in (("international", INTERNATIONAL), ("national", NATIONAL)):
+                cases = _sum_published(
+                    [protected.count(_key("occupational_group", year, f, g.value, pillar))
+                     for g in groups]
+                )  # fmt: skip
+                staff = getattr(head, prefix) if head else None
+                cells[f"{prefix}_cases"] = counted(cases)
+                cells[f"{prefix}_staff"] = valued(staff)
+                rate = round(100 * cases / staff, 2) if cases is not None and staff else None
+                cells[f"{prefix}_rate"] = valued(rate, suppressed=cases is None)
+            table.add({"year": year, "pillar": pillar}, cells)
+    return table
+
+
+async def non_staff_issues(reader: Reader, f: Filters) -> Table:
+    """6. The issue breakdown for non-staff personnel."""
+    protected = await reader.cases(f, ("non_staff_category",))
+    totals = await reader.cases(f, ("opened", "location", "occupational_group"))
+    non_staff = OccupationalGroup.NON_STAFF.value
+    return _with_top_three(
+        _distribution(
+            protected, f, statistic="non-staff-issues",
+            title="Non-staff personnel: cases by major issue category",
+            dimension="non_staff_category", values=list(CATEGORIES),
+            total=lambda year: totals.count(_key("occupational_group", year, f, non_staff)),
+            labels=_CATEGORY_LABELS,
+        )
+    )  # fmt: skip
+
+
+async def systemic_issues(reader: Reader, f: Filters) -> Table:
+    """10. Cases tagged with each systemic issue, per year."""
+    protected = await reader.cases(f, ("systemic_issue",))
+    table = Table("systemic-issues", "Systemic issues tagged", list(SYSTEMIC_ISSUES))
+    for year in f.years:
+        table.add(
+            {"year": year},
+            {
+                s: counted(protected.count(_key("systemic_issue", year, f, s)))
+                for s in SYSTEMIC_ISSUES
+            },
+        )
+    table.notes["labels"] = dict(SYSTEMIC_ISSUES)
+    return table
+
+
+async def mediation_opened(reader: Reader, f: Filters) -> Table:
+    """7. Mediations opened per year, group processes and their participants."""
+    protected, participants = await reader.mediations(f)
+    columns = ["opened", "group_processes", "individual", "participants_in_group_processes"]
+    table = Table("mediation-opened", "Mediation cases opened", columns)
+    for year in f.years:
+        groups = protected.count(_key("process", year, f, "group"))
+        table.add(
+            {"year": year},
+            {
+                "opened": counted(protected.count(_key("mediations", year, f))),
+                "group_processes": counted(groups),
+                "individual": counted(protected.count(_key("process", year, f, "individual"))),
+                "participants_in_group_processes": counted(
+                    None if groups is None else participants.get((year, f.p, f.o), 0)
+                ),
+            },
+        )
+    return table
+
+
+async def _mediation_distribution(
+    reader: Reader, f: Filters, *, dimension: str, statistic: str, title: str, values: list[str]
+) -> Table:
+    protected, _ = await reader.mediations(f)
+    return _distribution(
+        protected, f, statistic=statistic, title=title, dimension=dimension, values=values,
+        total=lambda year: protected.count(_key("mediations", year, f)),
+    )  # fmt: skip
+
+
+async def mediation_referral_sources(reader: Reader, f: Filters) -> Table:
+    """7. Mediations by referral source, with percentages."""
+    return await _mediation_distribution(
+        reader, f, dimension="referral_source", statistic="mediation-referral-sources",
+        title="Mediation cases by referral source", values=[v.value for v in ReferralSource],
+    )  # fmt: skip
+
+
+async def mediation_outcomes(reader: Reader, f: Filters) -> Table:
+    """7. Mediations by outcome (open until closed)."""
+    return await _mediation_distribution(
+        reader, f, dimension="outcome", statistic="mediation-outcomes",
+        title="Mediation cases by outcome", values=[v.value for v in Outcome],
+    )  # fmt: skip
+
+
+async def mediation_resolution_rate(reader: Reader, f: Filters) -> Table:
+    """7. Resolution rate: settled among the mediated and closed (settled or not)."""
+    protected, _ = await reader.mediations(f)
+    columns = ["settled", "not_settled", "resolution_rate"]
+    table = Table("mediation-resolution-rate", "Resolution rate of mediated cases", columns)
+    for year in f.years:
+        settled = protected.count(_key("outcome", year, f, Outcome.SETTLED.value))
+        not_settled = protected.count(_key("outcome", year, f, Outcome.NOT_SETTLED.value))
+        mediated = _sum_published([settled, not_settled])
+        rate = round(100 * settled / mediated, 1) if settled is not None and mediated else None
+        table.add(
+            {"year": year},
+            {
+                "settled": counted(settled),
+                "not_settled": counted(not_settled),
+                "resolution_rate": valued(rate, suppressed=mediated is None),
+            },
+        )
+    return table
+
+
+async def outreach(reader: Reader, f: Filters) -> Table:
+    """8. Outreach activities by type and year, and the participants reached.
+
+    Activities are the office's own public events, not people: no count of them
+    reveals anyone, so they are published whole.
+    """
+    query = (
+        select(
+            OutreachActivity.year, OutreachActivity.activity_type,
+            func.count(), func.sum(OutreachActivity.participants),
+        )
+        .where(OutreachActivity.year.between(f.from_year, f.to_year))
+        .group_by(OutreachActivity.year, OutreachActivity.activity_type)
+    )  # fmt: skip
+    if f.pillar:
+        query = query.where(OutreachActivity.pillar == f.pillar.value)
+    if f.office:
+        query = query.where(OutreachActivity.office == f.office)
+    found = {(y, t): (n, int(p or 0)) for y, t, n, p in await reader.session.execute(query)}
+    types = [t.value for t in ActivityType]
+    table = Table("outreach", "Outreach activities and participants", [*types, "total"])
+    for year in f.years:
+        cells: dict[str, Cell] = {}
+        for t in types:
+            n, people = found.get((year, t), (0, 0))
+            cells[t] = {"count": n, "participants": people}
+        cells["total"] = {
+            "count": sum(c["count"] for c in cells.values()),
+            "participants": sum(c["participants"] for c in cells.values()),
+        }
+        table.add({"year": year}, cells)
+    return table
+
+
+def _share(k: int, n: int, threshold: int) -> Cell:
+    """A share of respondents, withheld when it rests on too few on either side."""
+    small = 0 < k < threshold or 0 < n - k < threshold or n < threshold
+    return valued(round(100 * k / n, 1) if n else None, suppressed=small)
+
+
+def risk_ratio(a: int, b: int, c: int, d: int) -> tuple[float, float, float]:
+    """Risk ratio of the exposed (a with, b without) to the unexposed (c with, d without),
+    with a 95% interval on the log scale; half a count is added to each cell if one is 0."""
+    if 0 in (a, b, c, d):
+        a, b, c, d = (x + 0.5 for x in (a, b, c, d))  # type: ignore[assignment]
+    ratio = (a / (a + b)) / (c / (c + d))
+    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    low, high = (math.exp(math.log(ratio) + s * 1.959964 * se) for s in (-1, 1))
+    return round(ratio, 2), round(low, 2), round(high, 2)
+
+
+async def workplace_survey(reader: Reader, f: Filters) -> Table:
+    """9. Pre-intervention workplace surveys: conflict, stress, hours, and risk ratios."""
+    query = select(WorkplaceResponse).where(WorkplaceResponse.year.between(f.from_year, f.to_year))
+    if f.pillar:
+        query = query.where(WorkplaceResponse.pillar == f.pillar.value)
+    if f.office:
+        query = query.where(WorkplaceResponse.office == f.office)
+    by_year: dict[int, list[WorkplaceResponse]] = defaultdict(list)
+    for response in (await reader.session.execute(query)).scalars():
+        by_year[response.year].append(response)
+    columns = ["respondents", "conflict_share", "stressed_share", "mean_hours",
+               *(f"risk_ratio_{d}" for d in DIMENSIONS)]  # fmt: skip
+    table = Table("workplace-survey", "Pre-intervention workplace surveys", columns)
+    threshold = reader.threshold
+    for year in f.years:
+        answers = by_year.get(year, [])
+        n = len(answers)
+        too_few = 0 < n < threshold
+        cells: dict[str, Cell] = {
+            "respondents": counted(None if too_few else n),
+            "conflict_share": _share(sum(a.conflict for a in answers), n, threshold),
+            "stressed_share": _share(sum(a.stressed for a in answers), n, threshold),
+            "mean_hours": valued(
+                round(sum(a.hours_on_conflict for a in answers) / n, 1) if n else None,
+                suppressed=too_few,
+            ),
+        }
+        for dimension in DIMENSIONS:
+            exposed = [a.conflict for a in answers if getattr(a, dimension) is True]
+            unexposed = [a.conflict for a in answers if getattr(a, dimension) is False]
+            cell = valued(None, suppressed=False)
+            if len(exposed) >= threshold and len(unexposed) >= threshold:
+                rr, low, high = risk_ratio(
+                    sum(exposed), len(exposed) - sum(exposed),
+                    sum(unexposed), len(unexposed) - sum(unexposed),
+                )  # fmt: skip
+                cell = {"value": rr, "ci_low": low, "ci_high": high}
+            elif exposed or unexposed:
+                cell = valued(None, suppressed=True)
+            cells[f"risk_ratio_{dimension}"] = cell
+        table.add({"year": year}, cells)
+    return table
+
+
+async def exit_survey(reader: Reader, f: Filters) -> Table:
+    """9. The anonymous exit survey, per year only (no pillar or office is kept)."""
+    query = (
+        select(
+            ExitResponse.year, func.count(), func.sum(ExitResponse.helpful),
+            func.sum(ExitResponse.respected),
+            func.sum(case((ExitResponse.would_recommend, 1), else_=0)),
+            func.sum(case((ExitResponse.matter_resolved, 1), else_=0)),
+        )
+        .where(ExitResponse.year.between(f.from_year, f.to_year))
+        .group_by(ExitResponse.year)
+    )  # fmt: skip
+    found = {row[0]: row[1:] for row in await reader.session.execute(query)}
+    columns = ["respondents", "helpful_mean", "respected_mean", "would_recommend_share",
+               "matter_resolved_share"]  # fmt: skip
+    table = Table("exit-survey", "Exit survey of visitors", columns)
+    table.notes["filters"] = "pillar and office are not kept with exit-survey answers"
+    threshold = reader.threshold
+    for year in f.years:
+        n, helpful, respected, recommend, resolved = found.get(year, (0, 0, 0, 0, 0))
+        too_few = 0 < n < threshold
+        table.add(
+            {"year": year},
+            {
+                "respondents": counted(None if too_few else n),
+                "helpful_mean": valued(round(helpful / n, 2) if n else None, too_few),
+                "respected_mean": valued(round(respected / n, 2) if n else None, too_few),
+                "would_recommend_share": _share(int(recommend or 0), n, threshold),
+                "matter_resolved_share": _share(int(resolved or 0), n, threshold),
+            },
+        )
+    return table
+
+
+Statistic = Callable[[Reader, Filters], Awaitable[Table]]
+
+# name -> how it is computed; the public route is /v1/analytics/statistics/{name}.
+STATISTICS: dict[str, Statistic] = {
+    "cases-opened": cases_opened,
+    "cases-by-location": cases_by_location,
+    "cases-by-occupational-group": cases_by_occupational_group,
+    "issues-by-category": issues_by_category,
+    "issue-subcategories": issue_subcategories,
+    "utilization": utilization,
+    "non-staff-issues": non_staff_issues,
+    "mediation-opened": mediation_opened,
+    "mediation-referral-sources": mediation_referral_sources,
+    "mediation-outcomes": mediation_outcomes,
+    "mediation-resolution-rate": mediation_resolution_rate,
+    "outreach": outreach,
+    "workplace-survey": workplace_survey,
+    "exit-survey": exit_survey,
+    "systemic-issues": systemic_issues,
+}

@@ -1,0 +1,29 @@
+from fastapi import APIRouter, status
+
+from analytics.dependencies import AnalystDep, SessionDep, VisitorDep
+from analytics.survey import service
+from analytics.survey.schemas import ExitAnswer, Received, WorkplaceUpload
+from ombuds_shared.errors import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/analytics/surveys", tags=["analytics"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "/workplace",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Received,
+    summary="Upload anonymous responses to a pre-intervention workplace survey",
+)
+async def upload_workplace(data: WorkplaceUpload, session: SessionDep, _: AnalystDep) -> Received:
+    return Received(received=await service.upload_workplace(session=session, data=data))
+
+
+@router.post(
+    "/exit",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Received,
+    summary="Answer the exit survey (visitors, when their matter ends; kept anonymous)",
+)
+async def answer_exit(data: ExitAnswer, session: SessionDep, _: VisitorDep) -> Received:
+    await service.answer_exit(session=session, data=data)
+    return Received(received=1)
