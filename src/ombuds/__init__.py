@@ -1,0 +1,1 @@
+"""The operator command: ombuds up | migrate | token | demo."""

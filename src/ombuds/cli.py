@@ -1,0 +1,225 @@
+"""`ombuds`: run, migrate, mint development tokens, and load demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from cases.config import CasesSettings
+from cases.retention import runner as retention_runner
+from ombuds import system
+from ombuds.audit import verify_cases_audit
+from ombuds.demo import load_demo
+from ombuds.demo_analytics import load_analytics_demo
+from ombuds.demo_mediation import load_mediation_demo
+from ombuds.tokens import dev_token
+from ombuds_shared.config import DEFAULT_DATA_DIR
+from ombuds_shared.db import DATABASE_DOWN
+from ombuds_shared.reference import Role
+
+_DEMO_MARKER = ".demo-loaded"
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir
+    _say(f"Ombuds: data in {data_dir.resolve()}")
+    system.ensure_keys(data_dir)
+    _say("Running migrations")
+    system.migrate(data_dir, args.port, report=_say)
+    running = system.System(data_dir, args.port, log_level=args.log_level)
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    _say("Starting services")
+    try:
+        running.start(report=_say)
+        gateway = running.url("gateway")
+        if not args.no_demo and not (data_dir / _DEMO_MARKER).exists():
+            _say("Loading demo data (first start of this data folder)")
+            load_everything(gateway, data_dir, requests=60)
+            (data_dir / _DEMO_MARKER).touch()
+        _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
+        _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
+        _say("Press Ctrl-C to stop.")
+        while not stopping:
+            if dead := running.exited():
+                _say(f"service stopped unexpectedly: {', '.join(dead)}")
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        _say("Stopping services")
+        running.stop()
+        _say("Stopped.")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    system.migrate(args.data_dir, args.port, report=_say)
+    _say("Migrations done.")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    system.ensure_keys(args.data_dir)
+    print(
+        dev_token(
+            args.data_dir,
+            role=args.role,
+            subject=args.sub,
+            office=args.office,
+            lifetime=args.ttl,
+        )
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    gateway = args.gateway or f"http://{system.HOST}:{args.port}"
+    _say(f"Loading demo data through {gateway}")
+    load_everything(gateway, args.data_dir, requests=args.requests)
+    _say("Done.")
+    return 0
+
+
+def load_everything(gateway: str, data_dir: Path, *, requests: int) -> None:
+    """Requests and cases in every state, mediations with certificates, years of history."""
+    cases = load_demo(gateway, data_dir, requests=requests, report=_say)
+    _say(f"  intake and cases: {cases}")
+    mediations = load_mediation_demo(gateway, data_dir, report=_say)
+    _say(f"  mediation: {mediations}")
+    history = load_analytics_demo(gateway, data_dir, report=_say)
+    _say(f"  analytics history: {history}")
+
+
+def _cases_settings(args: argparse.Namespace) -> CasesSettings:
+    """The cases service's settings as `ombuds up` gives them (environment overrides apply)."""
+    env = {**system.service_environment(args.data_dir, args.port), **_own_overrides()}
+    spec = next(s for s in system.BACKENDS if s.name == "cases")
+    settings = system.settings_for(spec, env)
+    assert isinstance(settings, CasesSettings)
+    return settings
+
+
+def _own_overrides() -> dict[str, str]:
+    # Variables the operator set explicitly win over the defaults of `ombuds up`.
+    return {k: v for k, v in os.environ.items() if k.startswith("OMBUDS_CASES_")}
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    settings = _cases_settings(args)
+    report = asyncio.run(retention_runner.run_once(settings, dry_run=args.dry_run))
+    cutoff = report.cutoff.date().isoformat()
+    if args.dry_run:
+        _say(f"Dry run: {len(report.due)} case(s) closed on or before {cutoff} would be destroyed")
+        for case_id in report.due:
+            _say(f"  {case_id}")
+        return 0
+    _say(
+        f"Destroyed the confidential content of {len(report.destroyed)} case(s) "
+        f"closed on or before {cutoff}"
+    )
+    for case_id in report.destroyed:
+        _say(f"  destroyed {case_id}")
+    for case_id, reason in report.failed.items():
+        _say(f"  not finished {case_id}: {reason} (retried on the next run)")
+    return 1 if report.failed else 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    settings = _cases_settings(args)
+    result = asyncio.run(verify_cases_audit(settings.resolved_database_url))
+    if result.intact:
+        _say(f"cases: audit log intact ({result.entries} entries)")
+        return 0
+    _say(f"cases: audit log TAMPERED ({result.entries} entries)")
+    for problem in result.problems:
+        _say(f"  {problem}")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ombuds", description=__doc__)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="folder for the embedded databases and development keys",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=system.DEFAULT_PORT,
+        help="gateway port; the services take the next four",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run all five services (Ctrl-C stops them)")
+    up.add_argument("--no-demo", action="store_true", help="do not load demo data on first start")
+    up.add_argument("--log-level", default="warning")
+    up.set_defaults(func=cmd_up)
+
+    migrate = commands.add_parser("migrate", help="run every service's pending migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    token = commands.add_parser("token", help="print a development token for a role")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--office", help="office code, e.g. new-york (ombudsman, chief)")
+    token.add_argument("--sub", help="subject (user id); default dev-<role>")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    token.set_defaults(func=cmd_token)
+
+    demo = commands.add_parser("demo", help="load synthetic demo data through the public API")
+    demo.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")
+    demo.add_argument("--requests", type=int, default=60)
+    demo.set_defaults(func=cmd_demo)
+
+    retention = commands.add_parser("retention", help="the retention schedule of case content")
+    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
+    retention_run = retention_commands.add_parser(
+        "run", help="destroy the confidential content of cases due under the schedule"
+    )
+    retention_run.add_argument(
+        "--dry-run", action="store_true", help="only list the cases that would be destroyed"
+    )
+    retention_run.set_defaults(func=cmd_retention_run)
+
+    audit = commands.add_parser("audit", help="the services' audit logs")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="detect edited, deleted or reordered entries")
+    verify.set_defaults(func=cmd_audit_verify)
+    return parser  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"ombuds: {exc}", file=sys.stderr)
+        return 1
+    except DATABASE_DOWN as exc:
+        print(
+            f"ombuds: a database is not reachable ({type(exc).__name__}); "
+            "run `ombuds migrate` or check the database URL",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

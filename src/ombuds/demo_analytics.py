@@ -1,0 +1,244 @@
+"""Several years of synthetic de-identified history, so the annual report looks real.
+
+Case and mediation events go through the gateway's event ingress exactly as the
+producing services' relays send them (with the cases and mediation services' own
+keys from the data folder), so they pass the same projection and checks; staff
+headcounts, outreach and surveys go through the public API with dev tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ombuds.tokens import dev_token
+from ombuds_shared.keys import SigningKey, load_private_key
+from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup, Pillar
+from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
+from ombuds_shared.tokens import mint_internal_token
+
+Report = Callable[[str], None]
+Event = dict[str, Any]
+
+_OFFICES = {
+    pillar.value: [code for code, _, _, p, _ in INITIAL_OFFICES
+                   if p == pillar.value and code != "mediation-service"]
+    for pillar in Pillar
+}  # fmt: skip
+_PILLAR_SHARE = {"secretariat": 62, "funds_and_programmes": 22, "unhcr": 16}
+_GROUPS = {
+    OccupationalGroup.INTERNATIONAL_PROFESSIONAL: 30, OccupationalGroup.GENERAL_SERVICE: 28,
+    OccupationalGroup.NATIONAL_OFFICER: 10, OccupationalGroup.FIELD_SERVICE: 8,
+    OccupationalGroup.DIRECTOR_AND_ABOVE: 4, OccupationalGroup.FORMER_STAFF_OR_RETIREE: 6,
+    OccupationalGroup.NON_STAFF: 11, OccupationalGroup.UNKNOWN: 3,
+}  # fmt: skip
+_LOCATIONS = {Location.HEADQUARTERS: 35, Location.OFFICE_AWAY_FROM_HEADQUARTERS: 40,
+              Location.FIELD_MISSION: 25}  # fmt: skip
+# Evaluative relationships and job and career lead, as in the office's published reports.
+_CATEGORY_WEIGHTS = {"1": 9, "2": 30, "3": 8, "4": 24, "5": 6, "6": 9, "7": 7, "8": 12, "9": 3}
+_SERVICES = ["consultation", "options", "coaching", "facilitation", "problem_solving",
+             "shuttle_diplomacy", "referral"]  # fmt: skip
+_CLOSURES = ["resolved", "options_provided", "referred", "visitor_withdrew", "not_amenable",
+             "no_further_contact"]  # fmt: skip
+_CHANNELS = ["staff_legal_assistance", "management_evaluation", "ethics_office",
+             "investigations", "medical_or_staff_counselling"]  # fmt: skip
+_SOURCES = {"dispute_tribunal": 22, "management_evaluation_unit": 14,
+            "staff_legal_assistance": 8, "ombudsman": 26, "administration": 10,
+            "self_referral": 20}  # fmt: skip
+_OUTCOMES = {"settled": 45, "not_settled": 18, "party_declined": 14,
+             "resolved_before_mediation": 13, "withdrawn": 5}  # fmt: skip
+_ACTIVITIES = {"information_session": 30, "workshop": 25, "training": 15, "town_hall": 8,
+               "induction": 10, "senior_officials_meeting": 7,
+               "stakeholder_meeting": 5}  # fmt: skip
+_DIMENSIONS = ["workload", "role_clarity", "supervisor_support", "colleague_relations",
+               "recognition", "fairness", "communication", "change_management"]  # fmt: skip
+_HEADCOUNTS = {"secretariat": (17_000, 20_000), "funds_and_programmes": (11_000, 21_000),
+               "unhcr": (4_000, 13_000)}  # fmt: skip
+BATCH = 500
+
+
+def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def _day(rng: random.Random, year: int, after: dt.date | None = None) -> dt.date:
+    start = after or dt.date(year, 1, 1)
+    end = dt.date(year, 12, 31)
+    return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def _envelope(event_type: str, aggregate: str, payload: dict[str, Any]) -> Event:
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "aggregate_id": aggregate,
+            "occurred_at": dt.datetime.now(dt.UTC).isoformat(), "payload": payload}  # fmt: skip
+
+
+def _case_events(rng: random.Random, year: int, growth: float) -> Iterator[Event]:
+    case_id = str(uuid.uuid4())
+    pillar = _pick(rng, _PILLAR_SHARE)
+    opened = _day(rng, year)
+    group = _pick(rng, _GROUPS).value
+    is_group = rng.random() < 0.03
+    yield _envelope("case.opened", case_id, {
+        "case_id": case_id, "opened_on": opened.isoformat(), "pillar": pillar,
+        "office": rng.choice(_OFFICES[pillar]), "location": _pick(rng, _LOCATIONS).value,
+        "occupational_group": group, "intake_channel": rng.choice(["visitor", "hr_portal"]),
+        "is_group": is_group, "participant_count": rng.randint(4, 25) if is_group else None,
+    })  # fmt: skip
+    weights = dict(_CATEGORY_WEIGHTS)
+    weights["6"] = int(weights["6"] * growth)  # well-being issues grow over the years
+    for category in {_pick(rng, weights) for _ in range(rng.choice([1, 1, 2, 2, 3]))}:
+        code = rng.choice([c for c in SUBCATEGORIES if c.startswith(f"{category}.")])
+        yield _envelope("case.issue_recorded", case_id, {
+            "case_id": case_id, "issue_code": code, "category": category,
+            "taxonomy_version": TAXONOMY_VERSION, "recorded_on": opened.isoformat(),
+        })  # fmt: skip
+    yield _envelope(
+        "case.service_given",
+        case_id,
+        {"case_id": case_id, "service": rng.choice(_SERVICES), "given_on": opened.isoformat()},
+    )
+    if rng.random() < 0.15:
+        yield _envelope("case.systemic_issue_tagged", case_id, {
+            "case_id": case_id, "systemic_issue": rng.choice(list(SYSTEMIC_ISSUES)),
+            "tagged_on": opened.isoformat()})  # fmt: skip
+    if rng.random() < 0.1:
+        yield _envelope("case.referral_made", case_id, {
+            "case_id": case_id, "formal_channel": rng.choice(_CHANNELS),
+            "referred_on": opened.isoformat()})  # fmt: skip
+    if rng.random() < 0.9:
+        yield _envelope("case.closed", case_id, {
+            "case_id": case_id, "closed_on": _day(rng, year, opened).isoformat(),
+            "closure_reason": rng.choice(_CLOSURES)})  # fmt: skip
+
+
+def _mediation_events(rng: random.Random, year: int) -> Iterator[Event]:
+    mediation_id = str(uuid.uuid4())
+    opened = _day(rng, year)
+    is_group = rng.random() < 0.12
+    yield _envelope("mediation.opened", mediation_id, {
+        "mediation_id": mediation_id, "opened_on": opened.isoformat(),
+        "pillar": _pick(rng, _PILLAR_SHARE), "office": "mediation-service",
+        "referral_source": _pick(rng, _SOURCES), "is_group": is_group,
+        "participant_count": rng.randint(5, 30) if is_group else 2,
+        "issue_codes": [rng.choice(["2.b", "2.f", "4.a", "4.h", "1.c"])],
+        "from_case": rng.random() < 0.5,
+    })  # fmt: skip
+    if rng.random() < 0.1 and year >= dt.datetime.now(dt.UTC).year - 1:
+        return  # still open
+    outcome = _pick(rng, _OUTCOMES)
+    day = opened.isoformat()
+    if outcome == "party_declined":
+        yield _envelope("mediation.party_declined", mediation_id,
+                        {"mediation_id": mediation_id, "declined_on": day})  # fmt: skip
+    elif outcome in ("settled", "not_settled"):
+        yield _envelope("mediation.started", mediation_id,
+                        {"mediation_id": mediation_id, "started_on": day})  # fmt: skip
+        for _ in range(rng.randint(1, 4)):
+            yield _envelope("mediation.session_held", mediation_id, {
+                "mediation_id": mediation_id, "held_on": day,
+                "mode": rng.choice(["in_person", "remote"])})  # fmt: skip
+    yield _envelope("mediation.closed", mediation_id, {
+        "mediation_id": mediation_id, "closed_on": _day(rng, year, opened).isoformat(),
+        "outcome": outcome})  # fmt: skip
+
+
+def _deliver(client: httpx.Client, data_dir: Path, producer: str, events: list[Event]) -> int:
+    key = SigningKey.for_owner(load_private_key(data_dir / "keys" / f"{producer}.pem"), producer)
+    stored = 0
+    for start in range(0, len(events), BATCH):
+        token = mint_internal_token(key, issuer=producer, audience="gateway", actor=None)
+        response = client.post("/internal/events", json={"events": events[start:start + BATCH]},
+                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        response.raise_for_status()
+        results = response.json()["results"]
+        refused = [r for r in results if r["status"] == "refused"]
+        if refused:
+            raise RuntimeError(f"{len(refused)} demo events were refused")
+        stored += len(results)
+    return stored
+
+
+def _workplace_answers(rng: random.Random, year: int) -> list[dict[str, Any]]:
+    answers = []
+    for _ in range(rng.randint(60, 140)):
+        pillar = _pick(rng, _PILLAR_SHARE)
+        exposed = {d: rng.random() < 0.35 for d in _DIMENSIONS}
+        # Conflict is likelier where workload, supervision and fairness are rated poorly.
+        risk = (
+            0.18
+            + 0.22 * exposed["workload"]
+            + 0.2 * exposed["supervisor_support"]
+            + 0.15 * exposed["fairness"]
+            + 0.05 * exposed["communication"]
+        )
+        conflict = rng.random() < min(risk, 0.95)
+        answers.append({
+            "year": year, "pillar": pillar, "office": rng.choice(_OFFICES[pillar]),
+            "conflict_last_three_months": conflict,
+            "stress_above_acceptable": rng.random() < (0.55 if conflict else 0.2),
+            "hours_per_week_on_conflict": round(rng.uniform(2, 9) if conflict
+                                                else rng.uniform(0, 2), 1),
+            "dimensions": exposed,
+        })  # fmt: skip
+    return answers
+
+
+def load_analytics_demo(
+    gateway_url: str, data_dir: Path, report: Report = print, *, years: int = 8,
+    cases_per_year: int = 600, seed: int = 11,
+) -> dict[str, int]:  # fmt: skip
+    """Loads `years` complete years of history for every pillar, up to last year."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    last = dt.datetime.now(dt.UTC).year - 1
+    counts = {"case_events": 0, "mediation_events": 0, "outreach": 0, "survey_responses": 0}
+    chief = {"Authorization": f"Bearer {dev_token(data_dir, role='chief', subject='demo-chief')}"}
+    with httpx.Client(base_url=gateway_url, timeout=120.0) as client:
+        for offset, year in enumerate(range(last - years + 1, last + 1)):
+            growth = 1 + offset * 0.12
+            volume = int(cases_per_year * growth)
+            cases = [e for _ in range(volume) for e in _case_events(rng, year, growth)]
+            counts["case_events"] += _deliver(client, data_dir, "cases", cases)
+            mediations = [e for _ in range(volume // 8) for e in _mediation_events(rng, year)]
+            counts["mediation_events"] += _deliver(client, data_dir, "mediation", mediations)
+            for pillar, (international, national) in _HEADCOUNTS.items():
+                staff = {"international": int(international * (1 + offset * 0.01)),
+                         "national": int(national * (1 + offset * 0.015))}  # fmt: skip
+                _ok(client.put(f"/v1/analytics/headcounts/{year}/{pillar}", headers=chief,
+                               json=staff))  # fmt: skip
+            for _ in range(rng.randint(30, 60)):
+                pillar = _pick(rng, _PILLAR_SHARE)
+                _ok(client.post("/v1/analytics/outreach", headers=chief, json={
+                    "activity_type": _pick(rng, _ACTIVITIES),
+                    "held_on": _day(rng, year).isoformat(),
+                    "office": rng.choice(_OFFICES[pillar]), "participants": rng.randint(8, 180),
+                }))  # fmt: skip
+                counts["outreach"] += 1
+            answers = _workplace_answers(rng, year)
+            _ok(client.post("/v1/analytics/surveys/workplace", headers=chief,
+                            json={"responses": answers}))  # fmt: skip
+            counts["survey_responses"] += len(answers)
+            report(f"  analytics {year}: {volume} cases, {volume // 8} mediations")
+        # Exit surveys are answered by visitors and kept under the current year only.
+        for number in range(rng.randint(25, 40)):
+            visitor = dev_token(data_dir, role="visitor", subject=f"demo-visitor-{number}")
+            _ok(client.post("/v1/analytics/surveys/exit",
+                            headers={"Authorization": f"Bearer {visitor}"}, json={
+                                "helpful": rng.choice([3, 4, 4, 5, 5]),
+                                "respected": rng.choice([4, 5, 5]),
+                                "would_recommend": rng.random() < 0.85,
+                                "matter_resolved": rng.random() < 0.6}))  # fmt: skip
+            counts["survey_responses"] += 1
+    report(f"  analytics: annual report at {gateway_url}/v1/analytics/reports/annual/{last}")
+    return counts
+
+
+def _ok(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        raise RuntimeError(f"{response.request.method} {response.request.url.path}: "
+                           f"{response.status_code} {response.text[:300]}")  # fmt: skip
