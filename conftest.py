@@ -1,0 +1,1 @@
+pytest_plugins = ["ombuds_shared.pytest_plugin"]

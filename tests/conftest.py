@@ -1,0 +1,142 @@
+"""The whole stack for cross-service tests: four services served on 127.0.0.1, and the gateway."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from analytics.config import AnalyticsSettings
+from analytics.main import MIGRATIONS as ANALYTICS_MIGRATIONS
+from analytics.main import create_app as create_analytics
+from cases.config import CasesSettings
+from cases.main import MIGRATIONS as CASES_MIGRATIONS
+from cases.main import create_app as create_cases
+from gateway.config import GatewaySettings
+from gateway.dev_issuer import mint_dev_token
+from gateway.main import create_app as create_gateway
+from intake.config import IntakeSettings
+from intake.main import MIGRATIONS as INTAKE_MIGRATIONS
+from intake.main import create_app as create_intake
+from mediation.config import MediationSettings
+from mediation.main import MIGRATIONS as MEDIATION_MIGRATIONS
+from mediation.main import create_app as create_mediation
+from ombuds_shared.pytest_plugin import settings_overrides
+from ombuds_shared.testing import TestDatabases, TestKeys, free_port, serve_app
+
+BACKENDS: dict[str, tuple[Any, Any, Path]] = {
+    "intake": (IntakeSettings, create_intake, INTAKE_MIGRATIONS),
+    "cases": (CasesSettings, create_cases, CASES_MIGRATIONS),
+    "mediation": (MediationSettings, create_mediation, MEDIATION_MIGRATIONS),
+    "analytics": (AnalyticsSettings, create_analytics, ANALYTICS_MIGRATIONS),
+}
+
+
+@dataclass
+class Stack:
+    gateway: httpx.AsyncClient
+    settings: GatewaySettings
+    urls: dict[str, str]
+    database_urls: dict[str, str]
+    keys: TestKeys
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+    gateway_app: FastAPI | None = None
+    servers: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
+
+    async def start(self, name: str) -> None:
+        """Serves a backend on its port (again, after a stop)."""
+        server = contextlib.AsyncExitStack()
+        port = int(self.urls[name].rsplit(":", 1)[1])
+        await server.enter_async_context(serve_app(self.apps[name], port))
+        self.servers[name] = server
+
+    async def stop(self, name: str) -> None:
+        """Takes a backend off the network, as an outage would."""
+        await self.servers.pop(name).aclose()
+
+    def token(self, role: str, *, sub: str | None = None, office: str | None = None) -> str:
+        return mint_dev_token(
+            self.settings, subject=sub or f"{role}-user", roles=[role], office=office
+        )
+
+    def auth(
+        self, role: str, *, sub: str | None = None, office: str | None = None
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, sub=sub, office=office)}"}
+
+
+@pytest.fixture
+async def stack(
+    keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    ports = {name: free_port() for name in BACKENDS}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    # The gateway is served too: the producers' outbox relays deliver events to it.
+    gateway_port = free_port()
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    database_urls: dict[str, str] = {}
+    apps: dict[str, FastAPI] = {}
+    async with contextlib.AsyncExitStack() as running:
+        for name, (settings_cls, factory, migrations) in BACKENDS.items():
+            database_urls[name] = databases.fresh(name, migrations)
+            overrides = settings_overrides(
+                name,
+                keys=keys,
+                data_dir=tmp_path,
+                database_url=database_urls[name],
+                master=master_keys,
+            )
+            peers = {f"{peer}_url": url for peer, url in urls.items() if peer != name}
+            peers["gateway_url"] = gateway_url
+            settings = settings_cls(
+                **overrides, **{k: v for k, v in peers.items() if k in settings_cls.model_fields}
+            )
+            apps[name] = factory(settings)
+        gateway_settings = GatewaySettings(
+            environment="test",
+            # Attack tests send many bad tokens; the limits have a test of their own.
+            unauthenticated_burst=10_000,
+            rate_limit_burst=10_000,
+            data_dir=tmp_path,
+            signing_key_file=keys.key_file("gateway"),
+            service_keys_dir=keys.folder,
+            **{f"{name}_url": url for name, url in urls.items()},
+        )
+        gateway_app = create_gateway(gateway_settings)
+        await running.enter_async_context(serve_app(gateway_app, gateway_port))
+        client = await running.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=gateway_app), base_url="http://testserver"
+            )
+        )
+        stack = Stack(client, gateway_settings, urls, database_urls, keys, apps)
+        stack.gateway_app = gateway_app
+        try:
+            for name in BACKENDS:
+                await stack.start(name)
+            yield stack
+        finally:
+            for name in list(stack.servers):
+                await stack.stop(name)
+
+
+def intake_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "visitor": {
+            "name": "Jonas Okafor",
+            "email": "jonas.okafor@example.org",
+            "staff_index_number": "771204",
+        },
+        "pillar": "secretariat",
+        "office": "nairobi",
+        "location": "field_mission",
+        "occupational_group": "field_service",
+    }
+    body.update(changes)
+    return body

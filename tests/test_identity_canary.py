@@ -1,0 +1,264 @@
+"""The identity canary: identities go in at intake, cases and mediations live their whole
+lives, and then nothing of them is found in analytics: not in its database, not in its
+logs, not in any answer it gives.
+
+To extend at integration: add the real case and mediation workflows to `_drive` (their
+services then emit through their own outboxes); the searches stay as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from analytics.db import Base as AnalyticsBase
+from analytics.statistics.service import STATISTICS
+from ombuds_shared.db import create_engine
+from ombuds_shared.logs import JsonFormatter
+from ombuds_shared.testing import TestDatabases, TestKeys
+
+from .conftest import Stack, intake_body
+from .mediation_support import Mediations, expect, today
+from .pipeline import case_life, mediation_life, new_id, producer, served_gateway
+
+VISITORS = [
+    {"name": "Zebulon Quillfeather", "email": "zebulon.quillfeather@example.org",
+     "staff_index_number": "QX-90817", "sub": "idp-sub-zebulon-7731"},
+    {"name": "Marisol Vantongeren", "email": "m.vantongeren@example.net",
+     "staff_index_number": "VT-44120", "sub": "idp-sub-marisol-5519"},
+]  # fmt: skip
+OUTCOMES = ["settled", "not_settled", "party_declined", "resolved_before_mediation", "withdrawn"]
+
+
+class _Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter("any"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The services share this process; only the test's own HTTP client (httpx) is
+        # left out, as it logs the URLs the test itself calls.
+        if record.name != "httpx":
+            self.lines.append(self.format(record))
+
+
+async def _drive(stack: Stack, cases: Any, mediation: Any) -> list[str]:
+    """Takes each visitor from intake to a closed case and through mediation; returns the
+    raw ids that must not reach analytics."""
+    raw_ids: list[str] = []
+    ombudsman = stack.auth("ombudsman", office="nairobi")
+    for visitor in VISITORS:
+        identity = {k: visitor[k] for k in ("name", "email", "staff_index_number")}
+        submitted = await stack.gateway.post(
+            "/v1/intake/requests", json=intake_body(visitor=identity),
+            headers=stack.auth("visitor", sub=visitor["sub"]),
+        )  # fmt: skip
+        assert submitted.status_code == 201, submitted.text
+        reference = submitted.json()["reference"]
+        accepted = await stack.gateway.post(
+            f"/v1/intake/requests/{reference}/accept", headers=ombudsman
+        )
+        case_id = accepted.json()["case_id"]
+        raw_ids += [case_id, reference]
+        # Every case state, with identity smuggled into fields the allow-list does not know.
+        life = case_life(case_id, office="nairobi")
+        for _, _, payload in life:
+            payload.update(visitor_name=visitor["name"], contact=visitor["email"])
+        await cases.emit(life)
+        for outcome in [*OUTCOMES, None]:
+            mediation_id = new_id()
+            raw_ids.append(mediation_id)
+            events = mediation_life(mediation_id, outcome=outcome or "settled")
+            if outcome is None:  # still open
+                events = events[:-1]
+            events[0][2]["party_names"] = [visitor["name"]]
+            await mediation.emit(events)
+        exit_answer = await stack.gateway.post(
+            "/v1/analytics/surveys/exit",
+            json={"helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True},
+            headers=stack.auth("visitor", sub=visitor["sub"]),
+        )  # fmt: skip
+        assert exit_answer.status_code == 201
+    return raw_ids
+
+
+async def _database_text(stack: Stack, databases: TestDatabases) -> str:
+    """Everything analytics stores: its SQLite files byte for byte, or every table's rows."""
+    url = stack.database_urls["analytics"]
+    if not databases.on_postgres:
+        path = Path(url.split("///", 1)[1])
+        blobs = [p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()]
+        return "\n".join(b.decode("latin-1") for b in blobs)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = []
+            for table in AnalyticsBase.metadata.sorted_tables:
+                everything = text(f"SELECT * FROM {table.name}")  # noqa: S608 - our own names
+                rows += [repr(tuple(r)) for r in await conn.execute(everything)]
+            return "\n".join(rows)
+    finally:
+        await engine.dispose()
+
+
+async def _every_answer(stack: Stack) -> list[str]:
+    chief = stack.auth("chief")
+    answers = []
+    for name in STATISTICS:
+        for params in ({}, {"format": "csv"}, {"pillar": "secretariat"}, {"office": "nairobi"}):
+            params = {"from_year": 2020, "to_year": 2026, **params}
+            response = await stack.gateway.get(f"/v1/analytics/statistics/{name}", params=params,
+                                               headers=chief)  # fmt: skip
+            answers.append(response.text)
+        chart = await stack.gateway.get(f"/v1/analytics/charts/{name}", headers=chief,
+                                        params={"from_year": 2020, "to_year": 2026})  # fmt: skip
+        answers.append(chart.text)
+    for path in ("/v1/analytics/reports/annual/2025", "/v1/analytics/statistics",
+                 "/v1/analytics/outreach", "/v1/analytics/headcounts"):  # fmt: skip
+        answers.append((await stack.gateway.get(path, headers=chief)).text)
+    assert all(answers)
+    return answers
+
+
+async def test_no_identity_and_no_raw_id_reaches_analytics(
+    stack: Stack, keys: TestKeys, databases: TestDatabases, tmp_path: Path
+) -> None:
+    captured = _Captured()
+    try:
+        async with (
+            served_gateway(stack) as gateway,
+            producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
+                     gateway_url=gateway.url) as cases,
+            producer("mediation", keys=keys, databases=databases, tmp_path=tmp_path,
+                     gateway_url=gateway.url) as mediation,
+        ):  # fmt: skip
+            # Every app has configured logging by now (each start resets the handlers).
+            logging.getLogger().addHandler(captured)
+            raw_ids = await _drive(stack, cases, mediation)
+            await cases.drained()
+            await mediation.drained()
+        answers = await _every_answer(stack)
+        stored = await _database_text(stack, databases)
+    finally:
+        logging.getLogger().removeHandler(captured)
+
+    # The pipeline did carry the facts (a tag of the cases, an outcome of the mediations).
+    assert "fear_of_speaking_out" in stored
+    assert "resolved_before_mediation" in stored
+    canaries = [v for visitor in VISITORS for v in visitor.values()]
+    canaries += [v.lower() for v in canaries] + raw_ids
+    logs = "\n".join(captured.lines)
+    assert len(captured.lines) > 20
+    for canary in canaries:
+        assert canary not in stored, canary
+        assert canary not in logs, canary
+        for answer in answers:
+            assert canary not in answer, canary
+
+
+async def _drained(stack: Stack, service: str) -> None:
+    """Waits (bounded) until the service's relay has delivered every outbox row."""
+    async with httpx.AsyncClient(base_url=stack.urls[service], timeout=5) as client:
+        for _ in range(300):
+            backlog = (await client.get("/v1/internal/outbox")).json()
+            if backlog["pending"] == 0:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the {service} relay did not drain: {backlog}")
+
+
+async def _real_lives(stack: Stack) -> list[str]:
+    """Each visitor's request becomes a case that lives every state, gives the service
+    mediation, and closes; mediations of every outcome have identity-like party
+    references. Returns the raw ids and references that must not reach analytics."""
+    raw: list[str] = []
+    med = Mediations(stack)
+    for n, visitor in enumerate(VISITORS):
+        identity = {k: visitor[k] for k in ("name", "email", "staff_index_number")}
+        submitted = await stack.gateway.post(
+            "/v1/intake/requests", json=intake_body(visitor=identity),
+            headers=stack.auth("visitor", sub=visitor["sub"]),
+        )  # fmt: skip
+        reference = submitted.json()["reference"]
+        me = stack.auth("ombudsman", sub=f"omb-canary-{n}", office="nairobi")
+        case_id = (await stack.gateway.post(f"/v1/intake/requests/{reference}/accept",
+                                            headers=me)).json()["case_id"]  # fmt: skip
+        base = f"/v1/cases/{case_id}"
+        visitor_ref = (await stack.gateway.get(base, headers=me)).json()["visitor_ref"]
+        raw += [case_id, reference, visitor_ref]
+        steps: list[tuple[str, dict[str, Any]]] = [
+            ("conflict-declarations", {"has_conflict": False}),
+            ("assignment", {}),
+            ("issues", {"code": "2.f"}),
+            ("services", {"service": "consultation"}),
+            ("systemic-issues", {"systemic_issue": "fear_of_speaking_out"}),
+            ("referrals", {"formal_channel": "ethics_office"}),
+            (
+                "consents",
+                {"scope": "contact_hr", "details": f"May tell HR about {visitor['name']}"},
+            ),
+            ("notes", {"body": f"{visitor['name']} ({visitor['email']}) described the team."}),
+            ("status", {"status": "in_progress"}),
+            ("status", {"status": "on_hold"}),
+            ("status", {"status": "in_progress"}),
+            ("services", {"service": "mediation"}),
+            ("status", {"status": "closed", "closure_reason": "resolved"}),
+        ]
+        for step, body in steps:
+            response = await stack.gateway.post(f"{base}/{step}", json=body, headers=me)
+            assert response.status_code in (200, 201), (step, response.text)
+            if body.get("service") == "mediation":
+                raw.append(response.json()["mediation_id"])
+        for outcome in ("settled", "not_settled", "withdrawn", "resolved_before_mediation"):
+            mediation_id = await med.open(case_number=f"UNDT/2026/{n}{outcome[:3]}")
+            raw.append(mediation_id)
+            if outcome == "resolved_before_mediation":
+                expect(await med.close(mediation_id, outcome), 200)
+                continue
+            await med.accept(mediation_id)
+            await med.agree_all(mediation_id)
+            await med.assign_self(mediation_id)
+            expect(await med.start(mediation_id), 200)
+            extra = {"settlement_signed_on": today()} if outcome == "settled" else {}
+            expect(await med.close(mediation_id, outcome, **extra), 200)
+        declined = await med.open(case_number=f"UNDT/2026/{n}dec")
+        raw.append(declined)
+        await med.accept(declined)
+        first, second = (await med.get(declined))["parties"]
+        raw += [first["id"], second["id"]]
+        expect(await med.respond(declined, first["id"], True), 200)
+        expect(await med.respond(declined, second["id"], False), 200)
+        raw.append(await med.under_way(case_number=f"UNDT/2026/{n}open"))  # still open
+    return raw
+
+
+async def test_real_case_and_mediation_lives_leave_no_trace_in_analytics(
+    stack: Stack, databases: TestDatabases
+) -> None:
+    captured = _Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        raw_ids = await _real_lives(stack)
+        await _drained(stack, "cases")
+        await _drained(stack, "mediation")
+        answers = await _every_answer(stack)
+        stored = await _database_text(stack, databases)
+    finally:
+        logging.getLogger().removeHandler(captured)
+    # The real services' events did arrive (a systemic tag, an outcome, a referral).
+    assert "fear_of_speaking_out" in stored
+    assert "resolved_before_mediation" in stored
+    canaries = [v for visitor in VISITORS for v in visitor.values()]
+    canaries += [v.lower() for v in canaries] + raw_ids
+    logs = "\n".join(captured.lines)
+    for canary in canaries:
+        assert canary not in stored, canary
+        assert canary not in logs, canary
+        for answer in answers:
+            assert canary not in answer, canary
