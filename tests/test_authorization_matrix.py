@@ -187,6 +187,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/oversight/disclosures"): Op(
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),
+    ("GET", "/v1/audit/cases/head"): Op(),
     # mediations
     ("GET", "/v1/mediations"): Op(kind=_MEDIATION, listed=_items()),
     ("POST", "/v1/mediations"): Op(body=lambda c: _mediation_body(

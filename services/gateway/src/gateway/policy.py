@@ -22,7 +22,6 @@ HR_PORTAL, REFERRING_OFFICE, REGISTRY = Role.HR_PORTAL, Role.REFERRING_OFFICE, R
 ANALYST, AUDITOR = Role.ANALYST, Role.AUDITOR
 
 
-
 class Reach(StrEnum):
     """Which of a route's objects a role may reach; the owning service enforces it.
 
@@ -135,6 +134,7 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
+    rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
     rule("GET",  "/v1/mediations",                          "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations",                          "mediation", _WORKERS),
     rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
