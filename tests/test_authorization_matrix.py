@@ -16,7 +16,8 @@ the same office ("another's") and to someone of another office ("another
 office's"). They are made once per module through the public API; a success
 that changes an object for good (accept, close, revoke ...) gets a fresh one.
 A route without a policy row, a catalogue entry here or a declared reach for
-its objects fails the test, so no route escapes the matrix.
+its objects fails the test, so no route escapes the matrix. Every problem
+answered along the way must also be one the operation's OpenAPI entry lists.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import pytest
 import pytest_asyncio
 
 from gateway.policy import POLICY, Reach, Rule
+from ombuds_shared.errors import PROBLEM_MEDIA_TYPE
 from ombuds_shared.reference import Role
 from ombuds_shared.testing import TestDatabases, TestKeys
 
@@ -461,6 +463,11 @@ class Answer:
     body: Any
     listed: set[str] = field(default_factory=set)
 
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The problem document of an error answer ({} if it is not one)."""
+        return self.body if isinstance(self.body, dict) else {}
+
 
 async def call(world: World, rule: Rule, op: Op, role: Role, target: Target | None) -> Answer:
     n = next(world.numbers)
@@ -525,6 +532,19 @@ def _success_status(document: dict[str, Any], rule: Rule) -> int:
     return successes[0]
 
 
+def _undocumented_problem(document: dict[str, Any], rule: Rule, got: Answer) -> str | None:
+    """Whether an error answer is one the operation's documentation lists (status and type)."""
+    if got.status < 400:
+        return None
+    response = document["paths"][rule.path][rule.method.lower()]["responses"].get(str(got.status))
+    if response is None:
+        return f"answered {got.status}, which its documentation does not list"
+    schema = response["content"][PROBLEM_MEDIA_TYPE]["schema"]["allOf"][1]
+    if got.problem.get("type") not in schema["properties"]["type"]["enum"]:
+        return f"answered a problem of a type its documentation does not list: {got.body}"
+    return None
+
+
 def _names_objects(rule: Rule) -> bool:
     parameters = set(re.findall(r"\{([a-z_]+)\}", rule.path))
     unknown = parameters - OBJECT_PARAMETERS - set(VALUE_PARAMETERS)
@@ -567,10 +587,12 @@ async def test_every_cell(rule: Rule, world: World, documented: dict[str, Any]) 
                 target = await world.target(op.kind, context, fresh=fresh)
             got = await call(world, rule, op, role, target)
             cell = f"{role.value:<16} {context or '-':<17}"
+            if undocumented := _undocumented_problem(documented, rule, got):
+                wrong.append(f"{cell} {undocumented}")
             if got.status != want.status:
                 wrong.append(f"{cell} expected {want.status}, got {got.status}: {got.body}")
                 continue
-            if want.by_gateway and got.body.get("detail") != GATEWAY_REFUSAL:
+            if want.by_gateway and got.problem.get("detail") != GATEWAY_REFUSAL:
                 wrong.append(f"{cell} expected the gateway's refusal, got {got.body}")
             if want.listed is not None and target and (target.member in got.listed) != want.listed:
                 verb = "should" if want.listed else "should not"
