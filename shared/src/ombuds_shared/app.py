@@ -116,7 +116,9 @@ def create_service_app(
         configure_logging(
             settings.service_name, level=settings.log_level, as_json=settings.log_json
         )
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(
+            settings.resolved_database_url, pool_size=settings.database_pool_size
+        )
         private_key = load_or_create_key(
             settings.resolved_signing_key_file, create=settings.is_development
         )

@@ -65,11 +65,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             cursor.close()
 
         return engine
+    # No overflow: connections beyond the pool would be opened and closed per request
+    # under load, and each costs PostgreSQL a new backend process. Requests wait for a
+    # pooled connection instead (at most pool_timeout, then 503).
     return _create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
         pool_timeout=10,
     )

@@ -50,8 +50,7 @@ async def list_rows(
         select(table).where(table.c.case_id == case["id"]).order_by(*_chronological(table))
     )
     rows = list(result.mappings())
-    await audit.record(session, actor=actor, action=f"{what}.read", case_id=case["id"])
-    await session.commit()
+    await audit.record_read(session, actor=actor, action=f"{what}.read", case_id=case["id"])
     return rows
 
 

@@ -38,6 +38,43 @@ async def record(
     )
 
 
+READ_LOG = "read_log"
+
+
+async def record_read(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    case_id: str,
+    record_type: str = "case",
+    record_id: str | None = None,
+) -> None:
+    """Records a read before its content is returned, and ends the session's transaction.
+
+    The service's sessions carry its `ReadLog` (see cases.main): the read's own
+    transaction ends first, handing its connection back, and the entry is
+    committed together with the other reads of the moment. Without a read log
+    (tools, scripts) the entry is committed in the session's own transaction.
+    """
+    read_log: audit.ReadLog | None = session.info.get(READ_LOG)
+    if read_log is None:
+        await record(
+            session, actor=actor, action=action, case_id=case_id,
+            record_type=record_type, record_id=record_id,
+        )  # fmt: skip
+        await session.commit()
+        return
+    await session.commit()
+    await read_log.record(
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or case_id,
+        context_id=case_id,
+    )
+
+
 async def list_entries(
     *,
     session: AsyncSession,

@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, exists, or_, select, update
+from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,18 +58,21 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
     return envelope
 
 
+# Built once: SQLAlchemy then reuses its compiled form without rebuilding it per read.
+_READ_BY_ID = select(*_READ_COLUMNS).where(_CASE.c.id == bindparam("case_id"))
+
+
 async def get_row(*, session: AsyncSession, case_id: str) -> RowMapping | None:
     """Gets a case's columns by id, without loading an ORM entity (the hot read path)."""
     if not is_case_id(case_id):
         return None
-    result = await session.execute(select(*_READ_COLUMNS).where(_CASE.c.id == case_id))
+    result = await session.execute(_READ_BY_ID, {"case_id": case_id})
     return result.mappings().one_or_none()
 
 
 async def read(*, session: AsyncSession, case: RowMapping, actor: Actor) -> RowMapping:
     """Records the read in the audit log before the case is returned."""
-    await audit.record(session, actor=actor, action="case.read", case_id=case["id"])
-    await session.commit()
+    await audit.record_read(session, actor=actor, action="case.read", case_id=case["id"])
     return case
 
 
@@ -234,8 +237,9 @@ async def status_history(
         select(table).where(table.c.case_id == case["id"]).order_by(table.c.changed_at, table.c.id)
     )
     rows = list(result.mappings())
-    await audit.record(session, actor=actor, action="case.status_history.read", case_id=case["id"])
-    await session.commit()
+    await audit.record_read(
+        session, actor=actor, action="case.status_history.read", case_id=case["id"]
+    )
     return rows
 
 
@@ -285,10 +289,9 @@ async def list_for_office(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["opened_at"].isoformat(), rows[-1]["id"])
-    await audit.record(
+    await audit.record_read(
         session, actor=actor, action="case.list", case_id=office, record_type="office"
     )
-    await session.commit()
     return rows, next_cursor
 
 
