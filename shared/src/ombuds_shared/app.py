@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
-from ombuds_shared.db import create_engine, create_session_maker, ping
+from ombuds_shared.db import create_engine, create_read_session_maker, create_session_maker, ping
 from ombuds_shared.errors import PayloadTooLarge, install_problem_handlers, problem_response
 from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.http import ServiceClient
@@ -126,6 +126,7 @@ def create_service_app(
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_maker = create_session_maker(engine)
+        app.state.read_session_maker = create_read_session_maker(engine)
         app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
         app.state.token_verifier = TokenVerifier(
             key_source,

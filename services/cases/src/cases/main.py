@@ -37,8 +37,9 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 
 async def _with_read_log(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log."""
-    maker = app.state.session_maker
-    maker.configure(info={READ_LOG: ReadLog(maker, AuditEvent, AuditHead)})
+    read_log = ReadLog(app.state.session_maker, AuditEvent, AuditHead)
+    for maker in (app.state.session_maker, app.state.read_session_maker):
+        maker.configure(info={READ_LOG: read_log})
 
 
 def _with_retention_schedule(app: FastAPI) -> None:

@@ -7,7 +7,8 @@ from cases.case import service
 from cases.case.dependencies import (
     CaseReaderDep,
     HandledCaseDep,
-    OfficeCaseDep,
+    ReadableCaseDep,
+    ReadSessionDep,
     SessionDep,
 )
 from cases.case.schemas import (
@@ -76,7 +77,9 @@ async def open_case(
 
 
 @router.get("/{case_id}", response_model=CaseRead, summary="Read a case of your office")
-async def read_case(case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep) -> CaseRead:
+async def read_case(
+    case: ReadableCaseDep, session: ReadSessionDep, actor: CaseReaderDep
+) -> CaseRead:
     return CaseRead.model_validate(await service.read(session=session, case=case, actor=actor))
 
 
@@ -100,7 +103,7 @@ async def change_status(
     summary="The case's status history",
 )
 async def status_history(
-    case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
+    case: ReadableCaseDep, session: ReadSessionDep, actor: CaseReaderDep
 ) -> list[StatusChangeRead]:
     rows = await service.status_history(session=session, case=case, actor=actor)
     return [StatusChangeRead.model_validate(r) for r in rows]
