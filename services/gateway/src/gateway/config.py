@@ -60,6 +60,14 @@ class GatewaySettings(ServiceSettings):
         description="How long certificate keys fetched from mediation are reused (a rotated-in "
         "key is published within this time).",
     )
+    lookup_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="How long the gateway reuses a caller's answer to a lookup the policy marks "
+        "cacheable (certificate lookups by registries); bounds how late a revocation is seen "
+        "there, on top of the mediation service's own cache. 0 turns it off.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser frontends allowed to call the API (CORS); empty: none.",
