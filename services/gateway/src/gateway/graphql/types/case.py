@@ -164,7 +164,10 @@ class CaseNote:
     written_at: dt.datetime
 
 
-@strawberry.type(description="An ombudsman case; the visitor is known only by reference.")
+@strawberry.type(
+    description="An ombudsman case; the visitor is known only by reference. Its records are "
+    "nullable: one your role may not read is null, with a FORBIDDEN error for that field."
+)
 class Case(VisitorProfile):
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -212,50 +215,50 @@ class Case(VisitorProfile):
 
     @strawberry.field(description="The issues recorded, oldest first.")
     @problems_as_errors
-    async def issues(self, info: GqlInfo) -> list[CaseIssue]:
+    async def issues(self, info: GqlInfo) -> list[CaseIssue] | None:
         rows = await info.context.loaders.case_issues.load(self.data["id"])
         return [from_rest(CaseIssue, r) for r in rows]
 
     @strawberry.field(description="The services given, oldest first.")
     @problems_as_errors
-    async def services(self, info: GqlInfo) -> list[ServiceGiven]:
+    async def services(self, info: GqlInfo) -> list[ServiceGiven] | None:
         rows = await info.context.loaders.case_services.load(self.data["id"])
         return [from_rest(ServiceGiven, r) for r in rows]
 
     @strawberry.field(description="The referrals to formal channels, oldest first.")
     @problems_as_errors
-    async def referrals(self, info: GqlInfo) -> list[Referral]:
+    async def referrals(self, info: GqlInfo) -> list[Referral] | None:
         rows = await info.context.loaders.case_referrals.load(self.data["id"])
         return [from_rest(Referral, r) for r in rows]
 
     @strawberry.field(description="The systemic issues the case is tagged with.")
     @problems_as_errors
-    async def systemic_issues(self, info: GqlInfo) -> list[SystemicTag]:
+    async def systemic_issues(self, info: GqlInfo) -> list[SystemicTag] | None:
         rows = await info.context.loaders.case_systemic_issues.load(self.data["id"])
         return [from_rest(SystemicTag, r) for r in rows]
 
     @strawberry.field(description="The status history, oldest first.")
     @problems_as_errors
-    async def status_history(self, info: GqlInfo) -> list[StatusChange]:
+    async def status_history(self, info: GqlInfo) -> list[StatusChange] | None:
         rows = await info.context.loaders.case_status_changes.load(self.data["id"])
         return [from_rest(StatusChange, r) for r in rows]
 
     @strawberry.field(description="Who was assigned when, and the conflict declarations.")
     @problems_as_errors
-    async def assignment(self, info: GqlInfo) -> AssignmentHistory:
+    async def assignment(self, info: GqlInfo) -> AssignmentHistory | None:
         return AssignmentHistory.of(
             await info.context.loaders.case_assignments.load(self.data["id"])
         )
 
     @strawberry.field(description="The visitor's consents (the assigned ombudsman only).")
     @problems_as_errors
-    async def consents(self, info: GqlInfo) -> list[Consent]:
+    async def consents(self, info: GqlInfo) -> list[Consent] | None:
         rows = await info.context.loaders.case_consents.load(self.data["id"])
         return [from_rest(Consent, r) for r in rows]
 
     @strawberry.field(description="Confidential notes (the assigned ombudsman only).")
     @problems_as_errors
-    async def notes(self, info: GqlInfo) -> list[CaseNote]:
+    async def notes(self, info: GqlInfo) -> list[CaseNote] | None:
         rows = await info.context.loaders.case_notes.load(self.data["id"])
         return [from_rest(CaseNote, r) for r in rows]
 
@@ -264,7 +267,7 @@ class Case(VisitorProfile):
         "each reveal is audited)."
     )
     @problems_as_errors
-    async def visitor(self, info: GqlInfo) -> VisitorIdentity:
+    async def visitor(self, info: GqlInfo) -> VisitorIdentity | None:
         return VisitorIdentity.from_rest(
             await info.context.loaders.case_visitor.load(self.data["id"])
         )

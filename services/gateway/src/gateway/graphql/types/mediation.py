@@ -147,18 +147,18 @@ class Mediation:
 
     @strawberry.field(description="The deadline ledger: clocks and extensions.")
     @problems_as_errors
-    async def ledger(self, info: GqlInfo) -> DeadlineLedger:
+    async def ledger(self, info: GqlInfo) -> DeadlineLedger | None:
         return DeadlineLedger.of(await info.context.loaders.mediation_ledger.load(self.id))
 
     @strawberry.field(description="Confidential notes (the assigned mediator only).")
     @problems_as_errors
-    async def notes(self, info: GqlInfo) -> list[MediationNote]:
+    async def notes(self, info: GqlInfo) -> list[MediationNote] | None:
         page = await info.context.loaders.mediation_notes.load(self.id)
         return [from_rest(MediationNote, n) for n in page["items"]]
 
     @strawberry.field(description="The certificates issued for it, newest first.")
     @problems_as_errors
-    async def certificates(self, info: GqlInfo) -> list[Certificate]:
+    async def certificates(self, info: GqlInfo) -> list[Certificate] | None:
         rows = await info.context.loaders.mediation_certificates.load(self.id)
         return [Certificate.of(c) for c in rows]
 
