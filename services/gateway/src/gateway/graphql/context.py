@@ -40,13 +40,15 @@ class Context(BaseContext):
         headers: dict[str, str] | None = None,
     ) -> Any:
         """Calls a public route as this actor would over REST; a problem is raised."""
-        limit = self.state.settings.graphql_max_service_calls
-        if self.service_calls >= limit:
-            raise BadRequest(
-                f"This operation needs more than {limit} calls to the services; "
-                "ask for fewer items, or fewer fields of each."
-            )
-        self.service_calls += 1
+        rule = self.state.policy.match(method, path)
+        if rule.allows(self.actor.roles):  # a refused call never reaches a service
+            limit = self.state.settings.graphql_max_service_calls
+            if self.service_calls >= limit:
+                raise BadRequest(
+                    f"This operation needs more than {limit} calls to the services; "
+                    "ask for fewer items, or fewer fields of each."
+                )
+            self.service_calls += 1
         out_headers = dict(headers or {})
         payload = None
         if body is not None:
@@ -64,6 +66,7 @@ class Context(BaseContext):
             body=payload,
             raw_query=urlencode(clean_query, doseq=True) or None,
             headers=out_headers,
+            rule=rule,
         )
         forwarded.raise_for_problem()
         return forwarded.json()
