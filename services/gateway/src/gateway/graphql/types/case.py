@@ -20,6 +20,7 @@ from gateway.graphql.types.common import (
     VisitorProfile,
     from_rest,
     parse_datetime,
+    rest_body,
 )
 from gateway.graphql.types.intake_request import VisitorIdentity
 from gateway.graphql.types.mediation import Mediation
@@ -284,14 +285,4 @@ class CaseInput:
     participant_count: int = 1
 
     def to_rest(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "pillar": self.pillar.value,
-            "location": self.location.value,
-            "occupational_group": self.occupational_group.value,
-            "intake_channel": self.intake_channel,
-            "is_group": self.is_group,
-            "participant_count": self.participant_count,
-        }
-        if self.visitor_ref is not None:
-            body["visitor_ref"] = self.visitor_ref
-        return body
+        return rest_body(**vars(self))
