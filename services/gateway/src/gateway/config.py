@@ -72,6 +72,13 @@ class GatewaySettings(ServiceSettings):
         default_factory=list,
         description="Browser frontends allowed to call the API (CORS); empty: none.",
     )
+    graphql_max_service_calls: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Calls to the services one GraphQL operation may make (lists are loaded in "
+        "batches); fields beyond fail with a bad-request error: no query fans out unbounded.",
+    )
     rate_limit_per_second: float = Field(
         50.0, gt=0, description="Requests a second per caller (token subject), per replica."
     )

@@ -103,6 +103,13 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}),
     rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}),
     rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}),
+    # Batch reads for list views (GraphQL's loaders): the per-case routes' roles, many cases.
+    rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-referrals",                      "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}),
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/mediations",                          "mediation", _WORKERS),

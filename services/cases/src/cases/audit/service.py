@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -73,6 +75,27 @@ async def record_read(
         record_id=record_id or case_id,
         context_id=case_id,
     )
+
+
+async def record_reads(
+    session: AsyncSession, *, actor: Actor, action: str, case_ids: Sequence[str]
+) -> None:
+    """record_read for several cases at once (batch reads): one commit for them all."""
+    read_log: audit.ReadLog | None = session.info.get(READ_LOG)
+    if read_log is None:
+        # In chain order: each append locks its chain's head until commit, so two
+        # batches taking heads in the same order never wait on each other in a cycle.
+        for case_id in sorted(case_ids, key=lambda c: (audit.chain_of(c), c)):
+            await record(session, actor=actor, action=action, case_id=case_id)
+        await session.commit()
+        return
+    await session.commit()
+    # Recorded side by side, they go into one batch of the log (which locks in chain order).
+    await asyncio.gather(*(
+        read_log.record(actor=actor, action=action, record_type="case", record_id=case_id,
+                        context_id=case_id)
+        for case_id in case_ids
+    ))  # fmt: skip
 
 
 async def list_entries(

@@ -14,6 +14,7 @@ from cases.case.dependencies import (
 from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
+    CaseOrder,
     CasePage,
     CaseRead,
     CaseStatus,
@@ -38,6 +39,7 @@ async def list_cases(
     opened_from: dt.date | None = None,
     opened_to: dt.date | None = None,
     issue_category: Annotated[str | None, Query(pattern=r"^[1-9](\.[a-z])?$")] = None,
+    order: CaseOrder = CaseOrder.NEWEST_FIRST,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> CasePage:
@@ -50,6 +52,7 @@ async def list_cases(
         opened_from=opened_from,
         opened_to=opened_to,
         issue_category=issue_category,
+        order=order,
         cursor=cursor,
         limit=limit,
     )
