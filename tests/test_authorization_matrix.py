@@ -186,6 +186,11 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/cases/{case_id}/notes"): Op(kind="case", body=lambda c: {"body": "A note."}),
     ("GET", "/v1/cases/{case_id}/notes"): Op(kind="case"),
     ("GET", "/v1/cases/{case_id}/visitor"): Op(kind="case"),
+    # Batch reads list the records of the cases asked for, of the caller's office only.
+    **{("GET", f"/v1/case-{records}"): Op(kind="case", listed=_items("case_id"), query=lambda c: {
+        "case_id": c.target.params["case_id"] if c.target else "none"})
+       for records in ("issues", "services", "referrals", "systemic-issues", "status-changes",
+                       "assignments")},
     ("GET", "/v1/oversight/disclosures"): Op(
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
-from ombuds_shared.db import create_engine, create_session_maker, ping
+from ombuds_shared.db import create_engine, create_read_session_maker, create_session_maker, ping
 from ombuds_shared.errors import PayloadTooLarge, install_problem_handlers, problem_response
 from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.http import ServiceClient
@@ -117,7 +117,9 @@ def create_service_app(
         configure_logging(
             settings.service_name, level=settings.log_level, as_json=settings.log_json
         )
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(
+            settings.resolved_database_url, pool_size=settings.database_pool_size
+        )
         private_key = load_or_create_key(
             settings.resolved_signing_key_file, create=settings.is_development
         )
@@ -125,6 +127,7 @@ def create_service_app(
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_maker = create_session_maker(engine)
+        app.state.read_session_maker = create_read_session_maker(engine)
         app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
         app.state.token_verifier = TokenVerifier(
             key_source,

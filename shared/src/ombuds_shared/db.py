@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -65,12 +66,18 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             cursor.close()
 
         return engine
+    # No overflow: connections beyond the pool would be opened and closed per request
+    # under load, and each costs PostgreSQL a new backend process. Requests wait for a
+    # pooled connection instead (at most pool_timeout, then 503).
+    # No pre-ping (a round trip per request): when the server restarts, the first
+    # statement on a dead connection fails (503), SQLAlchemy sees the disconnect and
+    # replaces every pooled connection, and the next requests are served again.
     return _create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        max_overflow=0,
+        pool_pre_ping=False,
         pool_timeout=10,
     )
 
@@ -79,9 +86,30 @@ def create_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def create_read_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for routes that only read: each statement stands alone (no BEGIN, no
+    COMMIT round trips), on the same pool as the engine's other sessions."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Yields a session from the app's session maker; use with scope="function"."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+    async with _session_from(request.app.state.session_maker) as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Like get_session, for a route that only reads (a single consistent statement
+    at a time is all it needs)."""
+    async with _session_from(request.app.state.read_session_maker) as session:
+        yield session
+
+
+@contextlib.asynccontextmanager
+async def _session_from(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose database failures, wherever they happen, answer 503."""
     try:
         async with maker() as session:
             yield session

@@ -60,9 +60,24 @@ class GatewaySettings(ServiceSettings):
         description="How long certificate keys fetched from mediation are reused (a rotated-in "
         "key is published within this time).",
     )
+    lookup_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="How long the gateway reuses a caller's answer to a lookup the policy marks "
+        "cacheable (certificate lookups by registries); bounds how late a revocation is seen "
+        "there, on top of the mediation service's own cache. 0 turns it off.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser frontends allowed to call the API (CORS); empty: none.",
+    )
+    graphql_max_service_calls: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Calls to the services one GraphQL operation may make (lists are loaded in "
+        "batches); fields beyond fail with a bad-request error: no query fans out unbounded.",
     )
     rate_limit_per_second: float = Field(
         50.0, gt=0, description="Requests a second per caller (token subject), per replica."

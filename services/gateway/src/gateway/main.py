@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import openapi, wellknown
+from gateway.answer_cache import AnswerCache
 from gateway.auth import external_verifier
 from gateway.certificate_keys import CertificateKeyCache
 from gateway.config import SERVICES, GatewaySettings
@@ -41,6 +42,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         verifier, dev_key = external_verifier(settings)
         app.state.settings = settings
         app.state.policy = Policy()
+        app.state.answer_cache = AnswerCache(settings.lookup_cache_seconds)
         app.state.caller_limiter = RateLimiter(
             settings.rate_limit_per_second, settings.rate_limit_burst
         )

@@ -51,6 +51,9 @@ class Rule:
     fields: Mapping[str, frozenset[Role]] = field(default_factory=dict)
     # role -> how far it reaches among the objects the route names or lists (none: no objects).
     reach: Mapping[Role, Reach] = field(default_factory=dict)
+    # A lookup whose answer the gateway may reuse for the same caller for a moment
+    # (see gateway.answer_cache): the registry's hot path.
+    cacheable: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -68,12 +71,15 @@ def rule(
     fields: dict[str, set[Role]] | None = None,
     *,
     reach: Reach | dict[Role, Reach] | None = None,
+    cacheable: bool = False,
 ) -> Rule:
     """A row; a single `reach` applies to every role of the row."""
     if isinstance(reach, Reach):
         reach = dict.fromkeys(roles, reach)
     if reach is not None and set(reach) != roles:
         raise ValueError(f"{method} {path}: give a reach for each of its roles, and only them")
+    if cacheable and method != "GET":
+        raise ValueError("only lookups can be cached")
     return Rule(
         method,
         path,
@@ -81,6 +87,7 @@ def rule(
         frozenset(roles),
         {name: frozenset(seen_by) for name, seen_by in (fields or {}).items()},
         reach or {},
+        cacheable,
     )
 
 
@@ -132,6 +139,13 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}, reach=HANDLED),
+    # Batch reads for list views (GraphQL's loaders): the per-case routes' roles, many cases.
+    rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-referrals",                      "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
@@ -161,8 +175,8 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/certificates/requests/{request_id}",  "mediation", _CERTIFICATE_READERS, reach=_REQUEST_REACH),  # noqa: E501
     rule("POST", "/v1/certificates/requests/{request_id}/decline", "mediation", _WORKERS, reach=ALL),  # noqa: E501
     # Certificates carry dates only and are meant to be checked by anyone who holds one.
-    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, reach=ALL),  # noqa: E501
-    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, reach=ALL),  # noqa: E501
+    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, reach=ALL, cacheable=True),  # noqa: E501
+    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, reach=ALL, cacheable=True),  # noqa: E501
     rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS, reach=ALL),  # noqa: E501
     rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # Analytics: suppressed aggregates for analysts and the chief, nobody else (P6).
