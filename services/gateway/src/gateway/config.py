@@ -75,7 +75,7 @@ class GatewaySettings(ServiceSettings):
         20, ge=1, description="Burst of failed authentications per client address."
     )
     max_concurrent_requests: int = Field(
-        128,
+        64,
         ge=1,
         description="Requests this gateway process serves at once; beyond, it sheds load: "
         "503 problem details with Retry-After, at once, instead of queueing (health, "
