@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 from bench.harness import HERE, running_system
 from bench.mixed_workload import line, seed_workload
 from ombuds import system
@@ -37,6 +39,16 @@ def rss_mb(pid: int) -> float | None:
         if entry.startswith("VmRSS:"):
             return int(entry.split()[1]) / 1024  # kB
     return None
+
+
+def requests_served(url: str) -> float:
+    """The requests a service counted (its /metrics), to show each one was exercised."""
+    try:
+        page = httpx.get(url + "/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return float("nan")
+    return sum(float(entry.rsplit(" ", 1)[1]) for entry in page.splitlines()
+               if entry.startswith("ombuds_http_requests_total{"))  # fmt: skip
 
 
 def slope_per_minute(points: list[tuple[float, float]]) -> float:
@@ -106,6 +118,7 @@ def main() -> None:
                 generator.wait(10)
             Path(file.name).unlink(missing_ok=True)
         lost = running.exited()
+        served = {name: requests_served(running.url(name)) for name in names}
     figures = json.loads(output.strip().splitlines()[-1])["phases"][0]
     print(line("load over the run", figures))
     print(f"  after warm-up ({warmup:g} s): slope per process, bound "
@@ -118,7 +131,8 @@ def main() -> None:
         first, last = (kept[0][1], kept[-1][1]) if kept else (0.0, 0.0)
         peak = max((m for _, m in series[name]), default=0.0)
         print(f"    {name:<10} {first:7.1f} -> {last:7.1f} MB (peak {peak:.1f})  slope "
-              f"{slope:+.2f} MB/min  {'flat' if flat else 'GROWING'}")  # fmt: skip
+              f"{slope:+.2f} MB/min  {'flat' if flat else 'GROWING'}  "
+              f"({served[name]:.0f} requests served)")  # fmt: skip
         verdict[name] = {"slope_mb_per_min": round(slope, 3), "flat": flat,
                          "rss_mb_start": round(first, 1), "rss_mb_end": round(last, 1)}  # fmt: skip
     print(json.dumps(verdict))
