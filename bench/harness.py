@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -41,7 +41,7 @@ def drop_database(name: str) -> None:
 
 
 @contextlib.contextmanager
-def running_system() -> Iterator[system.System]:
+def running_system(extra_env: Mapping[str, str] | None = None) -> Iterator[system.System]:
     """The five services as processes, each on a fresh PostgreSQL database."""
     data_dir = Path(tempfile.mkdtemp(prefix="ombuds-bench-"))
     port = system.free_port_block()
@@ -57,6 +57,7 @@ def running_system() -> Iterator[system.System]:
             "postgresql://", "postgresql+asyncpg://"
         )
         env[f"{spec.env_prefix}LOG_LEVEL"] = "WARNING"
+    env.update(extra_env or {})
     system.migrate(data_dir, port, report=lambda _: None, extra_env=env)
     running = system.System(data_dir, port, extra_env=env)
     running.start(report=lambda _: None)

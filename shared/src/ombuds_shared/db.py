@@ -34,13 +34,34 @@ def new_metadata() -> MetaData:
 
 
 # Errors that mean "the database is away", answered with 503 rather than 500.
-DATABASE_DOWN: tuple[type[BaseException], ...] = (
+DATABASE_DOWN: tuple[type[Exception], ...] = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
     sa_exc.TimeoutError,
     ConnectionError,
     TimeoutError,
 )
+# SQLSTATE prefixes that mean the server is away or not taking work yet: connection
+# exceptions (08...), shutting down or starting up (57P01-57P05), too many connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
+# What to catch before asking `database_unavailable` (DBAPIError also covers wrong requests).
+MAYBE_DATABASE_DOWN: tuple[type[Exception], ...] = (*DATABASE_DOWN, sa_exc.DBAPIError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database is away (answer 503), not that the request is wrong.
+
+    asyncpg reports a server shutting down, starting up or dropping the connection
+    as a generic DBAPIError, so the SQLSTATE and the invalidated connection decide.
+    """
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return False
 
 
 def utcnow() -> dt.datetime:
@@ -113,7 +134,9 @@ async def _session_from(maker: async_sessionmaker[AsyncSession]) -> AsyncIterato
     try:
         async with maker() as session:
             yield session
-    except DATABASE_DOWN as exc:
+    except MAYBE_DATABASE_DOWN as exc:
+        if not database_unavailable(exc):
+            raise
         raise ServiceUnavailable("The database is not reachable right now.") from exc
 
 

@@ -89,6 +89,14 @@ class GatewaySettings(ServiceSettings):
     unauthenticated_burst: int = Field(
         20, ge=1, description="Burst of failed authentications per client address."
     )
+    max_concurrent_requests: int = Field(
+        256,
+        ge=1,
+        description="Requests this gateway process serves at once; beyond, it sheds load: "
+        "503 problem details with Retry-After, at once, instead of queueing (health, "
+        "readiness and metrics are never shed). Size it to what the services behind can "
+        "serve within their latency target (see bench/mixed_workload.py).",
+    )
 
     # The HMAC key that turns case and mediation ids into pseudonyms for analytics
     # (base64, 32 bytes or more). Unset outside production: a key file in the data folder.

@@ -16,6 +16,7 @@ from gateway.events.router import EventTokens
 from gateway.events.router import router as events_router
 from gateway.graphql.schema import graphql_router
 from gateway.internal_tokens import InternalTokenMinter, service_public_jwks
+from gateway.load_shedding import ConcurrencyLimitMiddleware
 from gateway.policy import Policy
 from gateway.proxy.router import router as proxy_router
 from gateway.ratelimit import RateLimiter
@@ -108,6 +109,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ready_check=services_ready,
         serve_openapi=False,  # the gateway serves the combined document instead
     )
+    # Outside everything but the protective headers: a shed request costs next to nothing.
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         # Bearer tokens only, never cookies: no credentials mode is needed.

@@ -100,6 +100,8 @@ def _problems(rule: Rule, operation: dict[str, Any]) -> list[AppError | tuple[st
     """What the route answers through the gateway, as its class and its policy row say."""
     errors: list[AppError | tuple[str, AppError]] = []
     errors += route_problems(rule.method, rule.path, operation, through_gateway=True)
+    # Past its bound on requests in flight, the gateway sheds load (gateway.load_shedding).
+    errors.append(("at-capacity", ServiceUnavailable("The gateway is at capacity; retry shortly.")))
     if Reach.HANDLED in rule.reach.values():
         refusal = Forbidden("Only the one this is assigned to may do this.")
         errors.append(("not-assigned", refusal))
