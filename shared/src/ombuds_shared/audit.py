@@ -45,7 +45,6 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     bindparam,
-    case,
     select,
     update,
 )
@@ -202,43 +201,40 @@ async def append_many(
 ) -> None:
     """Adds several entries (from `_entry`) to the session's transaction, in their order.
 
-    A handful of statements whatever the number of entries: the chains' heads
-    are locked in chain order (so two writers never wait on each other in a
-    cycle), moved on by their share of the entries, and the entries inserted
-    in one go.
+    Four statements whatever the number of entries, each of a shape SQLAlchemy
+    compiles once: lock the chains' heads, read them, insert the entries, move
+    the heads on. PostgreSQL locks the heads in chain order (so two writers
+    never wait on each other in a cycle); on SQLite a no-op update takes the
+    database's write lock before anything is read, like `append`.
     """
     head = head_model.__table__  # type: ignore[attr-defined]
     table = event_model.__table__  # type: ignore[attr-defined]
-    counts: dict[int, int] = {}
-    for entry in entries:
-        counts[entry["chain"]] = counts.get(entry["chain"], 0) + 1
-    chains = sorted(counts)
+    chains = sorted({entry["chain"] for entry in entries})
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(
-            select(head.c.chain).where(head.c.chain.in_(chains)).order_by(head.c.chain)
-            .with_for_update()
-        )  # fmt: skip
-    # The update takes SQLite's write lock before anything is read, like `append`.
-    moved = await session.execute(
-        update(head)
-        .where(head.c.chain.in_(chains))
-        .values(seq=head.c.seq + case(counts, value=head.c.chain))
-        .returning(head.c.chain, head.c.seq, head.c.hash)
-    )
-    ends: dict[int, tuple[int, str]] = {chain: (seq, digest) for chain, seq, digest in moved}
+        lock = select(head.c.chain).where(head.c.chain.in_(chains)).order_by(head.c.chain)
+        await session.execute(lock.with_for_update())
+    else:
+        await session.execute(update(head).where(head.c.chain.in_(chains)).values(seq=head.c.seq))
+    read = select(head.c.chain, head.c.seq, head.c.hash).where(head.c.chain.in_(chains))
+    ends: dict[int, tuple[int, str]] = {
+        chain: (seq, digest) for chain, seq, digest in await session.execute(read)
+    }
     rows: list[dict[str, Any]] = []
     for entry in entries:
         last_seq, prev_hash = ends[entry["chain"]]
-        seq = last_seq - counts[entry["chain"]] + 1
-        counts[entry["chain"]] -= 1
-        placed = {**entry, "seq": seq}
+        placed = {**entry, "seq": last_seq + 1}
         digest = entry_hash(placed, prev_hash)
         rows.append({**placed, "prev_hash": prev_hash, "hash": digest})
-        ends[entry["chain"]] = (last_seq, digest)
+        ends[entry["chain"]] = (last_seq + 1, digest)
     await session.execute(table.insert(), rows)
     await session.execute(
-        update(head).where(head.c.chain == bindparam("at_chain")).values(hash=bindparam("to_hash")),
-        [{"at_chain": chain, "to_hash": digest} for chain, (_, digest) in ends.items()],
+        update(head)
+        .where(head.c.chain == bindparam("at_chain"))
+        .values(seq=bindparam("to_seq"), hash=bindparam("to_hash")),
+        [
+            {"at_chain": chain, "to_seq": seq, "to_hash": digest}
+            for chain, (seq, digest) in ends.items()
+        ],
     )
 
 
