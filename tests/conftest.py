@@ -75,6 +75,15 @@ class Stack:
 async def stack(
     keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
 ) -> AsyncIterator[Stack]:
+    async with running_stack(keys, databases, master_keys, tmp_path) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    keys: TestKeys, databases: TestDatabases, master_keys: str, data_dir: Path
+) -> AsyncIterator[Stack]:
+    """Fresh databases, the four backends served on loopback ports, and the gateway."""
     ports = {name: free_port() for name in BACKENDS}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     # The gateway is served too: the producers' outbox relays deliver events to it.
@@ -88,7 +97,7 @@ async def stack(
             overrides = settings_overrides(
                 name,
                 keys=keys,
-                data_dir=tmp_path,
+                data_dir=data_dir,
                 database_url=database_urls[name],
                 master=master_keys,
             )
@@ -103,7 +112,7 @@ async def stack(
             # Attack tests send many bad tokens; the limits have a test of their own.
             unauthenticated_burst=10_000,
             rate_limit_burst=10_000,
-            data_dir=tmp_path,
+            data_dir=data_dir,
             signing_key_file=keys.key_file("gateway"),
             service_keys_dir=keys.folder,
             **{f"{name}_url": url for name, url in urls.items()},

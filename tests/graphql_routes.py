@@ -44,6 +44,7 @@ READS: dict[str, tuple[str, str]] = {
 # Read routes GraphQL leaves to REST, and why.
 REST_ONLY_READS = {
     "/v1/audit/cases": "the auditor's log is read by audit tooling, not by a frontend",
+    "/v1/audit/cases/head": "a signed document the auditor keeps outside the system",
     "/v1/certificates/{certificate_id}/printable": "an HTML page to print",
     "/v1/analytics/charts/{chart}": "an SVG or PNG image",
     "/v1/analytics/reports/annual/{year}": "an HTML report",

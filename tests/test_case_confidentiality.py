@@ -45,6 +45,9 @@ async def test_a_declared_conflict_blocks_assignment_and_is_recorded(stack: Stac
         json={"has_conflict": False},
         headers=handler(stack, sub="omb-d"),
     )
+    # Nor may an ombudsman take a colleague's case (its notes and identity would follow).
+    taken = await stack.gateway.post(url, json={}, headers=handler(stack, sub="omb-d"))
+    assert taken.status_code == 403
     moved = await stack.gateway.post(url, json={"assignee": "omb-d"}, headers=chief)
     history = moved.json()
     assert history["assigned_to"] == "omb-d"

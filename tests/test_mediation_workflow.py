@@ -242,7 +242,13 @@ async def test_a_mediator_is_assigned_only_after_declaring_no_conflict(
         json={"mediator": "mediator-ana"},
         headers=other.mediator,
     )
-    assert put.status_code == 409
+    assert put.status_code == 403
+    # Nor can a mediator take a colleague's mediation; the chief reassigns.
+    expect(await med.post(mediation_id, "declarations", {"has_conflict": False}), 201)
+    put = await stack.gateway.put(
+        f"/v1/mediations/{mediation_id}/mediator", json={}, headers=med.mediator
+    )
+    assert put.status_code == 403
 
 
 async def test_offices_and_roles_see_only_their_mediations(med: Mediations, stack: Stack) -> None:

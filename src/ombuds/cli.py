@@ -14,13 +14,15 @@ from types import FrameType
 from cases.config import CasesSettings
 from cases.retention import runner as retention_runner
 from ombuds import system
-from ombuds.audit import verify_cases_audit
+from ombuds.audit import export_cases_head, read_head_file, trusted_keys, verify_cases_audit
 from ombuds.demo import load_demo
 from ombuds.demo_analytics import load_analytics_demo
 from ombuds.demo_mediation import load_mediation_demo
 from ombuds.tokens import dev_token
+from ombuds_shared.audit import HeadRefused, SignedHead
 from ombuds_shared.config import DEFAULT_DATA_DIR
 from ombuds_shared.db import DATABASE_DOWN
+from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import Role
 
 _DEMO_MARKER = ".demo-loaded"
@@ -142,14 +144,42 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     settings = _cases_settings(args)
-    result = asyncio.run(verify_cases_audit(settings.resolved_database_url))
+    earlier: SignedHead | None = None
+    if args.against is not None:
+        keys = trusted_keys(
+            signing_key_file=settings.resolved_signing_key_file,
+            public_key_file=args.public_key,
+            jwks=args.jwks,
+        )
+        try:
+            earlier = read_head_file(args.against, keys)
+        except HeadRefused as exc:
+            _say(f"cases: the head in {args.against} is REFUSED: {exc}")
+            return 1
+    result = asyncio.run(verify_cases_audit(settings.resolved_database_url, earlier))
+    since = ""
+    if earlier is not None:
+        signed = earlier.signed_at.isoformat(timespec="seconds")
+        since = f", and extends the head signed {signed} ({earlier.entries} entries)"
     if result.intact:
-        _say(f"cases: audit log intact ({result.entries} entries)")
+        _say(f"cases: audit log intact ({result.entries} entries){since}")
         return 0
     _say(f"cases: audit log TAMPERED ({result.entries} entries)")
     for problem in result.problems:
         _say(f"  {problem}")
     return 1
+
+
+def cmd_audit_export_head(args: argparse.Namespace) -> int:
+    settings = _cases_settings(args)
+    key = SigningKey.for_owner(load_private_key(settings.resolved_signing_key_file), "cases")
+    token = asyncio.run(export_cases_head(settings.resolved_database_url, key))
+    if args.output is None:
+        print(token)
+    else:
+        args.output.write_text(token + "\n")
+        _say(f"cases: signed head written to {args.output} (key {key.kid})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,7 +231,30 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the services' audit logs")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help="detect edited, deleted or reordered entries")
+    verify.add_argument(
+        "--against",
+        type=Path,
+        metavar="HEADFILE",
+        help="also prove the log still extends this earlier signed head "
+        "(detects a log cut short or rewritten from scratch)",
+    )
+    verify.add_argument(
+        "--jwks",
+        metavar="FILE_OR_URL",
+        help="verify with this JWKS (the gateway serves /internal/jwks.json)",
+    )
+    verify.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="PEM",
+        help="verify the head with this Ed25519 public key",
+    )
     verify.set_defaults(func=cmd_audit_verify)
+    export = audit_commands.add_parser(
+        "export-head", help="print the chains' heads as a JWS signed with the service's key"
+    )
+    export.add_argument("--output", type=Path, help="write it to this file instead")
+    export.set_defaults(func=cmd_audit_export_head)
     return parser  # fmt: skip
 
 

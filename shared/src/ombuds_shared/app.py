@@ -32,6 +32,7 @@ from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
 from ombuds_shared.logs import RequestContextMiddleware, configure_logging
 from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
+from ombuds_shared.openapi import document_problems
 from ombuds_shared.outbox import OutboxColumns, OutboxRelay, backlog, gateway_delivery
 from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
@@ -281,7 +282,7 @@ def install_database_unavailable_handler(app: FastAPI) -> None:
 
 
 def with_problem_schema(app: FastAPI) -> None:
-    """Adds the Problem schema that every documented error response refers to."""
+    """Documents each operation's problems (by route class) with the Problem schema."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -294,7 +295,7 @@ def with_problem_schema(app: FastAPI) -> None:
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
                 PROBLEM_SCHEMA
             )
-            app.openapi_schema = schema
+            app.openapi_schema = document_problems(schema, through_gateway=False)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -17,6 +17,13 @@ bounded by one short transaction per chain.
 
 An entry is written in the same transaction as the change it records, so no
 change goes unrecorded; a read is recorded before its content is returned.
+
+Chain verification alone cannot tell an intact log from one rewritten from
+scratch by someone with write access to the database: they can recompute
+every hash and the heads. So the heads are also exported, signed with the
+service's Ed25519 key (a JWS its internal JWKS verifies), and kept elsewhere;
+`verify_against()` then checks that today's chains still pass through every
+entry an earlier signed head named, so a truncated or rewritten chain shows.
 """
 
 from __future__ import annotations
@@ -25,10 +32,13 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import (
     BigInteger,
     Integer,
@@ -43,10 +53,14 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.errors import ServiceUnavailable
+from ombuds_shared.keys import SigningKey
 from ombuds_shared.tokens import Actor
 
 AUDIT_CHAINS = 16
 GENESIS_HASH = "0" * 64
+# The JWS `typ` of a signed export of the chain heads; no other token is taken for one.
+HEAD_TYPE = "ombuds-audit-head+jwt"
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class AuditColumns:
@@ -364,6 +378,141 @@ def _check_chain(chain: int, rows: Sequence[Any], head: tuple[int, str] | None) 
             f"chain {chain}: ends at entry {len(rows)} but its head says {head[0]} "
             "(entries deleted from its end, or the head was changed)"
         )
-    head_seq, head_hash = head
-    if head_seq != len(rows) or head_hash != prev_hash:
-        yield f"chain {chain}: ends at entry {len(rows)} but its head says {head_seq} (deleted?)"
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where one chain ends: its number of entries and the hash of its last one."""
+
+    chain: int
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    """The heads of every chain of a service's log, as its key signed them at a moment."""
+
+    service: str
+    signed_at: dt.datetime
+    heads: tuple[ChainHead, ...]
+    kid: str
+
+    @property
+    def entries(self) -> int:
+        return sum(head.seq for head in self.heads)
+
+
+class HeadRefused(ValueError):
+    """A signed head that is not genuine, or not one of this service's."""
+
+
+async def read_heads(
+    connection: AsyncConnection, head_model: type[AuditHeadColumns]
+) -> tuple[ChainHead, ...]:
+    """The head of every chain, in one read."""
+    head = head_model.__table__  # type: ignore[attr-defined]
+    rows = await connection.execute(select(head).order_by(head.c.chain))
+    return tuple(ChainHead(row.chain, row.seq, row.hash) for row in rows)
+
+
+def sign_heads(
+    heads: Iterable[ChainHead],
+    key: SigningKey,
+    *,
+    service: str,
+    signed_at: dt.datetime | None = None,
+) -> str:
+    """The heads as a compact JWS (EdDSA) signed with the service's own key."""
+    moment = signed_at or utcnow()
+    payload = {
+        "iss": service,
+        "iat": int(moment.timestamp()),
+        "chains": [{"chain": h.chain, "seq": h.seq, "hash": h.hash} for h in heads],
+    }
+    return jwt.encode(
+        payload, key.private_key, algorithm="EdDSA", headers={"kid": key.kid, "typ": HEAD_TYPE}
+    )
+
+
+def read_signed_head(
+    token: str, public_keys: Mapping[str, Ed25519PublicKey], *, service: str
+) -> SignedHead:
+    """Verifies a signed head with trusted keys (kid -> key); HeadRefused if anything is off."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise HeadRefused(f"not a JWS: {exc}") from exc
+    kid = header.get("kid")
+    if header.get("typ") != HEAD_TYPE or header.get("alg") != "EdDSA":
+        raise HeadRefused(f"not a signed audit head (typ {header.get('typ')!r})")
+    # A kid names its owner: another service's key never vouches for this service's log.
+    if not isinstance(kid, str) or kid.split(".", 1)[0] != service or kid not in public_keys:
+        raise HeadRefused(f"signed by a key that is not the {service} service's: {kid!r}")
+    try:
+        claims = jwt.decode(
+            token,
+            public_keys[kid],
+            algorithms=["EdDSA"],
+            issuer=service,
+            options={"require": ["iss", "iat"], "verify_aud": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise HeadRefused(f"the signature or its claims do not verify: {exc}") from exc
+    heads = tuple(_chain_head(item) for item in claims.get("chains") or [])
+    if not heads or len({h.chain for h in heads}) != len(heads):
+        raise HeadRefused("the head names no chains, or a chain twice")
+    signed_at = dt.datetime.fromtimestamp(claims["iat"], dt.UTC)
+    return SignedHead(service, signed_at, heads, kid)
+
+
+def _chain_head(item: Any) -> ChainHead:
+    if not isinstance(item, dict) or set(item) != {"chain", "seq", "hash"}:
+        raise HeadRefused("a chain of the head is not {chain, seq, hash}")
+    chain, seq, digest = item["chain"], item["seq"], item["hash"]
+    if not (isinstance(chain, int) and isinstance(seq, int) and chain >= 0 and seq >= 0):
+        raise HeadRefused("a chain of the head has no valid number or length")
+    if not (isinstance(digest, str) and _HASH.match(digest)):
+        raise HeadRefused("a chain of the head has no valid hash")
+    return ChainHead(chain, seq, digest)
+
+
+async def verify_against(
+    connection: AsyncConnection,
+    event_model: type[AuditColumns],
+    head_model: type[AuditHeadColumns],
+    earlier: SignedHead,
+) -> list[str]:
+    """What shows that the log no longer extends the chains an earlier signed head named.
+
+    Together with `verify()` (every chain intact up to its head), an entry
+    whose hash is still the signed one proves the chain up to it unchanged.
+    """
+    table = event_model.__table__  # type: ignore[attr-defined]
+    current = {head.chain: head for head in await read_heads(connection, head_model)}
+    when = earlier.signed_at.isoformat(timespec="seconds")
+    problems = []
+    for signed in earlier.heads:
+        now = current.get(signed.chain)
+        if now is None:
+            problems.append(f"chain {signed.chain}: gone, but the head signed {when} names it")
+            continue
+        if signed.seq == 0:
+            continue  # the chain was empty then: anything extends it
+        if now.seq < signed.seq:
+            problems.append(
+                f"chain {signed.chain}: has {now.seq} entries, but the head signed {when} "
+                f"had {signed.seq} (entries were removed)"
+            )
+            continue
+        stored = (
+            await connection.execute(
+                select(table.c.hash).where(table.c.chain == signed.chain, table.c.seq == signed.seq)
+            )
+        ).scalar_one_or_none()
+        if stored != signed.hash:
+            problems.append(
+                f"chain {signed.chain}: entry {signed.seq} is not the one the head signed "
+                f"{when} ends with (the chain was rewritten)"
+            )
+    return problems

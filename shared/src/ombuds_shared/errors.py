@@ -228,6 +228,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+# Every problem status, as a router's default (responses=PROBLEM_RESPONSES). The OpenAPI
+# document then narrows each operation to the problems of its route class, with examples
+# (ombuds_shared.openapi); a route declares anything more with problem_responses().
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
         "description": cls.title,

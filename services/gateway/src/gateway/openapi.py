@@ -11,9 +11,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from gateway.policy import Rule
-from ombuds_shared.errors import ServiceUnavailable
+from gateway.policy import Reach, Rule
+from ombuds_shared.errors import AppError, Forbidden, ServiceUnavailable
 from ombuds_shared.http import ServiceClient
+from ombuds_shared.openapi import add_problems, route_problems
 
 logger = logging.getLogger("ombuds.gateway.openapi")
 router = APIRouter()
@@ -49,8 +50,11 @@ def merge(
     document = copy.deepcopy(own)
     document["info"]["description"] = (
         "The public API of Ombuds. Every /v1 route takes a bearer JWT from the "
-        "organization's identity provider; the roles that may call it are listed on it. "
-        "Errors are RFC 9457 problem details."
+        "organization's identity provider; the roles that may call it are listed on it "
+        "(`x-roles`), and how far each reaches among the objects it names or lists "
+        "(`x-reach`: own, handled, office or all; an object out of reach is a 404, one the "
+        "office sees but only its assignee may act on a 403). Errors are RFC 9457 problem "
+        "details; each operation lists the problem types it can answer, with an example."
     )
     paths = document.setdefault("paths", {})
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
@@ -84,9 +88,24 @@ def merge(
         described = operation.get("description", "") + f"\n\nRoles: {roles}."
         operation["description"] = described.strip()
         operation["x-roles"] = sorted(r.value for r in rule.roles)
+        if rule.reach:
+            operation["x-reach"] = {role.value: reach.value for role, reach in rule.reach.items()}
         operation["security"] = [{"bearer": []}]
+        add_problems(operation, _problems(rule, operation), path=rule.path)
         paths.setdefault(rule.path, {})[rule.method.lower()] = operation
     return document
+
+
+def _problems(rule: Rule, operation: dict[str, Any]) -> list[AppError | tuple[str, AppError]]:
+    """What the route answers through the gateway, as its class and its policy row say."""
+    errors: list[AppError | tuple[str, AppError]] = []
+    errors += route_problems(rule.method, rule.path, operation, through_gateway=True)
+    # Past its bound on requests in flight, the gateway sheds load (gateway.load_shedding).
+    errors.append(("at-capacity", ServiceUnavailable("The gateway is at capacity; retry shortly.")))
+    if Reach.HANDLED in rule.reach.values():
+        refusal = Forbidden("Only the one this is assigned to may do this.")
+        errors.append(("not-assigned", refusal))
+    return errors
 
 
 def _rename_refs(spec: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

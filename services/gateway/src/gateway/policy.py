@@ -1,8 +1,10 @@
 """Who may call what: the one table of role x route, and the fields each role may see.
 
 Every public route the gateway serves is a row here; anything else is 404.
-Object-level rules (whose request, which office) are enforced by the owning
-service from the internal token's claims; this table is the first wall.
+A row also says how far each role reaches among the route's objects (`reach`:
+its own, its office's, those it handles, or all). The owning service enforces
+that from the internal token's claims; the gateway publishes it in the OpenAPI
+document, and tests/test_authorization_matrix.py holds every service to it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from ombuds_shared.errors import MethodNotAllowed, NotFound
 from ombuds_shared.reference import Role
@@ -17,6 +20,22 @@ from ombuds_shared.reference import Role
 VISITOR, OMBUDSMAN, MEDIATOR, CHIEF = Role.VISITOR, Role.OMBUDSMAN, Role.MEDIATOR, Role.CHIEF
 HR_PORTAL, REFERRING_OFFICE, REGISTRY = Role.HR_PORTAL, Role.REFERRING_OFFICE, Role.REGISTRY
 ANALYST, AUDITOR = Role.ANALYST, Role.AUDITOR
+
+
+class Reach(StrEnum):
+    """Which of a route's objects a role may reach; the owning service enforces it.
+
+    An object out of reach is a 404 (its existence does not leak), except an object
+    the caller may see but not act on (HANDLED), which is a 403.
+    """
+
+    OWN = "own"  # only the caller's own (what they submitted or asked for)
+    HANDLED = "handled"  # visible in the caller's office; acted on only by its assignee
+    OFFICE = "office"  # everything of the caller's office
+    ALL = "all"  # everything, whichever office
+
+
+OWN, HANDLED, OFFICE, ALL = Reach.OWN, Reach.HANDLED, Reach.OFFICE, Reach.ALL
 
 # A path parameter: plain characters only, never "." or ".." (no path games upstream).
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}"
@@ -30,6 +49,8 @@ class Rule:
     roles: frozenset[Role]
     # field -> the roles that may see it; the gateway removes it for everyone else.
     fields: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    # role -> how far it reaches among the objects the route names or lists (none: no objects).
+    reach: Mapping[Role, Reach] = field(default_factory=dict)
     # A lookup whose answer the gateway may reuse for the same caller for a moment
     # (see gateway.answer_cache): the registry's hot path.
     cacheable: bool = False
@@ -49,8 +70,14 @@ def rule(
     roles: set[Role],
     fields: dict[str, set[Role]] | None = None,
     *,
+    reach: Reach | dict[Role, Reach] | None = None,
     cacheable: bool = False,
 ) -> Rule:
+    """A row; a single `reach` applies to every role of the row."""
+    if isinstance(reach, Reach):
+        reach = dict.fromkeys(roles, reach)
+    if reach is not None and set(reach) != roles:
+        raise ValueError(f"{method} {path}: give a reach for each of its roles, and only them")
     if cacheable and method != "GET":
         raise ValueError("only lookups can be cached")
     return Rule(
@@ -59,87 +86,99 @@ def rule(
         service,
         frozenset(roles),
         {name: frozenset(seen_by) for name, seen_by in (fields or {}).items()},
+        reach or {},
         cacheable,
     )
 
 
 _ANALYSTS = {ANALYST, CHIEF}
 _INTAKE_FIELDS = {"visitor": {VISITOR, OMBUDSMAN}, "case_id": {OMBUDSMAN, CHIEF}}
+# A visitor reaches their own requests; the receiving office reaches its queue.
+_INTAKE_REACH = {VISITOR: OWN, OMBUDSMAN: OFFICE, CHIEF: OFFICE}
 # Mediations are worked by mediators and overseen by the chief; notes are the mediator's
 # alone (P5); a registry sees certificates and nothing else (P7).
 _WORKERS = {MEDIATOR, CHIEF}
+# Mediators work their office's mediations; the chief oversees the Mediation Service
+# wherever a mediation is worked.
+_WORKER_REACH = {MEDIATOR: OFFICE, CHIEF: ALL}
 _CERTIFICATE_READERS = {REGISTRY, MEDIATOR, CHIEF}
+# A registry follows its own requests; the Mediation Service answers all of them.
+_REQUEST_REACH = {REGISTRY: OWN, MEDIATOR: ALL, CHIEF: ALL}
 
 POLICY: tuple[Rule, ...] = (
     # method  path                                        service   roles
     rule("POST", "/v1/intake/requests",                     "intake", {VISITOR, HR_PORTAL, REFERRING_OFFICE}),  # noqa: E501
-    rule("GET",  "/v1/intake/requests",                     "intake", {VISITOR, OMBUDSMAN, CHIEF}, _INTAKE_FIELDS),  # noqa: E501
-    rule("GET",  "/v1/intake/requests/{reference}",         "intake", {VISITOR, OMBUDSMAN, CHIEF}, _INTAKE_FIELDS),  # noqa: E501
-    rule("POST", "/v1/intake/requests/{reference}/accept",  "intake", {OMBUDSMAN, CHIEF}),
-    rule("POST", "/v1/intake/requests/{reference}/decline", "intake", {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/intake/requests",                     "intake", {VISITOR, OMBUDSMAN, CHIEF}, _INTAKE_FIELDS, reach=_INTAKE_REACH),  # noqa: E501
+    rule("GET",  "/v1/intake/requests/{reference}",         "intake", {VISITOR, OMBUDSMAN, CHIEF}, _INTAKE_FIELDS, reach=_INTAKE_REACH),  # noqa: E501
+    rule("POST", "/v1/intake/requests/{reference}/accept",  "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/intake/requests/{reference}/decline", "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/cases/{case_id}",                     "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/cases/{case_id}",                     "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     # Case metadata: the office reads it; the assigned ombudsman changes it (checked by cases).
-    rule("POST", "/v1/cases/{case_id}/status",              "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/status-history",      "cases",  {OMBUDSMAN, CHIEF}),
-    rule("POST", "/v1/cases/{case_id}/conflict-declarations", "cases", {OMBUDSMAN}),
-    rule("POST", "/v1/cases/{case_id}/assignment",          "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/cases/{case_id}/assignments",         "cases",  {OMBUDSMAN, CHIEF}),
-    rule("POST", "/v1/cases/{case_id}/issues",              "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/issues",              "cases",  {OMBUDSMAN, CHIEF}),
-    rule("POST", "/v1/cases/{case_id}/services",            "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/services",            "cases",  {OMBUDSMAN, CHIEF}),
-    rule("POST", "/v1/cases/{case_id}/referrals",           "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/referrals",           "cases",  {OMBUDSMAN, CHIEF}),
-    rule("POST", "/v1/cases/{case_id}/systemic-issues",     "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/systemic-issues",     "cases",  {OMBUDSMAN, CHIEF}),
+    rule("POST", "/v1/cases/{case_id}/status",              "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/status-history",      "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/conflict-declarations", "cases", {OMBUDSMAN}, reach=OFFICE),
+    # An ombudsman takes an unassigned case, never a colleague's; the chief assigns anyone.
+    rule("POST", "/v1/cases/{case_id}/assignment",          "cases",  {OMBUDSMAN, CHIEF}, reach={OMBUDSMAN: HANDLED, CHIEF: OFFICE}),  # noqa: E501
+    rule("GET",  "/v1/cases/{case_id}/assignments",         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/issues",              "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/issues",              "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/services",            "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/services",            "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/referrals",           "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/referrals",           "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/systemic-issues",     "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/systemic-issues",     "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     # Confidential content: the assigned ombudsman only (P2, P4, P5); never the chief.
-    rule("POST", "/v1/cases/{case_id}/consents",            "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/consents",            "cases",  {OMBUDSMAN}),
-    rule("POST", "/v1/cases/{case_id}/consents/{consent_id}/revoke", "cases", {OMBUDSMAN}),
-    rule("POST", "/v1/cases/{case_id}/actions",             "cases",  {OMBUDSMAN}),
-    rule("POST", "/v1/cases/{case_id}/disclosures",         "cases",  {OMBUDSMAN}),
-    rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}),
-    rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}),
+    rule("POST", "/v1/cases/{case_id}/consents",            "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/consents",            "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("POST", "/v1/cases/{case_id}/consents/{consent_id}/revoke", "cases", {OMBUDSMAN}, reach=HANDLED),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/actions",             "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("POST", "/v1/cases/{case_id}/disclosures",         "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}, reach=HANDLED),
     # Batch reads for list views (GraphQL's loaders): the per-case routes' roles, many cases.
-    rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/case-referrals",                      "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}),
-    rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}),
+    rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-referrals",                      "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
-    rule("GET",  "/v1/mediations",                          "mediation", _WORKERS),
+    rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
+    rule("GET",  "/v1/mediations",                          "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations",                          "mediation", _WORKERS),
-    rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/accept",    "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/parties",   "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/parties/{party_id}/agreement", "mediation", _WORKERS),  # noqa: E501
-    rule("POST", "/v1/mediations/{mediation_id}/declarations", "mediation", {MEDIATOR}),
-    rule("PUT",  "/v1/mediations/{mediation_id}/mediator",  "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/start",     "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/close",     "mediation", _WORKERS),
-    rule("GET",  "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/extensions", "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/extensions/{extension_id}/decision", "mediation", _WORKERS),  # noqa: E501
-    rule("GET",  "/v1/mediations/{mediation_id}/notes",     "mediation", {MEDIATOR}),
-    rule("POST", "/v1/mediations/{mediation_id}/notes",     "mediation", {MEDIATOR}),
-    rule("GET",  "/v1/mediations/{mediation_id}/certificates", "mediation", _WORKERS),
-    rule("POST", "/v1/mediations/{mediation_id}/certificates", "mediation", _WORKERS),
+    rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/accept",    "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/parties",   "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/parties/{party_id}/agreement", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/declarations", "mediation", {MEDIATOR}, reach=OFFICE),  # noqa: E501
+    # A mediator takes a mediation nobody has, never a colleague's; the chief assigns anyone.
+    rule("PUT",  "/v1/mediations/{mediation_id}/mediator",  "mediation", _WORKERS, reach={MEDIATOR: HANDLED, CHIEF: ALL}),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/start",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/close",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("GET",  "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/extensions", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/extensions/{extension_id}/decision", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("GET",  "/v1/mediations/{mediation_id}/notes",     "mediation", {MEDIATOR}, reach=HANDLED),
+    rule("POST", "/v1/mediations/{mediation_id}/notes",     "mediation", {MEDIATOR}, reach=HANDLED),
+    rule("GET",  "/v1/mediations/{mediation_id}/certificates", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/certificates", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # The static /requests rows come before /{certificate_id}: the first match wins.
     rule("POST", "/v1/certificates/requests",               "mediation", {REGISTRY}),
-    rule("GET",  "/v1/certificates/requests",               "mediation", _CERTIFICATE_READERS),
-    rule("GET",  "/v1/certificates/requests/{request_id}",  "mediation", _CERTIFICATE_READERS),
-    rule("POST", "/v1/certificates/requests/{request_id}/decline", "mediation", _WORKERS),
-    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, cacheable=True),  # noqa: E501
-    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, cacheable=True),  # noqa: E501
-    rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS),
-    rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS),
+    rule("GET",  "/v1/certificates/requests",               "mediation", _CERTIFICATE_READERS, reach=_REQUEST_REACH),  # noqa: E501
+    rule("GET",  "/v1/certificates/requests/{request_id}",  "mediation", _CERTIFICATE_READERS, reach=_REQUEST_REACH),  # noqa: E501
+    rule("POST", "/v1/certificates/requests/{request_id}/decline", "mediation", _WORKERS, reach=ALL),  # noqa: E501
+    # Certificates carry dates only and are meant to be checked by anyone who holds one.
+    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, reach=ALL, cacheable=True),  # noqa: E501
+    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, reach=ALL, cacheable=True),  # noqa: E501
+    rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS, reach=ALL),  # noqa: E501
+    rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # Analytics: suppressed aggregates for analysts and the chief, nobody else (P6).
     rule("GET",  "/v1/analytics/statistics",                "analytics", _ANALYSTS),
     rule("GET",  "/v1/analytics/statistics/{statistic}",    "analytics", _ANALYSTS),

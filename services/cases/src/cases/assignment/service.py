@@ -45,9 +45,12 @@ async def declare(
 async def assign(
     *, session: AsyncSession, case: RowMapping, actor: Actor, data: AssignmentCreate
 ) -> str:
-    """Assigns the case; returns the assignee. Reassignment keeps the earlier rows."""
-    if case["destroyed_at"] is not None:
-        raise Conflict("This case's content was destroyed; it is not handled any more.")
+    """Assigns the case; returns the assignee. Reassignment keeps the earlier rows.
+
+    The chief assigns anyone; an ombudsman takes a case nobody has. Taking a
+    colleague's case would hand over the visitor's identity and the notes, so
+    only the chief moves a case from one ombudsman to another.
+    """
     if actor.has_any("chief"):
         if not data.assignee:
             raise ValidationFailed("Name the ombudsman to assign (assignee).")
@@ -55,7 +58,11 @@ async def assign(
     else:
         if data.assignee not in (None, actor.subject):
             raise Forbidden("An ombudsman assigns only themself; the chief assigns others.")
+        if case["assigned_to"] not in (None, actor.subject):
+            raise Forbidden("This case is assigned to a colleague; only the chief reassigns it.")
         assignee = actor.subject
+    if case["destroyed_at"] is not None:
+        raise Conflict("This case's content was destroyed; it is not handled any more.")
     if case["assigned_to"] == assignee:
         await session.commit()
         return assignee

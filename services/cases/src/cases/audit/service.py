@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit.models import AuditEvent, AuditHead
 from ombuds_shared import audit
+from ombuds_shared.db import utcnow
 from ombuds_shared.errors import ValidationFailed
+from ombuds_shared.keys import SigningKey
 from ombuds_shared.pagination import decode_cursor, encode_cursor
 from ombuds_shared.tokens import Actor
 
@@ -126,3 +128,12 @@ async def list_entries(
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["id"])
     return rows, next_cursor
+
+
+async def signed_head(*, session: AsyncSession, key: SigningKey) -> tuple[audit.SignedHead, str]:
+    """The heads of every chain now, and the JWS that signs them with this service's key."""
+    heads = await audit.read_heads(await session.connection(), AuditHead)
+    await session.commit()
+    signed_at = utcnow().replace(microsecond=0)  # the instant the JWS carries, to the second
+    token = audit.sign_heads(heads, key, service="cases", signed_at=signed_at)
+    return audit.SignedHead("cases", signed_at, heads, key.kid), token

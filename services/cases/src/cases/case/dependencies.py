@@ -10,6 +10,7 @@ from cases.case import service
 from ombuds_shared.auth import require_user
 from ombuds_shared.db import get_read_session, get_session
 from ombuds_shared.errors import Conflict, Forbidden, NotFound
+from ombuds_shared.openapi import problem_responses
 from ombuds_shared.tokens import Actor
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -51,10 +52,15 @@ async def handled_case(case: OfficeCaseDep, actor: OmbudsmanDep) -> RowMapping:
 HandledCaseDep = Annotated[RowMapping, Depends(handled_case)]
 
 
+_DESTROYED = "This case's content was destroyed under the retention schedule."
+# Routes on a case's confidential content answer 409 once it is destroyed, reads included.
+CONTENT_DESTROYED = problem_responses(("content-destroyed", Conflict(_DESTROYED)))
+
+
 async def live_handled_case(case: HandledCaseDep) -> RowMapping:
     """A handled case whose confidential content has not been destroyed."""
     if case["destroyed_at"] is not None:
-        raise Conflict("This case's content was destroyed under the retention schedule.")
+        raise Conflict(_DESTROYED)
     return case
 
 

@@ -1,6 +1,12 @@
 from fastapi import APIRouter, Request, status
 
-from cases.case.dependencies import ChiefDep, LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import (
+    CONTENT_DESTROYED,
+    ChiefDep,
+    LiveCaseDep,
+    OmbudsmanDep,
+    SessionDep,
+)
 from cases.consent import service
 from cases.consent.schemas import (
     ActionCreate,
@@ -14,7 +20,11 @@ from cases.consent.schemas import (
 )
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/cases/{case_id}", tags=["consent"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/cases/{case_id}",
+    tags=["consent"],
+    responses={**PROBLEM_RESPONSES, **CONTENT_DESTROYED},
+)
 oversight_router = APIRouter(
     prefix="/v1/oversight", tags=["oversight"], responses=PROBLEM_RESPONSES
 )

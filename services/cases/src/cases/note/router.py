@@ -1,11 +1,15 @@
 from fastapi import APIRouter, Request, status
 
-from cases.case.dependencies import LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
 from cases.note import service
 from cases.note.schemas import NoteCreate, NoteRead
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/cases/{case_id}/notes", tags=["notes"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/cases/{case_id}/notes",
+    tags=["notes"],
+    responses={**PROBLEM_RESPONSES, **CONTENT_DESTROYED},
+)
 
 
 @router.post(

@@ -6,12 +6,16 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from cases.audit import service as audit
-from cases.case.dependencies import LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
 from ombuds_shared.app import peer_token
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 from ombuds_shared.http import ServiceClient
 
-router = APIRouter(prefix="/v1/cases/{case_id}", tags=["visitor"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/cases/{case_id}",
+    tags=["visitor"],
+    responses={**PROBLEM_RESPONSES, **CONTENT_DESTROYED},
+)
 
 
 class VisitorIdentityRead(BaseModel):

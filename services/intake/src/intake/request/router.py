@@ -22,8 +22,9 @@ from intake.request.schemas import (
     TriageResult,
 )
 from ombuds_shared.app import peer_token
-from ombuds_shared.errors import PROBLEM_RESPONSES
+from ombuds_shared.errors import PROBLEM_RESPONSES, BadRequest, IdempotencyConflict
 from ombuds_shared.http import ServiceClient
+from ombuds_shared.openapi import problem_responses
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/v1/intake/requests", tags=["intake"], responses=PROBLEM_RESPONSES)
@@ -44,6 +45,14 @@ IdempotencyKey = Annotated[
     status_code=status.HTTP_201_CREATED,
     response_model=IntakeAcknowledgement,
     summary="Ask the office for help (visitor, HR portal or referring office)",
+    responses=problem_responses(
+        (
+            "idempotency-key-missing",
+            BadRequest("Integrations must send an Idempotency-Key header with each submission."),
+        ),
+        IdempotencyConflict("This Idempotency-Key was already used for a different request."),
+        path="/v1/intake/requests",
+    ),
 )
 async def submit_request(
     data: IntakeCreate,

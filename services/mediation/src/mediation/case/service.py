@@ -48,7 +48,7 @@ from mediation.deadline.models import DeadlineClock
 from mediation.office.models import Office
 from mediation.reference.models import IssueCode, OutboxEvent
 from ombuds_shared.db import utcnow
-from ombuds_shared.errors import Conflict, ValidationFailed
+from ombuds_shared.errors import Conflict, Forbidden, ValidationFailed
 from ombuds_shared.outbox import emit
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
@@ -384,15 +384,22 @@ async def declare(
 async def assign(
     *, session: AsyncSession, mediation: Mediation, actor: Actor, mediator: str | None
 ) -> Mediation:
-    """Assigns a mediator whose latest declaration on this mediation is: no conflict."""
+    """Assigns a mediator whose latest declaration on this mediation is: no conflict.
+
+    The chief assigns anyone; a mediator takes a mediation nobody has, never a
+    colleague's (its notes would follow), so only the chief reassigns.
+    """
+    subject = mediator or actor.subject
+    if not actor.has_any("chief"):
+        if subject != actor.subject:
+            raise Forbidden("Only the chief assigns someone else; a mediator takes it themselves.")
+        if mediation.mediator not in (None, actor.subject):
+            raise Forbidden("This mediation is a colleague's; only the chief reassigns it.")
     states.require(
         mediation.status,
         {states.REFERRED, states.PENDING, states.IN_MEDIATION},
         "assign a mediator",
     )
-    subject = mediator or actor.subject
-    if subject != actor.subject and not actor.has_any("chief"):
-        raise Conflict("Only the chief assigns someone else; a mediator takes it themselves.")
     result = await session.execute(
         select(ConflictDeclaration.has_conflict)
         .where(
