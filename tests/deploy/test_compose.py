@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import BACKEND_NAMES, DEPLOY, ROOT, SERVICE_NAMES, settings_fields
+from .conftest import (
+    BACKEND_NAMES,
+    DEPLOY,
+    ROOT,
+    SERVICE_NAMES,
+    files_read_at_startup,
+    production_settings,
+    settings_fields,
+)
 
 COMPOSE: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 DOCKERFILE = (DEPLOY / "Dockerfile").read_text()
@@ -76,12 +84,34 @@ def test_each_container_gets_only_settings_it_reads_and_secrets_by_reference() -
         owner = name.removesuffix("-migrate")
         for variable, value in service["environment"].items():
             assert variable in settings_fields(owner), f"{name}: {variable}"
-            if variable.endswith(("MASTER_KEYS", "DATABASE_URL")):
+            if variable.endswith(("MASTER_KEYS", "DATABASE_URL", "PSEUDONYM_KEY")):
                 assert "${" in value, f"{name}: {variable} must come from deploy/.env"
         other_prefixes = [f"OMBUDS_{o.upper()}_" for o in SERVICE_NAMES if o != owner]
         assert not [v for v in service["environment"] if v.startswith(tuple(other_prefixes))]
         for secret in service.get("secrets", []):
-            assert secret == f"{owner}_key"
+            assert secret.startswith(f"{owner}_"), f"{name}: {secret}"
+
+
+def _interpolated(value: str) -> str:
+    """A value as compose hands it over: a default where one is given, else a filled-in
+    placeholder (deploy/.env is the operator's)."""
+    return _INTERPOLATION.sub(lambda m: m.group(0).partition(":-")[2][:-1] or "filled-in", value)
+
+
+@pytest.mark.parametrize("name", [n for n in COMPOSE["services"] if n != "postgres"])
+def test_each_container_has_every_setting_and_key_file_production_requires(name: str) -> None:
+    service = COMPOSE["services"][name]
+    owner = name.removesuffix("-migrate")
+    env = {k: _interpolated(str(v)) for k, v in service["environment"].items()}
+    settings = production_settings(owner, env)  # what the settings refuse, fails here
+    if name.endswith("-migrate"):
+        return
+    present = {Path("/run/secrets") / secret for secret in service.get("secrets", [])}
+    folders = {Path(v.split(":")[1]) for v in service.get("volumes", [])}
+    for path in files_read_at_startup(settings):
+        assert path in present | folders, f"{name}: {path} is not in the container"
+    for secret in service.get("secrets", []):
+        assert COMPOSE["secrets"][secret]["file"].startswith("./secrets/")
 
 
 def test_every_interpolated_variable_is_documented_and_the_real_files_are_ignored() -> None:
