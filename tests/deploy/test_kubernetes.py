@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -71,6 +72,35 @@ def test_the_validator_rejects_a_broken_object() -> None:
     broken["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["paht"] = "/"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, KUBERNETES_VERSIONS[0], strict=True)
+
+
+KUBECTL = shutil.which("kubectl")
+
+
+def _kustomize(folder: Path) -> list[dict[str, Any]]:
+    assert KUBECTL is not None
+    result = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return list(yaml.safe_load_all(result.stdout))
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its built-in kustomize) is missing")
+def test_the_kustomize_base_and_an_overlay_render_valid_objects() -> None:
+    def names(documents: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return sorted((d["kind"], d["metadata"]["name"]) for d in documents)
+
+    assert names(_kustomize(DEPLOY / "k8s")) == names(DOCUMENTS)
+    overlay = _kustomize(DEPLOY / "overlays" / "example")
+    assert names(overlay) == names(DOCUMENTS)
+    for document in overlay:
+        kubernetes_validate.validate(document, KUBERNETES_VERSIONS[-1], strict=True)
+    pods = [d["spec"]["template"]["spec"] for d in overlay if d["kind"] in ("Deployment", "Job")]
+    images = {c["image"] for pod in pods for c in _containers(pod)}
+    assert images == {f"registry.office.example/ombuds/ombuds-{s}:0.1.1" for s in SERVICE_NAMES}
+    gateway = [d for d in overlay if d["metadata"]["name"] == "ombuds-gateway"]
+    replicas = {d["kind"]: d["spec"].get("replicas", d["spec"].get("minReplicas")) for d in gateway}
+    assert replicas["Deployment"] == replicas["HorizontalPodAutoscaler"] == 3
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
