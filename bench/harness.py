@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,12 +71,12 @@ def bench_databases() -> Iterator[dict[str, str]]:
 
 
 @contextlib.contextmanager
-def running_system() -> Iterator[system.System]:
+def running_system(extra_env: Mapping[str, str] | None = None) -> Iterator[system.System]:
     """The five services as processes, each on a fresh PostgreSQL database."""
     data_dir = Path(tempfile.mkdtemp(prefix="ombuds-bench-"))
     port = system.free_port_block()
     with bench_databases() as databases:
-        env = {**BENCH_ENV, **databases}
+        env = {**BENCH_ENV, **databases, **(extra_env or {})}
         system.migrate(data_dir, port, report=lambda _: None, extra_env=env)
         running = system.System(data_dir, port, extra_env=env)
         running.start(report=lambda _: None)

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import asyncio
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from gql import Client, gql
 from gql.transport.exceptions import TransportQueryError
-from gql.transport.httpx import HTTPXAsyncTransport
 
 from gateway.graphql.schema import build_schema
+from gateway.main import create_app as create_gateway
 from gateway.policy import POLICY
+from ombuds_shared.metrics import HTTP_REQUESTS
 from ombuds_shared.reference import Role
+from ombuds_shared.testing import app_client
 
-from .conftest import Stack, intake_body
+from .cases_helpers import HANDLER, OFFICE, assigned_case, handler
+from .conftest import BACKENDS, Stack, intake_body
+from .graphql_routes import READS, REST_ONLY_READS, WRITES
+from .graphql_support import attempt, graphql_as, run
+from .mediation_support import CASE_NUMBER, Mediations
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,26 +46,6 @@ query Queue($first: Int!, $after: String) {
 }"""
 ACCEPT = """mutation ($ref: String!) { acceptIntakeRequest(reference: $ref) { status caseId } }"""
 CASE = """query ($id: ID!) { case(id: $id) { id office status visitorRef pillar } }"""
-
-
-@asynccontextmanager
-async def graphql_as(stack: Stack, role: str, **claims: str) -> AsyncIterator[Any]:
-    """A gql session for a role, over HTTP to the gateway app."""
-    assert stack.gateway_app is not None
-    transport = HTTPXAsyncTransport(
-        url="http://testserver/graphql",
-        headers=stack.auth(role, **claims),
-        transport=httpx.ASGITransport(app=stack.gateway_app),
-    )
-    async with Client(transport=transport, fetch_schema_from_transport=False) as session:
-        yield session
-
-
-async def run(session: Any, document: str, variables: dict[str, Any] | None = None) -> Any:
-    """Executes a GraphQL document with its variables through the gql session."""
-    request = gql(document)
-    request.variable_values = variables
-    return await session.execute(request)
 
 
 def _graphql_input(body: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +158,111 @@ async def test_graphql_and_rest_agree_on_every_role_and_field(stack: Stack, rule
         )
 
 
+@dataclass
+class World:
+    """One of everything a read route can name, for the role-by-route comparisons."""
+
+    reference: str
+    case_id: str
+    mediation_id: str
+    certificate_id: str
+    request_id: str
+
+
+async def _world(stack: Stack) -> World:
+    reference = await _submit(stack, sub="visitor-agree")
+    case_id = await assigned_case(stack)
+    me = handler(stack)
+    for step, body in (("issues", {"code": "2.b"}), ("notes", {"body": "Met the visitor."})):
+        recorded = await stack.gateway.post(f"/v1/cases/{case_id}/{step}", json=body, headers=me)
+        assert recorded.status_code == 201, recorded.text
+    med = Mediations(stack)
+    mediation_id = await med.under_way()
+    certificate = await med.issue(mediation_id)
+    asked = await stack.gateway.post(
+        "/v1/certificates/requests",
+        json={"tribunal": "dispute_tribunal", "tribunal_case_number": CASE_NUMBER},
+        headers=med.registry,
+    )
+    assert asked.status_code == 201, asked.text
+    return World(reference, case_id, mediation_id, certificate["id"], asked.json()["id"])
+
+
+def _claims(role: Role) -> dict[str, str]:
+    """Who plays each role: the people the world's records belong to, where there are any."""
+    return {
+        Role.VISITOR: {"sub": "visitor-agree"},
+        Role.OMBUDSMAN: {"sub": HANDLER, "office": OFFICE},
+        Role.MEDIATOR: {"sub": "mediator-ana", "office": "mediation-service"},
+        Role.REGISTRY: {"sub": "undt-registry-ny"},
+    }.get(role, {"sub": f"{role.value}-x", "office": OFFICE})
+
+
+def _filled(template: str, world: World) -> str:
+    names = {**vars(world), "statistic": "cases-opened"}
+    for name, value in names.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _status_of(errors: list[dict[str, Any]]) -> int:
+    """What a GraphQL answer amounts to in HTTP terms: its first problem's status, or 200."""
+    return int(errors[0]["extensions"]["problem"]["status"]) if errors else 200
+
+
+def test_every_read_route_is_in_graphql_or_deliberately_rest_only() -> None:
+    reads = {r.path for r in POLICY if r.method == "GET"}
+    assert reads == set(READS) | set(REST_ONLY_READS)
+    assert not set(READS) & set(REST_ONLY_READS)
+
+
+async def test_graphql_and_rest_agree_on_every_role_and_read_route(stack: Stack) -> None:
+    world = await _world(stack)
+    disagreements = []
+    for role in Role:
+        claims = _claims(role)
+        headers = stack.auth(role.value, **claims)
+        async with graphql_as(stack, role.value, **claims) as session:
+            for path, (query, document) in READS.items():
+                url = _filled(path, world) + (f"?{_filled(query, world)}" if query else "")
+                rest = await stack.gateway.get(url, headers=headers)
+                try:
+                    await run(session, _filled(document, world))
+                    errors: list[dict[str, Any]] = []
+                except TransportQueryError as error:
+                    errors = error.errors or []
+                if _status_of(errors) != rest.status_code:
+                    disagreements.append((role.value, path, rest.status_code, errors))
+    assert not disagreements
+
+
+def test_every_write_route_has_its_mutation() -> None:
+    assert {(r.method, r.path) for r in POLICY if r.method != "GET"} == set(WRITES)
+
+
+async def test_a_role_refused_a_write_route_is_refused_its_mutation(stack: Stack) -> None:
+    disagreements = []
+    for role in Role:
+        claims = _claims(role)
+        headers = stack.auth(role.value, **claims)
+        async with graphql_as(stack, role.value, **claims) as session:
+            for rule in POLICY:
+                if rule.method == "GET" or role in rule.roles:
+                    continue
+                path = re.sub(r"\{year\}", "2026", rule.path)
+                path = re.sub(r"\{[a-z_]+\}", "x", path)
+                rest = await stack.gateway.request(rule.method, path, json={}, headers=headers)
+                _, errors = await attempt(
+                    session, "mutation { " + WRITES[(rule.method, rule.path)] + " }"
+                )
+                graphql = _status_of(list(errors.values()))
+                if not (rest.status_code == graphql == 403):
+                    disagreements.append(
+                        (role.value, rule.method, rule.path, rest.status_code, errors)
+                    )
+    assert not disagreements
+
+
 async def test_unauthenticated_graphql_gets_401(stack: Stack) -> None:
     response = await stack.gateway.post(
         "/graphql", json={"query": "{ cases { edges { cursor } } }"}
@@ -199,3 +291,103 @@ def test_committed_sdl_matches_the_live_schema() -> None:
         "The GraphQL schema changed; if that is deliberate, run "
         "`uv run python -m gateway.graphql.sdl > docs/schema.graphql`."
     )
+
+
+def _service_requests() -> Counter[tuple[str, str, str]]:
+    """Requests the backends have served so far, by (service, method, route template).
+
+    Read from the services' own Prometheus counters: what arrived, not what the
+    gateway meant to send. Peer routes (the outbox relays) are left out.
+    """
+    served: Counter[tuple[str, str, str]] = Counter()
+    for metric in HTTP_REQUESTS.collect():
+        for sample in metric.samples:
+            labels = sample.labels
+            if (
+                sample.name.endswith("_total")
+                and labels["service"] in BACKENDS
+                and not labels["route"].startswith("/v1/internal/")
+            ):
+                served[(labels["service"], labels["method"], labels["route"])] += int(sample.value)
+    return served
+
+
+async def _cases_with_issues(stack: Stack, count: int) -> None:
+    """`count` walk-in cases, each taken by HANDLER and given an issue, ten at a time."""
+    me = handler(stack)
+    body = {"pillar": "unhcr", "location": "headquarters",
+            "occupational_group": "general_service", "intake_channel": "in_person"}  # fmt: skip
+
+    async def one(n: int) -> None:
+        opened = await stack.gateway.post("/v1/cases", json=body, headers=me)
+        assert opened.status_code == 201, opened.text
+        path = f"/v1/cases/{opened.json()['id']}"
+        issue = {"code": ("2.b", "4.a", "1.d")[n % 3]}
+        steps = [("conflict-declarations", {"has_conflict": False}, 201),
+                 ("assignment", {}, 200), ("issues", issue, 201)]  # fmt: skip
+        for step, payload, status in steps:
+            answer = await stack.gateway.post(f"{path}/{step}", json=payload, headers=me)
+            assert answer.status_code == status, answer.text
+
+    for start in range(0, count, 10):
+        await asyncio.gather(*(one(n) for n in range(start, min(start + 10, count))))
+
+
+PAGE_OF_CASES = """
+query ($first: Int!) {
+  cases(first: $first) { edges { node {
+    id assignedTo issues { code category }
+    assignment { assignedTo assignments { assignee assignedAt } declarations { hasConflict } }
+  } } }
+}"""
+
+
+async def test_a_page_of_cases_with_issues_and_assignees_costs_a_bounded_number_of_calls(
+    stack: Stack,
+) -> None:
+    await _cases_with_issues(stack, 100)
+    calls: dict[int, Counter[tuple[str, str, str]]] = {}
+    async with graphql_as(stack, "ombudsman", sub=HANDLER, office=OFFICE) as session:
+        for first in (10, 100):
+            before = _service_requests()
+            page = await run(session, PAGE_OF_CASES, {"first": first})
+            calls[first] = _service_requests() - before
+            nodes = [edge["node"] for edge in page["cases"]["edges"]]
+            assert len(nodes) == first
+            for node in nodes:
+                assert node["assignedTo"] == HANDLER
+                assert node["assignment"]["assignments"][0]["assignee"] == HANDLER
+                assert [i["category"] for i in node["issues"]] in (["2"], ["4"], ["1"])
+    # Ten cases or a hundred: the same three calls, one list and one batch per kind.
+    assert calls[100] == calls[10] == Counter({
+        ("cases", "GET", "/v1/cases"): 1,
+        ("cases", "GET", "/v1/case-issues"): 1,
+        ("cases", "GET", "/v1/case-assignments"): 1,
+    })  # fmt: skip
+
+
+async def test_fields_read_per_case_are_bounded_by_the_call_budget(stack: Stack) -> None:
+    await _cases_with_issues(stack, 6)
+    budget = 5
+    settings = stack.settings.model_copy(update={"graphql_max_service_calls": budget})
+    query = "{ cases(first: 6) { edges { node { id consents { id } } } } }"
+    gateway = create_gateway(settings)
+    # app_client runs the lifespan: the new gateway's clients to the services.
+    async with (
+        app_client(gateway),
+        graphql_as(stack, "ombudsman", sub=HANDLER, office=OFFICE, app=gateway) as session,
+    ):
+        before = _service_requests()
+        with pytest.raises(TransportQueryError) as refused:
+            await run(session, query)
+        served = _service_requests() - before
+    # Consents have no batch route: one call per case, until the budget runs out.
+    assert sum(served.values()) == budget
+    errors = refused.value.errors or []
+    assert {e["extensions"]["code"] for e in errors} == {"BAD_REQUEST"}
+    assert f"more than {budget} calls" in errors[0]["message"]
+    # The page itself came back; only the fields beyond the budget are null, each with its error.
+    nodes = [edge["node"] for edge in (refused.value.data or {})["cases"]["edges"]]
+    assert len(nodes) == 6
+    assert sum(node["consents"] is not None for node in nodes) == budget - 1
+    assert len(errors) == 6 - (budget - 1)

@@ -52,4 +52,6 @@ def test_frontend_guide_runs(running_system: system.System) -> None:
         "VISITOR_TOKEN": dev_token(data_dir, role="visitor", subject="amina-guide"),
         "OMBUDSMAN_TOKEN": dev_token(data_dir, role="ombudsman", office="geneva"),
         "CHIEF_TOKEN": dev_token(data_dir, role="chief", office="geneva"),
+        "MEDIATOR_TOKEN": dev_token(data_dir, role="mediator", office="mediation-service"),
+        "REGISTRY_TOKEN": dev_token(data_dir, role="registry", subject="undt-registry-gva"),
     })  # fmt: skip

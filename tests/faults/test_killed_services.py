@@ -31,10 +31,14 @@ def _body(n: int) -> dict[str, object]:
 
 
 def _until_acknowledged(
-    client: httpx.Client, method: str, path: str, attempts: int = 60, **kwargs: object
+    client: httpx.Client, method: str, path: str, within: float = 90.0, **kwargs: object
 ) -> httpx.Response:
-    """Retries a call (same body, same key) until the system answers it, within bounds."""
-    for _ in range(attempts):
+    """Retries a call (same body, same key) until the system answers it, within bounds.
+
+    The bound is time, not a count of tries: a restarted service may take many seconds
+    to start on a busy machine, and each try against it fails fast."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
         try:
             response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
         except httpx.TransportError:

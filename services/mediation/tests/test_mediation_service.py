@@ -119,3 +119,30 @@ def test_the_lookup_cache_expires_and_forgets_a_changed_case() -> None:
     disabled = LookupCache(max_age_seconds=0)
     disabled.put(("id", "c1"), b"one", "UNDT/1")
     assert disabled.get(("id", "c1")) is None
+
+
+async def test_mediations_list_oldest_first_with_its_own_cursors(service: Service) -> None:
+    headers = service.auth(MEDIATOR)
+    body = {"pillar": "unhcr", "referral_source": "self_referral"}
+    ids = []
+    for _ in range(3):
+        created = await service.client.post("/v1/mediations", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    seen: list[str] = []
+    params: dict[str, str | int] = {"order": "oldest_first", "limit": 2}
+    for _ in range(3):  # bounded: three mediations, two a page
+        page = (await service.client.get("/v1/mediations", params=params, headers=headers)).json()
+        seen += [m["id"] for m in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert seen == ids
+    newest = await service.client.get("/v1/mediations", params={"limit": 1}, headers=headers)
+    assert newest.json()["items"][0]["id"] == ids[-1]
+    mixed = await service.client.get(
+        "/v1/mediations",
+        params={"order": "oldest_first", "cursor": newest.json()["next_cursor"]},
+        headers=headers,
+    )
+    assert mixed.status_code == 422

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
-from ombuds_shared.db import create_engine, create_session_maker, ping
-from ombuds_shared.errors import PayloadTooLarge, install_problem_handlers, problem_response
+from ombuds_shared.db import (
+    MAYBE_DATABASE_DOWN,
+    create_engine,
+    create_read_session_maker,
+    create_session_maker,
+    database_unavailable,
+    ping,
+)
+from ombuds_shared.errors import (
+    PayloadTooLarge,
+    ServiceUnavailable,
+    install_problem_handlers,
+    problem_response,
+)
 from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
@@ -28,6 +41,8 @@ from ombuds_shared.tokens import (
     mint_internal_token,
 )
 from ombuds_shared.tracing import TracingMiddleware, tracer_provider
+
+logger = logging.getLogger("ombuds.db")
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -120,7 +135,9 @@ def create_service_app(
         configure_logging(
             settings.service_name, level=settings.log_level, as_json=settings.log_json
         )
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(
+            settings.resolved_database_url, pool_size=settings.database_pool_size
+        )
         private_key = load_or_create_key(
             settings.resolved_signing_key_file, create=settings.is_development
         )
@@ -128,6 +145,7 @@ def create_service_app(
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_maker = create_session_maker(engine)
+        app.state.read_session_maker = create_read_session_maker(engine)
         app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
         app.state.token_verifier = TokenVerifier(
             key_source,
@@ -235,6 +253,7 @@ def base_app(
         redirect_slashes=False,  # a path is what it says; no redirects to another
     )
     install_problem_handlers(app)
+    install_database_unavailable_handler(app)
     app.include_router(health_router(settings.service_name, ready_check))
     app.include_router(metrics_router())
     for router in routers:
@@ -248,6 +267,21 @@ def base_app(
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     with_problem_schema(app)
     return app
+
+
+def install_database_unavailable_handler(app: FastAPI) -> None:
+    """Answers 503 problem details when a request meets a database that is away (restarting,
+    unreachable), wherever the handler opened its connection; other database errors stay 500s."""
+
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc
+        logger.warning("database unavailable", extra={"error": type(exc).__name__})
+        error = ServiceUnavailable("The database is not reachable right now.")
+        return problem_response(error, request.url.path)
+
+    for error_type in MAYBE_DATABASE_DOWN:
+        app.add_exception_handler(error_type, on_database_error)
 
 
 def with_problem_schema(app: FastAPI) -> None:

@@ -39,6 +39,13 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="SQLAlchemy async URL; defaults to an SQLite file in the data folder.",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections this process keeps open and shares between "
+        "requests. Mind the server's max_connections across all processes and replicas.",
+    )
     log_level: str = Field(default="INFO", description="Python log level of the process.")
     log_json: bool = Field(default=True, description="One JSON object per log line on stderr.")
     signing_key_file: Path | None = Field(

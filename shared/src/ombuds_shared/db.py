@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,13 +34,34 @@ def new_metadata() -> MetaData:
 
 
 # Errors that mean "the database is away", answered with 503 rather than 500.
-DATABASE_DOWN: tuple[type[BaseException], ...] = (
+DATABASE_DOWN: tuple[type[Exception], ...] = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
     sa_exc.TimeoutError,
     ConnectionError,
     TimeoutError,
 )
+# SQLSTATE prefixes that mean the server is away or not taking work yet: connection
+# exceptions (08...), shutting down or starting up (57P01-57P05), too many connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53300")
+# What to catch before asking `database_unavailable` (DBAPIError also covers wrong requests).
+MAYBE_DATABASE_DOWN: tuple[type[Exception], ...] = (*DATABASE_DOWN, sa_exc.DBAPIError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database is away (answer 503), not that the request is wrong.
+
+    asyncpg reports a server shutting down, starting up or dropping the connection
+    as a generic DBAPIError, so the SQLSTATE and the invalidated connection decide.
+    """
+    if isinstance(exc, DATABASE_DOWN):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return False
 
 
 def utcnow() -> dt.datetime:
@@ -65,12 +87,18 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             cursor.close()
 
         return engine
+    # No overflow: connections beyond the pool would be opened and closed per request
+    # under load, and each costs PostgreSQL a new backend process. Requests wait for a
+    # pooled connection instead (at most pool_timeout, then 503).
+    # No pre-ping (a round trip per request): when the server restarts, the first
+    # statement on a dead connection fails (503), SQLAlchemy sees the disconnect and
+    # replaces every pooled connection, and the next requests are served again.
     return _create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        max_overflow=0,
+        pool_pre_ping=False,
         pool_timeout=10,
     )
 
@@ -79,13 +107,36 @@ def create_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def create_read_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for routes that only read: each statement stands alone (no BEGIN, no
+    COMMIT round trips), on the same pool as the engine's other sessions."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Yields a session from the app's session maker; use with scope="function"."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+    async with _session_from(request.app.state.session_maker) as session:
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Like get_session, for a route that only reads (a single consistent statement
+    at a time is all it needs)."""
+    async with _session_from(request.app.state.read_session_maker) as session:
+        yield session
+
+
+@contextlib.asynccontextmanager
+async def _session_from(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose database failures, wherever they happen, answer 503."""
     try:
         async with maker() as session:
             yield session
-    except DATABASE_DOWN as exc:
+    except MAYBE_DATABASE_DOWN as exc:
+        if not database_unavailable(exc):
+            raise
         raise ServiceUnavailable("The database is not reachable right now.") from exc
 
 

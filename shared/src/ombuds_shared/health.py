@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
 
-from ombuds_shared.db import DATABASE_DOWN
+from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.errors import AppError, ServiceUnavailable
 
-_NOT_READY: tuple[type[BaseException], ...] = (*DATABASE_DOWN, OSError)
+_NOT_READY: tuple[type[BaseException], ...] = (*MAYBE_DATABASE_DOWN, OSError)
 ReadyCheck = Callable[[FastAPI], Awaitable[None]]
 
 
@@ -27,6 +27,8 @@ def health_router(service: str, ready_check: ReadyCheck) -> APIRouter:
         except AppError:
             raise
         except _NOT_READY as exc:
+            if not (isinstance(exc, OSError) or database_unavailable(exc)):
+                raise
             raise ServiceUnavailable("A dependency of this service is not reachable.") from exc
         return {"status": "ready", "service": service}
 

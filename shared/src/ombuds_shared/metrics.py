@@ -85,6 +85,16 @@ CERTIFICATES = Counter(
     "Mediation certificates, by action (issued, revoked, reissued).",
     ["service", "action"],
 )
+IN_FLIGHT = Gauge(
+    "ombuds_http_in_flight_requests",
+    "Requests being served now, as counted by the load-shedding limit.",
+    ["service"],
+)
+SHED = Counter(
+    "ombuds_http_shed_requests",
+    "Requests refused with 503 because the concurrency limit was reached (load shed).",
+    ["service"],
+)
 
 
 def observe_outbox(service: str, *, backlog: int, oldest_age_seconds: float) -> None:

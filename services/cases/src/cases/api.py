@@ -2,6 +2,7 @@
 
 from cases.assignment.router import router as assignment_router
 from cases.audit.router import router as audit_router
+from cases.batch.router import router as batch_router
 from cases.case.router import internal_router as case_internal_router
 from cases.case.router import router as case_router
 from cases.coding.router import router as coding_router
@@ -19,5 +20,6 @@ ROUTERS = (
     visitor_router,
     oversight_router,
     audit_router,
+    batch_router,
     case_internal_router,
 )

@@ -6,10 +6,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cases.api import ROUTERS
+from cases.audit.models import AuditEvent, AuditHead
+from cases.audit.service import READ_LOG
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent
 from cases.retention.runner import periodically
 from ombuds_shared.app import create_service_app
+from ombuds_shared.audit import ReadLog
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,10 +28,18 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         trusted_peers=("intake", "mediation"),
         peer_urls={"intake": settings.intake_url, "mediation": settings.mediation_url},
         outbox_model=OutboxEvent,
+        on_startup=_with_read_log,
     )
     if settings.retention_interval_seconds > 0:
         _with_retention_schedule(app)
     return app
+
+
+async def _with_read_log(app: FastAPI) -> None:
+    """Every session of the service records its reads through one group-committing log."""
+    read_log = ReadLog(app.state.session_maker, AuditEvent, AuditHead)
+    for maker in (app.state.session_maker, app.state.read_session_maker):
+        maker.configure(info={READ_LOG: read_log})
 
 
 def _with_retention_schedule(app: FastAPI) -> None:

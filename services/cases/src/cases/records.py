@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
+from cases.case.models import CaseFile
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
+
+_CASE = cast(Table, CaseFile.__table__)
 
 
 async def commit_with_audit(
@@ -50,9 +55,35 @@ async def list_rows(
         select(table).where(table.c.case_id == case["id"]).order_by(*_chronological(table))
     )
     rows = list(result.mappings())
-    await audit.record(session, actor=actor, action=f"{what}.read", case_id=case["id"])
-    await session.commit()
+    await audit.record_read(session, actor=actor, action=f"{what}.read", case_id=case["id"])
     return rows
+
+
+async def office_case_ids(
+    *, session: AsyncSession, case_ids: Sequence[str], office: str
+) -> list[str]:
+    """Those of the ids that name cases of this office, in the order asked, once each."""
+    wanted = list(dict.fromkeys(case_ids))
+    result = await session.execute(
+        select(_CASE.c.id).where(_CASE.c.id.in_(wanted), _CASE.c.office == office)
+    )
+    found = set(result.scalars())
+    return [case_id for case_id in wanted if case_id in found]
+
+
+async def rows_by_case(
+    *, session: AsyncSession, model: Any, case_ids: Sequence[str], actor: Actor, what: str
+) -> dict[str, list[RowMapping]]:
+    """The rows of one kind for each of these cases (already checked), oldest first; audited."""
+    table = model.__table__
+    result = await session.execute(
+        select(table).where(table.c.case_id.in_(case_ids)).order_by(*_chronological(table))
+    )
+    grouped: dict[str, list[RowMapping]] = defaultdict(list)
+    for row in result.mappings():
+        grouped[row["case_id"]].append(row)
+    await audit.record_reads(session, actor=actor, action=f"{what}.read", case_ids=case_ids)
+    return {case_id: grouped.get(case_id, []) for case_id in case_ids}
 
 
 def _chronological(table: Any) -> list[Any]:

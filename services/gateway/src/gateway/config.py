@@ -61,9 +61,24 @@ class GatewaySettings(ServiceSettings):
         description="How long certificate keys fetched from mediation are reused (a rotated-in "
         "key is published within this time).",
     )
+    lookup_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="How long the gateway reuses a caller's answer to a lookup the policy marks "
+        "cacheable (certificate lookups by registries); bounds how late a revocation is seen "
+        "there, on top of the mediation service's own cache. 0 turns it off.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser frontends allowed to call the API (CORS); empty: none.",
+    )
+    graphql_max_service_calls: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Calls to the services one GraphQL operation may make (lists are loaded in "
+        "batches); fields beyond fail with a bad-request error: no query fans out unbounded.",
     )
     rate_limit_per_second: float = Field(
         50.0, gt=0, description="Requests a second per caller (token subject), per replica."
@@ -74,6 +89,14 @@ class GatewaySettings(ServiceSettings):
     )
     unauthenticated_burst: int = Field(
         20, ge=1, description="Burst of failed authentications per client address."
+    )
+    max_concurrent_requests: int = Field(
+        256,
+        ge=1,
+        description="Requests this gateway process serves at once; beyond, it sheds load: "
+        "503 problem details with Retry-After, at once, instead of queueing (health, "
+        "readiness and metrics are never shed). Size it to what the services behind can "
+        "serve within their latency target (see bench/mixed_workload.py).",
     )
 
     pseudonym_key: SecretStr | None = Field(

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.datastructures import State
 
+from gateway.answer_cache import AnswerCache
 from gateway.policy import Rule
 from ombuds_shared.errors import Forbidden, UpstreamFailed, error_from_problem
 from ombuds_shared.http import RawResponse, ServiceClient
@@ -64,11 +65,23 @@ async def forward(
     rule = rule or state.policy.match(method, path)
     if not rule.allows(actor.roles):
         raise Forbidden("Your role may not use this route.")
+    cache: AnswerCache[Forwarded] = state.answer_cache
+    cache_key = None
+    if rule.cacheable and cache.enabled:
+        # Who asks is part of the key: an answer is only ever reused for its own caller.
+        cache_key = (rule.service, actor.subject, actor.roles, actor.office, path, raw_query)
+        if (cached := cache.get(cache_key)) is not None:
+            return cached
     out_headers = dict(headers or {})
     out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)
     client: ServiceClient = state.clients[rule.service]
     upstream = await client.send(method, path, headers=out_headers, body=body, raw_query=raw_query)
-    return _filtered(upstream, rule, actor.roles)
+    forwarded = _filtered(upstream, rule, actor.roles)
+    if cache_key is not None and forwarded.status == 200:
+        cache.put(cache_key, forwarded)
+    elif method != "GET" and forwarded.status < 400 and cache.enabled:
+        cache.forget_service(rule.service)  # what it changed may be a cached answer
+    return forwarded
 
 
 def _filtered(upstream: RawResponse, rule: Rule, roles: frozenset[str]) -> Forwarded:

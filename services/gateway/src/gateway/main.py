@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import openapi, wellknown
+from gateway.answer_cache import AnswerCache
 from gateway.auth import external_verifier
 from gateway.certificate_keys import CertificateKeyCache
 from gateway.config import SERVICES, GatewaySettings
@@ -15,6 +16,7 @@ from gateway.events.router import EventTokens
 from gateway.events.router import router as events_router
 from gateway.graphql.schema import graphql_router
 from gateway.internal_tokens import InternalTokenMinter, service_public_jwks
+from gateway.load_shedding import ConcurrencyLimitMiddleware
 from gateway.policy import Policy
 from gateway.proxy.router import router as proxy_router
 from gateway.ratelimit import RateLimiter
@@ -41,6 +43,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         verifier, dev_key = external_verifier(settings)
         app.state.settings = settings
         app.state.policy = Policy()
+        app.state.answer_cache = AnswerCache(settings.lookup_cache_seconds)
         app.state.caller_limiter = RateLimiter(
             settings.rate_limit_per_second, settings.rate_limit_burst
         )
@@ -106,6 +109,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ready_check=services_ready,
         serve_openapi=False,  # the gateway serves the combined document instead
     )
+    # Outside everything but the protective headers: a shed request costs next to nothing.
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         # Bearer tokens only, never cookies: no credentials mode is needed.

@@ -30,6 +30,9 @@ class Rule:
     roles: frozenset[Role]
     # field -> the roles that may see it; the gateway removes it for everyone else.
     fields: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    # A lookup whose answer the gateway may reuse for the same caller for a moment
+    # (see gateway.answer_cache): the registry's hot path.
+    cacheable: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -45,13 +48,18 @@ def rule(
     service: str,
     roles: set[Role],
     fields: dict[str, set[Role]] | None = None,
+    *,
+    cacheable: bool = False,
 ) -> Rule:
+    if cacheable and method != "GET":
+        raise ValueError("only lookups can be cached")
     return Rule(
         method,
         path,
         service,
         frozenset(roles),
         {name: frozenset(seen_by) for name, seen_by in (fields or {}).items()},
+        cacheable,
     )
 
 
@@ -95,6 +103,13 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}),
     rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}),
     rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}),
+    # Batch reads for list views (GraphQL's loaders): the per-case routes' roles, many cases.
+    rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-referrals",                      "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}),
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/mediations",                          "mediation", _WORKERS),
@@ -121,8 +136,8 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/certificates/requests",               "mediation", _CERTIFICATE_READERS),
     rule("GET",  "/v1/certificates/requests/{request_id}",  "mediation", _CERTIFICATE_READERS),
     rule("POST", "/v1/certificates/requests/{request_id}/decline", "mediation", _WORKERS),
-    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS),
-    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS),
+    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, cacheable=True),  # noqa: E501
+    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, cacheable=True),  # noqa: E501
     rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS),
     rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS),
     # Analytics: suppressed aggregates for analysts and the chief, nobody else (P6).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -36,6 +38,64 @@ async def record(
         context_id=case_id,
         peer=peer,
     )
+
+
+READ_LOG = "read_log"
+
+
+async def record_read(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    case_id: str,
+    record_type: str = "case",
+    record_id: str | None = None,
+) -> None:
+    """Records a read before its content is returned, and ends the session's transaction.
+
+    The service's sessions carry its `ReadLog` (see cases.main): the read's own
+    transaction ends first, handing its connection back, and the entry is
+    committed together with the other reads of the moment. Without a read log
+    (tools, scripts) the entry is committed in the session's own transaction.
+    """
+    read_log: audit.ReadLog | None = session.info.get(READ_LOG)
+    if read_log is None:
+        await record(
+            session, actor=actor, action=action, case_id=case_id,
+            record_type=record_type, record_id=record_id,
+        )  # fmt: skip
+        await session.commit()
+        return
+    await session.commit()
+    await read_log.record(
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or case_id,
+        context_id=case_id,
+    )
+
+
+async def record_reads(
+    session: AsyncSession, *, actor: Actor, action: str, case_ids: Sequence[str]
+) -> None:
+    """record_read for several cases at once (batch reads): one commit for them all."""
+    read_log: audit.ReadLog | None = session.info.get(READ_LOG)
+    if read_log is None:
+        # In chain order: each append locks its chain's head until commit, so two
+        # batches taking heads in the same order never wait on each other in a cycle.
+        for case_id in sorted(case_ids, key=lambda c: (audit.chain_of(c), c)):
+            await record(session, actor=actor, action=action, case_id=case_id)
+        await session.commit()
+        return
+    await session.commit()
+    # Recorded side by side, they go into one batch of the log (which locks in chain order).
+    await asyncio.gather(*(
+        read_log.record(actor=actor, action=action, record_type="case", record_id=case_id,
+                        context_id=case_id)
+        for case_id in case_ids
+    ))  # fmt: skip
 
 
 async def list_entries(

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.case import service
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import get_session
+from ombuds_shared.db import get_read_session, get_session
 from ombuds_shared.errors import Conflict, Forbidden, NotFound
 from ombuds_shared.tokens import Actor
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For routes that only read: no transaction round trips (see ombuds_shared.db).
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 CaseReaderDep = Annotated[Actor, Depends(require_user("ombudsman", "chief"))]
 OmbudsmanDep = Annotated[Actor, Depends(require_user("ombudsman"))]
 ChiefDep = Annotated[Actor, Depends(require_user("chief"))]
@@ -27,6 +29,16 @@ async def office_case(case_id: str, session: SessionDep, actor: CaseReaderDep) -
 
 
 OfficeCaseDep = Annotated[RowMapping, Depends(office_case)]
+
+
+async def office_case_to_read(
+    case_id: str, session: ReadSessionDep, actor: CaseReaderDep
+) -> RowMapping:
+    """office_case, for routes that only read."""
+    return await office_case(case_id, session, actor)
+
+
+ReadableCaseDep = Annotated[RowMapping, Depends(office_case_to_read)]
 
 
 async def handled_case(case: OfficeCaseDep, actor: OmbudsmanDep) -> RowMapping:

@@ -7,12 +7,14 @@ from cases.case import service
 from cases.case.dependencies import (
     CaseReaderDep,
     HandledCaseDep,
-    OfficeCaseDep,
+    ReadableCaseDep,
+    ReadSessionDep,
     SessionDep,
 )
 from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
+    CaseOrder,
     CasePage,
     CaseRead,
     CaseStatus,
@@ -37,6 +39,7 @@ async def list_cases(
     opened_from: dt.date | None = None,
     opened_to: dt.date | None = None,
     issue_category: Annotated[str | None, Query(pattern=r"^[1-9](\.[a-z])?$")] = None,
+    order: CaseOrder = CaseOrder.NEWEST_FIRST,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> CasePage:
@@ -49,6 +52,7 @@ async def list_cases(
         opened_from=opened_from,
         opened_to=opened_to,
         issue_category=issue_category,
+        order=order,
         cursor=cursor,
         limit=limit,
     )
@@ -76,7 +80,9 @@ async def open_case(
 
 
 @router.get("/{case_id}", response_model=CaseRead, summary="Read a case of your office")
-async def read_case(case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep) -> CaseRead:
+async def read_case(
+    case: ReadableCaseDep, session: ReadSessionDep, actor: CaseReaderDep
+) -> CaseRead:
     return CaseRead.model_validate(await service.read(session=session, case=case, actor=actor))
 
 
@@ -100,7 +106,7 @@ async def change_status(
     summary="The case's status history",
 )
 async def status_history(
-    case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
+    case: ReadableCaseDep, session: ReadSessionDep, actor: CaseReaderDep
 ) -> list[StatusChangeRead]:
     rows = await service.status_history(session=session, case=case, actor=actor)
     return [StatusChangeRead.model_validate(r) for r in rows]

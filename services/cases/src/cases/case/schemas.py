@@ -17,6 +17,13 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+class CaseOrder(StrEnum):
+    """The order of a list of cases, by the time they were opened."""
+
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
 class ClosureReason(StrEnum):
     RESOLVED = "resolved"
     OPTIONS_PROVIDED = "options_provided"

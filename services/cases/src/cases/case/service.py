@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, exists, or_, select, update
+from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from cases.case.models import CaseFile, StatusChange
 from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
+    CaseOrder,
     CaseStatus,
     StatusChangeCreate,
 )
@@ -25,7 +26,7 @@ from cases.outbox import emit_case_event
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ServiceUnavailable, ValidationFailed
-from ombuds_shared.pagination import decode_cursor, encode_cursor
+from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -58,18 +59,21 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
     return envelope
 
 
+# Built once: SQLAlchemy then reuses its compiled form without rebuilding it per read.
+_READ_BY_ID = select(*_READ_COLUMNS).where(_CASE.c.id == bindparam("case_id"))
+
+
 async def get_row(*, session: AsyncSession, case_id: str) -> RowMapping | None:
     """Gets a case's columns by id, without loading an ORM entity (the hot read path)."""
     if not is_case_id(case_id):
         return None
-    result = await session.execute(select(*_READ_COLUMNS).where(_CASE.c.id == case_id))
+    result = await session.execute(_READ_BY_ID, {"case_id": case_id})
     return result.mappings().one_or_none()
 
 
 async def read(*, session: AsyncSession, case: RowMapping, actor: Actor) -> RowMapping:
     """Records the read in the audit log before the case is returned."""
-    await audit.record(session, actor=actor, action="case.read", case_id=case["id"])
-    await session.commit()
+    await audit.record_read(session, actor=actor, action="case.read", case_id=case["id"])
     return case
 
 
@@ -234,8 +238,9 @@ async def status_history(
         select(table).where(table.c.case_id == case["id"]).order_by(table.c.changed_at, table.c.id)
     )
     rows = list(result.mappings())
-    await audit.record(session, actor=actor, action="case.status_history.read", case_id=case["id"])
-    await session.commit()
+    await audit.record_read(
+        session, actor=actor, action="case.status_history.read", case_id=case["id"]
+    )
     return rows
 
 
@@ -249,10 +254,11 @@ async def list_for_office(
     opened_from: dt.date | None = None,
     opened_to: dt.date | None = None,
     issue_category: str | None = None,
+    order: CaseOrder = CaseOrder.NEWEST_FIRST,
     cursor: str | None = None,
     limit: int,
 ) -> tuple[list[RowMapping], str | None]:
-    """Lists an office's cases, newest first, filtered, one page at a time."""
+    """Lists an office's cases, newest (or oldest) first, filtered, one page at a time."""
     query = select(*_READ_COLUMNS).where(_CASE.c.office == office)
     if status:
         query = query.where(_CASE.c.status == status.value)
@@ -270,25 +276,32 @@ async def list_for_office(
                 or_(issue.c.code == issue_category, issue.c.code.like(f"{issue_category}.%")),
             )
         )
+    oldest_first = order is CaseOrder.OLDEST_FIRST
     if cursor:
-        opened_at, case_id = decode_cursor(cursor, 2)
-        try:
-            after = dt.datetime.fromisoformat(opened_at)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("The cursor is not valid.") from exc
-        query = query.where(
-            (_CASE.c.opened_at < after) | ((_CASE.c.opened_at == after) & (_CASE.c.id < case_id))
-        )
-    query = query.order_by(_CASE.c.opened_at.desc(), _CASE.c.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).mappings())
+        opened_at, case_id = decode_time_cursor(cursor, oldest_first=oldest_first)
+        if oldest_first:
+            query = query.where(
+                (_CASE.c.opened_at > opened_at)
+                | ((_CASE.c.opened_at == opened_at) & (_CASE.c.id > case_id))
+            )
+        else:
+            query = query.where(
+                (_CASE.c.opened_at < opened_at)
+                | ((_CASE.c.opened_at == opened_at) & (_CASE.c.id < case_id))
+            )
+    if oldest_first:
+        query = query.order_by(_CASE.c.opened_at, _CASE.c.id)
+    else:
+        query = query.order_by(_CASE.c.opened_at.desc(), _CASE.c.id.desc())
+    rows = list((await session.execute(query.limit(limit + 1))).mappings())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["opened_at"].isoformat(), rows[-1]["id"])
-    await audit.record(
+        last = rows[-1]
+        next_cursor = encode_time_cursor(last["opened_at"], last["id"], oldest_first=oldest_first)
+    await audit.record_read(
         session, actor=actor, action="case.list", case_id=office, record_type="office"
     )
-    await session.commit()
     return rows, next_cursor
 
 

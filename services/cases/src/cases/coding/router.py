@@ -50,15 +50,7 @@ async def list_issues(
     rows = await records.list_rows(
         session=session, model=CaseIssue, case=case, actor=actor, what="issue"
     )
-    return [
-        IssueRead(
-            code=r["code"],
-            category=category_of(r["code"]),
-            taxonomy_version=r["taxonomy_version"],
-            recorded_at=r["recorded_at"],
-        )
-        for r in rows
-    ]
+    return [IssueRead.of(r) for r in rows]
 
 
 @router.post(

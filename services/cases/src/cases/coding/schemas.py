@@ -1,10 +1,12 @@
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.taxonomy import SYSTEMIC_ISSUES
+from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, category_of
 
 
 class ServiceKind(StrEnum):
@@ -48,6 +50,16 @@ class IssueRead(BaseModel):
     category: str
     taxonomy_version: str
     recorded_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> "IssueRead":
+        """An issue as read, with the major category its code belongs to."""
+        return cls(
+            code=row["code"],
+            category=category_of(row["code"]),
+            taxonomy_version=row["taxonomy_version"],
+            recorded_at=row["recorded_at"],
+        )
 
 
 class ServiceCreate(InputModel):

@@ -202,14 +202,13 @@ async def oversight(
     for row in rows:
         month = row["made_at"].astimezone(dt.UTC).strftime("%Y-%m")
         per_month[month] = per_month.get(month, 0) + 1
-    await audit.record(
+    await audit.record_read(
         session,
         actor=actor,
         action="oversight.disclosures.read",
         case_id=actor.office or "",
         record_type="office",
     )
-    await session.commit()
     return rows, per_month
 
 

@@ -1,4 +1,4 @@
-"""The GraphQL schema at /graphql: the same routes, the same policy, one request at a time."""
+"""The GraphQL schema at /graphql: the same routes, the same policy, loaded in batches."""
 
 from __future__ import annotations
 
@@ -13,102 +13,23 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.fastapi import GraphQLRouter
-from strawberry.types import Info
+from strawberry.tools import merge_types
 
 from gateway.config import GatewaySettings
 from gateway.graphql.context import Context, get_context
-from gateway.graphql.errors import problems_as_errors
-from gateway.graphql.types.case import Case
-from gateway.graphql.types.common import Connection, page_size
-from gateway.graphql.types.intake_request import (
-    IntakeAcknowledgement,
-    IntakeRequest,
-    IntakeRequestInput,
-    TriageResult,
+from gateway.graphql.operations.analytics import AnalyticsMutation, AnalyticsQuery
+from gateway.graphql.operations.cases import CaseMutation, CaseQuery
+from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
+from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
+from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
+
+Query = merge_types(
+    "Query", (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery)
 )
-from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
-
-GqlInfo = Info[Context, None]
-REQUESTS = "/v1/intake/requests"
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="Your requests (visitor) or your office's queue.")
-    @problems_as_errors
-    async def intake_requests(
-        self,
-        info: GqlInfo,
-        status: str | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
-    ) -> Connection[IntakeRequest]:
-        ctx = info.context
-        query = {"status": status, "limit": page_size(first), "cursor": after}
-        page = await ctx.rest("GET", REQUESTS, query=query)
-        hidden = ctx.hidden("GET", REQUESTS)
-        nodes = [IntakeRequest(data=item, hidden=hidden) for item in page["items"]]
-        return Connection.of(nodes, page["next_cursor"])
-
-    @strawberry.field(description="One request, if you may see it.")
-    @problems_as_errors
-    async def intake_request(self, info: GqlInfo, reference: str) -> IntakeRequest:
-        ctx = info.context
-        path = f"{REQUESTS}/{reference}"
-        return IntakeRequest(data=await ctx.rest("GET", path), hidden=ctx.hidden("GET", path))
-
-    @strawberry.field(description="The cases of your office.")
-    @problems_as_errors
-    async def cases(
-        self,
-        info: GqlInfo,
-        status: str | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
-    ) -> Connection[Case]:
-        query = {"status": status, "limit": page_size(first), "cursor": after}
-        page = await info.context.rest("GET", "/v1/cases", query=query)
-        return Connection.of([Case(data=item) for item in page["items"]], page["next_cursor"])
-
-    @strawberry.field(description="One case of your office.")
-    @problems_as_errors
-    async def case(self, info: GqlInfo, id: strawberry.ID) -> Case:
-        return Case(data=await info.context.rest("GET", f"/v1/cases/{id}"))
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Ask the office for help (visitor, HR portal, referrer).")
-    @problems_as_errors
-    async def submit_intake_request(
-        self,
-        info: GqlInfo,
-        input: IntakeRequestInput,
-        idempotency_key: str | None = None,
-    ) -> IntakeAcknowledgement:
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        ack = await info.context.rest("POST", REQUESTS, body=input.to_rest(), headers=headers)
-        return IntakeAcknowledgement(
-            reference=ack["reference"],
-            status=ack["status"],
-            submitted_at=ack["submitted_at"],
-            notice=ack["notice"],
-        )
-
-    @strawberry.mutation(description="Accept a request of your office: its case is opened.")
-    @problems_as_errors
-    async def accept_intake_request(self, info: GqlInfo, reference: str) -> TriageResult:
-        result = await info.context.rest("POST", f"{REQUESTS}/{reference}/accept")
-        return TriageResult(**result)
-
-    @strawberry.mutation(description="Decline a request of your office, with a reason.")
-    @problems_as_errors
-    async def decline_intake_request(
-        self, info: GqlInfo, reference: str, reason: str, note: str | None = None
-    ) -> TriageResult:
-        body = {"reason": reason, **({"note": note} if note else {})}
-        result = await info.context.rest("POST", f"{REQUESTS}/{reference}/decline", body=body)
-        return TriageResult(**result)
+Mutation = merge_types(
+    "Mutation",
+    (IntakeMutation, CaseMutation, MediationMutation, CertificateMutation, AnalyticsMutation),
+)
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:

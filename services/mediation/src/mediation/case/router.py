@@ -17,6 +17,7 @@ from mediation.case.schemas import (
     ConflictDeclarationRead,
     MediationCreate,
     MediationFromCase,
+    MediationOrder,
     MediationPage,
     MediationRead,
     MediationStatus,
@@ -64,6 +65,7 @@ async def list_mediations(
         bool, Query(description="Only mediations with a clock due within the warning period.")
     ] = False,
     due_within_days: Annotated[int | None, Query(ge=0, le=365)] = None,
+    order: MediationOrder = MediationOrder.NEWEST_FIRST,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> MediationPage:
@@ -74,6 +76,7 @@ async def list_mediations(
         actor=actor,
         status=status_,
         due_within_days=due_within_days,
+        order=order,
         cursor=cursor,
         limit=limit,
     )

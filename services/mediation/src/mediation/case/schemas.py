@@ -32,6 +32,13 @@ class MediationStatus(StrEnum):
     CLOSED = "closed"
 
 
+class MediationOrder(StrEnum):
+    """The order of a list of mediations, by the time they were opened."""
+
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
 class Outcome(StrEnum):
     SETTLED = "settled"
     NOT_SETTLED = "not_settled"

@@ -28,6 +28,7 @@ from mediation.case.schemas import (
     CloseBody,
     MediationCreate,
     MediationFromCase,
+    MediationOrder,
     MediationRead,
     MediationStatus,
     Outcome,
@@ -49,7 +50,7 @@ from mediation.reference.models import IssueCode, OutboxEvent
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed
 from ombuds_shared.outbox import emit
-from ombuds_shared.pagination import decode_cursor, encode_cursor
+from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
 
@@ -245,10 +246,11 @@ async def list_mediations(
     actor: Actor,
     status: MediationStatus | None,
     due_within_days: int | None,
+    order: MediationOrder = MediationOrder.NEWEST_FIRST,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Mediation], str | None]:
-    """The mediations this actor works on, newest first; optionally only those running out."""
+    """The mediations this actor works on, newest or oldest first; optionally those running out."""
     query = select(Mediation)
     if not actor.has_any("chief"):
         query = query.where(Mediation.office == (actor.office or ""))
@@ -263,24 +265,29 @@ async def list_mediations(
                 DeadlineClock.due_on <= horizon,
             )
         )
+    oldest_first = order is MediationOrder.OLDEST_FIRST
     if cursor:
-        opened_at, mediation_id = decode_cursor(cursor, 2)
-        try:
-            after = dt.datetime.fromisoformat(opened_at)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("The cursor is not valid.") from exc
-        if not isinstance(mediation_id, str):
-            raise ValidationFailed("The cursor is not valid.")
-        query = query.where(
-            (Mediation.opened_at < after)
-            | ((Mediation.opened_at == after) & (Mediation.id < mediation_id))
-        )
-    query = query.order_by(Mediation.opened_at.desc(), Mediation.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).scalars())
+        after, mediation_id = decode_time_cursor(cursor, oldest_first=oldest_first)
+        if oldest_first:
+            query = query.where(
+                (Mediation.opened_at > after)
+                | ((Mediation.opened_at == after) & (Mediation.id > mediation_id))
+            )
+        else:
+            query = query.where(
+                (Mediation.opened_at < after)
+                | ((Mediation.opened_at == after) & (Mediation.id < mediation_id))
+            )
+    if oldest_first:
+        query = query.order_by(Mediation.opened_at, Mediation.id)
+    else:
+        query = query.order_by(Mediation.opened_at.desc(), Mediation.id.desc())
+    rows = list((await session.execute(query.limit(limit + 1))).scalars())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].opened_at.isoformat(), rows[-1].id)
+        last = rows[-1]
+        next_cursor = encode_time_cursor(last.opened_at, last.id, oldest_first=oldest_first)
     return rows, next_cursor
 
 

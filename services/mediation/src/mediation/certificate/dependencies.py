@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mediation.certificate.cache import LookupCache
 from mediation.certificate.signing import CertificateKeys
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import DATABASE_DOWN
+from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.tokens import Actor
 
@@ -23,7 +23,9 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         async with engine.connect() as connection:
             yield connection
-    except DATABASE_DOWN as exc:
+    except MAYBE_DATABASE_DOWN as exc:
+        if not database_unavailable(exc):
+            raise
         raise ServiceUnavailable("The database is not reachable right now.") from exc
 
 

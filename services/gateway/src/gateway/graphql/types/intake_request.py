@@ -8,7 +8,13 @@ from typing import Any
 import strawberry
 
 from gateway.graphql.errors import field_forbidden
-from gateway.graphql.types.common import LocationEnum, OccupationalGroupEnum, PillarEnum
+from gateway.graphql.types.common import (
+    LocationEnum,
+    OccupationalGroupEnum,
+    PillarEnum,
+    VisitorProfile,
+    parse_datetime,
+)
 
 
 @strawberry.type
@@ -31,8 +37,7 @@ class VisitorIdentity:
 
 
 @strawberry.type(description="A request for the office's help.")
-class IntakeRequest:
-    data: strawberry.Private[dict[str, Any]]
+class IntakeRequest(VisitorProfile):
     hidden: strawberry.Private[frozenset[str]]
 
     @strawberry.field
@@ -48,22 +53,6 @@ class IntakeRequest:
         return str(self.data["channel"])
 
     @strawberry.field
-    def pillar(self) -> PillarEnum:  # type: ignore[valid-type]
-        return PillarEnum(self.data["pillar"])
-
-    @strawberry.field
-    def office(self) -> str:
-        return str(self.data["office"])
-
-    @strawberry.field
-    def location(self) -> LocationEnum:  # type: ignore[valid-type]
-        return LocationEnum(self.data["location"])
-
-    @strawberry.field
-    def occupational_group(self) -> OccupationalGroupEnum:  # type: ignore[valid-type]
-        return OccupationalGroupEnum(self.data["occupational_group"])
-
-    @strawberry.field
     def consent_to_contact(self) -> bool:
         return bool(self.data["consent_to_contact"])
 
@@ -77,8 +66,7 @@ class IntakeRequest:
 
     @strawberry.field
     def triaged_at(self) -> dt.datetime | None:
-        value = self.data.get("triaged_at")
-        return dt.datetime.fromisoformat(value) if value else None
+        return parse_datetime(self.data.get("triaged_at"))
 
     @strawberry.field
     def decline_reason(self) -> str | None:

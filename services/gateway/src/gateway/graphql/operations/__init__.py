@@ -1,0 +1,1 @@
+"""Queries and mutations, one module per domain; schema.py merges them."""

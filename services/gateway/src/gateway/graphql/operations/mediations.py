@@ -1,0 +1,233 @@
+"""Mediations: the mediator's desk and the chief's oversight; every step of the state machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from gateway.graphql.context import GqlInfo
+from gateway.graphql.errors import problems_as_errors
+from gateway.graphql.types.common import Connection, ListOrder, from_rest, page_size, rest_body
+from gateway.graphql.types.mediation import (
+    DeadlineLedger,
+    Extension,
+    Mediation,
+    MediationInput,
+    MediationNote,
+    MediationSession,
+    MediatorDeclaration,
+    Party,
+)
+from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
+
+MEDIATIONS = "/v1/mediations"
+
+
+@strawberry.type
+class MediationQuery:
+    @strawberry.field(description="Mediations of your office (all of them for the chief).")
+    @problems_as_errors
+    async def mediations(
+        self,
+        info: GqlInfo,
+        status: str | None = None,
+        due_soon: Annotated[
+            bool,
+            strawberry.argument(description="Only those with a clock due within the warning."),
+        ] = False,
+        due_within_days: Annotated[
+            int | None, strawberry.argument(description="Only those with a clock due within.")
+        ] = None,
+        order: ListOrder = ListOrder.NEWEST_FIRST,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[Mediation]:
+        query = {
+            "status": status,
+            "due_soon": "true" if due_soon else None,
+            "due_within_days": due_within_days,
+            "order": order.value,
+            "limit": page_size(first),
+            "cursor": after,
+        }
+        page = await info.context.rest("GET", MEDIATIONS, query=query)
+        nodes = [Mediation.of(item) for item in page["items"]]
+        return Connection.of(nodes, page["next_cursor"])
+
+    @strawberry.field(description="One mediation you work on.")
+    @problems_as_errors
+    async def mediation(self, info: GqlInfo, id: strawberry.ID) -> Mediation:
+        return Mediation.of(await info.context.loaders.mediation.load(id))
+
+
+def _path(mediation_id: str, step: str = "") -> str:
+    return f"{MEDIATIONS}/{mediation_id}" + (f"/{step}" if step else "")
+
+
+@strawberry.type
+class MediationMutation:
+    @strawberry.mutation(description="Open a mediation on a referral.")
+    @problems_as_errors
+    async def open_mediation(self, info: GqlInfo, input: MediationInput) -> Mediation:
+        body = rest_body(**vars(input))
+        return Mediation.of(await info.context.rest("POST", MEDIATIONS, body=body))
+
+    @strawberry.mutation(description="Accept the referral: the parties' agreement is sought.")
+    @problems_as_errors
+    async def accept_mediation_referral(
+        self, info: GqlInfo, mediation_id: strawberry.ID
+    ) -> Mediation:
+        return Mediation.of(await info.context.rest("POST", _path(mediation_id, "accept")))
+
+    @strawberry.mutation(description="Add a party, by an opaque reference (before it starts).")
+    @problems_as_errors
+    async def add_mediation_party(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        reference: str,
+        represents_administration: bool = False,
+    ) -> Party:
+        body = rest_body(reference=reference, represents_administration=represents_administration)
+        answer = await info.context.rest("POST", _path(mediation_id, "parties"), body=body)
+        return from_rest(Party, answer)
+
+    @strawberry.mutation(
+        description="Record a party's agreement to mediate, or refusal (which closes it)."
+    )
+    @problems_as_errors
+    async def record_party_agreement(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        party_id: strawberry.ID,
+        agrees: bool,
+        on: Annotated[dt.date, strawberry.argument(name="date")],
+    ) -> Mediation:
+        path = _path(mediation_id, f"parties/{party_id}/agreement")
+        body = rest_body(agrees=agrees, on=on)
+        return Mediation.of(await info.context.rest("POST", path, body=body))
+
+    @strawberry.mutation(description="Declare, as a mediator, whether you have a conflict.")
+    @problems_as_errors
+    async def declare_mediator_conflict(
+        self, info: GqlInfo, mediation_id: strawberry.ID, has_conflict: bool
+    ) -> MediatorDeclaration:
+        path = _path(mediation_id, "declarations")
+        answer = await info.context.rest("POST", path, body={"has_conflict": has_conflict})
+        return from_rest(MediatorDeclaration, answer)
+
+    @strawberry.mutation(
+        description="Assign a mediator who declared no conflict (none named: you take it)."
+    )
+    @problems_as_errors
+    async def assign_mediator(
+        self, info: GqlInfo, mediation_id: strawberry.ID, mediator: str | None = None
+    ) -> Mediation:
+        path = _path(mediation_id, "mediator")
+        body = rest_body(mediator=mediator)
+        return Mediation.of(await info.context.rest("PUT", path, body=body))
+
+    @strawberry.mutation(
+        description="Start the mediation once every party agreed: by its first session (with "
+        "the session's mode) or by the signed agreement to mediate."
+    )
+    @problems_as_errors
+    async def start_mediation(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        started_on: dt.date,
+        basis: Annotated[
+            str, strawberry.argument(description="first_session or signed_agreement.")
+        ],
+        mode: Annotated[str | None, strawberry.argument(description="in_person or remote.")] = None,
+    ) -> Mediation:
+        body = rest_body(started_on=started_on, basis=basis, mode=mode)
+        return Mediation.of(
+            await info.context.rest("POST", _path(mediation_id, "start"), body=body)
+        )
+
+    @strawberry.mutation(description="Record a session.")
+    @problems_as_errors
+    async def record_mediation_session(
+        self, info: GqlInfo, mediation_id: strawberry.ID, held_on: dt.date, mode: str
+    ) -> MediationSession:
+        body = rest_body(held_on=held_on, mode=mode)
+        answer = await info.context.rest("POST", _path(mediation_id, "sessions"), body=body)
+        return from_rest(MediationSession, answer)
+
+    @strawberry.mutation(description="Close with an outcome the current status allows.")
+    @problems_as_errors
+    async def close_mediation(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        outcome: str,
+        closed_on: dt.date,
+        settlement_signed_on: dt.date | None = None,
+        implementation_deadline: dt.date | None = None,
+    ) -> Mediation:
+        body = rest_body(
+            outcome=outcome,
+            closed_on=closed_on,
+            settlement_signed_on=settlement_signed_on,
+            implementation_deadline=implementation_deadline,
+        )
+        return Mediation.of(
+            await info.context.rest("POST", _path(mediation_id, "close"), body=body)
+        )
+
+    @strawberry.mutation(
+        description="Register a filing period the mediation stops while the parties mediate."
+    )
+    @problems_as_errors
+    async def register_deadline_clock(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        kind: Annotated[
+            str, strawberry.argument(description="filing_period or management_evaluation.")
+        ],
+        started_on: dt.date,
+        period_days: int | None = None,
+    ) -> DeadlineLedger:
+        body = rest_body(kind=kind, started_on=started_on, period_days=period_days)
+        answer = await info.context.rest("POST", _path(mediation_id, "deadlines"), body=body)
+        return DeadlineLedger.of(answer)
+
+    @strawberry.mutation(description="Record a request to extend the tribunal's suspension.")
+    @problems_as_errors
+    async def request_extension(
+        self, info: GqlInfo, mediation_id: strawberry.ID, requested_on: dt.date, requested_days: int
+    ) -> Extension:
+        body = rest_body(requested_on=requested_on, requested_days=requested_days)
+        answer = await info.context.rest("POST", _path(mediation_id, "extensions"), body=body)
+        return from_rest(Extension, answer)
+
+    @strawberry.mutation(
+        description="Record the tribunal's decision on an extension (a grant moves the due date)."
+    )
+    @problems_as_errors
+    async def decide_extension(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        extension_id: strawberry.ID,
+        granted: bool,
+        decided_on: dt.date,
+        days: int | None = None,
+    ) -> Extension:
+        path = _path(mediation_id, f"extensions/{extension_id}/decision")
+        body = rest_body(granted=granted, decided_on=decided_on, days=days)
+        return from_rest(Extension, await info.context.rest("POST", path, body=body))
+
+    @strawberry.mutation(description="Write a confidential note (the assigned mediator only).")
+    @problems_as_errors
+    async def write_mediation_note(
+        self, info: GqlInfo, mediation_id: strawberry.ID, body: str
+    ) -> MediationNote:
+        path = _path(mediation_id, "notes")
+        return from_rest(MediationNote, await info.context.rest("POST", path, body={"body": body}))

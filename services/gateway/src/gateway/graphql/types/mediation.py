@@ -1,0 +1,193 @@
+"""Mediations as GraphQL types: parties, sessions, the deadline ledger, notes, certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+
+from gateway.graphql.context import GqlInfo
+from gateway.graphql.errors import problems_as_errors
+from gateway.graphql.types.certificate import Certificate
+from gateway.graphql.types.common import PillarEnum, from_rest
+
+
+@strawberry.type(description="A party to a mediation, by opaque reference, and its agreement.")
+class Party:
+    id: strawberry.ID
+    reference: str
+    represents_administration: bool
+    agreement: str = strawberry.field(description="pending, agreed or declined.")
+    responded_on: dt.date | None
+
+
+@strawberry.type
+class MediationSession:
+    id: strawberry.ID
+    held_on: dt.date
+    mode: str = strawberry.field(description="in_person or remote.")
+
+
+@strawberry.type
+class TribunalReference:
+    tribunal: str
+    case_number: str
+    referral_date: dt.date | None
+    deadline: dt.date | None
+
+
+@strawberry.type(description="The written settlement agreement of a settled mediation.")
+class Settlement:
+    signed_on: dt.date
+    implementation_deadline: dt.date | None
+
+
+@strawberry.type(description="One step of a clock: started, stopped, resumed, extended, ended.")
+class ClockEntry:
+    action: str
+    on: dt.date = strawberry.field(name="date")
+    reason: str
+    days: int | None
+
+
+@strawberry.type(description="A clock of the deadline ledger (suspension, filing period, ...).")
+class DeadlineClock:
+    id: strawberry.ID
+    kind: str
+    state: str = strawberry.field(description="running, stopped or ended.")
+    started_on: dt.date
+    period_days: int
+    due_on: dt.date | None = strawberry.field(description="Null while the clock is stopped.")
+    days_remaining: int | None = strawberry.field(description="Days left when it was stopped.")
+    entries: list[ClockEntry]
+
+
+@strawberry.type(description="A request to extend the tribunal's suspension, and its decision.")
+class Extension:
+    id: strawberry.ID
+    requested_on: dt.date
+    requested_days: int
+    status: str = strawberry.field(description="requested, granted or refused.")
+    decided_on: dt.date | None
+    granted_days: int | None
+
+
+@strawberry.type(description="Each clock of a mediation, when it started, stopped and resumed.")
+class DeadlineLedger:
+    clocks: list[DeadlineClock]
+    extensions: list[Extension]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> DeadlineLedger:
+        clocks = [
+            from_rest(DeadlineClock, c, entries=[from_rest(ClockEntry, e) for e in c["entries"]])
+            for c in data["clocks"]
+        ]
+        extensions = [from_rest(Extension, e) for e in data["extensions"]]
+        return cls(clocks=clocks, extensions=extensions)
+
+
+@strawberry.type(description="A confidential note; the assigned mediator's alone.")
+class MediationNote:
+    id: strawberry.ID
+    author: str
+    body: str | None = strawberry.field(description="Null once destroyed under retention.")
+    written_at: dt.datetime
+
+
+@strawberry.type(description="A mediator's declaration of a conflict of interest, or of none.")
+class MediatorDeclaration:
+    id: strawberry.ID
+    mediator: str
+    has_conflict: bool
+    declared_at: dt.datetime
+
+
+@strawberry.type(description="A mediation case of the Mediation Service; parties by reference.")
+class Mediation:
+    id: strawberry.ID
+    pillar: PillarEnum  # type: ignore[valid-type]
+    office: str
+    referral_source: str
+    tribunal_reference: TribunalReference | None
+    source_case_id: str | None = strawberry.field(description="The ombudsman case it came from.")
+    issue_codes: list[str]
+    is_group: bool
+    participant_count: int
+    status: str = strawberry.field(
+        description="referred, agreement_pending, in_mediation or closed."
+    )
+    outcome: str | None = strawberry.field(
+        description="settled, not_settled, party_declined, resolved_before_mediation or withdrawn."
+    )
+    start_basis: str | None
+    started_on: dt.date | None
+    ended_on: dt.date | None
+    settlement: Settlement | None
+    mediator: str | None
+    parties: list[Party]
+    all_parties_agreed: bool
+    sessions: list[MediationSession]
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Mediation:
+        tribunal = data.get("tribunal_reference")
+        settlement = data.get("settlement")
+        return from_rest(
+            cls,
+            data,
+            tribunal_reference=from_rest(TribunalReference, tribunal) if tribunal else None,
+            settlement=from_rest(Settlement, settlement) if settlement else None,
+            parties=[from_rest(Party, p) for p in data["parties"]],
+            sessions=[from_rest(MediationSession, s) for s in data["sessions"]],
+        )
+
+    @strawberry.field(description="The deadline ledger: clocks and extensions.")
+    @problems_as_errors
+    async def ledger(self, info: GqlInfo) -> DeadlineLedger | None:
+        return DeadlineLedger.of(await info.context.loaders.mediation_ledger.load(self.id))
+
+    @strawberry.field(description="Confidential notes (the assigned mediator only).")
+    @problems_as_errors
+    async def notes(self, info: GqlInfo) -> list[MediationNote] | None:
+        page = await info.context.loaders.mediation_notes.load(self.id)
+        return [from_rest(MediationNote, n) for n in page["items"]]
+
+    @strawberry.field(description="The certificates issued for it, newest first.")
+    @problems_as_errors
+    async def certificates(self, info: GqlInfo) -> list[Certificate] | None:
+        rows = await info.context.loaders.mediation_certificates.load(self.id)
+        return [Certificate.of(c) for c in rows]
+
+
+@strawberry.input
+class PartyInput:
+    reference: str = strawberry.field(description="An opaque reference (never a name).")
+    represents_administration: bool = False
+
+
+@strawberry.input
+class TribunalReferenceInput:
+    tribunal: str = strawberry.field(description="dispute_tribunal or appeals_tribunal.")
+    case_number: str
+    referral_date: dt.date
+    deadline: dt.date | None = None
+
+
+@strawberry.input(description="A mediation opened on a referral; see POST /v1/mediations.")
+class MediationInput:
+    pillar: PillarEnum  # type: ignore[valid-type]
+    referral_source: str = strawberry.field(
+        description="dispute_tribunal, appeals_tribunal, management_evaluation_unit, "
+        "staff_legal_assistance, ombudsman, administration, self_referral or other."
+    )
+    office: str | None = None
+    tribunal_reference: TribunalReferenceInput | None = None
+    source_case_id: str | None = None
+    issue_codes: list[str] | None = None
+    is_group: bool | None = None
+    participant_count: int | None = None
+    parties: list[PartyInput] | None = None
