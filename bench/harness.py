@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from ombuds import system
+from ombuds_shared.crypto import generate_master_key
 
 ADMIN_DSN = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 HERE = Path(__file__).resolve().parent
@@ -40,33 +44,138 @@ def drop_database(name: str) -> None:
     psql(f'DROP DATABASE IF EXISTS "{name + RUN_SUFFIX}" WITH (FORCE)')
 
 
+# One load generator is one client: the per-client limits would measure themselves.
+BENCH_ENV = {
+    "OMBUDS_GATEWAY_ENVIRONMENT": "development",
+    "OMBUDS_GATEWAY_RATE_LIMIT_BURST": "100000000",
+    "OMBUDS_GATEWAY_RATE_LIMIT_PER_SECOND": "100000000",
+    "OMBUDS_GATEWAY_LOG_LEVEL": "WARNING",
+}
+
+
+@contextlib.contextmanager
+def bench_databases() -> Iterator[dict[str, str]]:
+    """A fresh PostgreSQL database per backend, as the services' settings; dropped afterwards."""
+    env: dict[str, str] = {}
+    try:
+        for spec in system.BACKENDS:
+            dsn = fresh_database(f"ombuds_bench_{spec.name}")
+            env[f"{spec.env_prefix}DATABASE_URL"] = dsn.replace(
+                "postgresql://", "postgresql+asyncpg://"
+            )
+            env[f"{spec.env_prefix}LOG_LEVEL"] = "WARNING"
+        yield env
+    finally:
+        for spec in system.BACKENDS:
+            drop_database(f"ombuds_bench_{spec.name}")
+
+
 @contextlib.contextmanager
 def running_system(extra_env: Mapping[str, str] | None = None) -> Iterator[system.System]:
     """The five services as processes, each on a fresh PostgreSQL database."""
     data_dir = Path(tempfile.mkdtemp(prefix="ombuds-bench-"))
     port = system.free_port_block()
-    # One load generator is one client: the per-client limits would measure themselves.
-    env = {
-        "OMBUDS_GATEWAY_ENVIRONMENT": "development",
-        "OMBUDS_GATEWAY_RATE_LIMIT_BURST": "100000000",
-        "OMBUDS_GATEWAY_RATE_LIMIT_PER_SECOND": "100000000",
+    with bench_databases() as databases:
+        env = {**BENCH_ENV, **databases, **(extra_env or {})}
+        system.migrate(data_dir, port, report=lambda _: None, extra_env=env)
+        running = system.System(data_dir, port, extra_env=env)
+        running.start(report=lambda _: None)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@dataclass
+class Replicated:
+    """Every service as several processes, behind a round-robin balancer per service."""
+
+    data_dir: Path
+    balancer_port: int  # the balancer of each service listens on balancer_port + its offset
+    replicas: list[system.System]
+    extra_env: dict[str, str]
+    # Filled when the balancer stops: connections each replica was handed, per service.
+    balancer_connections: dict[str, list[int]] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        """The service's balancer: where its peers and the load generator send requests."""
+        return f"http://{system.HOST}:{self.balancer_port + _spec(name).offset}"
+
+
+def _spec(name: str) -> system.ServiceSpec:
+    return next(s for s in system.SERVICES if s.name == name)
+
+
+def _port_blocks(count: int) -> list[int]:
+    """Base ports of `count` non-overlapping blocks of free ports (one block per service set)."""
+    size = len(system.SERVICES)
+    bases: list[int] = []
+    for _ in range(100):
+        base = system.free_port_block()
+        if all(abs(base - other) >= size for other in bases):
+            bases.append(base)
+        if len(bases) == count:
+            return bases
+    raise RuntimeError("no free blocks of ports found")
+
+
+def _line_within(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line the process prints, or "" if none comes within `timeout` seconds."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    return process.stdout.readline().strip() if ready else ""
+
+
+@contextlib.contextmanager
+def running_replicas(count: int = 2) -> Iterator[Replicated]:
+    """Each of the five services as `count` uvicorn processes on its own port, with a local
+    balancer per service in front; every peer URL points at a balancer, as in a cluster."""
+    data_dir = Path(tempfile.mkdtemp(prefix="ombuds-bench-"))
+    balancer_port, *replica_ports = _port_blocks(1 + count)
+    # What the replicas of one service must share, set as a deployment sets it: one master
+    # key ring per confidential service, one pseudonym key for every gateway replica.
+    shared = {
+        f"{spec.env_prefix}MASTER_KEYS": generate_master_key()
+        for spec in system.BACKENDS
+        if spec.name != "analytics"
     }
-    for spec in system.BACKENDS:
-        dsn = fresh_database(f"ombuds_bench_{spec.name}")
-        env[f"{spec.env_prefix}DATABASE_URL"] = dsn.replace(
-            "postgresql://", "postgresql+asyncpg://"
-        )
-        env[f"{spec.env_prefix}LOG_LEVEL"] = "WARNING"
-    env.update(extra_env or {})
-    system.migrate(data_dir, port, report=lambda _: None, extra_env=env)
-    running = system.System(data_dir, port, extra_env=env)
-    running.start(report=lambda _: None)
-    try:
-        yield running
-    finally:
-        running.stop()
-        for spec in system.BACKENDS:
-            drop_database(f"ombuds_bench_{spec.name}")
+    shared["OMBUDS_GATEWAY_PSEUDONYM_KEY"] = base64.b64encode(os.urandom(32)).decode()
+    peers = system.service_environment(data_dir, balancer_port)
+    routes = [
+        f"{system.HOST}:{balancer_port + spec.offset}="
+        + ",".join(f"{system.HOST}:{port + spec.offset}" for port in replica_ports)
+        for spec in system.SERVICES
+    ]
+    with bench_databases() as databases:
+        env = {**BENCH_ENV, **databases, **shared}
+        system.migrate(data_dir, balancer_port, report=lambda _: None, extra_env=env)
+        balancer = subprocess.Popen(
+            [sys.executable, "-m", "bench.balancer", *[a for r in routes for a in ("--route", r)]],
+            cwd=HERE.parent, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        # The replica's own port for itself; the balancers for everyone else.
+        replicas = [system.System(data_dir, port, extra_env={**env, **peers})
+                    for port in replica_ports]  # fmt: skip
+        replicated = Replicated(data_dir, balancer_port, replicas, env)
+        try:
+            if _line_within(balancer, 30) != "ready":
+                raise RuntimeError("the balancer did not start")
+            system.ensure_keys(data_dir)
+            for replica in replicas:
+                for spec in system.SERVICES:
+                    replica.start_one(spec.name)
+            for replica in replicas:
+                replica.wait_healthy(120)
+            yield replicated
+        finally:
+            for replica in replicas:
+                replica.stop()
+            balancer.terminate()
+            out, _ = balancer.communicate(timeout=10)
+            figures = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+            for spec in system.SERVICES:
+                listen = f"{system.HOST}:{balancer_port + spec.offset}"
+                replicated.balancer_connections[spec.name] = list(figures.get(listen, {}).values())
 
 
 @contextlib.contextmanager

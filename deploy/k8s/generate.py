@@ -13,6 +13,7 @@ Adapt it to a cluster with a kustomize overlay (images, replicas, resources).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ METRICS_PORT = 9100
 # Where Prometheus runs; it alone may reach the metrics port.
 MONITORING_NAMESPACE = "monitoring"
 RUN_AS = 10001
+CERTIFICATE_KEYS_DIR = "/run/secrets/certificates"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Service:
     peers: tuple[str, ...] = ()
     database: bool = True
     confidential: bool = True
+    # Signs tribunal certificates with keys of its own (a Secret of PEM files).
+    certificates: bool = False
     replicas: int = 2
     max_replicas: int = 10
 
@@ -53,7 +57,7 @@ SERVICES = (
     GATEWAY,
     Service("intake", callers=("gateway", "cases"), peers=("cases",)),
     Service("cases", callers=("gateway", "intake"), peers=("intake", "mediation")),
-    Service("mediation", callers=("gateway", "cases")),
+    Service("mediation", callers=("gateway", "cases"), certificates=True),
     # Analytics' ingestion takes events from the gateway's projection only.
     Service("analytics", callers=("gateway",), confidential=False),
 )
@@ -124,11 +128,17 @@ def service_env(service: Service) -> list[dict[str, Any]]:
                 "name": "ombuds-gateway-oidc", "key": key.lower()}}}
             for key in ("JWKS_URL", "ISSUER", "AUDIENCE")
         ]  # fmt: skip
+        # One key for every replica: the same case must get the same pseudonym everywhere.
+        env.append(secret_env(f"{p}PSEUDONYM_KEY", "ombuds-gateway-pseudonym-key", "key"))
     else:
         env += [{"name": f"{p}INTERNAL_JWKS_URL", "value": f"{url('gateway')}/internal/jwks.json"}]
         env += [{"name": f"{p}{peer.upper()}_URL", "value": url(peer)} for peer in service.peers]
     if service.confidential:
         env.append(secret_env(f"{p}MASTER_KEYS", f"ombuds-{service.name}-master-keys", "keys"))
+    if service.certificates:
+        # Oldest first; add a key file here (and to the Secret) to rotate (docs/operations.md).
+        files = [f"{CERTIFICATE_KEYS_DIR}/certificate-signing.pem"]
+        env.append({"name": f"{p}CERTIFICATE_KEY_FILES", "value": json.dumps(files)})
     return env
 
 
@@ -160,6 +170,19 @@ def deployment(service: Service) -> dict[str, Any]:
             {"name": "service-keys", "configMap": {"name": "ombuds-service-public-keys"}}
         )
         mounts.append({"name": "service-keys", "mountPath": "/run/keys", "readOnly": True})
+    if service.certificates:
+        volumes.append(
+            {
+                "name": "certificate-keys",
+                "secret": {
+                    "secretName": f"ombuds-{service.name}-certificate-keys",
+                    "defaultMode": 0o440,
+                },
+            }
+        )
+        mounts.append(
+            {"name": "certificate-keys", "mountPath": CERTIFICATE_KEYS_DIR, "readOnly": True}
+        )  # fmt: skip
     init_containers = []
     if service.database:
         # Pods of a new version wait until the migration job has brought the database
@@ -345,6 +368,12 @@ def secrets() -> list[dict[str, Any]]:
         if service.confidential:
             master_hint = "REPLACE: python -m ombuds.ops master-key"
             documents.append(secret(f"ombuds-{name}-master-keys", name, {"keys": master_hint}))
+        if service.certificates:
+            certificate_hint = "REPLACE: python -m ombuds.ops certificate-key"
+            documents.append(secret(f"ombuds-{name}-certificate-keys", name,
+                                    {"certificate-signing.pem": certificate_hint}))  # fmt: skip
+    pseudonym_hint = "REPLACE: python -m ombuds.ops pseudonym-key"
+    documents.append(secret("ombuds-gateway-pseudonym-key", "gateway", {"key": pseudonym_hint}))
     return documents
 
 

@@ -58,3 +58,12 @@ def test_master_key_spec_is_validated() -> None:
     for bad in ("", "nocolon", short, "k:not-base64!"):
         with pytest.raises(ValueError):  # noqa: PT011
             parse_master_keys(bad)
+
+
+def test_a_master_key_id_must_fit_the_header_of_a_wrapped_key() -> None:
+    key = base64.b64encode(b"k" * 32).decode()
+    ring = parse_master_keys(f"{'a' * 16}:{key}")
+    wrapped = Envelope(ring).new_wrapped_key("c:1")
+    assert Envelope.wrapped_by(wrapped) == "a" * 16
+    with pytest.raises(ValueError, match="longer than 16 bytes"):
+        parse_master_keys(f"{'a' * 17}:{key}")

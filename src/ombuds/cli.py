@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import signal
 import sys
@@ -19,6 +20,7 @@ from ombuds.demo import load_demo
 from ombuds.demo_analytics import load_analytics_demo
 from ombuds.demo_mediation import load_mediation_demo
 from ombuds.tokens import dev_token
+from ombuds_shared import rewrap
 from ombuds_shared.audit import HeadRefused, SignedHead
 from ombuds_shared.config import DEFAULT_DATA_DIR
 from ombuds_shared.db import DATABASE_DOWN
@@ -108,18 +110,18 @@ def load_everything(gateway: str, data_dir: Path, *, requests: int) -> None:
     _say(f"  analytics history: {history}")
 
 
+def _settings(args: argparse.Namespace, spec: system.ServiceSpec) -> object:
+    """A service's settings as `ombuds up` gives them (environment overrides apply)."""
+    # Variables the operator set explicitly win over the defaults of `ombuds up`.
+    overrides = {k: v for k, v in os.environ.items() if k.startswith(spec.env_prefix)}
+    env = {**system.service_environment(args.data_dir, args.port), **overrides}
+    return system.settings_for(spec, env)
+
+
 def _cases_settings(args: argparse.Namespace) -> CasesSettings:
-    """The cases service's settings as `ombuds up` gives them (environment overrides apply)."""
-    env = {**system.service_environment(args.data_dir, args.port), **_own_overrides()}
-    spec = next(s for s in system.BACKENDS if s.name == "cases")
-    settings = system.settings_for(spec, env)
+    settings = _settings(args, next(s for s in system.BACKENDS if s.name == "cases"))
     assert isinstance(settings, CasesSettings)
     return settings
-
-
-def _own_overrides() -> dict[str, str]:
-    # Variables the operator set explicitly win over the defaults of `ombuds up`.
-    return {k: v for k, v in os.environ.items() if k.startswith("OMBUDS_CASES_")}
 
 
 def cmd_retention_run(args: argparse.Namespace) -> int:
@@ -180,6 +182,26 @@ def cmd_audit_export_head(args: argparse.Namespace) -> int:
         args.output.write_text(token + "\n")
         _say(f"cases: signed head written to {args.output} (key {key.kid})")
     return 0
+
+
+# The services that keep data keys wrapped by a master key ring (each has `<name>.rewrap`).
+REWRAPPING = ("intake", "cases", "mediation")
+
+
+def cmd_rewrap_master_keys(args: argparse.Namespace) -> int:
+    worst = 0
+    for name in args.service or REWRAPPING:
+        spec = next(s for s in system.BACKENDS if s.name == name)
+        columns = importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
+        code = rewrap.run(
+            _settings(args, spec),  # type: ignore[arg-type]
+            columns,
+            status_only=args.status,
+            batch_size=args.batch_size,
+            report=_say,
+        )
+        worst = max(worst, code)
+    return worst
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,6 +277,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", type=Path, help="write it to this file instead")
     export.set_defaults(func=cmd_audit_export_head)
+
+    rewrap_keys = commands.add_parser(
+        "rewrap-master-keys",
+        help="re-wrap stored data keys under the newest master key of each ring",
+        description="After a new master key was appended to a service's ring (and every "
+        "replica runs with it), re-wrap its stored data keys under it, so that the older "
+        "key can leave the ring. Safe while the services run; run it again to resume. "
+        "Exit 0: no data key is left under an older key.",
+    )
+    rewrap_keys.add_argument(
+        "--service",
+        action="append",
+        choices=REWRAPPING,
+        help="only this service (repeatable; default: all three)",
+    )
+    rewrap.add_arguments(rewrap_keys)
+    rewrap_keys.set_defaults(func=cmd_rewrap_master_keys)
     return parser  # fmt: skip
 
 

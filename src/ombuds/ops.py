@@ -1,7 +1,9 @@
 """`python -m ombuds.ops`: what an operator generates before a first deployment.
 
-    python -m ombuds.ops secrets deploy/secrets   # a signing key per service
-    python -m ombuds.ops master-key               # one master key, for a key ring
+    python -m ombuds.ops secrets deploy/secrets          # a signing key per service
+    python -m ombuds.ops certificate-key deploy/secrets  # mediation's certificate key
+    python -m ombuds.ops master-key                      # one master key, for a key ring
+    python -m ombuds.ops pseudonym-key                   # the gateways' pseudonym key
 
 Private keys land in DIR (mode 0600), public halves in DIR/public, which is
 what the gateway publishes on its internal JWKS. Existing files are never
@@ -11,6 +13,8 @@ overwritten: rotating a key is a deliberate step (docs/operations.md).
 from __future__ import annotations
 
 import argparse
+import base64
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +50,16 @@ def write_signing_keys(folder: Path, label: str | None = None) -> list[Path]:
     return written
 
 
+def write_certificate_key(folder: Path, label: str | None = None) -> Path:
+    """Creates mediation's certificate signing key (its public half is published by the
+    service itself, on the gateway's /.well-known/jwks.json)."""
+    path = folder / f"certificate-signing{f'.{label}' if label else ''}.pem"
+    if path.exists():
+        raise FileExistsError(f"not replacing existing key: {path}")
+    generate_key_file(path)
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ombuds.ops",
@@ -58,12 +72,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets.add_argument(
         "--label", help="name the keys <service>.<label>.pem, e.g. for the next rotation"
     )
+    certificate = commands.add_parser(
+        "certificate-key", help="write mediation's certificate signing key"
+    )
+    certificate.add_argument("folder", type=Path)
+    certificate.add_argument("--label", help="name it certificate-signing.<label>.pem")
     commands.add_parser("master-key", help="print a new envelope master key (id:base64)")
+    commands.add_parser(
+        "pseudonym-key", help="print a new pseudonym key for the gateways (base64, 32 bytes)"
+    )
     args = parser.parse_args(argv)
     if args.command == "master-key":
         print(generate_master_key())
         return 0
+    if args.command == "pseudonym-key":
+        print(base64.b64encode(os.urandom(32)).decode())
+        return 0
     try:
+        if args.command == "certificate-key":
+            args.folder.mkdir(parents=True, exist_ok=True)
+            print(write_certificate_key(args.folder, args.label))
+            return 0
         for path in write_signing_keys(args.folder, args.label):
             print(path)
     except FileExistsError as exc:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
+from gateway.config import GatewaySettings
+from mediation.config import MediationSettings
 from ombuds import system
+from ombuds_shared.config import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -19,3 +23,26 @@ def settings_fields(service: str) -> set[str]:
     module, _, name = spec.settings_path.partition(":")
     cls = getattr(importlib.import_module(module), name)
     return {spec.env_prefix + field.upper() for field in cls.model_fields}
+
+
+def production_settings(service: str, env: Mapping[str, str]) -> ServiceSettings:
+    """The settings a container with `env` loads; raises what the process would fail with."""
+    spec = next(s for s in system.SERVICES if s.name == service)
+    settings = system.settings_for(spec, env)
+    assert isinstance(settings, ServiceSettings)
+    assert settings.environment == "production", service
+    return settings
+
+
+def files_read_at_startup(settings: ServiceSettings) -> list[Path]:
+    """The key files and folders a production process of the service cannot start without."""
+    files = [settings.resolved_signing_key_file]
+    if settings.internal_jwks_file is not None:
+        files.append(settings.internal_jwks_file)
+    if isinstance(settings, GatewaySettings):
+        files.append(settings.resolved_service_keys_dir)
+        if settings.pseudonym_key is None:
+            files.append(settings.resolved_pseudonym_key_file)
+    if isinstance(settings, MediationSettings):
+        files += settings.resolved_certificate_key_files
+    return files

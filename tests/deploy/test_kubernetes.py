@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from .conftest import BACKEND_NAMES, DEPLOY, SERVICE_NAMES, settings_fields
+from .conftest import (
+    BACKEND_NAMES,
+    DEPLOY,
+    SERVICE_NAMES,
+    files_read_at_startup,
+    production_settings,
+    settings_fields,
+)
 
 MANIFEST = DEPLOY / "k8s" / "ombuds.yaml"
 # The oldest Kubernetes release still in the providers' support windows, and the newest known.
@@ -63,6 +72,35 @@ def test_the_validator_rejects_a_broken_object() -> None:
     broken["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["paht"] = "/"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, KUBERNETES_VERSIONS[0], strict=True)
+
+
+KUBECTL = shutil.which("kubectl")
+
+
+def _kustomize(folder: Path) -> list[dict[str, Any]]:
+    assert KUBECTL is not None
+    result = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return list(yaml.safe_load_all(result.stdout))
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (with its built-in kustomize) is missing")
+def test_the_kustomize_base_and_an_overlay_render_valid_objects() -> None:
+    def names(documents: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return sorted((d["kind"], d["metadata"]["name"]) for d in documents)
+
+    assert names(_kustomize(DEPLOY / "k8s")) == names(DOCUMENTS)
+    overlay = _kustomize(DEPLOY / "overlays" / "example")
+    assert names(overlay) == names(DOCUMENTS)
+    for document in overlay:
+        kubernetes_validate.validate(document, KUBERNETES_VERSIONS[-1], strict=True)
+    pods = [d["spec"]["template"]["spec"] for d in overlay if d["kind"] in ("Deployment", "Job")]
+    images = {c["image"] for pod in pods for c in _containers(pod)}
+    assert images == {f"registry.office.example/ombuds/ombuds-{s}:0.1.1" for s in SERVICE_NAMES}
+    gateway = [d for d in overlay if d["metadata"]["name"] == "ombuds-gateway"]
+    replicas = {d["kind"]: d["spec"].get("replicas", d["spec"].get("minReplicas")) for d in gateway}
+    assert replicas["Deployment"] == replicas["HorizontalPodAutoscaler"] == 3
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -120,7 +158,7 @@ def test_keys_come_from_secrets_and_every_reference_resolves() -> None:
                 if "configMapKeyRef" in source:
                     ref = source["configMapKeyRef"]
                     assert ref["key"] in config_maps[ref["name"]], (name, env["name"])
-                if env["name"].endswith(("MASTER_KEYS", "DATABASE_URL")):
+                if env["name"].endswith(("MASTER_KEYS", "DATABASE_URL", "PSEUDONYM_KEY")):
                     assert "secretKeyRef" in source, f"{env['name']} must come from a Secret"
         for volume in pod.get("volumes", []):
             if "secret" in volume:
@@ -129,6 +167,9 @@ def test_keys_come_from_secrets_and_every_reference_resolves() -> None:
         assert secrets[f"ombuds-{service}-signing-key"] == {"signing.pem"}
     for service in ("intake", "cases", "mediation"):
         assert secrets[f"ombuds-{service}-master-keys"] == {"keys"}
+    # One pseudonym key for all gateway replicas; mediation's certificate keys of its own.
+    assert secrets["ombuds-gateway-pseudonym-key"] == {"key"}
+    assert secrets["ombuds-mediation-certificate-keys"] == {"certificate-signing.pem"}
 
 
 def test_every_variable_set_is_a_setting_the_service_reads() -> None:
@@ -216,3 +257,50 @@ def test_the_ingress_exposes_only_the_public_routes() -> None:
     assert "/v1" in paths
     assert not {p for p in paths if p.startswith(("/internal", "/metrics", "/ready", "/health"))}
     assert paths.isdisjoint({"/"})
+
+
+def _value_of(env: dict[str, Any]) -> str:
+    """A variable's value as the pod gets it: literal, or the placeholder its Secret or
+    ConfigMap holds in the manifest."""
+    if "value" in env:
+        return str(env["value"])
+    source = env["valueFrom"]
+    if "secretKeyRef" in source:
+        ref = source["secretKeyRef"]
+        return str(_of("Secret")[ref["name"]]["stringData"][ref["key"]])
+    ref = source["configMapKeyRef"]
+    return str(_of("ConfigMap")[ref["name"]]["data"][ref["key"]])
+
+
+def _mounted(pod: dict[str, Any], container: dict[str, Any], path: Path) -> bool:
+    """Whether `path` exists in the container: a mounted folder, or a key of a mounted
+    Secret or ConfigMap."""
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        folder = Path(mount["mountPath"])
+        if path == folder:
+            return True
+        if path.parent != folder:
+            continue
+        volume = volumes[mount["name"]]
+        if "secret" in volume:
+            return path.name in _of("Secret")[volume["secret"]["secretName"]]["stringData"]
+        if "configMap" in volume:
+            return path.name in _of("ConfigMap")[volume["configMap"]["name"]]["data"]
+        return "emptyDir" not in volume
+    return False
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_each_pod_has_every_setting_and_key_file_production_requires(service: str) -> None:
+    for kind in ("Deployment", "Job"):
+        document = _of(kind).get(f"ombuds-{service}" + ("-migrate" if kind == "Job" else ""))
+        if document is None:
+            continue
+        pod = document["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        env = {e["name"]: _value_of(e) for e in container["env"]}
+        settings = production_settings(service, env)  # what the settings refuse, fails here
+        if kind == "Deployment":
+            for path in files_read_at_startup(settings):
+                assert _mounted(pod, container, path), f"{service}: {path} is not in the pod"

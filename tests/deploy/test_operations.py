@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from gateway.config import GatewaySettings
+from gateway.events.pseudonym import load_pseudonym_key
 from gateway.main import create_app as create_gateway
 from ombuds.ops import main as ops_main
 from ombuds_shared.keys import SigningKey, load_private_key
@@ -55,6 +60,28 @@ def test_migrate_brings_an_empty_database_to_head_and_check_says_so(
         assert "at head" in out
     assert _run(url, "--check") == 0
     assert _run(url) == 0  # and again: nothing to do is not an error
+
+
+def test_certificate_and_pseudonym_keys_for_a_deployment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "secrets"
+    assert ops_main(["certificate-key", str(folder)]) == 0
+    key = folder / "certificate-signing.pem"
+    assert isinstance(load_private_key(key), Ed25519PrivateKey)
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    before = key.read_bytes()
+    assert ops_main(["certificate-key", str(folder)]) == 1  # never replaced
+    assert key.read_bytes() == before
+    assert ops_main(["certificate-key", str(folder), "--label", "next"]) == 0
+    assert (folder / "certificate-signing.next.pem").exists()
+    capsys.readouterr()
+    assert ops_main(["pseudonym-key"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert len(base64.b64decode(printed, validate=True)) == 32
+    settings = GatewaySettings(environment="production", oidc_jwks_url="https://idp/jwks",
+                               oidc_issuer="https://idp/", pseudonym_key=printed)  # fmt: skip
+    assert load_pseudonym_key(settings) == base64.b64decode(printed)
 
 
 def test_secrets_are_written_once_and_never_replaced(tmp_path: Path) -> None:

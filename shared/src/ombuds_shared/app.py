@@ -93,8 +93,12 @@ class BodySizeLimitMiddleware:
         await self.app(scope, counted_receive, send)
 
 
-def load_envelope(settings: ServiceSettings) -> crypto.Envelope | None:
-    """The master key ring, or None when it is not configured (fail closed later)."""
+def load_envelope(settings: ServiceSettings, *, create: bool = True) -> crypto.Envelope | None:
+    """The master key ring, or None when it is not configured (fail closed later).
+
+    In development a ring is kept in the data folder, created on first use unless
+    `create` is false (an operator command must not invent a key for existing data).
+    """
     if not isinstance(settings, ConfidentialSettings):
         return None
     spec = settings.master_keys
@@ -102,7 +106,7 @@ def load_envelope(settings: ServiceSettings) -> crypto.Envelope | None:
         path = settings.data_dir / "keys" / "master.keys"
         if path.exists():
             spec = path.read_text().strip()
-        else:
+        elif create:
             spec = write_secret_once(path, crypto.generate_master_key().encode()).decode().strip()
     return crypto.Envelope(crypto.parse_master_keys(spec)) if spec else None
 

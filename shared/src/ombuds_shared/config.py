@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +18,9 @@ class ServiceSettings(BaseSettings):
     """What every service needs: where its database is, its keys, and its peers."""
 
     model_config = SettingsConfigDict(env_prefix="OMBUDS_", extra="ignore")
+    # False for a service without a database of its own (the gateway): production then
+    # does not ask for a database_url it would never use.
+    keeps_database: ClassVar[bool] = True
 
     service_name: str = Field(
         default="service",
@@ -111,7 +114,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_configuration(self) -> ServiceSettings:
-        if self.environment == "production" and not self.database_url:
+        if self.environment == "production" and self.keeps_database and not self.database_url:
             raise ValueError("production needs an explicit database_url (PostgreSQL)")
         return self
 

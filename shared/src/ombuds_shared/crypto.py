@@ -21,6 +21,8 @@ from ombuds_shared.errors import ServiceUnavailable
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
+# A wrapped data key names its master key in a fixed-width field after the version byte.
+KEY_ID_BYTES = 16
 
 
 class KeyDestroyed(Exception):
@@ -43,10 +45,17 @@ def parse_master_keys(spec: str) -> dict[str, bytes]:
             raise ValueError(f"master key {key_id!r} is not base64") from exc
         if not sep or not key_id or len(key) != 32:
             raise ValueError(f"master key {key_id!r} must be 'id:' + 32 bytes in base64")
+        if len(key_id.encode()) > KEY_ID_BYTES:
+            raise ValueError(f"master key id {key_id!r} is longer than {KEY_ID_BYTES} bytes")
         keys[key_id] = key
     if not keys:
         raise ValueError("no master key configured")
     return keys
+
+
+def key_id_field(key_id: str) -> bytes:
+    """The master key id as it is stored in the header of a wrapped data key."""
+    return key_id.encode().ljust(KEY_ID_BYTES, b"\x00")
 
 
 @dataclass(frozen=True)
@@ -66,16 +75,21 @@ class Envelope:
         wrapped = AESGCM(self.master_keys[key_id]).encrypt(
             nonce, AESGCM.generate_key(bit_length=256), context.encode()
         )
-        return _VERSION + key_id.encode().ljust(16, b"\x00") + nonce + wrapped
+        return _VERSION + key_id_field(key_id) + nonce + wrapped
+
+    @staticmethod
+    def wrapped_by(wrapped: bytes) -> str:
+        """The id of the master key that wrapped this data key."""
+        return wrapped[1 : 1 + KEY_ID_BYTES].rstrip(b"\x00").decode()
 
     def unwrap(self, wrapped: bytes | None, context: str) -> bytes:
         if not wrapped:
             raise KeyDestroyed(context)
-        key_id = wrapped[1:17].rstrip(b"\x00").decode()
-        master = self.master_keys.get(key_id)
+        master = self.master_keys.get(self.wrapped_by(wrapped))
         if master is None:
             raise ServiceUnavailable("The master key for this record is not configured.")
-        nonce, body = wrapped[17 : 17 + _NONCE_BYTES], wrapped[17 + _NONCE_BYTES :]
+        start = 1 + KEY_ID_BYTES
+        nonce, body = wrapped[start : start + _NONCE_BYTES], wrapped[start + _NONCE_BYTES :]
         return AESGCM(master).decrypt(nonce, body, context.encode())
 
     def rewrap(self, wrapped: bytes, context: str) -> bytes:
@@ -84,7 +98,7 @@ class Envelope:
         nonce = os.urandom(_NONCE_BYTES)
         key_id = self.active_key_id
         body = AESGCM(self.master_keys[key_id]).encrypt(nonce, data_key, context.encode())
-        return _VERSION + key_id.encode().ljust(16, b"\x00") + nonce + body
+        return _VERSION + key_id_field(key_id) + nonce + body
 
     @staticmethod
     def seal(data_key: bytes, plaintext: str, field: str) -> bytes:

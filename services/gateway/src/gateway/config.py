@@ -12,6 +12,7 @@ class GatewaySettings(ServiceSettings):
     """Settings of the gateway (env prefix OMBUDS_GATEWAY_)."""
 
     model_config = SettingsConfigDict(env_prefix="OMBUDS_GATEWAY_", extra="ignore")
+    keeps_database = False
 
     service_name: str = "gateway"
     intake_url: str = "http://127.0.0.1:8001"
@@ -98,10 +99,16 @@ class GatewaySettings(ServiceSettings):
         "serve within their latency target (see bench/mixed_workload.py).",
     )
 
-    # The HMAC key that turns case and mediation ids into pseudonyms for analytics
-    # (base64, 32 bytes or more). Unset outside production: a key file in the data folder.
-    pseudonym_key: SecretStr | None = None
-    pseudonym_key_file: Path | None = None
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key (base64, 32 bytes or more) that turns case, mediation and event "
+        "ids into pseudonyms for analytics. Every gateway replica needs the same key, and it is "
+        "never rotated: a new key would split each case's history in analytics. Required in "
+        "production (or pseudonym_key_file); elsewhere a key file in the data folder is made.",
+    )
+    pseudonym_key_file: Path | None = Field(
+        default=None, description="A file holding the pseudonym key, instead of pseudonym_key."
+    )
 
     def service_url(self, service: str) -> str:
         return str(getattr(self, f"{service}_url"))

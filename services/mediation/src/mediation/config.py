@@ -13,9 +13,13 @@ class MediationSettings(ConfidentialSettings):
 
     service_name: str = "mediation"
 
-    # Certificate signing keys (Ed25519 PEM), oldest first: the last one signs new
-    # certificates, and every one stays published so older certificates still verify.
-    certificate_key_files: list[Path] = Field(default_factory=list)
+    certificate_key_files: list[Path] = Field(
+        default_factory=list,
+        description="Certificate signing keys (Ed25519 PEM files, a JSON list), oldest first: "
+        "the last signs new certificates, and every one stays published so that older "
+        "certificates still verify. Required in production; in development a key in the data "
+        "folder is made.",
+    )
 
     # How long a rendered certificate lookup is reused (0: never). A revocation made on
     # another replica is seen within this time; this replica forgets at once.

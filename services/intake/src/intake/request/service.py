@@ -265,7 +265,7 @@ def to_read(*, request: IntakeRequest, actor: Actor, envelope: Envelope | None) 
 
 
 def _note_context(request: IntakeRequest) -> tuple[str, str]:
-    context = f"visitor:{request.visitor.id}"
+    context = vault.visitor_context(request.visitor.id)
     return context, f"{context}:decline_note:{request.id}"
 
 

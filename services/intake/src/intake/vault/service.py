@@ -25,6 +25,11 @@ _FIELDS = {
 }
 
 
+def visitor_context(visitor_id: str) -> str:
+    """The envelope context of a visitor's data key."""
+    return f"visitor:{visitor_id}"
+
+
 def require_envelope(envelope: Envelope | None) -> Envelope:
     """Confidential operations fail closed when no master key is configured."""
     if envelope is None:
@@ -36,7 +41,7 @@ def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> d
     """The column values of a new visitor row, its identity sealed under a fresh data key."""
     envelope = require_envelope(envelope)
     visitor_id = str(uuid.uuid4())
-    context = f"visitor:{visitor_id}"
+    context = visitor_context(visitor_id)
     wrapped = envelope.new_wrapped_key(context)
     data_key = envelope.unwrap(wrapped, context)
     values: dict[str, Any] = {
@@ -56,7 +61,7 @@ def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> d
 def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
     """The visitor's identity, or None once it has been destroyed."""
     envelope = require_envelope(envelope)
-    context = f"visitor:{visitor.id}"
+    context = visitor_context(visitor.id)
     try:
         data_key = envelope.unwrap(visitor.wrapped_key, context)
         values = {

@@ -29,8 +29,13 @@ def require_assigned_mediator(actor: Actor, mediation: Mediation) -> None:
         raise Forbidden("Only the mediator assigned to this mediation may use its notes.")
 
 
+def notes_context(mediation_id: str) -> str:
+    """The envelope context of a mediation's notes data key."""
+    return f"mediation:{mediation_id}"
+
+
 def _context(mediation: Mediation) -> str:
-    return f"mediation:{mediation.id}"
+    return notes_context(mediation.id)
 
 
 async def write(
