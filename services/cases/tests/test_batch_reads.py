@@ -142,3 +142,17 @@ async def test_cases_list_oldest_first_with_its_own_cursors(cases: Cases) -> Non
         headers=me,
     )
     assert mixed.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["/v1/case-issues", "/v1/case-services", "/v1/case-referrals", "/v1/case-systemic-issues",
+     "/v1/case-status-changes", "/v1/case-assignments"],
+)  # fmt: skip
+async def test_values_that_cannot_be_case_ids_name_no_case(cases: Cases, route: str) -> None:
+    # Found by fuzzing on PostgreSQL: a NUL in a text parameter was a 500.
+    case_id = await _handled_case(cases, HANDLER)
+    odd = ["\x00", "a\x00b", "\u53ef\r\u00c7", "\U0010fffe", case_id]
+    answer = await _batch(cases, route, odd, HANDLER)
+    assert answer.status_code == 200, answer.text
+    assert [i["case_id"] for i in answer.json()["items"]] == [case_id]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
 from cases.case.models import CaseFile
+from cases.case.service import is_case_id
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
 
@@ -62,8 +63,12 @@ async def list_rows(
 async def office_case_ids(
     *, session: AsyncSession, case_ids: Sequence[str], office: str
 ) -> list[str]:
-    """Those of the ids that name cases of this office, in the order asked, once each."""
-    wanted = list(dict.fromkeys(case_ids))
+    """Those of the ids that name cases of this office, in the order asked, once each.
+
+    A value that cannot be a case id names no case: it never reaches the database
+    (PostgreSQL refuses some bytes in text, such as NUL, with an error).
+    """
+    wanted = [case_id for case_id in dict.fromkeys(case_ids) if is_case_id(case_id)]
     result = await session.execute(
         select(_CASE.c.id).where(_CASE.c.id.in_(wanted), _CASE.c.office == office)
     )
