@@ -14,44 +14,12 @@ another gateway replica is seen once the entry expires, so
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import TypeVar
+
+from ombuds_shared.cache import ExpiringCache
 
 Answer = TypeVar("Answer")
 
 
-class AnswerCache(Generic[Answer]):
-    """Answers by key, each kept for at most `max_age_seconds` (0 disables the cache)."""
-
-    def __init__(self, max_age_seconds: float, size: int = 10_000) -> None:
-        self.max_age = max_age_seconds
-        self.size = size
-        self._entries: OrderedDict[Hashable, tuple[float, Answer]] = OrderedDict()
-
-    @property
-    def enabled(self) -> bool:
-        return self.max_age > 0
-
-    def get(self, key: Hashable) -> Answer | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= time.monotonic():
-            del self._entries[key]
-            return None
-        return entry[1]
-
-    def forget_service(self, service: str) -> None:
-        """Drops every answer from one service (keys start with the service's name)."""
-        for key in [k for k in self._entries if isinstance(k, tuple) and k[0] == service]:
-            del self._entries[key]
-
-    def put(self, key: Hashable, answer: Answer) -> None:
-        if not self.enabled:
-            return
-        self._entries[key] = (time.monotonic() + self.max_age, answer)
-        self._entries.move_to_end(key)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+class AnswerCache(ExpiringCache[Answer]):
+    """Answers by caller and lookup, tagged with the service that gave them."""

@@ -78,9 +78,9 @@ async def forward(
     upstream = await client.send(method, path, headers=out_headers, body=body, raw_query=raw_query)
     forwarded = _filtered(upstream, rule, actor.roles)
     if cache_key is not None and forwarded.status == 200:
-        cache.put(cache_key, forwarded)
+        cache.put(cache_key, forwarded, rule.service)
     elif method != "GET" and forwarded.status < 400 and cache.enabled:
-        cache.forget_service(rule.service)  # what it changed may be a cached answer
+        cache.forget(rule.service)  # what it changed may be a cached answer
     return forwarded
 
 
