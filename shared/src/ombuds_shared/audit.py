@@ -175,22 +175,7 @@ async def append(
         context_id=context_id,
         peer=peer,
     )
-    head = head_model.__table__  # type: ignore[attr-defined]
-    # Moving the head first locks its row until commit: no other append to this chain
-    # can read the same head meanwhile (RETURNING works on PostgreSQL and SQLite >= 3.35).
-    seq, prev_hash = (
-        await session.execute(
-            update(head)
-            .where(head.c.chain == entry["chain"])
-            .values(seq=head.c.seq + 1)
-            .returning(head.c.seq, head.c.hash)
-        )
-    ).one()
-    entry["seq"] = seq
-    digest = entry_hash(entry, prev_hash)
-    table = event_model.__table__  # type: ignore[attr-defined]
-    await session.execute(table.insert().values(**entry, prev_hash=prev_hash, hash=digest))
-    await session.execute(update(head).where(head.c.chain == entry["chain"]).values(hash=digest))
+    await append_many(session, event_model, head_model, [entry])
 
 
 async def append_many(
