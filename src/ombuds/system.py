@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives import serialization
 
+from ombuds_shared import ports
 from ombuds_shared.keys import load_or_create_key
 from ombuds_shared.migrations import upgrade
 
@@ -96,23 +95,9 @@ def settings_for(spec: ServiceSpec, env: Mapping[str, str]) -> object:
         os.environ.update(saved)
 
 
-def free_port_block(size: int = len(SERVICES), tries: int = 50) -> int:
-    """A base port with `size` free ports after it on 127.0.0.1 (for tests and benches)."""
-    for _ in range(tries):
-        base = random.randint(20_000, 40_000)  # noqa: S311 - not a secret
-        sockets = []
-        try:
-            for offset in range(size):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind((HOST, base + offset))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free block of ports found")
+def free_port_block(size: int = len(SERVICES)) -> int:
+    """A base port with room for the whole system after it (for tests and benches)."""
+    return ports.free_port_block(size)
 
 
 def migrate(

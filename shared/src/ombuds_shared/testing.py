@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from ombuds_shared.db import create_engine
 from ombuds_shared.keys import SigningKey, generate_key_file, jwks_document
 from ombuds_shared.migrations import upgrade
+from ombuds_shared.ports import free_port as free_port  # re-exported for the tests
 from ombuds_shared.tokens import GATEWAY_ISSUER, Actor, mint_internal_token
 
 TEST_DATABASE_ENV = "OMBUDS_TEST_DATABASE_URL"
@@ -185,12 +186,6 @@ async def app_client(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
