@@ -26,6 +26,9 @@ logger = logging.getLogger("ombuds.http")
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _RETRYABLE_STATUSES = frozenset({502, 503, 504})
+# The peer is away, or went away mid-answer (a crash after the headers leaves the body
+# short): either way nothing usable came back, and a write may or may not have happened.
+_UNREACHABLE = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,11 @@ class ServiceClient:
         may_retry = (
             retry
             if retry is not None
-            else (method.upper() in _IDEMPOTENT_METHODS or "Idempotency-Key" in out_headers)
+            # Header names are case-insensitive: the gateway forwards them in lower case.
+            else (
+                method.upper() in _IDEMPOTENT_METHODS
+                or any(name.lower() == "idempotency-key" for name in out_headers)
+            )
         )
         attempts = 1 + (self.retries if may_retry else 0)
         # The path was checked by the caller; `encoded` keeps aiohttp from re-normalizing it.
@@ -110,7 +117,7 @@ class ServiceClient:
                     await self._pause(attempt)
                     continue
                 return result
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            except _UNREACHABLE as exc:
                 if attempt < attempts:
                     await self._pause(attempt)
                     continue
