@@ -12,6 +12,7 @@ from ombuds_shared.testing import TestKeys, actor
 from ombuds_shared.tokens import (
     INTERNAL_TOKEN_TYPE,
     JwksKeySource,
+    ReusedToken,
     TokenVerifier,
     caller_from_internal_claims,
     mint_internal_token,
@@ -121,3 +122,16 @@ async def test_static_jwks_document_source() -> None:
     found = await source.get(key.kid)
     assert found is not None
     assert await source.get("gateway.unknown") is None
+
+
+def test_a_reused_token_is_minted_again_only_when_half_its_life_is_gone() -> None:
+    minted: list[str] = []
+
+    def mint() -> str:
+        minted.append(f"token-{len(minted)}")
+        return minted[-1]
+
+    reused = ReusedToken(mint, lifetime=60)
+    assert {reused() for _ in range(5)} == {"token-0"}
+    always_fresh = ReusedToken(mint, lifetime=0)
+    assert [always_fresh() for _ in range(2)] == ["token-1", "token-2"]

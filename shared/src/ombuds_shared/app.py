@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared import crypto
@@ -20,6 +21,7 @@ from ombuds_shared.db import (
     create_session_maker,
     database_unavailable,
     ping,
+    read_only,
 )
 from ombuds_shared.errors import (
     PayloadTooLarge,
@@ -38,6 +40,7 @@ from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
     Actor,
     JwksKeySource,
+    ReusedToken,
     TokenVerifier,
     mint_internal_token,
 )
@@ -60,6 +63,14 @@ PROBLEM_SCHEMA = {
 }
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
+
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 
 class BodySizeLimitMiddleware:
@@ -147,6 +158,7 @@ def create_service_app(
         app.state.engine = engine
         app.state.session_maker = create_session_maker(engine)
         app.state.read_session_maker = create_read_session_maker(engine)
+        app.state.read_engine = read_only(engine)
         app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
         app.state.token_verifier = TokenVerifier(
             key_source,
@@ -167,7 +179,9 @@ def create_service_app(
             app.state.outbox_relay = OutboxRelay(
                 app.state.session_maker,
                 outbox_model,
-                gateway_delivery(relay_client, lambda: peer_token(app, "gateway", None)),
+                gateway_delivery(
+                    relay_client, ReusedToken(lambda: peer_token(app, "gateway", None))
+                ),
                 batch_size=settings.outbox_batch_size,
                 poll_seconds=settings.outbox_poll_seconds,
                 max_backoff_seconds=settings.outbox_max_backoff_seconds,
@@ -252,13 +266,19 @@ def base_app(
         lifespan=lifespan_with_metrics,
         openapi_url="/openapi.json" if serve_openapi else None,
         redirect_slashes=False,  # a path is what it says; no redirects to another
+        # FastAPI's own OpenTelemetry stays off: its logs carry exception messages and
+        # rejected input, which here can be a person's details. Spans come from
+        # TracingMiddleware instead, with route templates only (and no check per request).
+        telemetry=_NO_FASTAPI_TELEMETRY,
     )
     install_problem_handlers(app)
     install_database_unavailable_handler(app)
-    app.include_router(health_router(settings.service_name, ready_check))
-    app.include_router(metrics_router())
+    # The service's own routes first: FastAPI tries the routers in order on every request,
+    # and health and metrics (paths of their own) are asked for far less often.
     for router in routers:
         app.include_router(router)
+    app.include_router(health_router(settings.service_name, ready_check))
+    app.include_router(metrics_router())
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if tracing is not None:
         app.state.tracer_provider = tracing

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,28 @@ class JwksKeySource:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class ReusedToken:
+    """A token minted once and handed out again for half its lifetime.
+
+    For a caller that sends the same identity over and over (an outbox relay,
+    every second): minting each time costs a signature here and a verification
+    there, and every fresh token takes a place in the receiver's claims cache.
+    """
+
+    def __init__(self, mint: Callable[[], str], lifetime: int = INTERNAL_TOKEN_LIFETIME_SECONDS):
+        self._mint = mint
+        self._reuse_for = lifetime / 2
+        self._token = ""
+        self._fresh_until = 0.0
+
+    def __call__(self) -> str:
+        now = time.monotonic()
+        if now >= self._fresh_until:
+            self._token = self._mint()
+            self._fresh_until = now + self._reuse_for
+        return self._token
 
 
 @dataclass
