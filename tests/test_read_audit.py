@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cases.audit.models import AuditEvent, AuditHead
 from cases.main import MIGRATIONS
 from ombuds_shared.audit import ReadLog, verify
-from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.db import create_engine
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.testing import TestDatabases, actor
 
@@ -48,7 +48,7 @@ async def test_concurrent_reads_through_the_gateway_are_each_recorded(stack: Sta
 async def test_reads_arriving_together_share_one_transaction(databases: TestDatabases) -> None:
     engine = create_engine(databases.fresh("cases", MIGRATIONS), pool_size=2)
     try:
-        read_log = ReadLog(create_session_maker(engine), AuditEvent, AuditHead)
+        read_log = ReadLog(engine, AuditEvent, AuditHead)
         who = actor("ombudsman", office="geneva")
         await asyncio.gather(*(
             read_log.record(actor=who, action="case.read", record_type="case",
@@ -77,7 +77,7 @@ async def test_a_read_that_cannot_be_recorded_fails_closed(tmp_path: Path) -> No
     # A database without the audit tables: every write of the log fails.
     broken = create_engine(f"sqlite+aiosqlite:///{tmp_path}/not-migrated.db")
     try:
-        read_log = ReadLog(create_session_maker(broken), AuditEvent, AuditHead)
+        read_log = ReadLog(broken, AuditEvent, AuditHead)
         who = actor("ombudsman", office="geneva")
         with pytest.raises(ServiceUnavailable):
             await read_log.record(actor=who, action="case.read", record_type="case",

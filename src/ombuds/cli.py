@@ -23,7 +23,7 @@ from ombuds.tokens import dev_token
 from ombuds_shared import rewrap
 from ombuds_shared.audit import HeadRefused, SignedHead
 from ombuds_shared.config import DEFAULT_DATA_DIR
-from ombuds_shared.db import DATABASE_DOWN
+from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import Role
 
@@ -304,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError) as exc:
         print(f"ombuds: {exc}", file=sys.stderr)
         return 1
-    except DATABASE_DOWN as exc:
+    except MAYBE_DATABASE_DOWN as exc:
+        if not database_unavailable(exc):
+            raise
         print(
             f"ombuds: a database is not reachable ({type(exc).__name__}); "
             "run `ombuds migrate` or check the database URL",

@@ -6,8 +6,8 @@ hash). Each entry's hash covers its own fields and the hash of the entry
 before it in the same chain, so editing, deleting or reordering any entry
 breaks the chain, and the head row catches a deleted tail.
 
-Concurrency: `append()` first updates the chain's head row, which locks that
-row (PostgreSQL) or takes the write lock (SQLite) until the transaction ends,
+Concurrency: `append()` first locks the chain's head row (PostgreSQL) or takes
+the write lock (SQLite) until the transaction ends,
 so two appends to one chain never interleave. One chain for every read would
 serialise all readers on one lock; instead the log is split into a fixed
 number of chains (AUDIT_CHAINS), and a record always lands in the same chain
@@ -48,7 +48,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ombuds_shared.db import UTCDateTime, utcnow
@@ -179,30 +179,30 @@ async def append(
 
 
 async def append_many(
-    session: AsyncSession,
+    executor: AsyncSession | AsyncConnection,
     event_model: type[AuditColumns],
     head_model: type[AuditHeadColumns],
     entries: Sequence[dict[str, Any]],
 ) -> None:
-    """Adds several entries (from `_entry`) to the session's transaction, in their order.
+    """Adds several entries (from `_entry`) to the transaction of a session or a
+    connection, in their order (the caller commits).
 
-    Four statements whatever the number of entries, each of a shape SQLAlchemy
-    compiles once: lock the chains' heads, read them, insert the entries, move
-    the heads on. PostgreSQL locks the heads in chain order (so two writers
-    never wait on each other in a cycle); on SQLite a no-op update takes the
-    database's write lock before anything is read, like `append`.
+    Three statements whatever the number of entries, each of a shape SQLAlchemy
+    compiles once: lock and read the chains' heads, insert the entries, move the
+    heads on. PostgreSQL locks the heads in chain order (so two writers never
+    wait on each other in a cycle); on SQLite a no-op update first takes the
+    database's write lock, before anything is read.
     """
     head = head_model.__table__  # type: ignore[attr-defined]
     table = event_model.__table__  # type: ignore[attr-defined]
     chains = sorted({entry["chain"] for entry in entries})
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        lock = select(head.c.chain).where(head.c.chain.in_(chains)).order_by(head.c.chain)
-        await session.execute(lock.with_for_update())
-    else:
-        await session.execute(update(head).where(head.c.chain.in_(chains)).values(seq=head.c.seq))
     read = select(head.c.chain, head.c.seq, head.c.hash).where(head.c.chain.in_(chains))
+    if _dialect_name(executor) == "postgresql":
+        read = read.order_by(head.c.chain).with_for_update()
+    else:
+        await executor.execute(update(head).where(head.c.chain.in_(chains)).values(seq=head.c.seq))
     ends: dict[int, tuple[int, str]] = {
-        chain: (seq, digest) for chain, seq, digest in await session.execute(read)
+        chain: (seq, digest) for chain, seq, digest in await executor.execute(read)
     }
     rows: list[dict[str, Any]] = []
     for entry in entries:
@@ -211,8 +211,8 @@ async def append_many(
         digest = entry_hash(placed, prev_hash)
         rows.append({**placed, "prev_hash": prev_hash, "hash": digest})
         ends[entry["chain"]] = (last_seq + 1, digest)
-    await session.execute(table.insert(), rows)
-    await session.execute(
+    await executor.execute(table.insert(), rows)
+    await executor.execute(
         update(head)
         .where(head.c.chain == bindparam("at_chain"))
         .values(seq=bindparam("to_seq"), hash=bindparam("to_hash")),
@@ -221,6 +221,11 @@ async def append_many(
             for chain, (seq, digest) in ends.items()
         ],
     )
+
+
+def _dialect_name(executor: AsyncSession | AsyncConnection) -> str:
+    bind = executor.bind if isinstance(executor, AsyncSession) else executor
+    return bind.dialect.name if bind is not None else ""
 
 
 class ReadLog:
@@ -236,13 +241,13 @@ class ReadLog:
 
     def __init__(
         self,
-        session_maker: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         event_model: type[AuditColumns],
         head_model: type[AuditHeadColumns],
         *,
         max_batch: int = 500,
     ) -> None:
-        self._session_maker = session_maker
+        self._engine = engine
         self._event_model = event_model
         self._head_model = head_model
         self._max_batch = max_batch
@@ -291,11 +296,12 @@ class ReadLog:
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
                 try:
-                    async with self._session_maker() as session:
+                    # A Core connection, not an ORM session: the batch needs no more,
+                    # and the session's bookkeeping would cost more than the SQL.
+                    async with self._engine.begin() as connection:
                         await append_many(
-                            session, self._event_model, self._head_model, [e for e, _ in batch]
+                            connection, self._event_model, self._head_model, [e for e, _ in batch]
                         )
-                        await session.commit()
                 except Exception as exc:  # every waiter in the batch learns of the failure
                     for _, committed in batch:
                         if not committed.done():

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import (
@@ -131,6 +133,9 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        # The labelled series, looked up once: prometheus_client's labels() costs more
+        # than the increment, and the set is bounded (route templates x methods x statuses).
+        self._series: dict[tuple[str, str, int], _Series] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,13 +153,34 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_observed)
         finally:
-            route = route_template(scope)
             # The method is the client's to choose: an unknown one must not mint new series.
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
-            if status >= 500:
-                HTTP_ERRORS.labels(self.service, method, route).inc()
+            key = (method, route_template(scope), status)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = _Series.of(self.service, *key)
+            series.requests.inc()
+            series.latency.observe(time.perf_counter() - started)
+            if series.errors is not None:
+                series.errors.inc()
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The series one (method, route, status) of a service's requests count in."""
+
+    requests: Any
+    latency: Any
+    errors: Any | None  # server errors only
+
+    @classmethod
+    def of(cls, service: str, method: str, route: str, status: int) -> _Series:
+        errors = HTTP_ERRORS.labels(service, method, route) if status >= 500 else None
+        return cls(
+            HTTP_REQUESTS.labels(service, method, route, str(status)),
+            HTTP_LATENCY.labels(service, method, route),
+            errors,
+        )
 
 
 def metrics_router(registry: CollectorRegistry = REGISTRY) -> APIRouter:

@@ -37,7 +37,8 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 
 async def _with_read_log(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log."""
-    read_log = ReadLog(app.state.session_maker, AuditEvent, AuditHead)
+    read_log = ReadLog(app.state.engine, AuditEvent, AuditHead)
+    app.state.read_log = read_log
     for maker in (app.state.session_maker, app.state.read_session_maker):
         maker.configure(info={READ_LOG: read_log})
 

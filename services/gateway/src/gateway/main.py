@@ -99,12 +99,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="Ombuds",
         description="The public API of Ombuds.",
         lifespan=lifespan,
+        # The proxy first: nearly every request is for it, and FastAPI tries the routers in
+        # order. Its /v1 paths are disjoint from the others' (/internal/events, /graphql,
+        # /.well-known, /openapi.json, /docs), so the order changes nothing else.
         routers=(
+            proxy_router,
             wellknown.router,
             openapi.router,
             events_router,
             graphql_router(settings),
-            proxy_router,
         ),
         ready_check=services_ready,
         serve_openapi=False,  # the gateway serves the combined document instead

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.case import service
 from ombuds_shared.auth import require_user
 from ombuds_shared.db import get_read_session, get_session
-from ombuds_shared.errors import Conflict, Forbidden, NotFound
+from ombuds_shared.errors import Conflict, Forbidden
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.tokens import Actor
 
@@ -23,10 +23,7 @@ ChiefDep = Annotated[Actor, Depends(require_user("chief"))]
 
 async def office_case(case_id: str, session: SessionDep, actor: CaseReaderDep) -> RowMapping:
     """The case, if it belongs to the caller's office; otherwise it does not exist for them."""
-    case = await service.get_row(session=session, case_id=case_id)
-    if case is None or case["office"] != actor.office:
-        raise NotFound("No such case.")
-    return case
+    return service.of_office(await service.get_row(session=session, case_id=case_id), actor)
 
 
 OfficeCaseDep = Annotated[RowMapping, Depends(office_case)]

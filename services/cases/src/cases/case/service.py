@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cases.audit import service as audit
 from cases.case.models import CaseFile, StatusChange
@@ -23,9 +23,10 @@ from cases.case.schemas import (
 from cases.coding.models import CaseIssue
 from cases.office.models import Office
 from cases.outbox import emit_case_event
+from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import utcnow
-from ombuds_shared.errors import Conflict, ServiceUnavailable, ValidationFailed
+from ombuds_shared.db import read_connection, utcnow
+from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
 
@@ -63,17 +64,31 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
 _READ_BY_ID = select(*_READ_COLUMNS).where(_CASE.c.id == bindparam("case_id"))
 
 
-async def get_row(*, session: AsyncSession, case_id: str) -> RowMapping | None:
-    """Gets a case's columns by id, without loading an ORM entity (the hot read path)."""
+async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> RowMapping | None:
+    """Gets a case's columns by id, without loading an ORM entity."""
     if not is_case_id(case_id):
         return None
     result = await session.execute(_READ_BY_ID, {"case_id": case_id})
     return result.mappings().one_or_none()
 
 
-async def read(*, session: AsyncSession, case: RowMapping, actor: Actor) -> RowMapping:
-    """Records the read in the audit log before the case is returned."""
-    await audit.record_read(session, actor=actor, action="case.read", case_id=case["id"])
+def of_office(case: RowMapping | None, actor: Actor) -> RowMapping:
+    """The case, if it belongs to the caller's office; otherwise it does not exist for them."""
+    if case is None or case["office"] != actor.office:
+        raise NotFound("No such case.")
+    return case
+
+
+async def read(
+    *, read_engine: AsyncEngine, read_log: ReadLog, case_id: str, actor: Actor
+) -> RowMapping:
+    """The hot read path: one autocommit statement on a Core connection, then the read
+    recorded in the audit log (group-committed) before the case is returned."""
+    async with read_connection(read_engine) as connection:
+        case = of_office(await get_row(session=connection, case_id=case_id), actor)
+    await read_log.record(
+        actor=actor, action="case.read", record_type="case", record_id=case_id, context_id=case_id
+    )
     return case
 
 

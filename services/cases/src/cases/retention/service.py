@@ -23,7 +23,7 @@ from cases.case.models import CaseFile
 from cases.consent.models import Consent, Disclosure
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
-from ombuds_shared.db import DATABASE_DOWN, utcnow
+from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError
 from ombuds_shared.tokens import Actor
 
@@ -89,7 +89,10 @@ async def run(
         except AppError as exc:
             report.failed[row["id"]] = type(exc).__name__
             continue
-        except DATABASE_DOWN as exc:
+        except MAYBE_DATABASE_DOWN as exc:
+            if not database_unavailable(exc):
+                raise
+            # The database went away (a restart, say): this case stays due for the next run.
             report.failed[row["id"]] = type(exc).__name__
             continue
         report.destroyed.append(row["id"])
