@@ -107,3 +107,56 @@ async def test_identity_columns_hold_no_plaintext_after_the_flow(stack: Stack) -
         await engine.dispose()
     for secret in ("Jonas Okafor", "jonas.okafor@example.org", "771204"):
         assert secret not in dump
+
+
+async def test_a_decline_waits_while_an_accept_may_still_open_the_case(stack: Stack) -> None:
+    reference = await _submit(stack)
+    ombudsman = stack.auth("ombudsman", office="nairobi")
+    decline = {"reason": "outside_mandate"}
+    await stack.stop("cases")
+    failed = await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=ombudsman)
+    assert failed.status_code == 503
+    # The failed accept may yet have opened the case (an answer lost on its way back):
+    # declining now could leave a case behind a declined request, so it is refused.
+    held = await stack.gateway.post(
+        f"/v1/intake/requests/{reference}/decline", json=decline, headers=ombudsman
+    )
+    assert held.status_code == 409, held.text
+    assert held.headers["content-type"] == "application/problem+json"
+    assert "accept" in held.json()["detail"]
+    await stack.start("cases")
+    accepted = await stack.gateway.post(
+        f"/v1/intake/requests/{reference}/accept", headers=ombudsman
+    )
+    assert accepted.json()["status"] == "accepted"
+    late = await stack.gateway.post(
+        f"/v1/intake/requests/{reference}/decline", json=decline, headers=ombudsman
+    )
+    assert late.status_code == 409
+    assert late.json()["detail"] == "This request was accepted; it cannot be declined."
+
+
+async def test_an_accept_and_a_decline_racing_never_leave_a_case_behind_a_decline(
+    stack: Stack,
+) -> None:
+    ombudsman = stack.auth("ombudsman", office="nairobi")
+    references = [await _submit(stack, visitor=f"visitor-{n}") for n in range(8)]
+
+    async def triage(reference: str) -> None:
+        path = f"/v1/intake/requests/{reference}"
+        answers = await asyncio.gather(
+            stack.gateway.post(f"{path}/accept", headers=ombudsman),
+            stack.gateway.post(f"{path}/decline", json={"reason": "other"}, headers=ombudsman),
+        )
+        # Each is done or refused with a conflict; never both done, never an error.
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+
+    await asyncio.gather(*(triage(reference) for reference in references))
+    statuses = {}
+    for reference in references:
+        read = await stack.gateway.get(f"/v1/intake/requests/{reference}", headers=ombudsman)
+        statuses[reference] = read.json()["status"]
+    accepted = sum(1 for status in statuses.values() if status == "accepted")
+    assert set(statuses.values()) <= {"accepted", "declined"}
+    # Exactly one case per accepted request: none was opened for a declined one.
+    assert await _count_cases(stack.database_urls["cases"]) == accepted

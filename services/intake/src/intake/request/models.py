@@ -36,6 +36,9 @@ class IntakeRequest(Base):
     case_id: Mapped[str | None] = mapped_column(String(36))
     triaged_by: Mapped[str | None] = mapped_column(String(200))
     triaged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When an accept began opening the case: a decline waits until that has settled
+    # (see intake.request.service.accept), so a declined request never leaves a case behind.
+    accept_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

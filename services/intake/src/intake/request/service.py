@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -279,19 +279,38 @@ def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
         return None
 
 
+# How long an accept holds off declines: longer than it can take to open the case,
+# the call to the cases service and its retries included, even when that call fails.
+ACCEPT_HOLD = dt.timedelta(minutes=2)
+
+
 async def accept(
     *, session: AsyncSession, request: IntakeRequest, actor: Actor, open_case: OpenCase
 ) -> IntakeRequest:
     """Accepts a request: the cases service opens the case, then the request records it.
 
     The case is opened first, idempotently keyed by this request, so a failure
-    between the two steps is repaired by simply accepting again.
+    between the two steps is repaired by simply accepting again. Before it is
+    opened, the request is marked as being accepted, which holds off a decline
+    (see `decline`): otherwise a decline landing while the case is opened would
+    leave a case behind a declined request.
     """
     if request.status == RequestStatus.ACCEPTED:
         return request
     if request.status == RequestStatus.DECLINED:
         raise Conflict("This request was declined; it cannot be accepted.")
-    await session.commit()  # end the read transaction before waiting on a peer
+    marked = await session.execute(
+        update(IntakeRequest)
+        .where(IntakeRequest.id == request.id, IntakeRequest.status == RequestStatus.SUBMITTED)
+        .values(accept_started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()  # visible to declines, and no transaction open while we wait
+    if marked.rowcount == 0:  # type: ignore[attr-defined]
+        await session.refresh(request)
+        if request.status == RequestStatus.ACCEPTED:
+            return request
+        raise Conflict(f"This request was {request.status} meanwhile.")
     case = await open_case(
         {
             "intake_request_id": request.id,
@@ -331,10 +350,16 @@ async def decline(
         context, field = _note_context(request)
         data_key = vault.require_envelope(envelope).unwrap(request.visitor.wrapped_key, context)
         sealed_note = Envelope.seal(data_key, body.note, field)
+    # Not while an accept may still be opening the case (a failed one holds off for a while).
+    accept_settled = or_(
+        IntakeRequest.accept_started_at.is_(None),
+        IntakeRequest.accept_started_at < utcnow() - ACCEPT_HOLD,
+    )
     return await _settle(
         session,
         request,
         RequestStatus.DECLINED,
+        only_if=accept_settled,
         decline_reason=body.reason.value,
         decline_note_sealed=sealed_note,
         triaged_by=actor.subject,
@@ -343,17 +368,29 @@ async def decline(
 
 
 async def _settle(
-    session: AsyncSession, request: IntakeRequest, status: RequestStatus, **values: Any
+    session: AsyncSession,
+    request: IntakeRequest,
+    status: RequestStatus,
+    *,
+    only_if: ColumnElement[bool] | None = None,
+    **values: Any,
 ) -> IntakeRequest:
     """Moves a submitted request to its final status, once, whoever races for it."""
+    still_submitted = IntakeRequest.status == RequestStatus.SUBMITTED
     result = await session.execute(
         update(IntakeRequest)
-        .where(IntakeRequest.id == request.id, IntakeRequest.status == RequestStatus.SUBMITTED)
+        .where(IntakeRequest.id == request.id, still_submitted)
+        .where(only_if if only_if is not None else true())
         .values(status=status.value, **values)
         .execution_options(synchronize_session=False)
     )
     await session.commit()
     await session.refresh(request)
     if result.rowcount == 0 and request.status != status:  # type: ignore[attr-defined]
+        if request.status == RequestStatus.SUBMITTED:
+            raise Conflict(
+                "An accept of this request began moments ago and may still open its case; "
+                "accept it again, or decline it in a few minutes if that accept failed."
+            )
         raise Conflict(f"This request was {request.status} meanwhile.")
     return request

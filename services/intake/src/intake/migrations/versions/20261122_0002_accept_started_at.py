@@ -1,0 +1,26 @@
+"""When an accept of a request began: a decline waits until it has settled.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22 23:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("intake_request") as batch:
+        batch.add_column(sa.Column("accept_started_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("intake_request") as batch:
+        batch.drop_column("accept_started_at")
