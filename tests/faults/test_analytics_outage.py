@@ -1,10 +1,13 @@
-"""Analytics down for a long time: the office keeps working, and the backlog drains afterwards.
+"""Analytics down for a long time, or killed again and again: the office keeps working, and
+every event reaches analytics exactly once afterwards.
 
 With the real processes, analytics is killed; visitors, ombudsmen and
 mediators keep working through intake, cases and mediation, which answer as
 usual while their outboxes fill with well over a hundred events that the
 relays try, and fail, to deliver cycle after cycle. Analytics comes back, and
-every event must then be stored there exactly once, within a bound.
+every event must then be stored there exactly once, within a bound. Killed
+repeatedly instead, analytics dies in the middle of applying deliveries: those
+come again, and must still be applied once.
 
 (tests/test_event_pipeline.py checks the same promise in-process, event by
 event; this is the whole system, with processes, over a longer outage.)
@@ -12,67 +15,29 @@ event; this is the whole system, with processes, over a longer outage.)
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from gateway.events.pseudonym import Pseudonymizer, load_pseudonym_key
 from ombuds import system
 from ombuds.tokens import dev_token
-from ombuds_shared.db import create_engine
-from ombuds_shared.testing import TestDatabases
 
-from ..e2e.conftest import system_running
+from .delivery import PRODUCERS, delivered_exactly_once, outbox, query
+from .kills import Killer
 
 pytestmark = pytest.mark.faults
 
 OFFICE = "vienna"
 CASES, REQUESTS, MEDIATIONS = 24, 8, 12
-# The relays' longest back-off, shortened from the default minute so that the test is short:
-# once analytics is back, a refused event waits at most this long before its next try.
-MAX_BACKOFF_SECONDS = 2
 MIN_OUTAGE_SECONDS = 12.0
-# From analytics answering again until every event is stored there.
-DRAIN_BOUND_SECONDS = MAX_BACKOFF_SECONDS + 20
 # With analytics away nothing these services do waits on it: each call stays quick.
 CALL_BOUND_SECONDS = 5.0
-PRODUCERS = ("cases", "mediation")
-
-
-@pytest.fixture
-def system_with_quick_relays(
-    tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases
-) -> Iterator[system.System]:
-    env = {f"OMBUDS_{name.upper()}_OUTBOX_MAX_BACKOFF_SECONDS": str(MAX_BACKOFF_SECONDS)
-           for name in PRODUCERS}  # fmt: skip
-    with system_running(tmp_path_factory.mktemp("ombuds-analytics-outage"), databases,
-                        env=env) as running:  # fmt: skip
-        yield running
-
-
-def _settings(running: system.System, name: str) -> Any:
-    spec = next(s for s in system.SERVICES if s.name == name)
-    env = {**system.service_environment(running.data_dir, running.port), **running.extra_env}
-    return system.settings_for(spec, env)
-
-
-def _query(running: system.System, service: str, statement: str) -> list[tuple[Any, ...]]:
-    url = _settings(running, service).resolved_database_url
-
-    async def run() -> list[tuple[Any, ...]]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return [tuple(row) for row in await conn.execute(text(statement))]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+# Killed again and again: rounds of work while the killer strikes, at least this many.
+KILLS, KILL_EVERY_SECONDS = 3, 1.0
+MIN_ROUNDS, MAX_ROUNDS = 4, 40
 
 
 class Office:
@@ -120,15 +85,13 @@ def _request_body(n: int) -> dict[str, object]:
             "occupational_group": "general_service"}  # fmt: skip
 
 
+def _today() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
 def _mediation_body(n: int) -> dict[str, object]:
     return {"pillar": "unhcr", "referral_source": "self_referral",
             "parties": [{"reference": f"M{n}-A"}, {"reference": f"M{n}-B"}]}  # fmt: skip
-
-
-def _outbox(running: system.System, service: str) -> dict[str, Any]:
-    response = httpx.get(running.url(service) + "/v1/internal/outbox", timeout=5)
-    assert response.status_code == 200
-    return dict(response.json())
 
 
 def test_a_long_analytics_outage_loses_nothing_and_doubles_nothing(
@@ -163,38 +126,56 @@ def test_a_long_analytics_outage_loses_nothing_and_doubles_nothing(
             time.sleep(0.05)
         assert office.slowest < CALL_BOUND_SECONDS, f"a call took {office.slowest:.1f} s"
 
-    waiting = {name: _outbox(running, name) for name in PRODUCERS}
+    waiting = {name: outbox(running, name) for name in PRODUCERS}
     assert sum(w["pending"] for w in waiting.values()) >= 100, waiting
     assert all(w["failing"] > 0 for w in waiting.values()), "the relays should have been trying"
-    retried = _query(running, "cases", "SELECT max(attempts) FROM outbox_event")[0][0]
+    retried = query(running, "cases", "SELECT max(attempts) FROM outbox_event")[0][0]
     assert retried >= 3, "the outage should span several relay cycles"
 
     running.start_one("analytics")
     running.wait_healthy(timeout=60, names=["analytics"])
-    back = time.monotonic()
-    produced = {name: [row[0] for row in _query(running, name, "SELECT event_id FROM outbox_event")]
-                for name in PRODUCERS}  # fmt: skip
-    expected = sum(len(ids) for ids in produced.values())
-    deadline = back + DRAIN_BOUND_SECONDS
-    while True:
-        stored = _query(running, "analytics", "SELECT count(*) FROM ingested_event")[0][0]
-        pending = sum(_outbox(running, name)["pending"] for name in PRODUCERS)
-        if stored >= expected and pending == 0:
-            break
-        assert time.monotonic() < deadline, f"{stored}/{expected} stored, {pending} pending"
-        time.sleep(0.5)
-
-    # Exactly once: analytics holds the pseudonym of every producer's event, and nothing else.
-    pseudonym = Pseudonymizer(load_pseudonym_key(_settings(running, "gateway")))
-    wanted = {pseudonym("event", event_id) for ids in produced.values() for event_id in ids}
-    ingested = [
-        row[0] for row in _query(running, "analytics", "SELECT event_id FROM ingested_event")
-    ]
-    assert len(ingested) == len(set(ingested)) == expected
-    assert set(ingested) == wanted
+    delivered_exactly_once(running)
     # ... and applied once: one fact per case and per mediation, issues as coded.
-    assert _query(running, "analytics", "SELECT count(*) FROM case_fact")[0][0] == len(case_ids)
-    facts = _query(running, "analytics", "SELECT count(*) FROM mediation_fact")[0][0]
+    assert query(running, "analytics", "SELECT count(*) FROM case_fact")[0][0] == len(case_ids)
+    facts = query(running, "analytics", "SELECT count(*) FROM mediation_fact")[0][0]
     assert facts == len(mediation_ids)
     coded = sum(2 if n % 2 else 1 for n in range(CASES))
-    assert _query(running, "analytics", "SELECT count(*) FROM case_issue")[0][0] == coded
+    assert query(running, "analytics", "SELECT count(*) FROM case_issue")[0][0] == coded
+
+
+def test_analytics_killed_repeatedly_stores_each_event_once(
+    system_with_quick_relays: system.System,
+) -> None:
+    running = system_with_quick_relays
+    case_ids: list[str] = []
+    mediation_ids: list[str] = []
+    coded = 0
+    with httpx.Client(base_url=running.url("gateway"), timeout=CALL_BOUND_SECONDS * 2) as client:
+        office = Office(running, client)
+        # The killer strikes on its own clock, so kills land while analytics applies a delivery.
+        with Killer(running, "analytics", times=KILLS, every=KILL_EVERY_SECONDS) as killer:
+            for n in range(MAX_ROUNDS):
+                if n >= MIN_ROUNDS and not killer.killing:
+                    break
+                case_ids.append(office.call("ombudsman", "POST", "/v1/cases", _case_body())["id"])
+                codes = ("2.b", "4.a") if n % 2 else ("8.b",)
+                office.handle_case(case_ids[-1], codes)
+                coded += len(codes)
+                opened = office.call("mediator", "POST", "/v1/mediations", _mediation_body(n))
+                mediation_ids.append(opened["id"])
+                office.call("mediator", "POST", f"/v1/mediations/{opened['id']}/accept")
+                office.call("mediator", "POST", f"/v1/mediations/{opened['id']}/close",
+                            {"outcome": "withdrawn", "closed_on": _today()})  # fmt: skip
+            killer.finish()
+        # Analytics is on no write's path: nothing the office did waited on it.
+        assert office.slowest < CALL_BOUND_SECONDS, f"a call took {office.slowest:.1f} s"
+
+    tried = [query(running, name, "SELECT count(*) FROM outbox_event WHERE attempts > 0")[0][0]
+             for name in PRODUCERS]  # fmt: skip
+    assert sum(tried) > 0, "the kills should have failed some deliveries"
+    delivered_exactly_once(running)
+    assert query(running, "analytics", "SELECT count(*) FROM case_fact")[0][0] == len(case_ids)
+    outcomes = query(running, "analytics", "SELECT outcome, count(*) FROM mediation_fact "
+                                           "GROUP BY outcome")  # fmt: skip
+    assert outcomes == [("withdrawn", len(mediation_ids))]
+    assert query(running, "analytics", "SELECT count(*) FROM case_issue")[0][0] == coded

@@ -8,14 +8,14 @@ half-written records.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import httpx
 import pytest
 
 from ombuds import system
 from ombuds.tokens import dev_token
+
+from .delivery import delivered_exactly_once, query
+from .kills import Killer, SteadyClient, restart
 
 pytestmark = pytest.mark.faults
 
@@ -30,39 +30,6 @@ def _body(n: int) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _until_acknowledged(
-    client: httpx.Client, method: str, path: str, within: float = 90.0, **kwargs: object
-) -> httpx.Response:
-    """Retries a call (same body, same key) until the system answers it, within bounds.
-
-    The bound is time, not a count of tries: a restarted service may take many seconds
-    to start on a busy machine, and each try against it fails fast."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
-        except httpx.TransportError:
-            time.sleep(0.25)
-            continue
-        if response.status_code in (502, 503, 504):
-            time.sleep(0.25)
-            continue
-        return response
-    raise AssertionError(f"{method} {path} never answered")
-
-
-def _restart(running: system.System, name: str) -> None:
-    running.start_one(name)
-    running.wait_healthy(timeout=60, names=[name])
-
-
-def _kill_repeatedly(running: system.System, name: str, times: int, every: float) -> None:
-    for _ in range(times):
-        time.sleep(every)
-        running.kill(name)
-        _restart(running, name)
-
-
 def test_intake_killed_repeatedly_loses_and_duplicates_nothing(
     fragile_system: system.System,
 ) -> None:
@@ -70,23 +37,22 @@ def test_intake_killed_repeatedly_loses_and_duplicates_nothing(
     portal = dev_token(running.data_dir, role="hr_portal", subject="fault-portal")
     ombudsman = dev_token(running.data_dir, role="ombudsman", subject="fault-omb", office=OFFICE)
     ledger: dict[str, str] = {}  # idempotency key -> acknowledged reference
-    # The killer strikes on its own clock, so kills land in the middle of requests.
-    killer = threading.Thread(target=_kill_repeatedly, args=(running, "intake", 3, 0.4))
     with httpx.Client(base_url=running.url("gateway"), timeout=10,
-                      headers={"Authorization": f"Bearer {portal}"}) as client:  # fmt: skip
-        killer.start()
-        for n in range(40):
-            key = f"fault-{n}"
-            response = _until_acknowledged(client, "POST", "/v1/intake/requests", json=_body(n),
-                                           headers={"Idempotency-Key": key})  # fmt: skip
-            assert response.status_code == 201, response.text
-            ledger[key] = response.json()["reference"]
-        killer.join(timeout=120)
-        assert not killer.is_alive()
+                      headers={"Authorization": f"Bearer {portal}"}) as http:  # fmt: skip
+        client = SteadyClient(http)
+        # The killer strikes on its own clock, so kills land in the middle of requests.
+        with Killer(running, "intake", times=3, every=0.4) as killer:
+            for n in range(40):
+                key = f"fault-{n}"
+                response = client.until_answered("POST", "/v1/intake/requests", json=_body(n),
+                                                 headers={"Idempotency-Key": key})  # fmt: skip
+                assert response.status_code == 201, response.text
+                ledger[key] = response.json()["reference"]
+            killer.finish()
         # Replaying every acknowledged key gives the same reference: nothing was doubled.
         for n, (key, reference) in enumerate(ledger.items()):
-            again = _until_acknowledged(client, "POST", "/v1/intake/requests", json=_body(n),
-                                        headers={"Idempotency-Key": key})  # fmt: skip
+            again = client.until_answered("POST", "/v1/intake/requests", json=_body(n),
+                                          headers={"Idempotency-Key": key})  # fmt: skip
             assert again.json()["reference"] == reference
     with httpx.Client(base_url=running.url("gateway"), timeout=10,
                       headers={"Authorization": f"Bearer {ombudsman}"}) as office:  # fmt: skip
@@ -97,12 +63,15 @@ def test_intake_killed_repeatedly_loses_and_duplicates_nothing(
         assert all(item["visitor"]["name"].startswith("Fault Visitor") for item in queue)
 
 
-def test_cases_killed_during_accepts_opens_each_case_once(fragile_system: system.System) -> None:
-    running = fragile_system
+def test_cases_killed_during_accepts_opens_each_case_once(
+    system_with_quick_relays: system.System,
+) -> None:
+    running = system_with_quick_relays
     visitor = dev_token(running.data_dir, role="visitor", subject="fault-visitor")
     ombudsman = dev_token(running.data_dir, role="ombudsman", subject="fault-omb", office=OFFICE)
     references = []
     with httpx.Client(base_url=running.url("gateway"), timeout=10) as client:
+        steady = SteadyClient(client)
         for n in range(12):
             response = client.post("/v1/intake/requests", json=_body(n),
                                    headers={"Authorization": f"Bearer {visitor}"})  # fmt: skip
@@ -115,11 +84,14 @@ def test_cases_killed_during_accepts_opens_each_case_once(fragile_system: system
                 down = client.post(f"/v1/intake/requests/{reference}/accept", headers=auth)
                 assert down.status_code == 503  # refused cleanly while cases is away
                 assert down.headers["content-type"] == "application/problem+json"
-                _restart(running, "cases")
-            response = _until_acknowledged(client, "POST",
-                                           f"/v1/intake/requests/{reference}/accept",
-                                           headers=auth)  # fmt: skip
+                restart(running, "cases")
+            response = steady.until_answered("POST", f"/v1/intake/requests/{reference}/accept",
+                                             headers=auth)  # fmt: skip
             assert response.status_code == 200, response.text
             accepted[reference] = response.json()["case_id"]
         cases = client.get("/v1/cases", params={"limit": "200"}, headers=auth).json()["items"]
         assert sorted(c["id"] for c in cases) == sorted(accepted.values())
+    # The relay died with cases, twice: each of its events still reaches analytics once.
+    produced = delivered_exactly_once(running)
+    assert len(produced["cases"]) >= len(accepted)
+    assert query(running, "analytics", "SELECT count(*) FROM case_fact")[0][0] == len(accepted)
