@@ -179,25 +179,35 @@ def running_replicas(count: int = 2) -> Iterator[Replicated]:
 
 
 @contextlib.contextmanager
-def running_baseline() -> Iterator[str]:
-    dsn = fresh_database("ombuds_bench_baseline")
+def serving(app: str, env: Mapping[str, str], ready_path: str) -> Iterator[str]:
+    """An ASGI app (`module:attribute`) under uvicorn on a free loopback port, until the
+    block ends; yields its URL once `ready_path` answers 200 (within 30 s)."""
     port = system.free_port_block(1)
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env={**os.environ, "BASELINE_DSN": dsn}, cwd=HERE.parent,
+        env={**os.environ, **env}, cwd=HERE.parent,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url + "/docs", timeout=1).status_code == 200:
+                if httpx.get(url + ready_path, timeout=1).status_code == 200:
                     break
             time.sleep(0.1)
         yield url
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextlib.contextmanager
+def running_baseline() -> Iterator[str]:
+    dsn = fresh_database("ombuds_bench_baseline")
+    try:
+        with serving("bench.baseline_app:app", {"BASELINE_DSN": dsn}, "/docs") as url:
+            yield url
+    finally:
         drop_database("ombuds_bench_baseline")
 
 

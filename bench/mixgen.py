@@ -12,8 +12,8 @@ kinds of request, each with a weight:
 
 Prints one JSON object: per phase and per kind, the requests, statuses,
 latency percentiles, and a per-second timeline (to see how fast a burst is
-absorbed). A request that gets no answer within --timeout, or finds
---max-outstanding requests still open, counts under status 599.
+absorbed). A request that gets no answer within --timeout counts under status
+599; one not sent because --max-outstanding requests were still open, under 598.
 
     uv run python -m bench.mixgen --plan plan.json --phase 200:60 [--phase 600:20 ...]
 """
@@ -33,6 +33,9 @@ from typing import Any
 import aiohttp
 
 NO_ANSWER = 599
+# Not sent at all: the generator already had --max-outstanding requests open. A limit of
+# the generator, not an answer of the server; reported apart so the two are not confused.
+NOT_SENT = 598
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ async def run(kinds: list[Kind], phases: list[tuple[float, float]], *, request_t
                 await asyncio.sleep(max(0.0, started + due - time.perf_counter()))
                 kind = chooser.choices(kinds, weights)[0]
                 if recorder.outstanding >= max_outstanding:
-                    recorder.samples.append(Sample(kind.name, index, due, 0.0, NO_ANSWER))
+                    recorder.samples.append(Sample(kind.name, index, due, 0.0, NOT_SENT))
                     continue
                 recorder.outstanding += 1
                 turns[kind.name] += 1

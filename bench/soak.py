@@ -97,7 +97,10 @@ def main() -> None:
         command = [sys.executable, "-m", "bench.mixgen", "--plan", file.name,
                    "--phase", f"{args.rate:g}:{args.duration:g}"]  # fmt: skip
         print("  " + "t (s)".rjust(6) + "".join(f"{name:>11}" for name in names) + "   (RSS MB)")
-        generator = subprocess.Popen(command, cwd=HERE.parent, stdout=subprocess.PIPE, text=True)
+        # The generator's figures go to a file: a long run's figures outgrow a pipe's buffer,
+        # and a generator blocked writing them would never end.
+        figures_file = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed below
+        generator = subprocess.Popen(command, cwd=HERE.parent, stdout=figures_file, text=True)
         started = time.monotonic()
         try:
             for tick in range(1_000_000):  # bounded; the generator's end stops it
@@ -111,8 +114,11 @@ def main() -> None:
                 if generator.poll() is not None:
                     break
                 time.sleep(max(0.0, started + (tick + 1) * args.sample_seconds - time.monotonic()))
-            output, _ = generator.communicate(timeout=args.duration + 120)
+            generator.wait(timeout=args.duration + 120)
+            figures_file.seek(0)
+            output = figures_file.read()
         finally:
+            figures_file.close()
             if generator.poll() is None:
                 generator.kill()
                 generator.wait(10)
