@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -30,6 +30,7 @@ from ombuds_shared.errors import (
     problem_response,
 )
 from ombuds_shared.health import ReadyCheck, health_router
+from ombuds_shared.hot_path import HotPathMiddleware, HotRoute
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
 from ombuds_shared.logs import RequestContextMiddleware, configure_logging
@@ -138,6 +139,7 @@ def create_service_app(
     peer_urls: Mapping[str, str] | None = None,
     on_startup: StartupHook | None = None,
     outbox_model: type[OutboxColumns] | None = None,
+    hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
     """Builds a service: database, token verification, peers, errors, logs, health;
     with an `outbox_model`, also the relay that delivers its events to the gateway."""
@@ -215,6 +217,7 @@ def create_service_app(
         lifespan=lifespan,
         routers=routers,
         ready_check=database_ready,
+        hot_routes=hot_routes,
     )
 
 
@@ -244,8 +247,12 @@ def base_app(
     routers: Iterable[APIRouter],
     ready_check: ReadyCheck,
     serve_openapi: bool = True,
+    hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
-    """The plumbing every app has, gateway included: errors, logs, metrics, limits, health."""
+    """The plumbing every app has, gateway included: errors, logs, metrics, limits, health.
+
+    `hot_routes` are served inside all the middleware but ahead of FastAPI's own layers
+    (see ombuds_shared.hot_path)."""
 
     tracing = tracer_provider(settings)
 
@@ -279,6 +286,9 @@ def base_app(
         app.include_router(router)
     app.include_router(health_router(settings.service_name, ready_check))
     app.include_router(metrics_router())
+    if hot_routes:
+        # Added first, so innermost: every middleware below applies to hot routes too.
+        app.add_middleware(HotPathMiddleware, routes=hot_routes)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if tracing is not None:
         app.state.tracer_provider = tracing

@@ -46,14 +46,26 @@ def require_user(*roles: str) -> Callable[[Request], Awaitable[Actor]]:
     # The request, not CallerDep: one dependency fewer for FastAPI to solve on every
     # request (verification is cached, so a route that also takes CallerDep pays little).
     async def dependency(request: Request) -> Actor:
-        caller = await verified_caller(request)
-        if caller.is_peer or caller.actor is None:
-            raise Forbidden("This route serves users through the gateway only.")
-        if roles and not caller.actor.has_any(*roles):
-            raise Forbidden("Your role may not do this.")
-        return caller.actor
+        return admitted_user(await verified_caller(request), roles)
 
     return dependency
+
+
+async def verified_user(
+    verifier: TokenVerifier, authorization: str | None, roles: tuple[str, ...]
+) -> Actor:
+    """What `require_user(*roles)` admits, for a route served without FastAPI
+    (ombuds_shared.hot_path): the user behind the request's `Authorization` header."""
+    claims = await verifier.verify(parse_bearer(authorization))
+    return admitted_user(caller_from_internal_claims(claims), roles)
+
+
+def admitted_user(caller: Caller, roles: tuple[str, ...]) -> Actor:
+    if caller.is_peer or caller.actor is None:
+        raise Forbidden("This route serves users through the gateway only.")
+    if roles and not caller.actor.has_any(*roles):
+        raise Forbidden("Your role may not do this.")
+    return caller.actor
 
 
 def require_peer(*peers: str) -> Callable[[Request], Awaitable[Caller]]:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from cases.api import ROUTERS
 from cases.audit.models import AuditEvent, AuditHead
 from cases.audit.service import READ_LOG
+from cases.case.router import hot_routes
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent
 from cases.retention.runner import periodically
@@ -29,6 +30,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         peer_urls={"intake": settings.intake_url, "mediation": settings.mediation_url},
         outbox_model=OutboxEvent,
         on_startup=_with_read_log,
+        hot_routes=hot_routes,
     )
     if settings.retention_interval_seconds > 0:
         _with_retention_schedule(app)

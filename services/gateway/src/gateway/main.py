@@ -18,7 +18,7 @@ from gateway.graphql.schema import graphql_router
 from gateway.internal_tokens import InternalTokenMinter, service_public_jwks
 from gateway.load_shedding import ConcurrencyLimitMiddleware
 from gateway.policy import Policy
-from gateway.proxy.router import router as proxy_router
+from gateway.proxy.router import hot_routes as proxy_routes
 from gateway.ratelimit import RateLimiter
 from gateway.security_headers import SecurityHeadersMiddleware
 from ombuds_shared.app import base_app
@@ -99,11 +99,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="Ombuds",
         description="The public API of Ombuds.",
         lifespan=lifespan,
-        # The proxy first: nearly every request is for it, and FastAPI tries the routers in
-        # order. Its /v1 paths are disjoint from the others' (/internal/events, /graphql,
-        # /.well-known, /openapi.json, /docs), so the order changes nothing else.
         routers=(
-            proxy_router,
             wellknown.router,
             openapi.router,
             events_router,
@@ -111,6 +107,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ),
         ready_check=services_ready,
         serve_openapi=False,  # the gateway serves the combined document instead
+        # The /v1 proxy: nearly every request. Its paths are disjoint from the routers'
+        # (/internal/events, /graphql, /.well-known, /openapi.json, /docs).
+        hot_routes=proxy_routes,
     )
     # Outside everything but the protective headers: a shed request costs next to nothing.
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)

@@ -1,75 +1,67 @@
-"""The public /v1 routes: authenticate, limit, then forward under the policy."""
+"""The public /v1 routes: authenticate, limit, then forward under the policy.
+
+Nearly every request the gateway serves is one of these, so they are a hot
+route (ombuds_shared.hot_path): served inside all of the gateway's middleware,
+without FastAPI's routing and request objects in between.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-from starlette.convertors import Convertor, register_url_convertor
+import re
+
+from starlette.types import Receive, Scope
 
 from gateway.auth import authenticate
 from gateway.forwarding import forward
 from gateway.policy import Rule
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
-from ombuds_shared.request_context import record_route_template
-
-
-class AnyPathConvertor(Convertor[str]):
-    """Like Starlette's `path`, but also across newlines: every /v1 request must reach
-    authentication and the policy, whatever bytes its path holds."""
-
-    regex = r"[\s\S]*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("anypath", AnyPathConvertor())
-router = APIRouter()
+from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
+from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
 _FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
 # Every method reaches the policy, so a wrong one gets 405 with the route's real Allow.
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+# Everything behind the gateway is confidential: no cache may keep it.
+_NO_STORE = (b"cache-control", b"no-store")
 
 
-async def proxy(request: Request) -> Response:
-    state = request.app.state
+async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse:
+    state = scope["app"].state
+    headers = header_values(scope)
     try:
         actor = await authenticate(
-            state.external_verifier, state.settings, request.headers.get("Authorization")
+            state.external_verifier, state.settings, headers.get("authorization")
         )
     except Unauthorized:
         # Failed attempts are limited per address, so guessing tokens is slow.
-        state.anonymous_limiter.check(request.client.host if request.client else "unknown")
+        client = scope.get("client")
+        state.anonymous_limiter.check(client[0] if client else "unknown")
         raise
     state.caller_limiter.check(actor.subject)
-    rule: Rule = state.policy.match(request.method, request.url.path)
-    record_route_template(request, rule.path)  # metrics say which route, never the raw path
-    body = await request.body()
-    content_type = request.headers.get("content-type", "")
-    if body and not content_type.startswith("application/json"):
+    method: str = scope["method"]
+    path = public_path(scope)
+    rule: Rule = state.policy.match(method, path)
+    scope[ROUTE_TEMPLATE_KEY] = rule.path  # metrics say which route, never the raw path
+    body = await read_body(receive)
+    if body and not headers.get("content-type", "").startswith("application/json"):
         raise UnsupportedMediaType("Send JSON (Content-Type: application/json).")
-    headers = {
-        name: value
-        for name in _FORWARDED_REQUEST_HEADERS
-        if (value := request.headers.get(name)) is not None
-    }
+    query: bytes = scope["query_string"]
     forwarded = await forward(
         state,
         actor,
-        request.method,
-        request.url.path,
+        method,
+        path,
         rule=rule,
         body=body or None,
-        raw_query=request.url.query or None,
-        headers=headers,
+        raw_query=query.decode("latin-1") or None,
+        headers={n: headers[n] for n in _FORWARDED_REQUEST_HEADERS if n in headers},
     )
-    # Everything behind the gateway is confidential: no cache may keep it.
-    response_headers = {**forwarded.headers, "Cache-Control": "no-store"}
-    return Response(forwarded.body, status_code=forwarded.status, headers=response_headers)
+    response_headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in forwarded.headers.items()
+    ]
+    response_headers.append(_NO_STORE)
+    return HotResponse(forwarded.status, forwarded.body, response_headers)
 
 
-# A plain Starlette route, not a FastAPI one: it takes the request and nothing else, so
-# FastAPI's dependency solving and its per-route wrappers would be cost without use.
-router.add_route("/v1/{path:anypath}", proxy, methods=_METHODS, include_in_schema=False)
+hot_routes = [HotRoute(_METHODS, re.compile(r"/v1/"), "/v1/{path}", proxy)]
