@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+import asyncpg
+from sqlalchemy import MetaData, Select, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -155,6 +157,71 @@ async def unavailable_as_503() -> AsyncIterator[None]:
         if not database_unavailable(exc):
             raise
         raise ServiceUnavailable("The database is not reachable right now.") from exc
+
+
+@dataclass(frozen=True)
+class _DriverForm:
+    """A statement compiled once for asyncpg: its SQL, its parameters in order, and
+    the result columns whose type processes the value the driver returns."""
+
+    sql: str
+    names: tuple[str, ...]
+    processed: tuple[tuple[str, TypeDecorator[Any]], ...]
+
+
+_driver_forms: dict[Select[Any], _DriverForm] = {}
+
+
+async def fetch_one(
+    connection: AsyncConnection, statement: Select[Any], params: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    """The one row a read selects (or None), by column name.
+
+    On asyncpg the statement, compiled once, runs on the driver's own connection:
+    for a one-row read by key, SQLAlchemy's execution layer (cursor adaptation,
+    result objects, greenlet hops) costs more CPU than the query. The connection
+    still comes from, and goes back to, SQLAlchemy's pool. Elsewhere it runs
+    through SQLAlchemy as usual.
+    """
+    if connection.dialect.driver != "asyncpg":
+        result = await connection.execute(statement, params)
+        found: Mapping[str, Any] | None = result.mappings().one_or_none()
+        return found
+    form = _driver_forms.get(statement)
+    if form is None:
+        form = _driver_forms[statement] = _driver_form(statement, connection)
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    try:
+        record = await driver.fetchrow(form.sql, *(params[name] for name in form.names))
+    except Exception as exc:
+        if not (driver.is_closed() or _driver_says_unavailable(exc)):
+            raise
+        await connection.invalidate(exc)  # never handed out again
+        raise ServiceUnavailable("The database is not reachable right now.") from exc
+    if record is None:
+        return None
+    row = dict(record)
+    for name, column_type in form.processed:
+        row[name] = column_type.process_result_value(row[name], connection.dialect)
+    return row
+
+
+def _driver_form(statement: Select[Any], connection: AsyncConnection) -> _DriverForm:
+    compiled = statement.compile(dialect=connection.dialect)
+    processed = tuple(
+        (column.name, column.type)
+        for column in statement.selected_columns
+        if isinstance(column.type, TypeDecorator)
+    )
+    return _DriverForm(str(compiled), tuple(compiled.positiontup or ()), processed)
+
+
+def _driver_says_unavailable(exc: Exception) -> bool:
+    """What `database_unavailable` decides, for an error straight from asyncpg."""
+    if isinstance(exc, (OSError, TimeoutError, asyncpg.InterfaceError)):
+        return True
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 async def ping(engine: AsyncEngine) -> None:

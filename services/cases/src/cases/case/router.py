@@ -1,10 +1,10 @@
 import datetime as dt
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import TypeAdapter
-from sqlalchemy import RowMapping
 from starlette.types import Receive, Scope
 
 from cases.case import service
@@ -85,7 +85,7 @@ async def open_case(
 
 
 @router.get("/{case_id}", response_model=CaseRead, summary="Read a case of your office")
-async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> RowMapping:
+async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> Mapping[str, Any]:
     # Documents the route; requests are served by the hot route below, which answers the
     # same (tests/test_hot_routes.py holds the two to one answer).
     state = request.app.state

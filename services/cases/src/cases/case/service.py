@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from cases.office.models import Office
 from cases.outbox import emit_case_event
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import read_connection, utcnow
+from ombuds_shared.db import fetch_one, read_connection, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
@@ -72,7 +73,10 @@ async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> R
     return result.mappings().one_or_none()
 
 
-def of_office(case: RowMapping | None, actor: Actor) -> RowMapping:
+_Case = TypeVar("_Case", bound=Mapping[str, Any])
+
+
+def of_office(case: _Case | None, actor: Actor) -> _Case:
     """The case, if it belongs to the caller's office; otherwise it does not exist for them."""
     if case is None or case["office"] != actor.office:
         raise NotFound("No such case.")
@@ -81,11 +85,14 @@ def of_office(case: RowMapping | None, actor: Actor) -> RowMapping:
 
 async def read(
     *, read_engine: AsyncEngine, read_log: ReadLog, case_id: str, actor: Actor
-) -> RowMapping:
-    """The hot read path: one autocommit statement on a Core connection, then the read
-    recorded in the audit log (group-committed) before the case is returned."""
+) -> Mapping[str, Any]:
+    """The hot read path: one autocommit statement (on the driver's own connection on
+    PostgreSQL), then the read recorded in the audit log (group-committed) before the
+    case is returned."""
+    if not is_case_id(case_id):
+        raise NotFound("No such case.")
     async with read_connection(read_engine) as connection:
-        case = of_office(await get_row(session=connection, case_id=case_id), actor)
+        case = of_office(await fetch_one(connection, _READ_BY_ID, {"case_id": case_id}), actor)
     await read_log.record(
         actor=actor, action="case.read", record_type="case", record_id=case_id, context_id=case_id
     )
