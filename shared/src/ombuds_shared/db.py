@@ -134,9 +134,9 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 @contextlib.asynccontextmanager
-async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A Core connection on `read_only(engine)` for a hot read path: no ORM session
-    to set up and tear down. Database failures answer 503, as in sessions."""
+async def core_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A Core connection for a hot path: no ORM session to set up and tear down.
+    Database failures answer 503, as in sessions. Pass `read_only(engine)` for a read."""
     async with unavailable_as_503(), engine.connect() as connection:
         yield connection
 

@@ -26,7 +26,7 @@ from cases.office.models import Office
 from cases.outbox import emit_case_event
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import fetch_one, read_connection, utcnow
+from ombuds_shared.db import core_connection, fetch_one, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
@@ -91,7 +91,7 @@ async def read(
     case is returned."""
     if not is_case_id(case_id):
         raise NotFound("No such case.")
-    async with read_connection(read_engine) as connection:
+    async with core_connection(read_engine) as connection:
         case = of_office(await fetch_one(connection, _READ_BY_ID, {"case_id": case_id}), actor)
     await read_log.record(
         actor=actor, action="case.read", record_type="case", record_id=case_id, context_id=case_id
