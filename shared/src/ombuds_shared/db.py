@@ -182,6 +182,10 @@ async def fetch_one(
     result objects, greenlet hops) costs more CPU than the query. The connection
     still comes from, and goes back to, SQLAlchemy's pool. Elsewhere it runs
     through SQLAlchemy as usual.
+
+    Pass a statement built once (a module constant): its compiled form is kept for
+    the life of the process. Parameters reach the driver as given (no bind
+    processing), so they should be plain values: strings, numbers.
     """
     if connection.dialect.driver != "asyncpg":
         result = await connection.execute(statement, params)
