@@ -63,3 +63,16 @@ async def test_the_hot_case_read_refuses_as_the_documented_route(stack: Stack) -
             answer = await served.get(f"/v1/cases/{case_id}", headers=headers)
             assert answer.status_code in (401, 403), headers
             assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_any_method_on_the_proxy_reaches_the_policy(stack: Stack) -> None:
+    # Methods HTTP does not define too: the policy answers 405 with the route's real Allow,
+    # as it does for a defined method the route does not take.
+    me = stack.auth("ombudsman", sub=HANDLER, office=OFFICE)
+    for method in ("QUERY", "BREW", "DELETE"):
+        answer = await stack.gateway.request(method, "/v1/intake/requests", headers=me)
+        assert answer.status_code == 405, method
+        assert answer.headers["allow"] == "GET, POST", method
+        assert answer.headers["content-type"] == "application/problem+json"
+    anonymous = await stack.gateway.request("QUERY", "/v1/intake/requests")
+    assert anonymous.status_code == 401  # authentication comes first, whatever the method

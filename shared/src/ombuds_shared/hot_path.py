@@ -46,7 +46,7 @@ HotHandler = Callable[[Scope, Receive, re.Match[str]], Awaitable[HotResponse]]
 
 @dataclass(frozen=True)
 class HotRoute:
-    methods: frozenset[str]
+    methods: frozenset[str] | None  # None: every method, the handler answers each
     pattern: re.Pattern[str]
     # What metrics and logs call the route (a handler may record a finer one).
     template: str
@@ -64,7 +64,10 @@ class HotPathMiddleware:
         if scope["type"] == "http":
             path = scope["path"]
             for route in self.routes:
-                if scope["method"] in route.methods and (found := route.pattern.match(path)):
+                methods = route.methods
+                if (methods is None or scope["method"] in methods) and (
+                    found := route.pattern.match(path)
+                ):
                     await self._serve(route, found, scope, receive, send)
                     return
         await self.app(scope, receive, send)
