@@ -61,9 +61,14 @@ def database_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated:
             return True
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+        return _unavailable_sqlstate(exc.orig)
     return False
+
+
+def _unavailable_sqlstate(error: object) -> bool:
+    """Whether a driver error's SQLSTATE says the server is away or not taking work."""
+    sqlstate = getattr(error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 def utcnow() -> dt.datetime:
@@ -224,8 +229,7 @@ def _driver_says_unavailable(exc: Exception) -> bool:
     """What `database_unavailable` decides, for an error straight from asyncpg."""
     if isinstance(exc, (OSError, TimeoutError, asyncpg.InterfaceError)):
         return True
-    sqlstate = getattr(exc, "sqlstate", None)
-    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return _unavailable_sqlstate(exc)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -27,7 +27,7 @@ from cases.case.schemas import (
 )
 from ombuds_shared.auth import require_peer, require_user, verified_user
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
-from ombuds_shared.hot_path import HotResponse, HotRoute
+from ombuds_shared.hot_path import HotResponse, HotRoute, header_values
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor, Caller
 
@@ -102,11 +102,8 @@ async def read_case_hot(scope: Scope, _: Receive, found: re.Match[str]) -> HotRe
     """The busiest route of the service, served without FastAPI's layers (see
     ombuds_shared.hot_path); what CaseReaderDep and read_case do, in one function."""
     state = scope["app"].state
-    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-    actor = await verified_user(
-        state.token_verifier, authorization.decode("latin-1") if authorization else None,
-        _CASE_READERS,
-    )  # fmt: skip
+    authorization = header_values(scope).get("authorization")
+    actor = await verified_user(state.token_verifier, authorization, _CASE_READERS)
     case = await service.read(
         read_engine=state.read_engine,
         read_log=state.read_log,
