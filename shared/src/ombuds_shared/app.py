@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -261,6 +262,7 @@ def base_app(
         try:
             with metrics_listener(settings.metrics_bind):
                 async with lifespan(app):
+                    settle_garbage_collector()
                     yield
         finally:
             if tracing is not None:
@@ -298,6 +300,24 @@ def base_app(
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     with_problem_schema(app)
     return app
+
+
+def settle_garbage_collector() -> None:
+    """Takes what the app has built by now out of the cyclic garbage collector's sight.
+
+    A service holds a few hundred thousand long-lived objects (modules, classes,
+    routes, compiled statements) and every full collection walked them all: it
+    cost a tenth of a busy service's CPU. Frozen, they are never walked again;
+    what requests create is still collected, a little less often.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+# Python's default is (700, 10, 10); a request allocates hundreds of objects, so that
+# ran a young collection every few requests.
+GC_THRESHOLDS = (10_000, 20, 20)
 
 
 def install_database_unavailable_handler(app: FastAPI) -> None:
