@@ -17,7 +17,7 @@ from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.db import (
     MAYBE_DATABASE_DOWN,
-    KeyReader,
+    HotPool,
     create_engine,
     create_read_session_maker,
     create_session_maker,
@@ -161,8 +161,8 @@ def create_service_app(
         app.state.engine = engine
         app.state.session_maker = create_session_maker(engine)
         app.state.read_session_maker = create_read_session_maker(engine)
-        app.state.key_reader = KeyReader(engine, pool_size=settings.database_pool_size)
-        await app.state.key_reader.open()
+        app.state.hot_pool = HotPool(engine, pool_size=settings.database_pool_size)
+        await app.state.hot_pool.open()
         app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
         app.state.token_verifier = TokenVerifier(
             key_source,
@@ -205,7 +205,7 @@ def create_service_app(
             for client in app.state.peers.values():
                 await client.close()
             await key_source.close()
-            await app.state.key_reader.close()
+            await app.state.hot_pool.close()
             await engine.dispose()
 
     async def database_ready(app: FastAPI) -> None:

@@ -180,29 +180,27 @@ _DIALECT_ONLY_OPTIONS = ("async_creator_fn", "prepared_statement_cache_size",
 
 
 async def _keep_session_state(_: object) -> None:
-    """A pool's connection reset: nothing to undo, the pool only ever runs one read."""
+    """A HotPool connection's reset on return: nothing to undo (see HotPool)."""
 
 
-class KeyReader:
-    """One-row reads by key, for a hot path (a case read).
+class HotPool:
+    """The database of a hot path (the case read and its audit entry).
 
-    On PostgreSQL the reads run on a small asyncpg pool of their own, each
-    statement compiled once: a checkout from SQLAlchemy's pool, with its
+    On PostgreSQL a hot path runs on a small asyncpg pool of its own, each
+    statement compiled once: a checkout from SQLAlchemy's async pool, with its
     greenlet hops, isolation-level bookkeeping and cancellation-shielded return,
-    cost more CPU than the query (measured: 120 against 50 µs a read). The pool
-    holds at most `pool_size` connections beside the engine's, opened as needed;
-    its connections run single autocommit statements, so returning one needs no
-    reset round trip. Elsewhere (SQLite) the reads go through the engine.
+    cost more CPU than the query (measured: 120 against 50 µs a one-row read).
+    The pool holds at most `pool_size` connections beside the engine's, opened
+    as needed; nothing a hot path does outlives its statement or transaction,
+    so returning a connection needs no reset round trip. Elsewhere (SQLite)
+    hot paths go through the engine (`on_driver` is false).
 
-    Pass statements built once (module constants): their compiled forms are kept
-    for the life of the process. Parameters reach the driver as given (no bind
-    processing), so they should be plain values: strings, numbers. A database
-    that is away, or a connection the server cut, is a 503; a cut connection is
-    closed, never handed out again.
+    A database that is away, or a connection the server cut, is a 503; the pool
+    closes a cut connection when it comes back, and never hands it out again.
     """
 
     def __init__(self, engine: AsyncEngine, *, pool_size: int, timeout_seconds: float = 10) -> None:
-        self._engine = read_only(engine)
+        self.engine = read_only(engine)
         self._pool_size = pool_size
         self._timeout = timeout_seconds
         self._pool: asyncpg.Pool | None = None
@@ -210,13 +208,13 @@ class KeyReader:
 
     @property
     def on_driver(self) -> bool:
-        return self._engine.dialect.driver == "asyncpg"
+        return self.engine.dialect.driver == "asyncpg"
 
     async def open(self) -> None:
-        """Prepares the pool (no connection is opened until the first read)."""
+        """Prepares the pool (no connection is opened until one is needed)."""
         if not self.on_driver or self._pool is not None:
             return
-        _, options = self._engine.dialect.create_connect_args(self._engine.url)
+        _, options = self.engine.dialect.create_connect_args(self.engine.url)
         for name in _DIALECT_ONLY_OPTIONS:
             options.pop(name, None)
         self._pool = await asyncpg.create_pool(
@@ -228,33 +226,54 @@ class KeyReader:
             await self._pool.close()
             self._pool = None
 
+    @contextlib.asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """An asyncpg connection of the pool, for one statement or one transaction.
+
+        A failure that says the database is away, or that leaves the connection in
+        no known state (the server's notice that it ended the session can arrive
+        between two statements), ends the connection and answers 503.
+        """
+        if self._pool is None:
+            raise RuntimeError("HotPool.open() was not awaited, or this is not PostgreSQL")
+        try:
+            async with self._pool.acquire(timeout=self._timeout) as connection:
+                try:
+                    yield connection
+                except Exception as exc:
+                    if not _driver_says_unavailable(exc):
+                        raise  # a wrong statement, say; the connection is fine
+                    connection.terminate()  # the pool replaces it; it is never handed out again
+                    raise ServiceUnavailable("The database is not reachable right now.") from exc
+        except Exception as exc:  # the pool could not hand out a connection
+            if isinstance(exc, ServiceUnavailable) or not _driver_says_unavailable(exc):
+                raise
+            raise ServiceUnavailable("The database is not reachable right now.") from exc
+
     async def fetch_one(
         self, statement: Select[Any], params: Mapping[str, Any]
     ) -> Mapping[str, Any] | None:
-        """The one row `statement` selects (or None), by column name."""
-        if self._pool is None:
-            if self.on_driver:
-                raise RuntimeError("KeyReader.open() was not awaited")
-            async with core_connection(self._engine) as connection:
+        """The one row `statement` selects (or None), by column name.
+
+        Pass statements built once (module constants): their compiled forms are
+        kept for the life of the process. Parameters reach the driver as given (no
+        bind processing), so they should be plain values: strings, numbers.
+        """
+        if not self.on_driver:
+            async with core_connection(self.engine) as connection:
                 result = await connection.execute(statement, params)
                 found: Mapping[str, Any] | None = result.mappings().one_or_none()
                 return found
         form = self._forms.get(statement)
         if form is None:
-            form = self._forms[statement] = _driver_form(statement, self._engine.dialect)
-        try:
-            async with self._pool.acquire(timeout=self._timeout) as driver:
-                record = await driver.fetchrow(form.sql, *(params[name] for name in form.names))
-        except Exception as exc:
-            # The pool closes a connection that failed this way when it comes back.
-            if not _driver_says_unavailable(exc):
-                raise
-            raise ServiceUnavailable("The database is not reachable right now.") from exc
+            form = self._forms[statement] = _driver_form(statement, self.engine.dialect)
+        async with self.driver_connection() as driver:
+            record = await driver.fetchrow(form.sql, *(params[name] for name in form.names))
         if record is None:
             return None
         row = dict(record)
         for name, column_type in form.processed:
-            row[name] = column_type.process_result_value(row[name], self._engine.dialect)
+            row[name] = column_type.process_result_value(row[name], self.engine.dialect)
         return row
 
 
@@ -269,8 +288,11 @@ def _driver_form(statement: Select[Any], dialect: Dialect) -> _DriverForm:
 
 
 def _driver_says_unavailable(exc: Exception) -> bool:
-    """What `database_unavailable` decides, for an error straight from asyncpg."""
-    if isinstance(exc, (OSError, TimeoutError, asyncpg.InterfaceError)):
+    """What `database_unavailable` decides, for an error straight from asyncpg; also a
+    connection left in no known state (InternalClientError)."""
+    if isinstance(
+        exc, (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+    ):
         return True
     return _unavailable_sqlstate(exc)
 

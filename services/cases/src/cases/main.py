@@ -39,7 +39,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 
 async def _with_read_log(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log."""
-    read_log = ReadLog(app.state.engine, AuditEvent, AuditHead)
+    read_log = ReadLog(app.state.engine, AuditEvent, AuditHead, hot_pool=app.state.hot_pool)
     app.state.read_log = read_log
     for maker in (app.state.session_maker, app.state.read_session_maker):
         maker.configure(info={READ_LOG: read_log})

@@ -26,7 +26,7 @@ from cases.office.models import Office
 from cases.outbox import emit_case_event
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import KeyReader, utcnow
+from ombuds_shared.db import HotPool, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
@@ -84,14 +84,14 @@ def of_office(case: _Case | None, actor: Actor) -> _Case:
 
 
 async def read(
-    *, reader: KeyReader, read_log: ReadLog, case_id: str, actor: Actor
+    *, hot_pool: HotPool, read_log: ReadLog, case_id: str, actor: Actor
 ) -> Mapping[str, Any]:
     """The hot read path: one autocommit statement (on asyncpg's own pool on
     PostgreSQL), then the read recorded in the audit log (group-committed) before the
     case is returned."""
     if not is_case_id(case_id):
         raise NotFound("No such case.")
-    case = of_office(await reader.fetch_one(_READ_BY_ID, {"case_id": case_id}), actor)
+    case = of_office(await hot_pool.fetch_one(_READ_BY_ID, {"case_id": case_id}), actor)
     await read_log.record(
         actor=actor, action="case.read", record_type="case", record_id=case_id, context_id=case_id
     )

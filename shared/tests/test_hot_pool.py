@@ -1,4 +1,4 @@
-"""KeyReader: a read on asyncpg's own pool answers what SQLAlchemy would, and a database
+"""HotPool: a read on asyncpg's own pool answers what SQLAlchemy would, and a database
 that is away, or a connection the server cut, is a 503 (the cut one never reused)."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ombuds_shared.db import KeyReader, UTCDateTime, create_engine
+from ombuds_shared.db import HotPool, UTCDateTime, create_engine
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.ports import free_port
 from ombuds_shared.testing import TestDatabases
 
 _THING = Table(
-    f"probe_thing_{uuid.uuid4().hex[:8]}",  # a table of its own: the reader's pool is not
+    f"probe_thing_{uuid.uuid4().hex[:8]}",  # a table of its own: the hot pool is not
     MetaData(),                             # the engine's, so a temporary one is unseen
     Column("id", String(36), primary_key=True),
     Column("label", String(40)),
@@ -42,8 +42,8 @@ async def engine(databases: TestDatabases, tmp_path: Path) -> AsyncIterator[Asyn
 
 async def test_a_row_reads_the_same_as_through_sqlalchemy(engine: AsyncEngine) -> None:
     seen = dt.datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=dt.UTC)
-    reader = KeyReader(engine, pool_size=1)
-    await reader.open()
+    pool = HotPool(engine, pool_size=1)
+    await pool.open()
     async with engine.begin() as conn:
         await conn.run_sync(_THING.create)
     try:
@@ -59,14 +59,14 @@ async def test_a_row_reads_the_same_as_through_sqlalchemy(engine: AsyncEngine) -
         for thing_id in ("t-1", "t-2"):
             async with engine.connect() as conn:
                 through_sqlalchemy = (await conn.execute(_BY_ID, {"thing_id": thing_id})).one()
-            fetched = await reader.fetch_one(_BY_ID, {"thing_id": thing_id})
+            fetched = await pool.fetch_one(_BY_ID, {"thing_id": thing_id})
             assert fetched is not None
             assert dict(fetched) == dict(through_sqlalchemy._mapping)
             assert fetched["seen_at"] == seen
             assert fetched["seen_at"].tzinfo is not None
-        assert await reader.fetch_one(_BY_ID, {"thing_id": "none"}) is None
+        assert await pool.fetch_one(_BY_ID, {"thing_id": "none"}) is None
     finally:
-        await reader.close()
+        await pool.close()
         async with engine.begin() as conn:
             await conn.run_sync(_THING.drop)
 
@@ -76,30 +76,30 @@ async def test_a_connection_the_server_cut_is_503_and_not_reused(
 ) -> None:
     if not databases.on_postgres:
         pytest.skip("the server ending a connection is a PostgreSQL behaviour")
-    reader = KeyReader(engine, pool_size=1)  # one connection: the next read must replace it
-    await reader.open()
+    pool = HotPool(engine, pool_size=1)  # one connection: the next read must replace it
+    await pool.open()
     try:
-        cut = (await reader.fetch_one(_BACKEND_PID, {}) or {})["pid"]
+        cut = (await pool.fetch_one(_BACKEND_PID, {}) or {})["pid"]
         async with engine.connect() as admin:
             await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": cut})
         with pytest.raises(ServiceUnavailable):
-            await reader.fetch_one(_BACKEND_PID, {})
-        fresh = await reader.fetch_one(_BACKEND_PID, {})
+            await pool.fetch_one(_BACKEND_PID, {})
+        fresh = await pool.fetch_one(_BACKEND_PID, {})
         assert fresh is not None
         assert fresh["pid"] != cut
     finally:
-        await reader.close()
+        await pool.close()
 
 
 async def test_a_database_that_is_away_is_503(databases: TestDatabases) -> None:
     if not databases.on_postgres:
         pytest.skip("SQLite is a file; it is never away")
     nowhere = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none")
-    reader = KeyReader(nowhere, pool_size=1, timeout_seconds=5)
-    await reader.open()
+    pool = HotPool(nowhere, pool_size=1, timeout_seconds=5)
+    await pool.open()
     try:
         with pytest.raises(ServiceUnavailable):
-            await reader.fetch_one(_BACKEND_PID, {})
+            await pool.fetch_one(_BACKEND_PID, {})
     finally:
-        await reader.close()
+        await pool.close()
         await nowhere.dispose()
