@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import re
-import uuid
+import secrets
 
 from fastapi import Request
 from starlette.types import Scope
@@ -25,9 +26,20 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+# A new request id is this process's random prefix and a count: unique without asking
+# the kernel for randomness on every request (uuid4 did, at 3% of the gateway's CPU).
+# An id only ties log lines together; it grants nothing, so it need not be unguessable.
+_ID_PREFIX = secrets.token_hex(8)
+_id_count = itertools.count(1)
+
+
+def new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_count):016x}"
+
+
 def adopt_request_id(candidate: str | None) -> str:
     """Uses the caller's request id when it is safe to log, else makes a new one."""
-    request_id = candidate if candidate and _SAFE_ID.match(candidate) else uuid.uuid4().hex
+    request_id = candidate if candidate and _SAFE_ID.match(candidate) else new_request_id()
     _request_id.set(request_id)
     return request_id
 

@@ -26,21 +26,24 @@ class ConcurrencyLimitMiddleware:
         self.limit = limit
         self.service = service
         self.in_flight = 0  # one event loop per process: no lock needed
+        # The labelled series, looked up once (labels() costs more than the update).
+        self._in_flight_gauge = metrics.IN_FLIGHT.labels(service)
+        self._shed_counter = metrics.SHED.labels(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in NEVER_SHED:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            metrics.SHED.labels(self.service).inc()
+            self._shed_counter.inc()
             error = ServiceUnavailable("The gateway is at capacity; retry shortly.")
             response = problem_response(error, scope["path"], {"Cache-Control": "no-store"})
             await response(scope, receive, send)
             return
         self.in_flight += 1
-        metrics.IN_FLIGHT.labels(self.service).set(self.in_flight)
+        self._in_flight_gauge.set(self.in_flight)
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
-            metrics.IN_FLIGHT.labels(self.service).set(self.in_flight)
+            self._in_flight_gauge.set(self.in_flight)
