@@ -9,7 +9,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, bindparam, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ombuds_shared.db import HotPool, UTCDateTime, create_engine
@@ -28,6 +41,20 @@ _THING = Table(
     Column("gone_at", UTCDateTime, nullable=True),
 )  # fmt: skip
 _BY_ID = select(_THING).where(_THING.c.id == bindparam("thing_id"))
+_PARENT = Table(
+    f"probe_parent_{uuid.uuid4().hex[:8]}",
+    _THING.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("made_at", UTCDateTime),
+    Column("note", String(40), default="a default the caller did not give"),
+)
+_CHILD = Table(
+    f"probe_child_{uuid.uuid4().hex[:8]}",
+    _THING.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("parent_id", ForeignKey(_PARENT.c.id)),
+    Column("label", String(40), unique=True),
+)
 _BACKEND_PID = select(text("pg_backend_pid() AS pid"))
 
 
@@ -103,3 +130,34 @@ async def test_a_database_that_is_away_is_503(databases: TestDatabases) -> None:
     finally:
         await pool.close()
         await nowhere.dispose()
+
+
+async def test_rows_inserted_together_land_all_or_none(engine: AsyncEngine) -> None:
+    made = dt.datetime(2026, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+    pool = HotPool(engine, pool_size=1)
+    await pool.open()
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: _PARENT.create(sync) and None)
+        await conn.run_sync(lambda sync: _CHILD.create(sync) and None)
+    try:
+        # The child refers to the parent inserted in the same call.
+        await pool.insert_together([
+            (_PARENT, {"id": "p-1", "made_at": made, "note": None}),
+            (_CHILD, {"id": "c-1", "parent_id": "p-1", "label": "first"}),
+        ])  # fmt: skip
+        # The child breaks a unique constraint: the parent does not stay either.
+        with pytest.raises(IntegrityError):
+            await pool.insert_together([
+                (_PARENT, {"id": "p-2", "made_at": made, "note": None}),
+                (_CHILD, {"id": "c-2", "parent_id": "p-2", "label": "first"}),
+            ])  # fmt: skip
+        async with engine.connect() as conn:
+            parents = (await conn.execute(select(_PARENT))).all()
+            children = (await conn.execute(select(func.count()).select_from(_CHILD))).scalar()
+        assert [tuple(p) for p in parents] == [("p-1", made, None)]
+        assert children == 1
+    finally:
+        await pool.close()
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: _CHILD.drop(sync) and None)
+            await conn.run_sync(lambda sync: _PARENT.drop(sync) and None)

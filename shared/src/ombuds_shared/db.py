@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData, Select, event, text
+from sqlalchemy import MetaData, Select, Table, bindparam, event, insert, text
+from sqlalchemy import column as sql_column
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import table as sql_table
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import DateTime, TypeDecorator
 from starlette.requests import Request
 
@@ -184,7 +187,8 @@ async def _keep_session_state(_: object) -> None:
 
 
 class HotPool:
-    """The database of a hot path (the case read and its audit entry).
+    """The database of a hot path (the case read and its audit entry, the intake
+    submission).
 
     On PostgreSQL a hot path runs on a small asyncpg pool of its own, each
     statement compiled once: a checkout from SQLAlchemy's async pool, with its
@@ -200,11 +204,13 @@ class HotPool:
     """
 
     def __init__(self, engine: AsyncEngine, *, pool_size: int, timeout_seconds: float = 10) -> None:
-        self.engine = read_only(engine)
+        self.engine = engine
+        self._reads = read_only(engine)
         self._pool_size = pool_size
         self._timeout = timeout_seconds
         self._pool: asyncpg.Pool | None = None
         self._forms: dict[Select[Any], _DriverForm] = {}
+        self._insert_forms: dict[_InsertShape, _InsertForm] = {}
 
     @property
     def on_driver(self) -> bool:
@@ -260,7 +266,7 @@ class HotPool:
         bind processing), so they should be plain values: strings, numbers.
         """
         if not self.on_driver:
-            async with core_connection(self.engine) as connection:
+            async with core_connection(self._reads) as connection:
                 result = await connection.execute(statement, params)
                 found: Mapping[str, Any] | None = result.mappings().one_or_none()
                 return found
@@ -275,6 +281,81 @@ class HotPool:
         for name, column_type in form.processed:
             row[name] = column_type.process_result_value(row[name], self.engine.dialect)
         return row
+
+    async def insert_together(self, rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> None:
+        """Inserts one row into each table, all or none; a later row may refer to an
+        earlier one. On PostgreSQL it is one statement (the earlier rows inserted by
+        data-modifying WITH clauses): atomic without BEGIN and COMMIT, one round trip
+        instead of four. Elsewhere it is one transaction on the engine.
+
+        Give every column a value (column defaults are not applied); values pass the
+        columns' TypeDecorators. A violated constraint raises SQLAlchemy's
+        IntegrityError on both paths.
+        """
+        if not self.on_driver:
+            async with core_connection(self.engine) as connection, connection.begin():
+                for table, values in rows:
+                    await connection.execute(table.insert(), dict(values))
+            return
+        shape = tuple((table, tuple(values)) for table, values in rows)
+        form = self._insert_forms.get(shape)
+        if form is None:
+            form = self._insert_forms[shape] = _insert_form(shape, self.engine.dialect)
+        arguments = []
+        for index, column in form.arguments:
+            table, values = rows[index]
+            value = values[column]
+            column_type = table.c[column].type
+            if isinstance(column_type, TypeDecorator):
+                value = column_type.process_bind_param(value, self.engine.dialect)
+            arguments.append(value)
+        try:
+            async with self.driver_connection() as driver:
+                await driver.execute(form.sql, *arguments)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise sa_exc.IntegrityError(form.sql, None, exc) from exc
+
+
+_InsertShape = tuple[tuple[Table, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class _InsertForm:
+    """insert_together's statement for one shape of rows, compiled once for asyncpg, and
+    which (row, column) each of its positional parameters takes."""
+
+    sql: str
+    arguments: tuple[tuple[int, str], ...]
+
+
+def _insert_form(shape: _InsertShape, dialect: Dialect) -> _InsertForm:
+    def bind(index: int, column: str) -> str:
+        return f"row{index}_{column}"
+
+    # Lightweight tables of the given columns only: a Table would add its columns'
+    # defaults to the statement, as parameters the driver is not given.
+    statements = [
+        insert(_given_columns(table, columns)).values(
+            {column: bindparam(bind(index, column)) for column in columns}
+        )
+        for index, (table, columns) in enumerate(shape)
+    ]
+    statement = statements[-1]
+    for index, earlier in enumerate(statements[:-1]):
+        statement = statement.add_cte(earlier.cte(f"row{index}"))
+    compiled = statement.compile(dialect=dialect)
+    by_bind = {
+        bind(index, column): (index, column)
+        for index, (_, columns) in enumerate(shape)
+        for column in columns
+    }
+    return _InsertForm(str(compiled), tuple(by_bind[name] for name in compiled.positiontup or ()))
+
+
+def _given_columns(table: Table, columns: tuple[str, ...]) -> TableClause:
+    return sql_table(
+        table.name, *(sql_column(name, table.c[name].type) for name in columns), schema=table.schema
+    )
 
 
 def _driver_form(statement: Select[Any], dialect: Dialect) -> _DriverForm:

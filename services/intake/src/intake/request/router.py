@@ -22,7 +22,6 @@ from intake.request.schemas import (
     TriageResult,
 )
 from ombuds_shared.app import peer_token
-from ombuds_shared.db import core_connection
 from ombuds_shared.errors import PROBLEM_RESPONSES, BadRequest, IdempotencyConflict
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.openapi import problem_responses
@@ -62,16 +61,15 @@ async def submit_request(
     actor: SubmitterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> IntakeAcknowledgement:
-    # A connection of its own rather than SessionDep: one dependency fewer to solve on
-    # the busiest write, and no ORM session (see service.submit).
-    async with core_connection(request.app.state.engine) as connection:
-        submitted = await service.submit(
-            connection=connection,
-            envelope=request.app.state.envelope,
-            actor=actor,
-            data=data,
-            idempotency_key=idempotency_key,
-        )
+    # The hot pool rather than SessionDep: one dependency fewer to solve on the busiest
+    # write, and no ORM session (see service.submit).
+    submitted = await service.submit(
+        hot_pool=request.app.state.hot_pool,
+        envelope=request.app.state.envelope,
+        actor=actor,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
     if submitted.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/intake/requests/{submitted.reference}"

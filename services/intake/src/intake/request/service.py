@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, Table, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.office.models import Office
 from intake.request.models import IntakeRequest
@@ -28,7 +28,7 @@ from intake.request.schemas import (
 from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope, KeyDestroyed
-from ombuds_shared.db import utcnow
+from ombuds_shared.db import HotPool, core_connection, utcnow
 from ombuds_shared.errors import (
     BadRequest,
     Conflict,
@@ -85,9 +85,8 @@ class Submitted:
     replayed: bool
 
 
-# Constant statements with separate parameters: compiled once, then served from the cache.
-_INSERT_VISITOR = insert(Visitor.__table__)
-_INSERT_REQUEST = insert(IntakeRequest.__table__)
+_VISITOR = cast(Table, Visitor.__table__)
+_REQUEST = cast(Table, IntakeRequest.__table__)
 
 # Offices are reference data that changes a few times a year; a submission
 # should not pay a query for them. A new or closed office shows within a minute.
@@ -95,21 +94,22 @@ _OFFICE_CACHE_SECONDS = 60.0
 _open_offices_cache: dict[str, tuple[float, frozenset[str]]] = {}
 
 
-async def open_offices(connection: AsyncConnection) -> frozenset[str]:
+async def open_offices(engine: AsyncEngine) -> frozenset[str]:
     """Codes of the offices open today (cached briefly per database)."""
-    key = str(connection.engine.url)
+    key = str(engine.url)
     cached = _open_offices_cache.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    rows = await connection.execute(select(Office.code).where(Office.closed_on.is_(None)))
-    codes = frozenset(rows.scalars())
+    async with core_connection(engine) as connection:
+        rows = await connection.execute(select(Office.code).where(Office.closed_on.is_(None)))
+        codes = frozenset(rows.scalars())
     _open_offices_cache[key] = (time.monotonic() + _OFFICE_CACHE_SECONDS, codes)
     return codes
 
 
 async def submit(
     *,
-    connection: AsyncConnection,
+    hot_pool: HotPool,
     envelope: Envelope | None,
     actor: Actor,
     data: IntakeCreate,
@@ -117,46 +117,41 @@ async def submit(
 ) -> Submitted:
     """Records a request with its sealed identity, once per idempotency key.
 
-    On a Core connection, not an ORM session: this is the busiest write, and the
-    session's unit of work would cost more than the two inserts."""
+    The busiest write: the visitor and the request are inserted together by the hot
+    pool (one statement on PostgreSQL), with no ORM session."""
     channel = channel_of(actor)
     _check_channel_rules(channel, data, idempotency_key)
-    if data.office not in await open_offices(connection):
+    if data.office not in await open_offices(hot_pool.engine):
         raise ValidationFailed(f"{data.office!r} is not an open office.", field="office")
     fingerprint = hashlib.sha256(f"{channel}|{data.model_dump_json()}".encode()).hexdigest()
     for _attempt in range(5):  # a fresh reference on the rare collision
         visitor = vault.sealed_visitor(envelope=envelope, identity=data.visitor)
         submitted_at = utcnow()
         reference = new_reference()
+        request = {
+            "id": str(uuid.uuid4()),
+            "reference": reference,
+            "channel": channel.value,
+            "submitted_by": actor.subject,
+            "referring_unit": data.referring_unit,
+            "visitor_id": visitor["id"],
+            "pillar": data.pillar,
+            "office": data.office,
+            "location": data.location,
+            "occupational_group": data.occupational_group,
+            "consent_to_contact": data.consent_to_contact or channel is Channel.VISITOR,
+            "status": RequestStatus.SUBMITTED.value,
+            "idempotency_key": idempotency_key,
+            "request_hash": fingerprint,
+            "submitted_at": submitted_at,
+        }
         try:
-            await connection.execute(_INSERT_VISITOR, visitor)
-            await connection.execute(
-                _INSERT_REQUEST,
-                dict(
-                    id=str(uuid.uuid4()),
-                    reference=reference,
-                    channel=channel.value,
-                    submitted_by=actor.subject,
-                    referring_unit=data.referring_unit,
-                    visitor_id=visitor["id"],
-                    pillar=data.pillar,
-                    office=data.office,
-                    location=data.location,
-                    occupational_group=data.occupational_group,
-                    consent_to_contact=data.consent_to_contact or channel is Channel.VISITOR,
-                    status=RequestStatus.SUBMITTED.value,
-                    idempotency_key=idempotency_key,
-                    request_hash=fingerprint,
-                    submitted_at=submitted_at,
-                ),
-            )
-            await connection.commit()
+            await hot_pool.insert_together([(_VISITOR, visitor), (_REQUEST, request)])
             return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False)
         except IntegrityError:
-            await connection.rollback()
             if idempotency_key:
                 # The same submission was made before (or concurrently): answer as it was.
-                earlier = await _by_idempotency_key(connection, actor.subject, idempotency_key)
+                earlier = await _by_idempotency_key(hot_pool.engine, actor.subject, idempotency_key)
                 if earlier is not None:
                     _replay(earlier, fingerprint)
                     return Submitted(earlier.reference, earlier.status, earlier.submitted_at, True)
@@ -169,15 +164,14 @@ def _replay(earlier: Row[Any], fingerprint: str) -> Row[Any]:
     return earlier
 
 
-async def _by_idempotency_key(
-    connection: AsyncConnection, submitted_by: str, key: str
-) -> Row[Any] | None:
-    table = cast(Table, IntakeRequest.__table__)
-    result = await connection.execute(
-        select(table.c.reference, table.c.status, table.c.submitted_at, table.c.request_hash)
-        .where(table.c.submitted_by == submitted_by, table.c.idempotency_key == key)
-    )  # fmt: skip
-    return result.one_or_none()
+async def _by_idempotency_key(engine: AsyncEngine, submitted_by: str, key: str) -> Row[Any] | None:
+    table = _REQUEST
+    async with core_connection(engine) as connection:
+        result = await connection.execute(
+            select(table.c.reference, table.c.status, table.c.submitted_at, table.c.request_hash)
+            .where(table.c.submitted_by == submitted_by, table.c.idempotency_key == key)
+        )  # fmt: skip
+        return result.one_or_none()
 
 
 async def get_by_reference(*, session: AsyncSession, reference: str) -> IntakeRequest | None:
