@@ -23,6 +23,7 @@ hops away reaches the caller intact.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -191,6 +192,19 @@ _STATUS_TO_ERROR: dict[int, type[AppError]] = {
 }
 
 
+def invalid_input(errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
+    """The 422 for a request's validation errors (FastAPI's, or pydantic's with the
+    part of the request in front of each loc): where, what, and which kind; never
+    the rejected input, which can be a person's details."""
+    return ValidationFailed(
+        "Some fields are missing or invalid.",
+        errors=[
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in errors
+        ],
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Makes every error leave the app as problem details, never as a bare 500 page."""
 
@@ -202,14 +216,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        return problem_response(
-            ValidationFailed("Some fields are missing or invalid.", errors=errors),
-            request.url.path,
-        )
+        return problem_response(invalid_input(exc.errors()), request.url.path)
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

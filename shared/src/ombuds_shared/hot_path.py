@@ -3,10 +3,12 @@
 Every request to a FastAPI app passes through Starlette's exception layers,
 FastAPI's own wrappers, the router's matching, a Request object, dependency
 solving and a Response object. For most routes that is worth its cost. For the
-few that carry nearly all the traffic (the gateway's /v1 proxy, a case read)
-it was most of the CPU a request took, so they are served by a plain handler
-placed inside the app's own middleware: metrics, request id and logs, tracing,
-body limit, load shedding and security headers apply to them as to any route.
+few that carry nearly all the traffic (the gateway's /v1 proxy, a case read, an
+intake submission) it was most of the CPU a request took, so they are served by
+a plain handler placed inside the app's own middleware: metrics, request id and
+logs, tracing, body limit, load shedding and security headers apply to them as
+to any route. `json_body` and `validation_errors` give a handler FastAPI's own
+answers to bad input.
 
 A handler takes the ASGI scope, the receive channel and its path match, and
 returns the whole answer; an AppError it raises leaves as problem details,
@@ -15,16 +17,20 @@ exactly as the app's exception handlers would answer it.
 
 from __future__ import annotations
 
+import email.message
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ombuds_shared.errors import AppError, problem_response
+from ombuds_shared.errors import AppError, BadRequest, invalid_input, problem_response
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
 logger = logging.getLogger("ombuds.errors")
@@ -105,6 +111,54 @@ def header_values(scope: Scope) -> dict[str, str]:
     for name, value in scope["headers"]:
         found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return found
+
+
+class _NoBody:
+    """The body of a request that sent none (FastAPI's Undefined)."""
+
+
+NO_BODY = _NoBody()
+
+
+def json_body(body: bytes, content_type: str | None) -> Any:
+    """A request body as FastAPI hands it to validation: NO_BODY when empty, the parsed
+    JSON under a JSON media type, else the bytes (which no model accepts). Malformed
+    JSON is FastAPI's 422 and undecodable text its 400, before anything else is checked."""
+    if not body:
+        return NO_BODY
+    if content_type is None or not _is_json(content_type):
+        return body
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise invalid_input([{"type": "json_invalid", "loc": ("body", exc.pos),
+                              "msg": "JSON decode error"}]) from exc  # fmt: skip
+    except ValueError as exc:
+        raise BadRequest("There was an error parsing the body") from exc
+
+
+def _is_json(content_type: str) -> bool:
+    message = email.message.Message()  # how FastAPI reads the media type
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def validation_errors(
+    adapter: TypeAdapter[Any], value: Any, loc: tuple[str, ...]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """What FastAPI's validation of one parameter gives: the value, or the errors with
+    `loc` (where in the request: ("body",), ("header", name)) in front of each."""
+    if value is NO_BODY:
+        return None, [{"type": "missing", "loc": loc, "msg": "Field required"}]
+    try:
+        return adapter.validate_python(value, from_attributes=True), []
+    except ValidationError as exc:
+        return None, [
+            {**error, "loc": (*loc, *error["loc"])} for error in exc.errors(include_url=False)
+        ]
 
 
 async def read_body(receive: Receive) -> bytes:

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from intake.api import ROUTERS
 from intake.config import IntakeSettings
+from intake.request.router import hot_routes
 from ombuds_shared.app import create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -19,4 +20,5 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         routers=ROUTERS,
         trusted_peers=("cases",),
         peer_urls={"cases": settings.cases_url},
+        hot_routes=hot_routes,
     )

@@ -48,7 +48,10 @@ OpenCase = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def new_reference() -> str:
-    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    # Eight characters of five bits each from one draw of randomness (the alphabet has
+    # 32 letters, so each is uniform); a draw per character was 3% of a submission.
+    bits = secrets.randbits(40)
+    chars = "".join(_REFERENCE_ALPHABET[(bits >> (5 * n)) & 31] for n in range(8))
     return f"OMB-{chars[:4]}-{chars[4:]}"
 
 
