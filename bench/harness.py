@@ -178,6 +178,21 @@ def running_replicas(count: int = 2) -> Iterator[Replicated]:
                 replicated.balancer_connections[spec.name] = list(figures.get(listen, {}).values())
 
 
+def outbox_pending(service_url: str) -> int:
+    """Events a service's outbox still holds for analytics."""
+    return int(httpx.get(f"{service_url}/v1/internal/outbox", timeout=5).json()["pending"])
+
+
+def drain_outboxes(service_urls: list[str], timeout: float = 120) -> float | None:
+    """Waits until the services' outboxes are empty (bounded); the seconds it took, or None."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if all(outbox_pending(url) == 0 for url in service_urls):
+            return time.monotonic() - started
+        time.sleep(0.1)
+    return None
+
+
 @contextlib.contextmanager
 def serving(app: str, env: Mapping[str, str], ready_path: str) -> Iterator[str]:
     """An ASGI app (`module:attribute`) under uvicorn on a free loopback port, until the

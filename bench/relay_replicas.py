@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.harness import Replicated, running_replicas
+from bench.harness import Replicated, drain_outboxes, running_replicas
 from gateway.events.pseudonym import Pseudonymizer
 from ombuds import system
 from ombuds.tokens import dev_token
@@ -71,10 +71,6 @@ def _requests_served(url: str) -> int:
 
 def _delivered(url: str) -> int:
     return int(sum(_metrics(url)["ombuds_outbox_delivered_total"].values()))
-
-
-def _pending(url: str) -> int:
-    return int(httpx.get(f"{url}/v1/internal/outbox", timeout=5).json()["pending"])
 
 
 def _psql(running: Replicated, service: str, query: str) -> list[str]:
@@ -128,12 +124,7 @@ async def _workload(gateway: str, data_dir: Path, cases: int, mediations: int) -
 
 def _drain(running: Replicated, timeout: float = 120) -> bool:
     """Waits until both producers' outboxes are empty (bounded)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(_pending(running.url(name)) == 0 for name in PRODUCERS):
-            return True
-        time.sleep(0.1)
-    return False
+    return drain_outboxes([running.url(name) for name in PRODUCERS], timeout) is not None
 
 
 def main() -> int:
