@@ -3,6 +3,7 @@ that is away, or a connection the server cut, is a 503 (the cut one never reused
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ombuds_shared.db import HotPool, UTCDateTime, create_engine
+from ombuds_shared.db import HotPool, KeyedReads, UTCDateTime, create_engine
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.ports import free_port
 from ombuds_shared.testing import TestDatabases
@@ -161,3 +162,51 @@ async def test_rows_inserted_together_land_all_or_none(engine: AsyncEngine) -> N
         async with engine.begin() as conn:
             await conn.run_sync(lambda sync: _CHILD.drop(sync) and None)
             await conn.run_sync(lambda sync: _PARENT.drop(sync) and None)
+
+
+async def test_reads_arriving_together_are_fetched_together(
+    databases: TestDatabases, engine: AsyncEngine
+) -> None:
+    seen = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    pool = HotPool(engine, pool_size=2)
+    await pool.open()
+    reads = KeyedReads(pool, select(_THING), _THING.c.id)
+    async with engine.begin() as conn:
+        await conn.run_sync(_THING.create)
+        await conn.execute(_THING.insert(), [
+            {"id": f"t-{n}", "label": f"label {n}", "is_open": n % 2 == 0, "count": n,
+             "seen_at": seen}
+            for n in range(7)
+        ])  # fmt: skip
+    try:
+        wanted = [f"t-{n % 10}" for n in range(60)]  # t-7, t-8 and t-9 do not exist
+        found = await asyncio.gather(*(reads.get(key) for key in wanted))
+        for key, row in zip(wanted, found, strict=True):
+            if key in ("t-7", "t-8", "t-9"):
+                assert row is None
+            else:
+                assert row is not None
+                assert (row["id"], row["label"], row["seen_at"]) == (key, f"label {key[2:]}", seen)
+        if databases.on_postgres:
+            assert 0 < reads.fetches < len(wanted)  # grouped, not one statement a read
+    finally:
+        await pool.close()
+        async with engine.begin() as conn:
+            await conn.run_sync(_THING.drop)
+
+
+async def test_every_reader_of_a_failed_fetch_is_told(databases: TestDatabases) -> None:
+    if not databases.on_postgres:
+        pytest.skip("reads are fetched together on PostgreSQL only")
+    nowhere = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none")
+    pool = HotPool(nowhere, pool_size=1, timeout_seconds=5)
+    await pool.open()
+    reads = KeyedReads(pool, select(_THING), _THING.c.id)
+    try:
+        answers = await asyncio.gather(
+            *(reads.get(f"t-{n}") for n in range(10)), return_exceptions=True
+        )
+        assert all(isinstance(answer, ServiceUnavailable) for answer in answers), answers
+    finally:
+        await pool.close()
+        await nowhere.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -9,7 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData, Select, Table, bindparam, event, insert, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    MetaData,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import table as sql_table
@@ -270,13 +282,27 @@ class HotPool:
                 result = await connection.execute(statement, params)
                 found: Mapping[str, Any] | None = result.mappings().one_or_none()
                 return found
+        form = self._form(statement)
+        async with self.driver_connection() as driver:
+            record = await driver.fetchrow(form.sql, *(params[name] for name in form.names))
+        return None if record is None else self._row(form, record)
+
+    async def fetch_all(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> list[Mapping[str, Any]]:
+        """The rows `statement` selects, by column name (PostgreSQL only; as fetch_one)."""
+        form = self._form(statement)
+        async with self.driver_connection() as driver:
+            records = await driver.fetch(form.sql, *(params[name] for name in form.names))
+        return [self._row(form, record) for record in records]
+
+    def _form(self, statement: Select[Any]) -> _DriverForm:
         form = self._forms.get(statement)
         if form is None:
             form = self._forms[statement] = _driver_form(statement, self.engine.dialect)
-        async with self.driver_connection() as driver:
-            record = await driver.fetchrow(form.sql, *(params[name] for name in form.names))
-        if record is None:
-            return None
+        return form
+
+    def _row(self, form: _DriverForm, record: asyncpg.Record) -> dict[str, Any]:
         row = dict(record)
         for name, column_type in form.processed:
             row[name] = column_type.process_result_value(row[name], self.engine.dialect)
@@ -288,9 +314,9 @@ class HotPool:
         data-modifying WITH clauses): atomic without BEGIN and COMMIT, one round trip
         instead of four. Elsewhere it is one transaction on the engine.
 
-        Give every column a value (column defaults are not applied); values pass the
-        columns' TypeDecorators. A violated constraint raises SQLAlchemy's
-        IntegrityError on both paths.
+        Give every column its value: on PostgreSQL the columns' defaults are not
+        applied. Values pass the columns' TypeDecorators. A violated constraint raises
+        SQLAlchemy's IntegrityError on both paths.
         """
         if not self.on_driver:
             async with core_connection(self.engine) as connection, connection.begin():
@@ -314,6 +340,69 @@ class HotPool:
                 await driver.execute(form.sql, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise sa_exc.IntegrityError(form.sql, None, exc) from exc
+
+
+class KeyedReads:
+    """Reads of one row by key (a case by its id) that arrive together, answered by one
+    statement: the DataLoader pattern, on the hot pool.
+
+    Each read costs a round trip to PostgreSQL and a connection from the pool, and
+    under load the round trips, not the rows, were most of a read's cost. Reads that
+    arrive while a fetch is under way wait for the next one, which fetches all their
+    keys at once (`key = ANY(...)`); each reader gets its own row or None. With one
+    reader at a time it is one read per fetch, as before. If a fetch fails, every
+    reader in it gets the error. On SQLite each read is its own statement.
+    """
+
+    def __init__(
+        self, hot_pool: HotPool, columns: Select[Any], key: ColumnElement[Any], max_batch: int = 500
+    ) -> None:
+        if key.name not in columns.selected_columns:
+            raise ValueError(
+                "the key must be among the selected columns, to find each row's reader"
+            )
+        self._pool = hot_pool
+        self._key = key.name
+        self._by_key = columns.where(key == bindparam("key"))
+        self._by_keys = columns.where(key == any_(bindparam("keys", type_=ARRAY(key.type))))
+        self._max_batch = max_batch
+        self._waiting: list[tuple[Any, asyncio.Future[Mapping[str, Any] | None]]] = []
+        self._fetcher: asyncio.Task[None] | None = None
+        self.fetches = 0  # how well reads are grouped: compare with the reads
+
+    async def get(self, key: Any) -> Mapping[str, Any] | None:
+        """The row whose key is `key`, or None."""
+        if not self._pool.on_driver:
+            return await self._pool.fetch_one(self._by_key, {"key": key})
+        found: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((key, found))
+        if self._fetcher is None:
+            self._fetcher = asyncio.create_task(self._fetch_while_waiting())
+        return await found
+
+    async def _fetch_while_waiting(self) -> None:
+        try:
+            for _ in range(1_000_000):  # bounded; ends as soon as nobody waits
+                if not self._waiting:
+                    return
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                try:
+                    rows = await self._pool.fetch_all(
+                        self._by_keys, {"keys": list({key for key, _ in batch})}
+                    )
+                except Exception as exc:  # every reader in the batch learns of the failure
+                    for _, found in batch:
+                        if not found.done():
+                            found.set_exception(exc)
+                    continue
+                self.fetches += 1
+                by_key = {row[self._key]: row for row in rows}
+                for key, found in batch:
+                    if not found.done():  # a reader who gave up is cancelled already
+                        found.set_result(by_key.get(key))
+        finally:
+            self._fetcher = None
 
 
 _InsertShape = tuple[tuple[Table, tuple[str, ...]], ...]

@@ -9,6 +9,7 @@ from cases.api import ROUTERS
 from cases.audit.models import AuditEvent, AuditHead
 from cases.audit.service import READ_LOG
 from cases.case.router import hot_routes
+from cases.case.service import case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent
 from cases.retention.runner import periodically
@@ -29,7 +30,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         trusted_peers=("intake", "mediation"),
         peer_urls={"intake": settings.intake_url, "mediation": settings.mediation_url},
         outbox_model=OutboxEvent,
-        on_startup=_with_read_log,
+        on_startup=_with_reads,
         hot_routes=hot_routes,
     )
     if settings.retention_interval_seconds > 0:
@@ -37,8 +38,10 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
     return app
 
 
-async def _with_read_log(app: FastAPI) -> None:
-    """Every session of the service records its reads through one group-committing log."""
+async def _with_reads(app: FastAPI) -> None:
+    """Every session of the service records its reads through one group-committing log;
+    case reads by id are batched (see case_reads)."""
+    app.state.case_reads = case_reads(app.state.hot_pool)
     read_log = ReadLog(app.state.engine, AuditEvent, AuditHead, hot_pool=app.state.hot_pool)
     app.state.read_log = read_log
     for maker in (app.state.session_maker, app.state.read_session_maker):

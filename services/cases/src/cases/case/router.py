@@ -90,7 +90,7 @@ async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> Map
     # same (tests/test_hot_routes.py holds the two to one answer).
     state = request.app.state
     return await service.read(
-        hot_pool=state.hot_pool, read_log=state.read_log, case_id=case_id, actor=actor
+        reads=state.case_reads, read_log=state.read_log, case_id=case_id, actor=actor
     )
 
 
@@ -105,7 +105,7 @@ async def read_case_hot(scope: Scope, _: Receive, found: re.Match[str]) -> HotRe
     authorization = header_values(scope).get("authorization")
     actor = await verified_user(state.token_verifier, authorization, _CASE_READERS)
     case = await service.read(
-        hot_pool=state.hot_pool,
+        reads=state.case_reads,
         read_log=state.read_log,
         case_id=found["case_id"],
         actor=actor,

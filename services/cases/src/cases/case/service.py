@@ -26,7 +26,7 @@ from cases.office.models import Office
 from cases.outbox import emit_case_event
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import HotPool, utcnow
+from ombuds_shared.db import HotPool, KeyedReads, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
@@ -65,6 +65,11 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
 _READ_BY_ID = select(*_READ_COLUMNS).where(_CASE.c.id == bindparam("case_id"))
 
 
+def case_reads(hot_pool: HotPool) -> KeyedReads:
+    """Case reads by id, those arriving together fetched at once (see KeyedReads)."""
+    return KeyedReads(hot_pool, select(*_READ_COLUMNS), _CASE.c.id)
+
+
 async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> RowMapping | None:
     """Gets a case's columns by id, without loading an ORM entity."""
     if not is_case_id(case_id):
@@ -84,14 +89,14 @@ def of_office(case: _Case | None, actor: Actor) -> _Case:
 
 
 async def read(
-    *, hot_pool: HotPool, read_log: ReadLog, case_id: str, actor: Actor
+    *, reads: KeyedReads, read_log: ReadLog, case_id: str, actor: Actor
 ) -> Mapping[str, Any]:
-    """The hot read path: one autocommit statement (on asyncpg's own pool on
-    PostgreSQL), then the read recorded in the audit log (group-committed) before the
-    case is returned."""
+    """The hot read path: the case (fetched with the reads arriving with it, on the hot
+    pool), then the read recorded in the audit log (group-committed) before the case
+    is returned."""
     if not is_case_id(case_id):
         raise NotFound("No such case.")
-    case = of_office(await hot_pool.fetch_one(_READ_BY_ID, {"case_id": case_id}), actor)
+    case = of_office(await reads.get(case_id), actor)
     await read_log.record(
         actor=actor, action="case.read", record_type="case", record_id=case_id, context_id=case_id
     )
