@@ -52,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from ombuds_shared.batching import Grouped
 from ombuds_shared.db import HotPool, UTCDateTime, utcnow
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.keys import SigningKey
@@ -283,10 +284,11 @@ class ReadLog:
 
     A read is recorded before its content is returned, but one transaction per
     read costs several round trips and a lock on its chain's head. Reads that
-    arrive while a batch is being written wait for the next batch: one
-    transaction records them all, and each reader goes on only once its entry
-    is committed. The log stays complete and in order; its cost per read falls
-    as the load rises. If the batch cannot be written, every reader in it fails.
+    arrive while a batch is being written wait for the next batch (see
+    ombuds_shared.batching): one transaction records them all, and each reader
+    goes on only once its entry is committed. The log stays complete and in
+    order; its cost per read falls as the load rises. If the batch cannot be
+    written, every reader in it fails.
 
     Given a `hot_pool` on PostgreSQL, batches are written on its asyncpg
     connections rather than through SQLAlchemy (see HotPool for why).
@@ -307,10 +309,12 @@ class ReadLog:
         self._hot_pool = hot_pool if hot_pool is not None and hot_pool.on_driver else None
         quoted = engine.dialect.identifier_preparer.format_table
         self._tables = (quoted(event_model.__table__), quoted(head_model.__table__))  # type: ignore[attr-defined]
-        self._max_batch = max_batch
-        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self.batches_written = 0  # how well reads are grouped: compare with the entries
+        self._grouped = Grouped(self._write, max_batch=max_batch)
+
+    @property
+    def batches_written(self) -> int:
+        """Transactions so far: compare with the entries to see how well reads group."""
+        return self._grouped.batches
 
     async def record(
         self,
@@ -331,13 +335,8 @@ class ReadLog:
             context_id=context_id,
             peer=peer,
         )
-        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((entry, committed))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_while_waiting())
         try:
-            # Shielded: a reader who gives up does not cancel the batch others wait for.
-            await asyncio.shield(committed)
+            await self._grouped(entry)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -345,36 +344,16 @@ class ReadLog:
                 "The read could not be recorded in the audit log, so nothing is returned."
             ) from exc
 
-    async def _write_while_waiting(self) -> None:
-        try:
-            for _ in range(1_000_000):  # bounded; ends as soon as nobody waits
-                if not self._waiting:
-                    return
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                try:
-                    await self._write([entry for entry, _ in batch])
-                except Exception as exc:  # every waiter in the batch learns of the failure
-                    for _, committed in batch:
-                        if not committed.done():
-                            committed.set_exception(exc)
-                    continue
-                self.batches_written += 1
-                for _, committed in batch:
-                    if not committed.done():
-                        committed.set_result(None)
-        finally:
-            self._writer = None
-
-    async def _write(self, entries: list[dict[str, Any]]) -> None:
+    async def _write(self, entries: list[dict[str, Any]]) -> list[None]:
         if self._hot_pool is not None:
             async with self._hot_pool.driver_connection() as driver:
                 await _append_on_driver(driver, *self._tables, entries)
-            return
-        # A Core connection, not an ORM session: the batch needs no more, and the
-        # session's bookkeeping would cost more than the SQL.
-        async with self._engine.begin() as connection:
-            await append_many(connection, self._event_model, self._head_model, entries)
+        else:
+            # A Core connection, not an ORM session: the batch needs no more, and the
+            # session's bookkeeping would cost more than the SQL.
+            async with self._engine.begin() as connection:
+                await append_many(connection, self._event_model, self._head_model, entries)
+        return [None] * len(entries)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -33,6 +32,7 @@ from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import DateTime, TypeDecorator
 from starlette.requests import Request
 
+from ombuds_shared.batching import Grouped
 from ombuds_shared.errors import ServiceUnavailable
 
 # Explicit constraint names, so migrations are the same on SQLite and PostgreSQL.
@@ -349,9 +349,8 @@ class KeyedReads:
     Each read costs a round trip to PostgreSQL and a connection from the pool, and
     under load the round trips, not the rows, were most of a read's cost. Reads that
     arrive while a fetch is under way wait for the next one, which fetches all their
-    keys at once (`key = ANY(...)`); each reader gets its own row or None. With one
-    reader at a time it is one read per fetch, as before. If a fetch fails, every
-    reader in it gets the error. On SQLite each read is its own statement.
+    keys at once (`key = ANY(...)`; see ombuds_shared.batching); each reader gets its
+    own row or None. On SQLite each read is its own statement.
     """
 
     def __init__(
@@ -365,44 +364,23 @@ class KeyedReads:
         self._key = key.name
         self._by_key = columns.where(key == bindparam("key"))
         self._by_keys = columns.where(key == any_(bindparam("keys", type_=ARRAY(key.type))))
-        self._max_batch = max_batch
-        self._waiting: list[tuple[Any, asyncio.Future[Mapping[str, Any] | None]]] = []
-        self._fetcher: asyncio.Task[None] | None = None
-        self.fetches = 0  # how well reads are grouped: compare with the reads
+        self._grouped = Grouped(self._fetch, max_batch=max_batch)
+
+    @property
+    def fetches(self) -> int:
+        """Statements run so far: compare with the reads to see how well they group."""
+        return self._grouped.batches
 
     async def get(self, key: Any) -> Mapping[str, Any] | None:
         """The row whose key is `key`, or None."""
         if not self._pool.on_driver:
             return await self._pool.fetch_one(self._by_key, {"key": key})
-        found: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((key, found))
-        if self._fetcher is None:
-            self._fetcher = asyncio.create_task(self._fetch_while_waiting())
-        return await found
+        return await self._grouped(key)
 
-    async def _fetch_while_waiting(self) -> None:
-        try:
-            for _ in range(1_000_000):  # bounded; ends as soon as nobody waits
-                if not self._waiting:
-                    return
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                try:
-                    rows = await self._pool.fetch_all(
-                        self._by_keys, {"keys": list({key for key, _ in batch})}
-                    )
-                except Exception as exc:  # every reader in the batch learns of the failure
-                    for _, found in batch:
-                        if not found.done():
-                            found.set_exception(exc)
-                    continue
-                self.fetches += 1
-                by_key = {row[self._key]: row for row in rows}
-                for key, found in batch:
-                    if not found.done():  # a reader who gave up is cancelled already
-                        found.set_result(by_key.get(key))
-        finally:
-            self._fetcher = None
+    async def _fetch(self, keys: list[Any]) -> list[Mapping[str, Any] | None]:
+        rows = await self._pool.fetch_all(self._by_keys, {"keys": list(set(keys))})
+        by_key = {row[self._key]: row for row in rows}
+        return [by_key.get(key) for key in keys]
 
 
 _InsertShape = tuple[tuple[Table, tuple[str, ...]], ...]

@@ -11,7 +11,8 @@ from ombuds_shared.errors import NotFound
 from ombuds_shared.tokens import Actor
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-SubmitterDep = Annotated[Actor, Depends(require_user("visitor", "hr_portal", "referring_office"))]
+SUBMITTER_ROLES = ("visitor", "hr_portal", "referring_office")
+SubmitterDep = Annotated[Actor, Depends(require_user(*SUBMITTER_ROLES))]
 ReaderDep = Annotated[Actor, Depends(require_user("visitor", "ombudsman", "chief"))]
 TriagerDep = Annotated[Actor, Depends(require_user("ombudsman", "chief"))]
 

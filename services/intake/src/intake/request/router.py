@@ -7,6 +7,7 @@ from starlette.types import Receive, Scope
 
 from intake.request import service
 from intake.request.dependencies import (
+    SUBMITTER_ROLES,
     OfficeRequestDep,
     ReadableRequestDep,
     ReaderDep,
@@ -106,7 +107,6 @@ def _acknowledged(
     return acknowledgement, headers
 
 
-_SUBMITTERS = ("visitor", "hr_portal", "referring_office")
 _SUBMISSION = TypeAdapter(IntakeCreate)
 _IDEMPOTENCY_KEY = TypeAdapter(Annotated[str, StringConstraints(max_length=200)])
 _ACKNOWLEDGEMENT = TypeAdapter(IntakeAcknowledgement)
@@ -120,7 +120,7 @@ async def submit_request_hot(scope: Scope, receive: Receive, _: re.Match[str]) -
     headers = header_values(scope)
     body = json_body(await read_body(receive), headers.get("content-type"))
     state = scope["app"].state
-    actor = await verified_user(state.token_verifier, headers.get("authorization"), _SUBMITTERS)
+    actor = await verified_user(state.token_verifier, headers.get("authorization"), SUBMITTER_ROLES)
     idempotency_key, errors = headers.get("idempotency-key"), []
     if idempotency_key is not None:
         idempotency_key, errors = validation_errors(
