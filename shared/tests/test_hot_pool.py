@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ombuds_shared.db import HotPool, KeyedReads, UTCDateTime, create_engine
+from ombuds_shared.db import GroupedInserts, HotPool, KeyedReads, UTCDateTime, create_engine
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.ports import free_port
 from ombuds_shared.testing import TestDatabases
@@ -244,3 +244,47 @@ async def test_every_reader_of_a_failed_fetch_is_told(databases: TestDatabases) 
     finally:
         await pool.close()
         await nowhere.dispose()
+
+
+async def test_groups_inserted_together_land_and_only_a_breaking_one_fails(
+    databases: TestDatabases, engine: AsyncEngine
+) -> None:
+    made = dt.datetime(2026, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+    pool = HotPool(engine, pool_size=2)
+    await pool.open()
+    inserts = GroupedInserts(pool)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: _PARENT.create(sync) and None)
+        await conn.run_sync(lambda sync: _CHILD.create(sync) and None)
+
+    def group(n: int, label: str) -> list[tuple[Table, dict[str, object]]]:
+        return [
+            (_PARENT, {"id": f"p-{n}", "made_at": made, "note": None}),
+            (_CHILD, {"id": f"c-{n}", "parent_id": f"p-{n}", "label": label}),
+        ]
+
+    try:
+        # Group 7 repeats group 3's unique label: it alone fails, the rest land.
+        labels = {n: f"label {3 if n == 7 else n}" for n in range(12)}
+        outcomes = await asyncio.gather(
+            *(inserts.insert(group(n, label)) for n, label in labels.items()),
+            return_exceptions=True,
+        )
+        failed = [n for n, outcome in enumerate(outcomes) if outcome is not None]
+        assert failed == [7], outcomes
+        assert isinstance(outcomes[7], IntegrityError)
+        async with engine.connect() as conn:
+            parents = set((await conn.execute(select(_PARENT.c.id))).scalars())
+            made_at = (await conn.execute(select(_PARENT.c.made_at))).scalars().first()
+        assert parents == {f"p-{n}" for n in range(12) if n != 7}
+        assert made_at == made
+        # Once more with no conflict: on PostgreSQL, fewer statements than groups.
+        before = inserts.statements
+        await asyncio.gather(*(inserts.insert(group(n, f"label {n}")) for n in range(20, 40)))
+        if databases.on_postgres:
+            assert 0 < inserts.statements - before < 20
+    finally:
+        await pool.close()
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: _CHILD.drop(sync) and None)
+            await conn.run_sync(lambda sync: _PARENT.drop(sync) and None)

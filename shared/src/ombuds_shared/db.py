@@ -308,7 +308,7 @@ class HotPool:
             row[name] = column_type.process_result_value(row[name], self.engine.dialect)
         return row
 
-    async def insert_together(self, rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> None:
+    async def insert_together(self, rows: Rows) -> None:
         """Inserts one row into each table, all or none; a later row may refer to an
         earlier one. On PostgreSQL it is one statement (the earlier rows inserted by
         data-modifying WITH clauses): atomic without BEGIN and COMMIT, one round trip
@@ -327,14 +327,10 @@ class HotPool:
         form = self._insert_forms.get(shape)
         if form is None:
             form = self._insert_forms[shape] = _insert_form(shape, self.engine.dialect)
-        arguments = []
-        for index, column in form.arguments:
-            table, values = rows[index]
-            value = values[column]
-            column_type = table.c[column].type
-            if isinstance(column_type, TypeDecorator):
-                value = column_type.process_bind_param(value, self.engine.dialect)
-            arguments.append(value)
+        arguments = [
+            _bound(rows[index][0], column, rows[index][1][column], self.engine.dialect)
+            for index, column in form.arguments
+        ]
         try:
             async with self.driver_connection() as driver:
                 await driver.execute(form.sql, *arguments)
@@ -381,6 +377,99 @@ class KeyedReads:
         rows = await self._pool.fetch_all(self._by_keys, {"keys": list(set(keys))})
         by_key = {row[self._key]: row for row in rows}
         return [by_key.get(key) for key in keys]
+
+
+Rows = Sequence[tuple[Table, Mapping[str, Any]]]
+
+
+class GroupedInserts:
+    """insert_together for writes that arrive together: one statement for all of them.
+
+    Under load, the round trip and the statement, not the rows, were most of an
+    intake submission's cost. Groups of rows (each a visitor and its request, say)
+    that arrive while an insert is under way wait for the next one, which inserts
+    them all with one statement, each table's rows as arrays (`unnest`); see
+    ombuds_shared.batching. If that statement meets a constraint, each group is
+    then inserted on its own, so that only the group that broke it fails (with
+    IntegrityError) and the others land. Every group must have the same shape:
+    the same tables and columns, in the same order. On SQLite each group is its
+    own transaction.
+    """
+
+    def __init__(self, hot_pool: HotPool, max_batch: int = 200) -> None:
+        self._pool = hot_pool
+        self._forms: dict[_InsertShape, str] = {}
+        self._grouped = Grouped(self._insert, max_batch=max_batch)
+
+    @property
+    def statements(self) -> int:
+        """Batches inserted so far: compare with the groups to see how well they group."""
+        return self._grouped.batches
+
+    async def insert(self, rows: Rows) -> None:
+        """Inserts the group, all or none; raises IntegrityError if it breaks a constraint."""
+        if not self._pool.on_driver:
+            await self._pool.insert_together(rows)
+            return
+        failure = await self._grouped(rows)
+        if failure is not None:
+            raise failure
+
+    async def _insert(self, groups: list[Rows]) -> list[sa_exc.IntegrityError | None]:
+        shape = tuple((table, tuple(values)) for table, values in groups[0])
+        sql = self._forms.get(shape)
+        if sql is None:
+            sql = self._forms[shape] = _unnest_form(shape, self._pool.engine.dialect)
+        dialect = self._pool.engine.dialect
+        arrays = [
+            [_bound(table, column, group[index][1][column], dialect) for group in groups]
+            for index, (table, columns) in enumerate(shape)
+            for column in columns
+        ]
+        try:
+            async with self._pool.driver_connection() as driver:
+                await driver.execute(sql, *arrays)
+            return [None] * len(groups)
+        except asyncpg.IntegrityConstraintViolationError:
+            pass  # which group broke it? Each on its own says.
+        outcomes: list[sa_exc.IntegrityError | None] = []
+        for group in groups:
+            try:
+                await self._pool.insert_together(group)
+                outcomes.append(None)
+            except sa_exc.IntegrityError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+
+def _bound(table: Table, column: str, value: Any, dialect: Dialect) -> Any:
+    """A value as the driver takes it, through the column's TypeDecorator if any."""
+    column_type = table.c[column].type
+    if isinstance(column_type, TypeDecorator):
+        return column_type.process_bind_param(value, dialect)
+    return value
+
+
+def _unnest_form(shape: _InsertShape, dialect: Dialect) -> str:
+    """GroupedInserts' statement: every table's rows as one array per column, the earlier
+    tables inserted by data-modifying WITH clauses (so a later row may refer to them)."""
+    quote = dialect.identifier_preparer
+    inserts: list[str] = []
+    number = 0
+    for table, columns in shape:
+        arrays = []
+        for column in columns:
+            number += 1
+            arrays.append(f"${number}::{table.c[column].type.compile(dialect=dialect)}[]")
+        names = ", ".join(quote.quote(column) for column in columns)
+        # Names of the service's own tables and columns, quoted; every value is a parameter.
+        into = f"INSERT INTO {quote.format_table(table)} ({names})"
+        inserts.append(f"{into} SELECT * FROM unnest({', '.join(arrays)})")  # noqa: S608
+    *earlier, last = inserts
+    if not earlier:
+        return last
+    clauses = ", ".join(f"row{index} AS ({sql})" for index, sql in enumerate(earlier))
+    return f"WITH {clauses} {last}"
 
 
 _InsertShape = tuple[tuple[Table, tuple[str, ...]], ...]

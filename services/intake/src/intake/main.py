@@ -6,6 +6,7 @@ from intake.api import ROUTERS
 from intake.config import IntakeSettings
 from intake.request.router import hot_routes
 from ombuds_shared.app import create_service_app
+from ombuds_shared.db import GroupedInserts
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,4 +22,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         trusted_peers=("cases",),
         peer_urls={"cases": settings.cases_url},
         hot_routes=hot_routes,
+        on_startup=_with_submission_inserts,
     )
+
+
+async def _with_submission_inserts(app: FastAPI) -> None:
+    """Submissions arriving together are inserted together (see GroupedInserts)."""
+    app.state.submission_inserts = GroupedInserts(app.state.hot_pool)

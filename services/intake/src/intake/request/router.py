@@ -79,6 +79,7 @@ async def submit_request(
     # are served by submit_request_hot; this route documents them.
     submitted = await service.submit(
         hot_pool=request.app.state.hot_pool,
+        inserts=request.app.state.submission_inserts,
         envelope=request.app.state.envelope,
         actor=actor,
         data=data,
@@ -131,6 +132,7 @@ async def submit_request_hot(scope: Scope, receive: Receive, _: re.Match[str]) -
         raise invalid_input([*errors, *body_errors])
     submitted = await service.submit(
         hot_pool=state.hot_pool,
+        inserts=state.submission_inserts,
         envelope=state.envelope,
         actor=actor,
         data=data,

@@ -28,7 +28,7 @@ from intake.request.schemas import (
 from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope, KeyDestroyed
-from ombuds_shared.db import HotPool, core_connection, utcnow
+from ombuds_shared.db import GroupedInserts, HotPool, core_connection, utcnow
 from ombuds_shared.errors import (
     BadRequest,
     Conflict,
@@ -113,6 +113,7 @@ async def open_offices(engine: AsyncEngine) -> frozenset[str]:
 async def submit(
     *,
     hot_pool: HotPool,
+    inserts: GroupedInserts,
     envelope: Envelope | None,
     actor: Actor,
     data: IntakeCreate,
@@ -120,8 +121,9 @@ async def submit(
 ) -> Submitted:
     """Records a request with its sealed identity, once per idempotency key.
 
-    The busiest write: the visitor and the request are inserted together by the hot
-    pool (one statement on PostgreSQL), with no ORM session."""
+    The busiest write: the visitor and the request are inserted together, with the
+    submissions arriving with them (one statement on PostgreSQL; see GroupedInserts),
+    and no ORM session."""
     channel = channel_of(actor)
     _check_channel_rules(channel, data, idempotency_key)
     if data.office not in await open_offices(hot_pool.engine):
@@ -149,7 +151,7 @@ async def submit(
             "submitted_at": submitted_at,
         }
         try:
-            await hot_pool.insert_together([(_VISITOR, visitor), (_REQUEST, request)])
+            await inserts.insert([(_VISITOR, visitor), (_REQUEST, request)])
             return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False)
         except IntegrityError:
             if idempotency_key:
