@@ -18,17 +18,13 @@ from sqlalchemy import (
     any_,
     bindparam,
     event,
-    insert,
     text,
 )
-from sqlalchemy import column as sql_column
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import table as sql_table
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import DateTime, TypeDecorator
 from starlette.requests import Request
 
@@ -222,7 +218,7 @@ class HotPool:
         self._timeout = timeout_seconds
         self._pool: asyncpg.Pool | None = None
         self._forms: dict[Select[Any], _DriverForm] = {}
-        self._insert_forms: dict[_InsertShape, _InsertForm] = {}
+        self._insert_forms: dict[_InsertShape, str] = {}
 
     @property
     def on_driver(self) -> bool:
@@ -310,9 +306,9 @@ class HotPool:
 
     async def insert_together(self, rows: Rows) -> None:
         """Inserts one row into each table, all or none; a later row may refer to an
-        earlier one. On PostgreSQL it is one statement (the earlier rows inserted by
-        data-modifying WITH clauses): atomic without BEGIN and COMMIT, one round trip
-        instead of four. Elsewhere it is one transaction on the engine.
+        earlier one. On PostgreSQL it is one statement (see insert_groups; the earlier
+        rows inserted by data-modifying WITH clauses): atomic without BEGIN and COMMIT,
+        one round trip instead of four. Elsewhere it is one transaction on the engine.
 
         Give every column its value: on PostgreSQL the columns' defaults are not
         applied. Values pass the columns' TypeDecorators. A violated constraint raises
@@ -323,19 +319,27 @@ class HotPool:
                 for table, values in rows:
                     await connection.execute(table.insert(), dict(values))
             return
-        shape = tuple((table, tuple(values)) for table, values in rows)
-        form = self._insert_forms.get(shape)
-        if form is None:
-            form = self._insert_forms[shape] = _insert_form(shape, self.engine.dialect)
-        arguments = [
-            _bound(rows[index][0], column, rows[index][1][column], self.engine.dialect)
-            for index, column in form.arguments
+        await self.insert_groups([rows])
+
+    async def insert_groups(self, groups: Sequence[Rows]) -> None:
+        """insert_together for several groups of the same shape (the same tables and
+        columns, in the same order), all or none, in one statement: each table's rows
+        as one array per column, through unnest (PostgreSQL only)."""
+        shape = tuple((table, tuple(values)) for table, values in groups[0])
+        sql = self._insert_forms.get(shape)
+        if sql is None:
+            sql = self._insert_forms[shape] = _unnest_form(shape, self.engine.dialect)
+        dialect = self.engine.dialect
+        arrays = [
+            [_bound(table, column, group[index][1][column], dialect) for group in groups]
+            for index, (table, columns) in enumerate(shape)
+            for column in columns
         ]
         try:
             async with self.driver_connection() as driver:
-                await driver.execute(form.sql, *arguments)
+                await driver.execute(sql, *arrays)
         except asyncpg.IntegrityConstraintViolationError as exc:
-            raise sa_exc.IntegrityError(form.sql, None, exc) from exc
+            raise sa_exc.IntegrityError(sql, None, exc) from exc
 
 
 class KeyedReads:
@@ -398,7 +402,6 @@ class GroupedInserts:
 
     def __init__(self, hot_pool: HotPool, max_batch: int = 200) -> None:
         self._pool = hot_pool
-        self._forms: dict[_InsertShape, str] = {}
         self._grouped = Grouped(self._insert, max_batch=max_batch)
 
     @property
@@ -416,21 +419,10 @@ class GroupedInserts:
             raise failure
 
     async def _insert(self, groups: list[Rows]) -> list[sa_exc.IntegrityError | None]:
-        shape = tuple((table, tuple(values)) for table, values in groups[0])
-        sql = self._forms.get(shape)
-        if sql is None:
-            sql = self._forms[shape] = _unnest_form(shape, self._pool.engine.dialect)
-        dialect = self._pool.engine.dialect
-        arrays = [
-            [_bound(table, column, group[index][1][column], dialect) for group in groups]
-            for index, (table, columns) in enumerate(shape)
-            for column in columns
-        ]
         try:
-            async with self._pool.driver_connection() as driver:
-                await driver.execute(sql, *arrays)
+            await self._pool.insert_groups(groups)
             return [None] * len(groups)
-        except asyncpg.IntegrityConstraintViolationError:
+        except sa_exc.IntegrityError:
             pass  # which group broke it? Each on its own says.
         outcomes: list[sa_exc.IntegrityError | None] = []
         for group in groups:
@@ -473,45 +465,6 @@ def _unnest_form(shape: _InsertShape, dialect: Dialect) -> str:
 
 
 _InsertShape = tuple[tuple[Table, tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True)
-class _InsertForm:
-    """insert_together's statement for one shape of rows, compiled once for asyncpg, and
-    which (row, column) each of its positional parameters takes."""
-
-    sql: str
-    arguments: tuple[tuple[int, str], ...]
-
-
-def _insert_form(shape: _InsertShape, dialect: Dialect) -> _InsertForm:
-    def bind(index: int, column: str) -> str:
-        return f"row{index}_{column}"
-
-    # Lightweight tables of the given columns only: a Table would add its columns'
-    # defaults to the statement, as parameters the driver is not given.
-    statements = [
-        insert(_given_columns(table, columns)).values(
-            {column: bindparam(bind(index, column)) for column in columns}
-        )
-        for index, (table, columns) in enumerate(shape)
-    ]
-    statement = statements[-1]
-    for index, earlier in enumerate(statements[:-1]):
-        statement = statement.add_cte(earlier.cte(f"row{index}"))
-    compiled = statement.compile(dialect=dialect)
-    by_bind = {
-        bind(index, column): (index, column)
-        for index, (_, columns) in enumerate(shape)
-        for column in columns
-    }
-    return _InsertForm(str(compiled), tuple(by_bind[name] for name in compiled.positiontup or ()))
-
-
-def _given_columns(table: Table, columns: tuple[str, ...]) -> TableClause:
-    return sql_table(
-        table.name, *(sql_column(name, table.c[name].type) for name in columns), schema=table.schema
-    )
 
 
 def _driver_form(statement: Select[Any], dialect: Dialect) -> _DriverForm:
