@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from faker import Faker
 
+from ombuds.gateway_client import gateway_client
 from ombuds.tokens import dev_token
 from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES
@@ -71,7 +72,7 @@ def load_demo(
     counts = {"submitted": 0, "accepted": 0, "declined": 0, "pending": 0}
     counts |= {f"case_{state}": 0 for state in _CASE_STATES}
     run = uuid.uuid4().hex[:6]
-    with httpx.Client(base_url=gateway_url, timeout=30.0) as client:
+    with gateway_client(gateway_url, timeout=30.0) as client:
         for number in range(1, requests + 1):
             office, pillar = rng.choice(_INTAKE_OFFICES)
             channel = rng.choices(["visitor", "hr_portal", "referring_office"], [70, 20, 10])[0]

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from ombuds.gateway_client import gateway_client
 from ombuds.tokens import dev_token
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup, Pillar
@@ -198,7 +199,7 @@ def load_analytics_demo(
     last = dt.datetime.now(dt.UTC).year - 1
     counts = {"case_events": 0, "mediation_events": 0, "outreach": 0, "survey_responses": 0}
     chief = {"Authorization": f"Bearer {dev_token(data_dir, role='chief', subject='demo-chief')}"}
-    with httpx.Client(base_url=gateway_url, timeout=120.0) as client:
+    with gateway_client(gateway_url, timeout=120.0) as client:
         for offset, year in enumerate(range(last - years + 1, last + 1)):
             growth = 1 + offset * 0.12
             volume = int(cases_per_year * growth)

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from ombuds.gateway_client import gateway_client
 from ombuds.tokens import dev_token
 
 Report = Callable[[str], None]
@@ -169,7 +170,7 @@ def load_mediation_demo(
     """Creates mediations in every state, with certificates, through the public API."""
     counts: dict[str, int] = {"mediations": 0, "certificates": 0}
     run = uuid.uuid4().hex[:4].upper()
-    with httpx.Client(base_url=gateway_url, timeout=30.0) as client:
+    with gateway_client(gateway_url, timeout=30.0) as client:
         demo = _Demo(client, data_dir, random.Random(seed), run)  # noqa: S311 - synthetic data
         for number, (target, source) in enumerate(_SCRIPT, start=1):
             mediation = demo.drive(number, target, source)
