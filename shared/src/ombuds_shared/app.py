@@ -357,9 +357,15 @@ def with_problem_schema(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def peer_token(app: FastAPI, audience: str, actor: Actor | None) -> str:
+def peer_token(
+    app: FastAPI, audience: str, actor: Actor | None, *, asserts: Mapping[str, str] | None = None
+) -> str:
     """A token of this service's own identity for a call to `audience`."""
     settings: ServiceSettings = app.state.settings
     return mint_internal_token(
-        app.state.signing_key, issuer=settings.service_name, audience=audience, actor=actor
+        app.state.signing_key,
+        issuer=settings.service_name,
+        audience=audience,
+        actor=actor,
+        asserts=asserts,
     )

@@ -95,8 +95,16 @@ class TestKeys:
             lifetime=lifetime,
         )
 
-    def peer_token(self, issuer: str, audience: str, actor: Actor | None = None) -> str:
-        return mint_internal_token(self.keys[issuer], issuer=issuer, audience=audience, actor=actor)
+    def peer_token(
+        self,
+        issuer: str,
+        audience: str,
+        actor: Actor | None = None,
+        asserts: dict[str, str] | None = None,
+    ) -> str:
+        return mint_internal_token(
+            self.keys[issuer], issuer=issuer, audience=audience, actor=actor, asserts=asserts
+        )
 
 
 def actor(role: str, *, sub: str | None = None, office: str | None = None) -> Actor:

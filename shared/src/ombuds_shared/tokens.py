@@ -74,6 +74,9 @@ class Caller:
     actor: Actor | None
     peer: str | None = None
     token_id: str | None = None
+    # What a peer service vouches for about its actor, e.g. {"handles": "case:<id>"}:
+    # the receiving service checks it against its own records before acting on it.
+    asserts: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_peer(self) -> bool:
@@ -87,8 +90,10 @@ def mint_internal_token(
     audience: str,
     actor: Actor | None,
     lifetime: int = INTERNAL_TOKEN_LIFETIME_SECONDS,
+    asserts: Mapping[str, str] | None = None,
 ) -> str:
-    """Mints a short-lived internal token; a peer token carries the actor as `act`."""
+    """Mints a short-lived internal token; a peer token carries the actor as `act`, and
+    what the peer vouches for about them (`asserts`)."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": issuer,
@@ -106,6 +111,8 @@ def mint_internal_token(
         claims["sub"] = f"service:{issuer}"
         if actor is not None:
             claims["act"] = actor.to_claims()
+        if asserts:
+            claims["asserts"] = dict(asserts)
     headers = {"kid": key.kid, "typ": INTERNAL_TOKEN_TYPE}
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=headers)
 
@@ -348,4 +355,6 @@ def caller_from_internal_claims(claims: Mapping[str, Any]) -> Caller:
         return Caller(actor=Actor.from_claims(claims), token_id=jti)
     act = claims.get("act")
     actor = Actor.from_claims(act) if isinstance(act, Mapping) and act.get("sub") else None
-    return Caller(actor=actor, peer=str(issuer), token_id=jti)
+    vouched = claims.get("asserts")
+    asserts = {str(k): str(v) for k, v in vouched.items()} if isinstance(vouched, Mapping) else {}
+    return Caller(actor=actor, peer=str(issuer), token_id=jti, asserts=asserts)

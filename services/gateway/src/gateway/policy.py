@@ -112,6 +112,10 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/intake/requests/{reference}",         "intake", {VISITOR, OMBUDSMAN, CHIEF}, _INTAKE_FIELDS, reach=_INTAKE_REACH),  # noqa: E501
     rule("POST", "/v1/intake/requests/{reference}/accept",  "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/intake/requests/{reference}/decline", "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    # A conflict shuts its author out of the request, its identity and its case, for good.
+    rule("POST", "/v1/intake/requests/{reference}/conflict-declarations", "intake", {OMBUDSMAN}, reach=OFFICE),  # noqa: E501
+    # Identities enter only through intake: an ombudsman records a walk-in for their office.
+    rule("POST", "/v1/intake/walk-ins",                     "intake", {OMBUDSMAN}, reach=OFFICE),
     rule("GET",  "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}),
     rule("GET",  "/v1/cases/{case_id}",                     "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
@@ -119,6 +123,8 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/cases/{case_id}/status",              "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/status-history",      "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/cases/{case_id}/conflict-declarations", "cases", {OMBUDSMAN}, reach=OFFICE),
+    # Only the chief clears a declared conflict (its author cannot withdraw it).
+    rule("POST", "/v1/cases/{case_id}/conflict-declarations/{declaration_id}/clear", "cases", {CHIEF}, reach=OFFICE),  # noqa: E501
     # An ombudsman takes an unassigned case, never a colleague's; the chief assigns anyone.
     rule("POST", "/v1/cases/{case_id}/assignment",          "cases",  {OMBUDSMAN, CHIEF}, reach={OMBUDSMAN: HANDLED, CHIEF: OFFICE}),  # noqa: E501
     rule("GET",  "/v1/cases/{case_id}/assignments",         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501

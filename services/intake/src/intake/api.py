@@ -1,6 +1,7 @@
 """The routers this service mounts, all under /v1."""
 
 from intake.request.router import router as request_router
+from intake.request.router import walk_in_router
 from intake.vault.router import router as vault_router
 
-ROUTERS = (request_router, vault_router)
+ROUTERS = (request_router, walk_in_router, vault_router)

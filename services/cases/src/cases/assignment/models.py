@@ -24,6 +24,11 @@ class ConflictDeclaration(Base):
     ombudsman: Mapped[str] = mapped_column(String(200))
     has_conflict: Mapped[bool] = mapped_column(Boolean)
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A declared conflict is cleared only by the office's chief, with a reason (a code,
+    # so that nothing about the people involved is written down).
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    cleared_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    cleared_reason: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class Assignment(Base):

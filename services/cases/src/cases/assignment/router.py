@@ -5,10 +5,17 @@ from cases.assignment.schemas import (
     AssignmentCreate,
     AssignmentHistory,
     AssignmentRead,
+    ClearingCreate,
     DeclarationCreate,
     DeclarationRead,
 )
-from cases.case.dependencies import CaseReaderDep, OfficeCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import (
+    CaseReaderDep,
+    ChiefDep,
+    OfficeCaseDep,
+    OmbudsmanDep,
+    SessionDep,
+)
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["assignment"], responses=PROBLEM_RESPONSES)
@@ -24,6 +31,24 @@ async def declare(
     data: DeclarationCreate, case: OfficeCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> DeclarationRead:
     declaration = await service.declare(session=session, case=case, actor=actor, data=data)
+    return DeclarationRead.model_validate(declaration)
+
+
+@router.post(
+    "/conflict-declarations/{declaration_id}/clear",
+    response_model=DeclarationRead,
+    summary="Clear a declared conflict of interest, with a reason (the office's chief)",
+)
+async def clear(
+    declaration_id: str,
+    data: ClearingCreate,
+    case: OfficeCaseDep,
+    session: SessionDep,
+    actor: ChiefDep,
+) -> DeclarationRead:
+    declaration = await service.clear(
+        session=session, case=case, actor=actor, declaration_id=declaration_id, data=data
+    )
     return DeclarationRead.model_validate(declaration)
 
 

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import records
 from cases.assignment.models import Assignment, ConflictDeclaration
-from cases.assignment.schemas import AssignmentCreate, DeclarationCreate
+from cases.assignment.schemas import AssignmentCreate, ClearingCreate, DeclarationCreate
 from cases.audit import service as audit
 from cases.case.models import CaseFile
 from ombuds_shared.db import utcnow
-from ombuds_shared.errors import Conflict, Forbidden, ValidationFailed
+from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ombuds_shared.tokens import Actor
 
 _CASE = cast(Table, CaseFile.__table__)
@@ -23,7 +23,15 @@ _CASE = cast(Table, CaseFile.__table__)
 async def declare(
     *, session: AsyncSession, case: RowMapping, actor: Actor, data: DeclarationCreate
 ) -> ConflictDeclaration:
-    """Records an ombudsman's declaration; a declared conflict also ends their assignment."""
+    """Records an ombudsman's declaration; a declared conflict also ends their assignment.
+
+    A conflict, once declared, is not withdrawn by its author (P10): only the chief
+    clears it (`clear`), and the ombudsman then declares anew."""
+    if not data.has_conflict and await _standing_conflict(session, case["id"], actor.subject):
+        raise Forbidden(
+            "You declared a conflict of interest for this case; it cannot be withdrawn. "
+            "Only the office's chief may clear it, with a reason."
+        )
     declaration = ConflictDeclaration(
         case_id=case["id"],
         ombudsman=actor.subject,
@@ -71,6 +79,11 @@ async def assign(
         raise Conflict(
             f"{assignee} has not declared, for this case, that they have no conflict of interest."
         )
+    if declaration.has_conflict and declaration.cleared_at is not None:
+        raise Conflict(
+            f"{assignee}'s conflict of interest was cleared; they must declare anew, for this "
+            "case, that they have no conflict."
+        )
     if declaration.has_conflict:
         # The refusal is recorded: who tried to assign whom, blocked by the declared conflict.
         await audit.record(
@@ -103,6 +116,50 @@ async def assign(
         session, actor, "case.assign", case["id"], "assignment", assignment
     )
     return assignee
+
+
+async def clear(
+    *,
+    session: AsyncSession,
+    case: RowMapping,
+    actor: Actor,
+    declaration_id: str,
+    data: ClearingCreate,
+) -> ConflictDeclaration:
+    """The chief clears a declared conflict, with a reason; audited. It grants nothing:
+    the ombudsman must declare no conflict and be assigned before they see anything."""
+    declaration = await session.scalar(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.id == declaration_id, ConflictDeclaration.case_id == case["id"]
+        )
+    )
+    if declaration is None or not declaration.has_conflict:
+        raise NotFound("No such declared conflict on this case.")
+    if declaration.cleared_at is not None:
+        await session.commit()
+        return declaration
+    declaration.cleared_at = utcnow()
+    declaration.cleared_by = actor.subject
+    declaration.cleared_reason = data.reason.value
+    await records.commit_with_audit(
+        session, actor, "conflict.clear", case["id"], "conflict_declaration", declaration
+    )
+    return declaration
+
+
+async def _standing_conflict(session: AsyncSession, case_id: str, ombudsman: str) -> bool:
+    """Whether the ombudsman has a declared conflict on the case that the chief has not cleared."""
+    found = await session.scalar(
+        select(ConflictDeclaration.id)
+        .where(
+            ConflictDeclaration.case_id == case_id,
+            ConflictDeclaration.ombudsman == ombudsman,
+            ConflictDeclaration.has_conflict.is_(True),
+            ConflictDeclaration.cleared_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def _end_current(

@@ -43,12 +43,18 @@ class CaseFromIntake(InputModel):
     location: Location
     occupational_group: OccupationalGroup
     channel: str = Field(max_length=40)
+    conflicted: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Ombudsmen who declared a conflict with the request: they stay shut out.",
+    )
 
 
 class CaseCreate(InputModel):
-    """A case opened directly by the office (walk-in, group process); opened in your office."""
+    """A case with no visitor's identity, opened directly by your office (a group process,
+    or a consultation nobody is named in). A visitor's case is opened by accepting their
+    intake request (or recording them as a walk-in at intake): identities enter only there."""
 
-    visitor_ref: str | None = Field(None, max_length=64, pattern=VISITOR_REF_PATTERN)
     pillar: Pillar
     location: Location
     occupational_group: OccupationalGroup

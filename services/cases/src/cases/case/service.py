@@ -12,6 +12,7 @@ from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from cases.assignment.models import ConflictDeclaration
 from cases.audit import service as audit
 from cases.case.models import CaseFile, StatusChange
 from cases.case.schemas import (
@@ -111,7 +112,7 @@ async def open_case(
     await _check_office(session, office)
     case = _new_case(
         envelope,
-        visitor_ref=data.visitor_ref,
+        visitor_ref=None,
         pillar=data.pillar,
         office=office,
         location=data.location,
@@ -150,6 +151,13 @@ async def open_from_intake(
         intake_request_id=data.intake_request_id,
         opened_by=actor.subject if actor else "service:intake",
     )
+    for ombudsman in sorted(set(data.conflicted)):
+        # A conflict declared before triage follows the request: it blocks assignment here.
+        session.add(
+            ConflictDeclaration(
+                case_id=case.id, ombudsman=ombudsman, has_conflict=True, declared_at=utcnow()
+            )
+        )
     try:
         await _record_opening(session, case, actor=actor, peer="intake")
         await session.commit()

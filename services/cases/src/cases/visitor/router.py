@@ -1,4 +1,5 @@
-"""The visitor's identity, for the ombudsman assigned to the case: asked of intake's vault."""
+"""The visitor's identity, for the ombudsman assigned to the case: asked of intake's vault,
+which reveals it through this case only."""
 
 from typing import Any
 
@@ -49,8 +50,11 @@ async def visitor_identity(
     )
     # Recorded (and committed) before the identity is fetched: no unaudited reveal.
     await session.commit()
+    # The vault reveals the identity bound to this case only, and only to the user this
+    # service vouches handles it; it checks both against its own records and audits it.
+    token = peer_token(request.app, "intake", actor, asserts={"handles": f"case:{case['id']}"})
     intake: ServiceClient = request.app.state.peers["intake"]
     identity: dict[str, Any] = await intake.call(
-        "GET", f"/v1/internal/visitors/{ref}", token=peer_token(request.app, "intake", actor)
+        "GET", f"/v1/internal/cases/{case['id']}/visitor", token=token
     )
     return VisitorIdentityRead.model_validate(identity)

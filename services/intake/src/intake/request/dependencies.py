@@ -15,6 +15,7 @@ SUBMITTER_ROLES = ("visitor", "hr_portal", "referring_office")
 SubmitterDep = Annotated[Actor, Depends(require_user(*SUBMITTER_ROLES))]
 ReaderDep = Annotated[Actor, Depends(require_user("visitor", "ombudsman", "chief"))]
 TriagerDep = Annotated[Actor, Depends(require_user("ombudsman", "chief"))]
+OmbudsmanDep = Annotated[Actor, Depends(require_user("ombudsman"))]
 
 _NOT_FOUND = "No such request."
 

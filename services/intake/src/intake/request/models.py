@@ -44,3 +44,19 @@ class IntakeRequest(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     visitor: Mapped[Visitor] = relationship(lazy="joined")
+
+
+class RequestConflict(Base):
+    """An ombudsman's declared conflict of interest with a request, before triage (P10).
+
+    There is no way to withdraw one: it shuts its author out of the identity and the
+    triage, and it follows the request into the case that accepting it opens.
+    """
+
+    __tablename__ = "request_conflict"
+    __table_args__ = (UniqueConstraint("request_id", "ombudsman"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    request_id: Mapped[str] = mapped_column(ForeignKey("intake_request.id"))
+    ombudsman: Mapped[str] = mapped_column(String(200))
+    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from intake.request import service
 from intake.request.dependencies import (
     SUBMITTER_ROLES,
     OfficeRequestDep,
+    OmbudsmanDep,
     ReadableRequestDep,
     ReaderDep,
     SessionDep,
@@ -17,6 +18,9 @@ from intake.request.dependencies import (
 )
 from intake.request.schemas import (
     INFORMALITY_NOTICE,
+    Channel,
+    ConflictCreate,
+    ConflictRead,
     DeclineBody,
     IntakeAcknowledgement,
     IntakeCreate,
@@ -24,10 +28,19 @@ from intake.request.schemas import (
     IntakeRead,
     RequestStatus,
     TriageResult,
+    WalkInCreate,
 )
+from intake.vault import service as vault
 from ombuds_shared.app import peer_token
 from ombuds_shared.auth import verified_user
-from ombuds_shared.errors import PROBLEM_RESPONSES, BadRequest, IdempotencyConflict, invalid_input
+from ombuds_shared.errors import (
+    PROBLEM_RESPONSES,
+    BadRequest,
+    Forbidden,
+    IdempotencyConflict,
+    ValidationFailed,
+    invalid_input,
+)
 from ombuds_shared.hot_path import (
     HotResponse,
     HotRoute,
@@ -167,25 +180,56 @@ async def list_requests(
         session=session, actor=actor, status=status_, cursor=cursor, limit=limit
     )
     envelope = request.app.state.envelope
-    items = [service.to_read(request=row, actor=actor, envelope=envelope) for row in rows]
+    # A list is for finding a request, not for knowing who asked: the office opens one
+    # request (audited) to see the identity. A visitor's own list is theirs to see.
+    items = [
+        service.to_read(
+            request=row,
+            actor=actor,
+            envelope=envelope,
+            identity=vault.reveal(envelope=envelope, visitor=row.visitor)
+            if service.is_own(actor, row)
+            else None,
+        )
+        for row in rows
+    ]
     return IntakePage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{reference}", response_model=IntakeRead, summary="Read one request")
 async def read_request(
-    request: Request, intake: ReadableRequestDep, actor: ReaderDep
+    request: Request, intake: ReadableRequestDep, session: SessionDep, actor: ReaderDep
 ) -> IntakeRead:
-    return service.to_read(request=intake, actor=actor, envelope=request.app.state.envelope)
+    return await service.reveal_for_read(
+        session=session, request=intake, actor=actor, envelope=request.app.state.envelope
+    )
 
 
 @router.post(
-    "/{reference}/accept",
-    response_model=TriageResult,
-    summary="Accept a request: the case is opened in the cases service",
+    "/{reference}/conflict-declarations",
+    response_model=ConflictRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Declare a conflict of interest with a request before triage (ombudsman; final)",
 )
-async def accept_request(
-    request: Request, intake: OfficeRequestDep, session: SessionDep, actor: TriagerDep
-) -> TriageResult:
+async def declare_conflict(
+    body: ConflictCreate, intake: OfficeRequestDep, session: SessionDep, actor: OmbudsmanDep
+) -> ConflictRead:
+    if not body.has_conflict:
+        raise ValidationFailed(
+            "Only a conflict is declared on a request (has_conflict: true); a declared "
+            "conflict cannot be withdrawn.",
+            field="has_conflict",
+        )
+    declaration = await service.declare_conflict(session=session, request=intake, actor=actor)
+    return ConflictRead(
+        reference=intake.reference,
+        ombudsman=declaration.ombudsman,
+        declared_at=declaration.declared_at,
+    )
+
+
+def _case_opener(request: Request, actor: Actor) -> service.OpenCase:
+    """Opens the case of an accepted request in the cases service, idempotently."""
     cases: ServiceClient = request.app.state.peers["cases"]
 
     async def open_case(payload: dict[str, Any]) -> dict[str, Any]:
@@ -199,8 +243,62 @@ async def accept_request(
         )
         return result
 
+    return open_case
+
+
+walk_in_router = APIRouter(prefix="/v1/intake/walk-ins", tags=["intake"])
+
+
+@walk_in_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TriageResult,
+    responses=PROBLEM_RESPONSES,
+    summary="Record a visitor who came in person, called or wrote (ombudsman of the office)",
+)
+async def record_walk_in(
+    data: WalkInCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: OmbudsmanDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TriageResult:
+    if data.office not in (None, actor.office):
+        raise Forbidden("An ombudsman records visitors for their own office only.")
+    office_data = data.model_copy(update={"office": actor.office})
+    state = request.app.state
+    submitted = await service.submit(
+        hot_pool=state.hot_pool,
+        inserts=state.submission_inserts,
+        envelope=state.envelope,
+        actor=actor,
+        data=office_data,
+        idempotency_key=idempotency_key,
+        channel=Channel(data.channel.value),
+    )
+    response.headers["Location"] = f"/v1/intake/requests/{submitted.reference}"
+    intake = await service.get_by_reference(session=session, reference=submitted.reference)
+    assert intake is not None
+    if data.accept:
+        intake = await service.accept(
+            session=session, request=intake, actor=actor, open_case=_case_opener(request, actor)
+        )
+    else:
+        await session.commit()
+    return _triage_result(intake)
+
+
+@router.post(
+    "/{reference}/accept",
+    response_model=TriageResult,
+    summary="Accept a request: the case is opened in the cases service",
+)
+async def accept_request(
+    request: Request, intake: OfficeRequestDep, session: SessionDep, actor: TriagerDep
+) -> TriageResult:
     accepted = await service.accept(
-        session=session, request=intake, actor=actor, open_case=open_case
+        session=session, request=intake, actor=actor, open_case=_case_opener(request, actor)
     )
     return _triage_result(accepted)
 

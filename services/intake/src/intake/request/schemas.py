@@ -21,6 +21,18 @@ class Channel(StrEnum):
     VISITOR = "visitor"
     HR_PORTAL = "hr_portal"
     REFERRING_OFFICE = "referring_office"
+    # An ombudsman recording a visitor who came to the office on their own behalf.
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class WalkInChannel(StrEnum):
+    """How the visitor reached the ombudsman who records them."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    EMAIL = "email"
 
 
 class ReferringUnit(StrEnum):
@@ -90,11 +102,17 @@ class IntakeRead(BaseModel):
     triaged_at: dt.datetime | None = None
     decline_reason: DeclineReason | None = None
     decline_note: str | None = None
-    case_id: str | None = Field(None, description="Shown to the office only.")
+    case_id: str | None = Field(
+        None,
+        description="The case an accepted request opened: shown to the office's chief and to "
+        "the ombudsman who accepted it, no one else.",
+    )
     visitor: VisitorIdentity | None = Field(
         None,
-        description="Shown to the visitor themselves and to ombudsmen of the receiving office; "
-        "null for others, and once the identity has been destroyed.",
+        description="Shown to the visitor themselves, and, in a read of one request still "
+        "awaiting triage, to the receiving office's ombudsmen who declared no conflict with "
+        "it (each such read is audited). Never in a list to the office, never after triage "
+        "(the handler reads it through the case), and null once destroyed.",
     )
 
 
@@ -104,6 +122,39 @@ IntakePage = Page[IntakeRead]
 class DeclineBody(InputModel):
     reason: DeclineReason
     note: str | None = Field(None, max_length=2000, description="Explanation for the visitor.")
+
+
+class WalkInCreate(IntakeCreate):
+    """A visitor an ombudsman records on their behalf: walk-in, phone call or e-mail."""
+
+    office: str | None = Field(  # type: ignore[assignment]
+        None,
+        max_length=40,
+        description="Code of the receiving office: yours (the default), no other.",
+        examples=["geneva"],
+    )
+    channel: WalkInChannel
+    consent_to_contact: bool = Field(
+        True, description="The visitor agreed to be contacted by the office (they asked for help)."
+    )
+    accept: bool = Field(
+        False, description="Accept the request in the same step: the case is opened at once."
+    )
+
+
+class ConflictCreate(InputModel):
+    """Your declaration that you have a conflict of interest with this request (P10).
+
+    It cannot be withdrawn: you will not see the visitor's identity nor triage the
+    request, and the conflict follows the request into its case."""
+
+    has_conflict: bool = Field(description="Must be true: only a conflict is declared here.")
+
+
+class ConflictRead(BaseModel):
+    reference: str
+    ombudsman: str
+    declared_at: dt.datetime
 
 
 class TriageResult(BaseModel):

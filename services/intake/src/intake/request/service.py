@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, Row, Table, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from intake.audit import service as audit
 from intake.office.models import Office
-from intake.request.models import IntakeRequest
+from intake.request.models import IntakeRequest, RequestConflict
 from intake.request.schemas import (
     Channel,
     DeclineBody,
@@ -27,6 +28,7 @@ from intake.request.schemas import (
 )
 from intake.vault import service as vault
 from intake.vault.models import Visitor
+from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.crypto import Envelope, KeyDestroyed
 from ombuds_shared.db import GroupedInserts, HotPool, core_connection, utcnow
 from ombuds_shared.errors import (
@@ -63,14 +65,19 @@ def channel_of(actor: Actor) -> Channel:
     raise Forbidden("Only visitors, HR portals and referring offices submit requests.")
 
 
+# Channels through which an ombudsman records a visitor who reached them directly.
+WALK_IN_CHANNELS = frozenset({Channel.IN_PERSON, Channel.PHONE, Channel.EMAIL})
+
+
 def _check_channel_rules(channel: Channel, data: IntakeCreate, idempotency_key: str | None) -> None:
     on_behalf = channel is not Channel.VISITOR
+    integration = channel in (Channel.HR_PORTAL, Channel.REFERRING_OFFICE)
     if on_behalf and not data.consent_to_contact:
         raise ValidationFailed(
             "A request made on someone's behalf needs their consent to be contacted "
             "(consent_to_contact: true)."
         )
-    if on_behalf and not idempotency_key:
+    if integration and not idempotency_key:
         raise BadRequest("Integrations must send an Idempotency-Key header with each submission.")
     if channel is Channel.REFERRING_OFFICE and data.referring_unit is None:
         raise ValidationFailed("A referring office must say which unit refers (referring_unit).")
@@ -118,13 +125,15 @@ async def submit(
     actor: Actor,
     data: IntakeCreate,
     idempotency_key: str | None,
+    channel: Channel | None = None,
 ) -> Submitted:
     """Records a request with its sealed identity, once per idempotency key.
 
-    The busiest write: the visitor and the request are inserted together, with the
-    submissions arriving with them (one statement on PostgreSQL; see GroupedInserts),
-    and no ORM session."""
-    channel = channel_of(actor)
+    The channel follows from the submitter's role, unless an ombudsman records a
+    walk-in (`channel` given). The busiest write: the visitor and the request are
+    inserted together, with the submissions arriving with them (one statement on
+    PostgreSQL; see GroupedInserts), and no ORM session."""
+    channel = channel or channel_of(actor)
     _check_channel_rules(channel, data, idempotency_key)
     if data.office not in await open_offices(hot_pool.engine):
         raise ValidationFailed(f"{data.office!r} is not an open office.", field="office")
@@ -237,15 +246,76 @@ async def list_requests(
     return rows, next_cursor
 
 
-def to_read(*, request: IntakeRequest, actor: Actor, envelope: Envelope | None) -> IntakeRead:
-    """The request as this actor may see it: identity only for the visitor and the office."""
-    office_view = actor.has_any(*_OFFICE_ROLES) and actor.office == request.office
+async def conflicted(*, session: AsyncSession, request: IntakeRequest) -> frozenset[str]:
+    """Who declared a conflict of interest with this request."""
+    rows = await session.scalars(
+        select(RequestConflict.ombudsman).where(RequestConflict.request_id == request.id)
+    )
+    return frozenset(rows)
+
+
+def _office_view(actor: Actor, request: IntakeRequest) -> bool:
+    return actor.has_any(*_OFFICE_ROLES) and actor.office == request.office
+
+
+def sees_identity(actor: Actor, request: IntakeRequest, conflicts: frozenset[str]) -> bool:
+    """Whether this actor, reading this one request, needs the visitor's identity.
+
+    The visitor sees their own. Before triage, the receiving office's ombudsmen who
+    declared no conflict see it, to triage; after triage, nobody here: the case's
+    handler reads it through the case, which the vault binds it to. Chiefs, never.
+    """
+    if is_own(actor, request):
+        return True
+    return (
+        actor.has_any("ombudsman")
+        and _office_view(actor, request)
+        and request.status == RequestStatus.SUBMITTED
+        and actor.subject not in conflicts
+    )
+
+
+async def reveal_for_read(
+    *, session: AsyncSession, request: IntakeRequest, actor: Actor, envelope: Envelope | None
+) -> IntakeRead:
+    """One request as this actor may see it; a reveal to the office is audited first."""
+    conflicts = await conflicted(session=session, request=request)
+    identity = None
+    if sees_identity(actor, request, conflicts):
+        if not is_own(actor, request):
+            await audit.record(
+                session,
+                actor=actor,
+                action="visitor.reveal",
+                context_id=request.id,
+                record_type="visitor",
+                record_id=request.visitor_id,
+            )
+        await session.commit()  # the reveal is on record before the identity leaves
+        identity = vault.reveal(envelope=envelope, visitor=request.visitor)
+    return to_read(
+        request=request, actor=actor, envelope=envelope, identity=identity, conflicts=conflicts
+    )
+
+
+def to_read(
+    *,
+    request: IntakeRequest,
+    actor: Actor,
+    envelope: Envelope | None,
+    identity: VisitorIdentity | None = None,
+    conflicts: frozenset[str] = frozenset(),
+) -> IntakeRead:
+    """The request as this actor may see it; the identity only where the caller decided."""
+    office_view = _office_view(actor, request)
     own_view = is_own(actor, request)
-    sees_identity = own_view or (actor.has_any("ombudsman") and office_view)
-    identity = vault.reveal(envelope=envelope, visitor=request.visitor) if sees_identity else None
     note = None
-    if request.decline_note_sealed is not None and (own_view or office_view):
+    if request.decline_note_sealed is not None and (
+        own_view or (office_view and actor.subject not in conflicts)
+    ):
         note = _open_note(envelope, request)
+    # Which case a request became: for the chief's oversight and the one who accepted it.
+    sees_case = office_view and (actor.has_any("chief") or request.triaged_by == actor.subject)
     return IntakeRead(
         reference=request.reference,
         status=RequestStatus(request.status),
@@ -260,9 +330,48 @@ def to_read(*, request: IntakeRequest, actor: Actor, envelope: Envelope | None) 
         triaged_at=request.triaged_at,
         decline_reason=request.decline_reason,  # type: ignore[arg-type]
         decline_note=note,
-        case_id=request.case_id if office_view else None,
+        case_id=request.case_id if sees_case else None,
         visitor=identity,
     )
+
+
+async def declare_conflict(
+    *, session: AsyncSession, request: IntakeRequest, actor: Actor
+) -> RequestConflict:
+    """Records an ombudsman's conflict with a request (once; it cannot be withdrawn)."""
+    existing = await session.scalar(
+        select(RequestConflict).where(
+            RequestConflict.request_id == request.id, RequestConflict.ombudsman == actor.subject
+        )
+    )
+    if existing is not None:
+        await session.commit()
+        return existing
+    declaration = RequestConflict(
+        id=str(uuid.uuid4()), request_id=request.id, ombudsman=actor.subject, declared_at=utcnow()
+    )
+    session.add(declaration)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="conflict.declare",
+        context_id=request.id,
+        record_type="request_conflict",
+        record_id=declaration.id,
+    )
+    await session.commit()
+    return declaration
+
+
+async def refuse_if_conflicted(
+    *, session: AsyncSession, request: IntakeRequest, actor: Actor
+) -> frozenset[str]:
+    """Who is conflicted with the request; the actor must not be one of them to triage it."""
+    conflicts = await conflicted(session=session, request=request)
+    if actor.subject in conflicts:
+        raise Forbidden("You declared a conflict of interest with this request.")
+    return conflicts
 
 
 def _note_context(request: IntakeRequest) -> tuple[str, str]:
@@ -296,6 +405,7 @@ async def accept(
     (see `decline`): otherwise a decline landing while the case is opened would
     leave a case behind a declined request.
     """
+    conflicts = await refuse_if_conflicted(session=session, request=request, actor=actor)
     if request.status == RequestStatus.ACCEPTED:
         return request
     if request.status == RequestStatus.DECLINED:
@@ -321,13 +431,25 @@ async def accept(
             "location": request.location,
             "occupational_group": request.occupational_group,
             "channel": request.channel,
+            "conflicted": sorted(conflicts),
         }
+    )
+    case_id = str(case["id"])
+    # The identity now belongs to that case alone: the vault reveals it through no other.
+    vault.bind(visitor=request.visitor, kind="case", bound_id=case_id, office=request.office)
+    await audit.record(
+        session,
+        actor=actor,
+        action="request.accept",
+        context_id=request.id,
+        record_type="case",
+        record_id=case_id,
     )
     return await _settle(
         session,
         request,
         RequestStatus.ACCEPTED,
-        case_id=str(case["id"]),
+        case_id=case_id,
         triaged_by=actor.subject,
         triaged_at=utcnow(),
     )
@@ -342,6 +464,7 @@ async def decline(
     body: DeclineBody,
 ) -> IntakeRequest:
     """Declines a request with a recorded reason (the office's discretion, P11)."""
+    await refuse_if_conflicted(session=session, request=request, actor=actor)
     if request.status == RequestStatus.DECLINED:
         return request
     if request.status == RequestStatus.ACCEPTED:
@@ -356,6 +479,7 @@ async def decline(
         IntakeRequest.accept_started_at.is_(None),
         IntakeRequest.accept_started_at < utcnow() - ACCEPT_HOLD,
     )
+    await audit.record(session, actor=actor, action="request.decline", context_id=request.id)
     return await _settle(
         session,
         request,
@@ -385,7 +509,10 @@ async def _settle(
         .values(status=status.value, **values)
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        await session.rollback()  # nothing of this attempt stays: no binding, no audit entry
+    else:
+        await session.commit()
     await session.refresh(request)
     if result.rowcount == 0 and request.status != status:  # type: ignore[attr-defined]
         if request.status == RequestStatus.SUBMITTED:

@@ -16,7 +16,9 @@ def new_visitor_ref() -> str:
 class Visitor(Base):
     """A visitor's identity, sealed under a data key of its own (P1).
 
-    Other services know the visitor only by `ref`. Destroying `wrapped_key`
+    Other services know the visitor only by `ref`, and the vault reveals the identity
+    only through the one case or mediation it is bound to (`bound_kind`, `bound_id`,
+    in `bound_office`), never by the reference alone. Destroying `wrapped_key`
     (with the ciphertexts) makes the identity unrecoverable.
     """
 
@@ -32,3 +34,6 @@ class Visitor(Base):
     preferred_contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    bound_kind: Mapped[str | None] = mapped_column(String(20), default=None)
+    bound_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    bound_office: Mapped[str | None] = mapped_column(String(40), default=None)

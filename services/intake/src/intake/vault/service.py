@@ -14,7 +14,7 @@ from intake.vault.models import Visitor, new_visitor_ref
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.crypto import Envelope, KeyDestroyed
 from ombuds_shared.db import utcnow
-from ombuds_shared.errors import NotFound, ServiceUnavailable
+from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable
 
 _FIELDS = {
     "name": "name_sealed",
@@ -84,6 +84,26 @@ def destroy(*, visitor: Visitor) -> None:
 
 def gone() -> NotFound:
     return NotFound("This visitor's identity was destroyed.")
+
+
+def bind(*, visitor: Visitor, kind: str, bound_id: str, office: str) -> None:
+    """Binds the identity to the one case (or mediation) it belongs to, for good."""
+    if visitor.bound_kind is not None and (visitor.bound_kind, visitor.bound_id) != (
+        kind,
+        bound_id,
+    ):
+        raise Conflict("This identity already belongs to another record.")
+    visitor.bound_kind, visitor.bound_id, visitor.bound_office = kind, bound_id, office
+
+
+async def get_bound(*, session: AsyncSession, kind: str, bound_id: str) -> Visitor:
+    """The identity bound to this case or mediation, or NotFound."""
+    visitor = await session.scalar(
+        select(Visitor).where(Visitor.bound_kind == kind, Visitor.bound_id == bound_id)
+    )
+    if visitor is None:
+        raise NotFound("No identity belongs to this record.")
+    return visitor
 
 
 async def get_by_ref(*, session: AsyncSession, ref: str) -> Visitor:
