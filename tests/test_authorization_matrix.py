@@ -48,8 +48,8 @@ OTHER_OFFICE = "geneva"
 MEDIATION_OFFICE = "mediation-service"  # where the Mediation Service's mediators work
 GATEWAY_REFUSAL = "Your role may not use this route."
 # Path parameters that name an object (checked against the callers' reach) ...
-OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "mediation_id", "party_id",
-                     "extension_id", "request_id", "certificate_id"}  # fmt: skip
+OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "mediation_id",
+                     "party_id", "extension_id", "request_id", "certificate_id"}  # fmt: skip
 # ... and those that only choose what to compute.
 VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened", "year": "2026",
                     "pillar": "unhcr"}  # fmt: skip
@@ -146,6 +146,10 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/intake/requests/{reference}/accept"): Op(kind="intake", fresh=True),
     ("POST", "/v1/intake/requests/{reference}/decline"): Op(
         kind="intake", fresh=True, body=lambda c: {"reason": "outside_mandate"}),
+    ("POST", "/v1/intake/requests/{reference}/conflict-declarations"): Op(
+        kind="intake", fresh=True, body=lambda c: {"has_conflict": True}),
+    ("POST", "/v1/intake/walk-ins"): Op(body=lambda c: {
+        **{k: v for k, v in intake_body().items() if k != "office"}, "channel": "phone"}),
     # cases
     ("GET", "/v1/cases"): Op(kind="case", listed=_items()),
     ("POST", "/v1/cases"): Op(body=lambda c: {
@@ -157,6 +161,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/cases/{case_id}/status-history"): Op(kind="case"),
     ("POST", "/v1/cases/{case_id}/conflict-declarations"): Op(
         kind="case", body=lambda c: {"has_conflict": False}),
+    ("POST", "/v1/cases/{case_id}/conflict-declarations/{declaration_id}/clear"): Op(
+        kind="conflict", body=lambda c: {"reason": "declared_in_error"}),
     # Taking a case one already has changes nothing; the chief names its ombudsman again.
     ("POST", "/v1/cases/{case_id}/assignment"): Op(kind="case", body=lambda c: (
         {"assignee": c.target.owner} if c.role is Role.CHIEF and c.target else {})),
@@ -320,6 +326,15 @@ class World:
             return await self._case(context, n)
         if kind in ("consent", "disclosure"):
             return await self._case_record(kind, context)
+        if kind == "conflict":
+            case = await self.target("case", context, fresh=False)
+            declared = await self.ok(
+                "POST", f"/v1/cases/{case.params['case_id']}/conflict-declarations",
+                self.auth("ombudsman", f"omb-conflicted-{n}", office_of(context)),
+                {"has_conflict": True},
+            )  # fmt: skip
+            params = {**case.params, "declaration_id": declared["id"]}
+            return Target(params, case.owner, declared["id"])
         if kind.startswith("mediation:"):
             return await self._mediation(context, n, kind.partition(":")[2])
         if kind == "party":

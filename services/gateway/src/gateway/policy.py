@@ -115,7 +115,7 @@ POLICY: tuple[Rule, ...] = (
     # A conflict shuts its author out of the request, its identity and its case, for good.
     rule("POST", "/v1/intake/requests/{reference}/conflict-declarations", "intake", {OMBUDSMAN}, reach=OFFICE),  # noqa: E501
     # Identities enter only through intake: an ombudsman records a walk-in for their office.
-    rule("POST", "/v1/intake/walk-ins",                     "intake", {OMBUDSMAN}, reach=OFFICE),
+    rule("POST", "/v1/intake/walk-ins",                     "intake", {OMBUDSMAN}),
     rule("GET",  "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}),
     rule("GET",  "/v1/cases/{case_id}",                     "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501

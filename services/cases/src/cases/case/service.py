@@ -151,15 +151,15 @@ async def open_from_intake(
         intake_request_id=data.intake_request_id,
         opened_by=actor.subject if actor else "service:intake",
     )
-    for ombudsman in sorted(set(data.conflicted)):
-        # A conflict declared before triage follows the request: it blocks assignment here.
-        session.add(
-            ConflictDeclaration(
-                case_id=case.id, ombudsman=ombudsman, has_conflict=True, declared_at=utcnow()
-            )
-        )
     try:
         await _record_opening(session, case, actor=actor, peer="intake")
+        for ombudsman in sorted(set(data.conflicted)):
+            # A conflict declared before triage follows the request: it blocks assignment.
+            session.add(
+                ConflictDeclaration(
+                    case_id=case.id, ombudsman=ombudsman, has_conflict=True, declared_at=utcnow()
+                )
+            )
         await session.commit()
     except IntegrityError:
         # A concurrent retry of the same acceptance won the race: answer with its case.

@@ -92,6 +92,18 @@ class CaseMutation:
         return from_rest(ConflictDeclaration, await info.context.rest("POST", path, body=body))
 
     @strawberry.mutation(
+        description="Clear a declared conflict of interest, with a reason code (the office's "
+        "chief; its author cannot withdraw it)."
+    )
+    @problems_as_errors
+    async def clear_case_conflict(
+        self, info: GqlInfo, case_id: strawberry.ID, declaration_id: strawberry.ID, reason: str
+    ) -> ConflictDeclaration:
+        path = f"{CASES}/{case_id}/conflict-declarations/{declaration_id}/clear"
+        body = rest_body(reason=reason)
+        return from_rest(ConflictDeclaration, await info.context.rest("POST", path, body=body))
+
+    @strawberry.mutation(
         description="Assign a case: the chief names an ombudsman; an ombudsman takes it (no "
         "assignee)."
     )

@@ -11,13 +11,16 @@ from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import Connection, page_size
 from gateway.graphql.types.intake_request import (
     IntakeAcknowledgement,
+    IntakeConflict,
     IntakeRequest,
     IntakeRequestInput,
     TriageResult,
+    WalkInInput,
 )
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
 
 REQUESTS = "/v1/intake/requests"
+WALK_INS = "/v1/intake/walk-ins"
 
 
 @strawberry.type
@@ -70,6 +73,31 @@ class IntakeMutation:
     async def accept_intake_request(self, info: GqlInfo, reference: str) -> TriageResult:
         result = await info.context.rest("POST", f"{REQUESTS}/{reference}/accept")
         return TriageResult(**result)
+
+    @strawberry.mutation(
+        description="Record a visitor who came in person, called or wrote (ombudsman); "
+        "accept: true opens the case at once."
+    )
+    @problems_as_errors
+    async def record_walk_in(
+        self, info: GqlInfo, input: WalkInInput, idempotency_key: str | None = None
+    ) -> TriageResult:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        body = input.to_rest()
+        return TriageResult(**await info.context.rest("POST", WALK_INS, body=body, headers=headers))
+
+    @strawberry.mutation(
+        description="Declare a conflict of interest with a request of your office (final)."
+    )
+    @problems_as_errors
+    async def declare_intake_conflict(self, info: GqlInfo, reference: str) -> IntakeConflict:
+        path = f"{REQUESTS}/{reference}/conflict-declarations"
+        result = await info.context.rest("POST", path, body={"has_conflict": True})
+        return IntakeConflict(
+            reference=result["reference"],
+            ombudsman=result["ombudsman"],
+            declared_at=dt.datetime.fromisoformat(result["declared_at"]),
+        )
 
     @strawberry.mutation(description="Decline a request of your office, with a reason.")
     @problems_as_errors

@@ -83,9 +83,13 @@ class Assignment:
 
 @strawberry.type(description="An ombudsman's declaration of a conflict of interest, or of none.")
 class ConflictDeclaration:
+    id: strawberry.ID
     ombudsman: str
     has_conflict: bool
     declared_at: dt.datetime
+    cleared_at: dt.datetime | None = None
+    cleared_by: str | None = None
+    cleared_reason: str | None = None
 
 
 @strawberry.type(description="Who handles the case, who did before, and the declarations.")

@@ -105,6 +105,40 @@ class TriageResult:
     case_id: str | None
 
 
+@strawberry.type(description="A conflict of interest declared with a request (final).")
+class IntakeConflict:
+    reference: str
+    ombudsman: str
+    declared_at: dt.datetime
+
+
+@strawberry.input(description="A visitor an ombudsman records: in person, by phone or e-mail.")
+class WalkInInput:
+    visitor: VisitorIdentityInput
+    channel: str
+    pillar: PillarEnum  # type: ignore[valid-type]
+    location: LocationEnum  # type: ignore[valid-type]
+    occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    office: str | None = None
+    consent_to_contact: bool = True
+    accept: bool = False
+
+    def to_rest(self) -> dict[str, Any]:
+        visitor = {k: v for k, v in vars(self.visitor).items() if v is not None}
+        body: dict[str, Any] = {
+            "visitor": visitor,
+            "channel": self.channel,
+            "pillar": self.pillar.value,
+            "location": self.location.value,
+            "occupational_group": self.occupational_group.value,
+            "consent_to_contact": self.consent_to_contact,
+            "accept": self.accept,
+        }
+        if self.office is not None:
+            body["office"] = self.office
+        return body
+
+
 @strawberry.input
 class VisitorIdentityInput:
     name: str
