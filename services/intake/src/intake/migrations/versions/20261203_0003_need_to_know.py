@@ -29,7 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("bound_kind", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("bound_id", sa.String(length=36), nullable=True))
         batch.add_column(sa.Column("bound_office", sa.String(length=40), nullable=True))
-        batch.create_index("ix_visitor_bound", ["bound_kind", "bound_id"], unique=True)
+        batch.create_index("ix_visitor_bound", ["bound_kind", "bound_id"], unique=False)
     op.execute(
         "UPDATE visitor SET bound_kind = 'case', "
         "bound_id = (SELECT r.case_id FROM intake_request r WHERE r.visitor_id = visitor.id), "
