@@ -35,6 +35,6 @@ class Visitor(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # A case has one visitor; a mediation binds each of its parties the same way.
-    bound_kind: Mapped[str | None] = mapped_column(String(20), default=None, index=False)
+    bound_kind: Mapped[str | None] = mapped_column(String(20), default=None)
     bound_id: Mapped[str | None] = mapped_column(String(36), default=None)
     bound_office: Mapped[str | None] = mapped_column(String(40), default=None)
