@@ -145,6 +145,16 @@ class TestDatabases:
         self.created.append(name)
         return self._url_for(name)
 
+    def empty(self, service: str) -> str:
+        """A new database with no schema yet (for tests of a migration); returns its URL."""
+        name = f"{self.prefix}_{service}_{uuid.uuid4().hex[:8]}"
+        if not self.on_postgres:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return f"sqlite+aiosqlite:///{self.folder / f'{name}.db'}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self._url_for(name)
+
     def _template(self, service: str, migrations: Path) -> str:
         if not self.on_postgres:
             self.folder.mkdir(parents=True, exist_ok=True)
