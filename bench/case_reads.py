@@ -28,7 +28,7 @@ from ombuds.tokens import dev_token
 
 CASE = json.dumps({
     "pillar": "secretariat", "location": "headquarters", "occupational_group": "general_service",
-    "intake_channel": "in_person", "visitor_ref": "vis_bench0000",
+    "intake_channel": "in_person",
 })  # fmt: skip
 
 
