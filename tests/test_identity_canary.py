@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from analytics.db import Base as AnalyticsBase
 from analytics.statistics.service import STATISTICS
@@ -259,6 +259,77 @@ async def test_real_case_and_mediation_lives_leave_no_trace_in_analytics(
     logs = "\n".join(captured.lines)
     for canary in canaries:
         assert canary not in stored, canary
+        assert canary not in logs, canary
+        for answer in answers:
+            assert canary not in answer, canary
+
+
+async def _every_table(url: str) -> str:
+    """Every row of every table of a database, as text (whatever the backend)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            rows = []
+            for name in names:
+                everything = text(f'SELECT * FROM "{name}"')  # noqa: S608 - the schema's names
+                rows += [repr(tuple(r)) for r in await conn.execute(everything)]
+            return "\n".join(rows)
+    finally:
+        await engine.dispose()
+
+
+async def _answers_without_need_to_know(stack: Stack) -> list[str]:
+    """What the roles with no need to know read about those lives: the office's chief, a
+    colleague who handles none of the cases, auditors, analysts, registries, HR portals."""
+    chief = stack.auth("chief", office="nairobi")
+    colleague = stack.auth("ombudsman", sub="omb-colleague", office="nairobi")
+    answers = []
+    for who in (chief, colleague):
+        cases = await stack.gateway.get("/v1/cases", params={"limit": 200}, headers=who)
+        requests = await stack.gateway.get(
+            "/v1/intake/requests", params={"limit": 200}, headers=who
+        )
+        answers += [cases.text, requests.text]
+        for case in cases.json()["items"]:
+            for tail in ("", "/visitor", "/assignments", "/consents", "/notes"):
+                answers.append((await stack.gateway.get(f"/v1/cases/{case['id']}{tail}",
+                                                        headers=who)).text)  # fmt: skip
+        for request in requests.json()["items"]:
+            path = f"/v1/intake/requests/{request['reference']}"
+            answers.append((await stack.gateway.get(path, headers=who)).text)
+        answers.append((await stack.gateway.get("/v1/mediations", headers=who)).text)
+    for role, path in [
+        ("auditor", "/v1/audit/cases?limit=200"),
+        ("analyst", "/v1/analytics/statistics/cases-opened"),
+        ("registry", "/v1/certificates/requests"),
+        ("hr_portal", "/v1/intake/requests"),
+    ]:
+        answers.append((await stack.gateway.get(path, headers=stack.auth(role))).text)
+    return answers
+
+
+async def test_identities_stay_in_the_vault_and_reach_only_who_needs_them(stack: Stack) -> None:
+    """The canary outside analytics: nothing of an identity in any other service's database,
+    in any log line of any service, or in any answer to a role without need to know."""
+    captured = _Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        await _real_lives(stack)
+        answers = await _answers_without_need_to_know(stack)
+        await _drained(stack, "cases")
+        stored = {name: await _every_table(stack.database_urls[name])
+                  for name in ("cases", "mediation", "analytics")}  # fmt: skip
+    finally:
+        logging.getLogger().removeHandler(captured)
+    assert "fear_of_speaking_out" in stored["cases"]  # the lives were recorded
+    identities = [v for visitor in VISITORS for k, v in visitor.items() if k != "sub"]
+    canaries = identities + [v.lower() for v in identities]
+    logs = "\n".join(captured.lines)
+    assert len(answers) > 20
+    for canary in canaries:
+        for name, text_ in stored.items():
+            assert canary not in text_, (canary, name)
         assert canary not in logs, canary
         for answer in answers:
             assert canary not in answer, canary
