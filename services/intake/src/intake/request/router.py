@@ -36,6 +36,7 @@ from ombuds_shared.auth import verified_user
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     BadRequest,
+    Conflict,
     Forbidden,
     IdempotencyConflict,
     ValidationFailed,
@@ -246,14 +247,20 @@ def _case_opener(request: Request, actor: Actor) -> service.OpenCase:
     return open_case
 
 
-walk_in_router = APIRouter(prefix="/v1/intake/walk-ins", tags=["intake"])
+walk_in_router = APIRouter(
+    prefix="/v1/intake/walk-ins", tags=["intake"], responses=PROBLEM_RESPONSES
+)
 
 
 @walk_in_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TriageResult,
-    responses=PROBLEM_RESPONSES,
+    responses=problem_responses(
+        Conflict("This request was declined meanwhile."),
+        IdempotencyConflict("This Idempotency-Key was already used for a different request."),
+        path="/v1/intake/walk-ins",
+    ),
     summary="Record a visitor who came in person, called or wrote (ombudsman of the office)",
 )
 async def record_walk_in(
