@@ -39,3 +39,26 @@ async def record(
         context_id=context_id,
         peer=peer,
     )
+
+
+async def record_read(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    context_id: str,
+    record_type: str,
+    record_id: str,
+    peer: str | None = None,
+) -> None:
+    """Records a reveal and commits it (with the other reveals of the moment, through the
+    service's ReadLog) before the identity is opened; fails closed if it cannot."""
+    await AUDIT.record_read(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        context_id=context_id,
+        peer=peer,
+    )
