@@ -74,7 +74,9 @@ async def test_mediation_records_notes_parties_and_certificates(stack: Stack) ->
     seen = [(e["action"], e["record_type"], e["record_id"]) for e in entries]
     assert seen == [
         *[("party.add", "party", party) for party in parties],
+        ("referral.accept", "mediation", mediation_id),
         *[("party.agreement", "party", party) for party in parties],
+        ("mediator.assign", "mediation", mediation_id),
         ("note.write", "note", written["id"]),
         ("notes.read", "notes", mediation_id),
         ("certificate.issue", "certificate", certificate["id"]),

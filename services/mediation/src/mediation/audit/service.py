@@ -5,17 +5,21 @@ The log itself (chains, auditors' routes, signed heads) is the shared
 entries of a mediation stay in order in one chain. What is recorded:
 `note.write` and `notes.read` (before the notes leave the service),
 `party.add` and `party.agreement` (a party bound to the mediation, their answer),
-`certificate.issue` and `certificate.revoke`. Whatever else binds a party or
+`referral.accept`, `mediator.assign` (who will read the notes and the parties'
+identities), `certificate.issue` and `certificate.revoke`. Whatever else binds a party or
 reveals something about one (e.g. its identity, through intake) records here
 with `record`/`record_read` and `context_id` = the mediation's id.
 """
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from mediation.audit.models import AuditEvent, AuditHead
 from ombuds_shared.audit_log import ServiceAudit
+from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
 
 AUDIT = ServiceAudit("mediation", AuditEvent, AuditHead)
@@ -33,6 +37,13 @@ async def record(
 ) -> None:
     """Adds an entry about a mediation's record to the session's transaction (the caller
     commits it with the change)."""
+    try:
+        # The change first, then its entry (the order of locks on every path), and a
+        # concurrent change found here is the same 409 as at commit.
+        await session.flush()
+    except (StaleDataError, IntegrityError) as exc:
+        await session.rollback()
+        raise Conflict("The mediation changed meanwhile; read it again and retry.") from exc
     await AUDIT.record(
         session,
         actor=actor,

@@ -94,9 +94,11 @@ async def read_mediation(mediation: MediationDep) -> MediationRead:
     summary="Accept the referral (referred -> agreement_pending)",
 )
 async def accept_referral(
-    mediation: MediationDep, session: SessionDep, settings: SettingsDep
+    mediation: MediationDep, session: SessionDep, settings: SettingsDep, actor: WorkerDep
 ) -> MediationRead:
-    await service.accept_referral(session=session, mediation=mediation, settings=settings)
+    await service.accept_referral(
+        session=session, mediation=mediation, settings=settings, actor=actor
+    )
     return service.to_read(mediation)
 
 

@@ -188,9 +188,10 @@ async def open_mediation(
     )
     session.add(mediation)
     _opened_event(session, mediation)
-    for party in mediation.parties:
-        await _party_bound(session, mediation, party, actor)
     try:
+        await session.flush()  # a twin opened from the same case shows here, before the log
+        for party in mediation.parties:
+            await _party_bound(session, mediation, party, actor)
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
@@ -300,7 +301,7 @@ async def list_mediations(
 
 
 async def accept_referral(
-    *, session: AsyncSession, mediation: Mediation, settings: MediationSettings
+    *, session: AsyncSession, mediation: Mediation, settings: MediationSettings, actor: Actor
 ) -> Mediation:
     """The office accepts the referral: now the parties' agreement is sought."""
     states.require(mediation.status, {states.REFERRED}, "accept the referral")
@@ -308,6 +309,7 @@ async def accept_referral(
     ledger.on_referral_accepted(
         session=session, mediation=mediation, settings=settings, on=_today()
     )
+    await audit.record(session, actor=actor, action="referral.accept", mediation_id=mediation.id)
     await _commit(session)
     return mediation
 
@@ -452,6 +454,8 @@ async def assign(
         raise Conflict("The mediator declared a conflict of interest; they cannot be assigned.")
     mediation.mediator = subject
     mediation.assigned_at = utcnow()
+    # Who is assigned decides who reads the notes and the parties' identities.
+    await audit.record(session, actor=actor, action="mediator.assign", mediation_id=mediation.id)
     await _commit(session)
     return mediation
 
