@@ -45,6 +45,10 @@ READS: dict[str, tuple[str, str]] = {
 REST_ONLY_READS = {
     "/v1/audit/cases": "the auditor's log is read by audit tooling, not by a frontend",
     "/v1/audit/cases/head": "a signed document the auditor keeps outside the system",
+    "/v1/audit/intake": "the auditor's log is read by audit tooling, not by a frontend",
+    "/v1/audit/intake/head": "a signed document the auditor keeps outside the system",
+    "/v1/audit/mediation": "the auditor's log is read by audit tooling, not by a frontend",
+    "/v1/audit/mediation/head": "a signed document the auditor keeps outside the system",
     "/v1/certificates/{certificate_id}/printable": "an HTML page to print",
     "/v1/analytics/charts/{chart}": "an SVG or PNG image",
     "/v1/analytics/reports/annual/{year}": "an HTML report",

@@ -1,16 +1,18 @@
-"""1,000 random edits, deletions and reorderings of audit entries: every one is detected."""
+"""1,000 random edits, deletions and reorderings of audit entries: every one is detected,
+in each service that keeps a log (intake, cases, mediation)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 
+import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cases.audit.models import AuditEvent, AuditHead
-from cases.main import MIGRATIONS
-from ombuds_shared.audit import append, verify
+from ombuds.audit import AUDITED
+from ombuds_shared.audit import AuditColumns, append, verify
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.testing import TestDatabases, actor
 
@@ -20,8 +22,8 @@ EDITABLE = ("subject", "roles", "peer", "action", "record_type", "record_id", "c
             "occurred_at", "prev_hash", "hash")  # fmt: skip
 
 
-async def _tamper(conn: AsyncConnection, rng: random.Random) -> str:
-    table = AuditEvent.__table__
+async def _tamper(conn: AsyncConnection, rng: random.Random, event: type[AuditColumns]) -> str:
+    table = event.__table__  # type: ignore[attr-defined]
     rows = (await conn.execute(select(table.c.id, table.c.chain, table.c.seq))).all()
     kind = rng.choice(["edit", "delete", "reorder", "cut"])
     row = rng.choice(rows)
@@ -54,8 +56,10 @@ async def _tamper(conn: AsyncConnection, rng: random.Random) -> str:
     return kind
 
 
-async def test_every_random_tampering_is_detected(databases: TestDatabases) -> None:
-    url = databases.fresh("cases", MIGRATIONS)
+@pytest.mark.parametrize("service", list(AUDITED))
+async def test_every_random_tampering_is_detected(databases: TestDatabases, service: str) -> None:
+    url = databases.fresh(service, importlib.import_module(f"{service}.main").MIGRATIONS)
+    AuditEvent, AuditHead = AUDITED[service].event_model, AUDITED[service].head_model
     engine = create_engine(url, pool_size=2)
     try:
         sessions = create_session_maker(engine)
@@ -72,7 +76,7 @@ async def test_every_random_tampering_is_detected(databases: TestDatabases) -> N
         async with engine.connect() as conn:
             for _ in range(TAMPERINGS):
                 transaction = await conn.begin()
-                kind = await _tamper(conn, rng)
+                kind = await _tamper(conn, rng, AuditEvent)
                 found = await verify(conn, AuditEvent, AuditHead)
                 await transaction.rollback()  # the next tampering starts from the true log
                 assert not found.intact, f"a {kind} went unnoticed"

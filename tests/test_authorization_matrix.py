@@ -201,6 +201,10 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),
     ("GET", "/v1/audit/cases/head"): Op(),
+    ("GET", "/v1/audit/intake"): Op(),
+    ("GET", "/v1/audit/intake/head"): Op(),
+    ("GET", "/v1/audit/mediation"): Op(),
+    ("GET", "/v1/audit/mediation/head"): Op(),
     # mediations
     ("GET", "/v1/mediations"): Op(kind=_MEDIATION, listed=_items()),
     ("POST", "/v1/mediations"): Op(body=lambda c: _mediation_body(

@@ -10,7 +10,7 @@ import pytest
 
 from cases.retention import runner
 from ombuds import cli
-from ombuds.audit import verify_cases_audit
+from ombuds.audit import verify_audit
 from ombuds_shared.audit import chain_of
 from ombuds_shared.crypto import Envelope, KeyDestroyed, parse_master_keys
 from ombuds_shared.db import utcnow
@@ -120,7 +120,7 @@ async def test_retention_destroys_content_and_identity_for_good(
         assert refused.status_code == 409, path
     again = await runner.run_once(settings, dry_run=False, now=utcnow() + LATER)
     assert again.due == []
-    assert (await verify_cases_audit(cases_db)).intact
+    assert (await verify_audit("cases", cases_db)).intact
 
 
 async def _cli(stack: Stack, tmp_path: Path, *args: str) -> int:
@@ -128,6 +128,9 @@ async def _cli(stack: Stack, tmp_path: Path, *args: str) -> int:
     settings = stack.apps["cases"].state.settings
     with environment(
         OMBUDS_CASES_DATABASE_URL=stack.database_urls["cases"],
+        # `ombuds audit verify` checks every service's log.
+        OMBUDS_INTAKE_DATABASE_URL=stack.database_urls["intake"],
+        OMBUDS_MEDIATION_DATABASE_URL=stack.database_urls["mediation"],
         OMBUDS_CASES_INTAKE_URL=stack.urls["intake"],
         OMBUDS_CASES_SIGNING_KEY_FILE=str(settings.signing_key_file),
     ):
@@ -172,7 +175,7 @@ async def test_deleted_and_reordered_audit_entries_are_detected(stack: Stack) ->
     entries = await query(
         url, "SELECT * FROM audit_event WHERE chain = :c ORDER BY seq", c=chain_of(case_id)
     )
-    assert (await verify_cases_audit(url)).intact
+    assert (await verify_audit("cases", url)).intact
     first, second = entries[1], entries[2]
     # Reorder: swap the content of two neighbouring entries.
     for row, other in ((first, second), (second, first)):
@@ -183,7 +186,7 @@ async def test_deleted_and_reordered_audit_entries_are_detected(stack: Stack) ->
             t=other["occurred_at"],
             id=row["id"],
         )
-    assert not (await verify_cases_audit(url)).intact
+    assert not (await verify_audit("cases", url)).intact
     for row in (first, second):
         await execute(
             url,
@@ -192,9 +195,9 @@ async def test_deleted_and_reordered_audit_entries_are_detected(stack: Stack) ->
             t=row["occurred_at"],
             id=row["id"],
         )
-    assert (await verify_cases_audit(url)).intact
+    assert (await verify_audit("cases", url)).intact
     await execute(url, "DELETE FROM audit_event WHERE id = :id", id=entries[-1]["id"])
-    result = await verify_cases_audit(url)
+    result = await verify_audit("cases", url)
     assert not result.intact
     assert "deleted" in result.problems[0]
 
@@ -276,4 +279,4 @@ async def test_concurrent_reads_keep_every_chain_intact(stack: Stack) -> None:
         "SELECT COUNT(*) AS n FROM audit_event WHERE action = 'case.read'",
     )
     assert int(logged[0]["n"]) == 20
-    assert (await verify_cases_audit(stack.database_urls["cases"])).intact
+    assert (await verify_audit("cases", stack.database_urls["cases"])).intact

@@ -15,14 +15,14 @@ from types import FrameType
 from cases.config import CasesSettings
 from cases.retention import runner as retention_runner
 from ombuds import system
-from ombuds.audit import export_cases_head, read_head_file, trusted_keys, verify_cases_audit
+from ombuds.audit import AUDITED, export_head, read_head_file, trusted_keys, verify_audit
 from ombuds.demo import load_demo
 from ombuds.demo_analytics import load_analytics_demo
 from ombuds.demo_mediation import load_mediation_demo
 from ombuds.tokens import dev_token
 from ombuds_shared import rewrap
 from ombuds_shared.audit import HeadRefused, SignedHead
-from ombuds_shared.config import DEFAULT_DATA_DIR
+from ombuds_shared.config import DEFAULT_DATA_DIR, ServiceSettings
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import Role
@@ -144,43 +144,69 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _audited(args: argparse.Namespace) -> dict[str, ServiceSettings]:
+    """The settings of each service whose log the command handles (all, unless --service)."""
+    chosen = args.service or list(AUDITED)
+    services = {}
+    for name in (n for n in AUDITED if n in chosen):
+        settings = _settings(args, next(s for s in system.BACKENDS if s.name == name))
+        assert isinstance(settings, ServiceSettings)
+        services[name] = settings
+    return services
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    settings = _cases_settings(args)
-    earlier: SignedHead | None = None
-    if args.against is not None:
+    services = _audited(args)
+    earlier: dict[str, SignedHead] = {}
+    if args.against:
         keys = trusted_keys(
-            signing_key_file=settings.resolved_signing_key_file,
+            signing_key_files={
+                name: settings.resolved_signing_key_file for name, settings in services.items()
+            },
             public_key_file=args.public_key,
             jwks=args.jwks,
         )
-        try:
-            earlier = read_head_file(args.against, keys)
-        except HeadRefused as exc:
-            _say(f"cases: the head in {args.against} is REFUSED: {exc}")
-            return 1
-    result = asyncio.run(verify_cases_audit(settings.resolved_database_url, earlier))
-    since = ""
-    if earlier is not None:
-        signed = earlier.signed_at.isoformat(timespec="seconds")
-        since = f", and extends the head signed {signed} ({earlier.entries} entries)"
-    if result.intact:
-        _say(f"cases: audit log intact ({result.entries} entries){since}")
-        return 0
-    _say(f"cases: audit log TAMPERED ({result.entries} entries)")
-    for problem in result.problems:
-        _say(f"  {problem}")
-    return 1
+        for path in args.against:
+            try:
+                heads = read_head_file(path, keys)
+            except HeadRefused as exc:
+                _say(f"the head in {path} is REFUSED: {exc}")
+                return 1
+            for head in heads:
+                if head.service in earlier:
+                    _say(f"{head.service}: a second head in {path} is REFUSED: one per service")
+                    return 1
+                earlier[head.service] = head
+    worst = 0
+    for name, settings in services.items():
+        against = earlier.get(name)
+        result = asyncio.run(verify_audit(name, settings.resolved_database_url, against))
+        since = ""
+        if against is not None:
+            signed = against.signed_at.isoformat(timespec="seconds")
+            since = f", and extends the head signed {signed} ({against.entries} entries)"
+        if result.intact:
+            _say(f"{name}: audit log intact ({result.entries} entries){since}")
+            continue
+        worst = 1
+        _say(f"{name}: audit log TAMPERED ({result.entries} entries)")
+        for problem in result.problems:
+            _say(f"  {problem}")
+    return worst
 
 
 def cmd_audit_export_head(args: argparse.Namespace) -> int:
-    settings = _cases_settings(args)
-    key = SigningKey.for_owner(load_private_key(settings.resolved_signing_key_file), "cases")
-    token = asyncio.run(export_cases_head(settings.resolved_database_url, key))
+    lines = []
+    for name, settings in _audited(args).items():
+        key = SigningKey.for_owner(load_private_key(settings.resolved_signing_key_file), name)
+        lines.append(asyncio.run(export_head(name, settings.resolved_database_url, key)))
+        if args.output is not None:
+            _say(f"{name}: signed head (key {key.kid})")
     if args.output is None:
-        print(token)
+        print("\n".join(lines))
     else:
-        args.output.write_text(token + "\n")
-        _say(f"cases: signed head written to {args.output} (key {key.kid})")
+        args.output.write_text("\n".join(lines) + "\n")
+        _say(f"written to {args.output}: keep it apart from the system")
     return 0
 
 
@@ -250,15 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     retention_run.set_defaults(func=cmd_retention_run)
 
-    audit = commands.add_parser("audit", help="the services' audit logs")
+    audit = commands.add_parser(
+        "audit", help="the services' audit logs (" + ", ".join(AUDITED) + ")"
+    )
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help="detect edited, deleted or reordered entries")
     verify.add_argument(
         "--against",
         type=Path,
+        action="append",
         metavar="HEADFILE",
-        help="also prove the log still extends this earlier signed head "
-        "(detects a log cut short or rewritten from scratch)",
+        help="also prove each log still extends the earlier signed heads in this file, one "
+        "per service (detects a log cut short or rewritten from scratch); repeatable",
     )
     verify.add_argument(
         "--jwks",
@@ -273,10 +302,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(func=cmd_audit_verify)
     export = audit_commands.add_parser(
-        "export-head", help="print the chains' heads as a JWS signed with the service's key"
+        "export-head",
+        help="print each log's chain heads as a JWS signed with its service's key, one a line",
     )
-    export.add_argument("--output", type=Path, help="write it to this file instead")
+    export.add_argument("--output", type=Path, help="write them to this file instead")
     export.set_defaults(func=cmd_audit_export_head)
+    for command in (verify, export):
+        command.add_argument(
+            "--service",
+            action="append",
+            choices=list(AUDITED),
+            help="only this service's log (repeatable; default: every log)",
+        )
 
     rewrap_keys = commands.add_parser(
         "rewrap-master-keys",

@@ -72,10 +72,14 @@ async def test_two_racing_transitions_cannot_both_win(service: Service) -> None:
         theirs = await case_service.get(session=second, mediation_id=mediation_id)
         assert mine is not None
         assert theirs is not None
-        await case_service.accept_referral(session=first, mediation=mine, settings=settings)
+        await case_service.accept_referral(
+            session=first, mediation=mine, settings=settings, actor=MEDIATOR
+        )
         # The second writer read the mediation while it was still `referred`.
         with pytest.raises(Conflict):
-            await case_service.accept_referral(session=second, mediation=theirs, settings=settings)
+            await case_service.accept_referral(
+                session=second, mediation=theirs, settings=settings, actor=MEDIATOR
+            )
     read = await service.client.get(f"/v1/mediations/{mediation_id}", headers=headers)
     assert read.json()["status"] == "agreement_pending"
 

@@ -6,15 +6,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cases.api import ROUTERS
-from cases.audit.models import AuditEvent, AuditHead
-from cases.audit.service import READ_LOG
+from cases.audit.service import AUDIT
 from cases.case.router import hot_routes
 from cases.case.service import case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent
 from cases.retention.runner import periodically
 from ombuds_shared.app import create_service_app
-from ombuds_shared.audit import ReadLog
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,10 +40,7 @@ async def _with_reads(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log;
     case reads by id are batched (see case_reads)."""
     app.state.case_reads = case_reads(app.state.hot_pool)
-    read_log = ReadLog(app.state.engine, AuditEvent, AuditHead, hot_pool=app.state.hot_pool)
-    app.state.read_log = read_log
-    for maker in (app.state.session_maker, app.state.read_session_maker):
-        maker.configure(info={READ_LOG: read_log})
+    AUDIT.attach_read_log(app)
 
 
 def _with_retention_schedule(app: FastAPI) -> None:

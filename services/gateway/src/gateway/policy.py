@@ -153,8 +153,13 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
+    # Each service's audit log: ids, actions and times, never content; auditors only.
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
+    rule("GET",  "/v1/audit/intake",                        "intake", {AUDITOR}),
+    rule("GET",  "/v1/audit/intake/head",                   "intake", {AUDITOR}),
+    rule("GET",  "/v1/audit/mediation",                     "mediation", {AUDITOR}),
+    rule("GET",  "/v1/audit/mediation/head",                "mediation", {AUDITOR}),
     rule("GET",  "/v1/mediations",                          "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations",                          "mediation", _WORKERS),
     rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501

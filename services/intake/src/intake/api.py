@@ -1,7 +1,8 @@
 """The routers this service mounts, all under /v1."""
 
+from intake.audit.router import router as audit_router
 from intake.request.router import router as request_router
 from intake.request.router import walk_in_router
 from intake.vault.router import router as vault_router
 
-ROUTERS = (request_router, walk_in_router, vault_router)
+ROUTERS = (request_router, walk_in_router, vault_router, audit_router)

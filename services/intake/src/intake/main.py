@@ -3,6 +3,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from intake.api import ROUTERS
+from intake.audit.service import AUDIT
 from intake.config import IntakeSettings
 from intake.request.router import hot_routes
 from ombuds_shared.app import create_service_app
@@ -27,5 +28,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
 
 async def _with_submission_inserts(app: FastAPI) -> None:
-    """Submissions arriving together are inserted together (see GroupedInserts)."""
+    """Submissions arriving together are inserted together (see GroupedInserts); reveals
+    of identities are recorded through one group-committing log (see ReadLog)."""
     app.state.submission_inserts = GroupedInserts(app.state.hot_pool)
+    AUDIT.attach_read_log(app)

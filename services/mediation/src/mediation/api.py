@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from mediation.audit.router import router as audit_router
 from mediation.case.router import internal_router as case_internal_router
 from mediation.case.router import router as case_router
 from mediation.certificate.router import keys_router
@@ -18,4 +19,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     certificate_router,
     case_internal_router,
     keys_router,
+    audit_router,
 )

@@ -3,6 +3,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from mediation.api import ROUTERS
+from mediation.audit.service import AUDIT
 from mediation.certificate.cache import LookupCache
 from mediation.certificate.signing import CertificateKeys
 from mediation.config import MediationSettings
@@ -20,11 +21,14 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
     settings = settings or MediationSettings()
 
     async def load_certificate_keys(app: FastAPI) -> None:
-        """Loads the certificate key ring (creating it in development) and the lookup cache."""
+        """Loads the certificate key ring (creating it in development), the lookup cache and
+        the audit log of reads."""
         app.state.certificate_keys = CertificateKeys.load(
             settings.resolved_certificate_key_files, create=settings.is_development
         )
         app.state.certificate_cache = LookupCache(settings.certificate_cache_seconds)
+        # Reads of notes are recorded through one group-committing log (see ReadLog).
+        AUDIT.attach_read_log(app)
 
     return create_service_app(
         settings,

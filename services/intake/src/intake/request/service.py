@@ -282,8 +282,10 @@ async def reveal_for_read(
     conflicts = await conflicted(session=session, request=request)
     identity = None
     if sees_identity(actor, request, conflicts):
-        if not is_own(actor, request):
-            await audit.record(
+        if is_own(actor, request):
+            await session.commit()
+        else:  # the reveal is on record (committed) before the identity leaves
+            await audit.record_read(
                 session,
                 actor=actor,
                 action="visitor.reveal",
@@ -291,7 +293,6 @@ async def reveal_for_read(
                 record_type="visitor",
                 record_id=request.visitor_id,
             )
-        await session.commit()  # the reveal is on record before the identity leaves
         identity = vault.reveal(envelope=envelope, visitor=request.visitor)
     return to_read(
         request=request, actor=actor, envelope=envelope, identity=identity, conflicts=conflicts

@@ -62,7 +62,8 @@ async def reveal_case_visitor(
     )
     if conflicted:
         raise Forbidden("You declared a conflict of interest with this visitor's request.")
-    await audit.record(
+    # Committed before the identity is opened: no unaudited reveal.
+    await audit.record_read(
         session,
         actor=actor,
         peer=caller.peer,
@@ -71,8 +72,6 @@ async def reveal_case_visitor(
         record_type="visitor",
         record_id=visitor.id,
     )
-    # Committed before the identity is opened: no unaudited reveal.
-    await session.commit()
     identity = service.reveal(envelope=request.app.state.envelope, visitor=visitor)
     if identity is None:
         raise service.gone()

@@ -94,9 +94,11 @@ async def read_mediation(mediation: MediationDep) -> MediationRead:
     summary="Accept the referral (referred -> agreement_pending)",
 )
 async def accept_referral(
-    mediation: MediationDep, session: SessionDep, settings: SettingsDep
+    mediation: MediationDep, session: SessionDep, settings: SettingsDep, actor: WorkerDep
 ) -> MediationRead:
-    await service.accept_referral(session=session, mediation=mediation, settings=settings)
+    await service.accept_referral(
+        session=session, mediation=mediation, settings=settings, actor=actor
+    )
     return service.to_read(mediation)
 
 
@@ -106,8 +108,10 @@ async def accept_referral(
     response_model=PartyRead,
     summary="Add a party (an opaque reference)",
 )
-async def add_party(data: PartyCreate, mediation: MediationDep, session: SessionDep) -> PartyRead:
-    party = await service.add_party(session=session, mediation=mediation, data=data)
+async def add_party(
+    data: PartyCreate, mediation: MediationDep, session: SessionDep, actor: WorkerDep
+) -> PartyRead:
+    party = await service.add_party(session=session, mediation=mediation, data=data, actor=actor)
     return PartyRead.model_validate(party, from_attributes=True)
 
 
@@ -122,9 +126,15 @@ async def record_agreement(
     party: PartyDep,
     session: SessionDep,
     settings: SettingsDep,
+    actor: WorkerDep,
 ) -> MediationRead:
     await service.record_agreement(
-        session=session, mediation=mediation, party=party, data=data, settings=settings
+        session=session,
+        mediation=mediation,
+        party=party,
+        data=data,
+        settings=settings,
+        actor=actor,
     )
     return service.to_read(mediation)
 

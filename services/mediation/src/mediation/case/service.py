@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from mediation.audit import service as audit
 from mediation.case import states
 from mediation.case.models import (
     ConflictDeclaration,
@@ -21,6 +22,7 @@ from mediation.case.models import (
     MediationIssue,
     MediationSession,
     Party,
+    new_id,
 )
 from mediation.case.schemas import (
     Agreement,
@@ -175,7 +177,11 @@ async def open_mediation(
         opened_at=utcnow(),
         issues=await _issues(session, data.issue_codes),
         parties=[
-            Party(reference=p.reference, represents_administration=p.represents_administration)
+            Party(
+                id=new_id(),
+                reference=p.reference,
+                represents_administration=p.represents_administration,
+            )
             for p in data.parties
         ],
         sessions=[],
@@ -183,6 +189,9 @@ async def open_mediation(
     session.add(mediation)
     _opened_event(session, mediation)
     try:
+        await session.flush()  # a twin opened from the same case shows here, before the log
+        for party in mediation.parties:
+            await _party_bound(session, mediation, party, actor)
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
@@ -292,7 +301,7 @@ async def list_mediations(
 
 
 async def accept_referral(
-    *, session: AsyncSession, mediation: Mediation, settings: MediationSettings
+    *, session: AsyncSession, mediation: Mediation, settings: MediationSettings, actor: Actor
 ) -> Mediation:
     """The office accepts the referral: now the parties' agreement is sought."""
     states.require(mediation.status, {states.REFERRED}, "accept the referral")
@@ -300,11 +309,28 @@ async def accept_referral(
     ledger.on_referral_accepted(
         session=session, mediation=mediation, settings=settings, on=_today()
     )
+    await audit.record(session, actor=actor, action="referral.accept", mediation_id=mediation.id)
     await _commit(session)
     return mediation
 
 
-async def add_party(*, session: AsyncSession, mediation: Mediation, data: PartyCreate) -> Party:
+async def _party_bound(
+    session: AsyncSession, mediation: Mediation, party: Party, actor: Actor | None
+) -> None:
+    """Records in the audit log that a party (its reference) was bound to the mediation."""
+    await audit.record(
+        session,
+        actor=actor,
+        action="party.add",
+        mediation_id=mediation.id,
+        record_type="party",
+        record_id=party.id,
+    )
+
+
+async def add_party(
+    *, session: AsyncSession, mediation: Mediation, data: PartyCreate, actor: Actor
+) -> Party:
     """Adds a party; only before mediation starts, since each must agree to it."""
     states.require(mediation.status, {states.REFERRED, states.PENDING}, "add a party")
     if any(p.reference == data.reference for p in mediation.parties):
@@ -312,9 +338,12 @@ async def add_party(*, session: AsyncSession, mediation: Mediation, data: PartyC
     if len(mediation.parties) >= _MAX_PARTIES:
         raise Conflict(f"A mediation has at most {_MAX_PARTIES} parties.")
     party = Party(
-        reference=data.reference, represents_administration=data.represents_administration
+        id=new_id(),
+        reference=data.reference,
+        represents_administration=data.represents_administration,
     )
     mediation.parties.append(party)
+    await _party_bound(session, mediation, party, actor)
     await _commit(session)
     return party
 
@@ -332,6 +361,7 @@ async def record_agreement(
     party: Party,
     data: AgreementRecord,
     settings: MediationSettings,
+    actor: Actor,
 ) -> Mediation:
     """Records a party's agreement, or their refusal, which ends the mediation."""
     states.require(mediation.status, {states.PENDING}, "record a party's agreement")
@@ -356,6 +386,14 @@ async def record_agreement(
         party.agreement = Agreement.DECLINED.value
         _event(session, mediation, "mediation.party_declined", declined_on=data.on.isoformat())
         await _close(session, mediation, settings, Outcome.PARTY_DECLINED, data.on)
+    await audit.record(
+        session,
+        actor=actor,
+        action="party.agreement",
+        mediation_id=mediation.id,
+        record_type="party",
+        record_id=party.id,
+    )
     await _commit(session)
     return mediation
 
@@ -416,6 +454,8 @@ async def assign(
         raise Conflict("The mediator declared a conflict of interest; they cannot be assigned.")
     mediation.mediator = subject
     mediation.assigned_at = utcnow()
+    # Who is assigned decides who reads the notes and the parties' identities.
+    await audit.record(session, actor=actor, action="mediator.assign", mediation_id=mediation.id)
     await _commit(session)
     return mediation
 

@@ -174,7 +174,7 @@ async def revoke_certificate(
     mediation = await case_service.get(session=session, mediation_id=certificate.mediation_id)
     if mediation is None or not case_service.may_work_on(actor, mediation):
         raise NotFound("No such certificate.")
-    await service.revoke(session=session, certificate=certificate, reason=data.reason)
+    await service.revoke(session=session, certificate=certificate, reason=data.reason, actor=actor)
     cache.forget(certificate.tribunal_case_number)
     return await service.read_by_id(connection=connection, certificate_id=certificate_id)
 

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from mediation.audit import service as audit
 from mediation.case.models import Mediation
 from mediation.certificate.models import Certificate, CertificateRequest
 from mediation.certificate.schemas import (
@@ -227,12 +228,20 @@ async def issue(
         request.certificate_id = certificate_id
         request.decided_by = actor.subject
         request.decided_at = issued_at
+    await audit.record(
+        session,
+        actor=actor,
+        action="certificate.issue",
+        mediation_id=mediation.id,
+        record_type="certificate",
+        record_id=certificate_id,
+    )
     await session.commit()
     return certificate
 
 
 async def revoke(
-    *, session: AsyncSession, certificate: Certificate, reason: RevocationReason
+    *, session: AsyncSession, certificate: Certificate, reason: RevocationReason, actor: Actor
 ) -> Certificate:
     """Revokes a current certificate (a re-issue revokes the previous one by itself)."""
     if certificate.status != CertificateStatus.CURRENT:
@@ -240,6 +249,14 @@ async def revoke(
     certificate.status = CertificateStatus.REVOKED.value
     certificate.revoked_at = utcnow()
     certificate.revocation_reason = reason.value
+    await audit.record(
+        session,
+        actor=actor,
+        action="certificate.revoke",
+        mediation_id=certificate.mediation_id,
+        record_type="certificate",
+        record_id=certificate.id,
+    )
     await session.commit()
     return certificate
 

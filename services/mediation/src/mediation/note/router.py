@@ -41,6 +41,6 @@ async def read_notes(
 ) -> NoteList:
     service.require_assigned_mediator(actor, mediation)
     notes = await service.read_all(
-        session=session, envelope=request.app.state.envelope, mediation=mediation
+        session=session, envelope=request.app.state.envelope, mediation=mediation, actor=actor
     )
     return NoteList(items=notes)

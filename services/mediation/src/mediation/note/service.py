@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.audit import service as audit
 from mediation.case.models import Mediation
 from mediation.note.models import MediationNote
 from mediation.note.schemas import NoteRead
@@ -61,14 +62,23 @@ async def write(
         written_at=utcnow(),
     )
     session.add(note)
+    await audit.record(
+        session,
+        actor=actor,
+        action="note.write",
+        mediation_id=mediation.id,
+        record_type="note",
+        record_id=note_id,
+    )
     await session.commit()
     return NoteRead(id=note.id, author=note.author, body=body, written_at=note.written_at)
 
 
 async def read_all(
-    *, session: AsyncSession, envelope: Envelope | None, mediation: Mediation
+    *, session: AsyncSession, envelope: Envelope | None, mediation: Mediation, actor: Actor
 ) -> list[NoteRead]:
-    """The mediation's notes, oldest first, opened with its data key."""
+    """The mediation's notes, oldest first, opened with its data key; the read is on
+    record in the audit log before any of them is opened."""
     ring = require_envelope(envelope)
     rows = (
         await session.execute(
@@ -76,14 +86,17 @@ async def read_all(
             .where(MediationNote.mediation_id == mediation.id)
             .order_by(MediationNote.written_at, MediationNote.id)
         )
-    ).scalars()
+    ).all()
+    await audit.record_read(
+        session, actor=actor, action="notes.read", mediation_id=mediation.id, record_type="notes"
+    )
     context = _context(mediation)
     try:
         data_key: bytes | None = ring.unwrap(mediation.notes_wrapped_key, context)
     except KeyDestroyed:
         data_key = None
     notes = []
-    for row in rows:
+    for (row,) in rows:
         body = None
         if data_key is not None:
             try:

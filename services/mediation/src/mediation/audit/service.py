@@ -1,0 +1,75 @@
+"""Recording reads and changes in the mediation service's audit log (ids only).
+
+The log itself (chains, auditors' routes, signed heads) is the shared
+`ServiceAudit`; every entry here is about one mediation (its context), so the
+entries of a mediation stay in order in one chain. What is recorded:
+`note.write` and `notes.read` (before the notes leave the service),
+`party.add` and `party.agreement` (a party bound to the mediation, their answer),
+`referral.accept`, `mediator.assign` (who will read the notes and the parties'
+identities), `certificate.issue` and `certificate.revoke`. Whatever else binds a party or
+reveals something about one (e.g. its identity, through intake) records here
+with `record`/`record_read` and `context_id` = the mediation's id.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from mediation.audit.models import AuditEvent, AuditHead
+from ombuds_shared.audit_log import ServiceAudit
+from ombuds_shared.errors import Conflict
+from ombuds_shared.tokens import Actor
+
+AUDIT = ServiceAudit("mediation", AuditEvent, AuditHead)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    mediation_id: str,
+    record_type: str = "mediation",
+    record_id: str | None = None,
+    peer: str | None = None,
+) -> None:
+    """Adds an entry about a mediation's record to the session's transaction (the caller
+    commits it with the change)."""
+    try:
+        # The change first, then its entry (the order of locks on every path), and a
+        # concurrent change found here is the same 409 as at commit.
+        await session.flush()
+    except (StaleDataError, IntegrityError) as exc:
+        await session.rollback()
+        raise Conflict("The mediation changed meanwhile; read it again and retry.") from exc
+    await AUDIT.record(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or mediation_id,
+        context_id=mediation_id,
+        peer=peer,
+    )
+
+
+async def record_read(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    mediation_id: str,
+    record_type: str = "mediation",
+    record_id: str | None = None,
+) -> None:
+    """Records a read and commits it, before its content is returned."""
+    await AUDIT.record_read(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or mediation_id,
+        context_id=mediation_id,
+    )
