@@ -60,15 +60,35 @@ class Stack:
         """Takes a backend off the network, as an outage would."""
         await self.servers.pop(name).aclose()
 
-    def token(self, role: str, *, sub: str | None = None, office: str | None = None) -> str:
+    def token(
+        self,
+        role: str,
+        *,
+        sub: str | None = None,
+        office: str | None = None,
+        tribunal: str | None = None,
+    ) -> str:
+        """A token for the role; a registry serves the Dispute Tribunal unless told."""
+        if role == "registry" and tribunal is None:
+            tribunal = "dispute_tribunal"
         return mint_dev_token(
-            self.settings, subject=sub or f"{role}-user", roles=[role], office=office
+            self.settings,
+            subject=sub or f"{role}-user",
+            roles=[role],
+            office=office,
+            tribunal=tribunal,
         )
 
     def auth(
-        self, role: str, *, sub: str | None = None, office: str | None = None
+        self,
+        role: str,
+        *,
+        sub: str | None = None,
+        office: str | None = None,
+        tribunal: str | None = None,
     ) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, sub=sub, office=office)}"}
+        token = self.token(role, sub=sub, office=office, tribunal=tribunal)
+        return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -188,10 +188,11 @@ async def test_certificates_only_for_started_tribunal_mediations_and_declines(
     assert (await med.post(not_started, "certificates")).status_code == 409
     self_referred = await med.under_way(tribunal=False, referral_source="self_referral")
     assert (await med.post(self_referred, "certificates")).status_code == 409
+    appeals = stack.auth("registry", sub="unat-registry-ny", tribunal="appeals_tribunal")
     request = expect(
         await stack.gateway.post(
             "/v1/certificates/requests",
-            headers=med.registry,
+            headers=appeals,
             json={"tribunal": "appeals_tribunal", "tribunal_case_number": "UNAT/2026/77"},
         ),
         201,
@@ -208,7 +209,7 @@ async def test_certificates_only_for_started_tribunal_mediations_and_declines(
         200,
     )
     assert (declined["status"], declined["decline_reason"]) == ("declined", "no_such_mediation")
-    other_registry = stack.auth("registry", sub="unat-registry")
+    other_registry = stack.auth("registry", sub="unat-registry", tribunal="appeals_tribunal")
     response = await stack.gateway.get(
         f"/v1/certificates/requests/{request['id']}", headers=other_registry
     )

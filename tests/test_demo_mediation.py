@@ -19,7 +19,7 @@ async def test_demo_covers_every_state_and_outcome(stack: Stack, tmp_path: Path)
     assert counts["mediations"] == 10
     assert counts["certificates"] >= 4
     assert lines
-    chief = stack.auth("chief", office="new-york")
+    chief = stack.auth("chief", office="mediation-service")
     listing = (await stack.gateway.get("/v1/mediations", headers=chief)).json()["items"]
     assert {m["status"] for m in listing} == {
         "referred",
@@ -35,9 +35,11 @@ async def test_demo_covers_every_state_and_outcome(stack: Stack, tmp_path: Path)
         "withdrawn",
     }
     certified = [m for m in listing if m["tribunal_reference"] and m["started_on"]]
-    registry = stack.auth("registry")
     for mediation in certified:
-        number = mediation["tribunal_reference"]["case_number"]
+        # Each tribunal's registry finds its own cases' certificates.
+        reference = mediation["tribunal_reference"]
+        registry = stack.auth("registry", tribunal=reference["tribunal"])
+        number = reference["case_number"]
         found = await stack.gateway.get(
             "/v1/certificates", params={"tribunal_case_number": number}, headers=registry
         )

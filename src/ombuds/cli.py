@@ -25,7 +25,7 @@ from ombuds_shared.audit import HeadRefused, SignedHead
 from ombuds_shared.config import DEFAULT_DATA_DIR
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.keys import SigningKey, load_private_key
-from ombuds_shared.reference import Role
+from ombuds_shared.reference import Role, Tribunal
 
 _DEMO_MARKER = ".demo-loaded"
 
@@ -79,6 +79,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    if args.role == Role.REGISTRY and not args.tribunal:
+        print("A registry token names its tribunal: add --tribunal.", file=sys.stderr)
+        return 2
     system.ensure_keys(args.data_dir)
     print(
         dev_token(
@@ -86,6 +89,7 @@ def cmd_token(args: argparse.Namespace) -> int:
             role=args.role,
             subject=args.sub,
             office=args.office,
+            tribunal=args.tribunal,
             lifetime=args.ttl,
         )
     )
@@ -231,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a development token for a role")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--office", help="office code, e.g. new-york (ombudsman, chief)")
+    token.add_argument(
+        "--tribunal",
+        choices=[t.value for t in Tribunal],
+        help="the tribunal a registry account serves (registry only, required there)",
+    )
     token.add_argument("--sub", help="subject (user id); default dev-<role>")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(func=cmd_token)

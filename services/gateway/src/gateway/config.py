@@ -43,6 +43,11 @@ class GatewaySettings(ServiceSettings):
     office_claim: str = Field(
         default="office", description="Claim of external tokens with the user's office code."
     )
+    tribunal_claim: str = Field(
+        default="tribunal",
+        description="Claim of external tokens naming the tribunal a registry account serves "
+        "(e.g. dispute_tribunal); a registry token without it is refused.",
+    )
 
     dev_issuer: str = Field(
         default="ombuds-dev-issuer", description="Issuer name of the development tokens."
