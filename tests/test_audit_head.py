@@ -185,7 +185,7 @@ async def test_the_auditor_exports_a_head_the_published_keys_verify(stack: Stack
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
-    published = (await stack.gateway.get("/internal/jwks.json")).json()["keys"]
+    published = (await stack.internal.get("/internal/jwks.json")).json()["keys"]
     keys = {k["kid"]: public_key_from_jwk(k) for k in published}
     head = read_signed_head(body["jws"], keys, service="cases")
     assert head.kid == body["kid"] == stack.keys.keys["cases"].kid

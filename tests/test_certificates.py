@@ -120,7 +120,7 @@ async def test_an_issued_certificate_verifies_offline_and_a_tampered_one_fails(
         with pytest.raises(BadSignatureError):
             _verify(forged, jwks)
     # Certificate keys are their own: no token key could have signed it.
-    internal = expect(await stack.gateway.get("/internal/jwks.json"), 200)
+    internal = expect(await stack.internal.get("/internal/jwks.json"), 200)
     assert fetched["kid"] not in {k["kid"] for k in internal["keys"]}
     assert fetched["kid"].startswith("certificate.")
 
@@ -266,7 +266,9 @@ def _guide_code() -> dict[str, Any]:
 
 async def test_the_registry_guide_examples_run(med: Mediations, stack: Stack) -> None:
     guide = _guide_code()
-    async with serve_app(create_gateway(stack.settings)) as base_url:
+    async with serve_app(
+        create_gateway(stack.settings.model_copy(update={"private_bind": None}))
+    ) as base_url:
         token = stack.token("registry", sub="undt-registry-ny")
         request_id = await asyncio.to_thread(
             guide["request_certificate"], base_url, token, "dispute_tribunal", CASE_NUMBER

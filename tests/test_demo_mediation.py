@@ -14,7 +14,9 @@ from .conftest import Stack
 
 async def test_demo_covers_every_state_and_outcome(stack: Stack, tmp_path: Path) -> None:
     lines: list[str] = []
-    async with serve_app(create_gateway(stack.settings)) as base_url:
+    async with serve_app(
+        create_gateway(stack.settings.model_copy(update={"private_bind": None}))
+    ) as base_url:
         counts = await asyncio.to_thread(load_mediation_demo, base_url, tmp_path, lines.append)
     assert counts["mediations"] == 10
     assert counts["certificates"] >= 4

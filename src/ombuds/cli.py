@@ -55,7 +55,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         gateway = running.url("gateway")
         if not args.no_demo and not (data_dir / _DEMO_MARKER).exists():
             _say("Loading demo data (first start of this data folder)")
-            load_everything(gateway, data_dir, requests=60)
+            load_everything(gateway, running.private_url(), data_dir, requests=60)
             (data_dir / _DEMO_MARKER).touch()
         _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
         _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
@@ -98,19 +98,21 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     gateway = args.gateway or f"http://{system.HOST}:{args.port}"
+    private = args.gateway_private or f"http://{system.HOST}:{args.port + system.PRIVATE_OFFSET}"
     _say(f"Loading demo data through {gateway}")
-    load_everything(gateway, args.data_dir, requests=args.requests)
+    load_everything(gateway, private, args.data_dir, requests=args.requests)
     _say("Done.")
     return 0
 
 
-def load_everything(gateway: str, data_dir: Path, *, requests: int) -> None:
-    """Requests and cases in every state, mediations with certificates, years of history."""
+def load_everything(gateway: str, private: str, data_dir: Path, *, requests: int) -> None:
+    """Requests and cases in every state, mediations with certificates, years of history
+    (its events delivered to the gateway's private listener, as the services' relays do)."""
     cases = load_demo(gateway, data_dir, requests=requests, report=_say)
     _say(f"  intake and cases: {cases}")
     mediations = load_mediation_demo(gateway, data_dir, report=_say)
     _say(f"  mediation: {mediations}")
-    history = load_analytics_demo(gateway, data_dir, report=_say)
+    history = load_analytics_demo(gateway, data_dir, report=_say, events_url=private)
     _say(f"  analytics history: {history}")
 
 
@@ -220,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=system.DEFAULT_PORT,
-        help="gateway port; the services take the next four",
+        help="gateway port; the services take the next four, the gateway's private listener "
+        "the one after",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -246,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load synthetic demo data through the public API")
     demo.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")
+    demo.add_argument(
+        "--gateway-private",
+        help="the gateway's private listener, for the analytics history's events "
+        "(default http://127.0.0.1:PORT+5)",
+    )
     demo.add_argument("--requests", type=int, default=60)
     demo.set_defaults(func=cmd_demo)
 
@@ -272,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--jwks",
         metavar="FILE_OR_URL",
-        help="verify with this JWKS (the gateway serves /internal/jwks.json)",
+        help="verify with this JWKS (the gateway's private listener serves /internal/jwks.json)",
     )
     verify.add_argument(
         "--public-key",
