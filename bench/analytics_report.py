@@ -235,7 +235,7 @@ def main() -> None:
     asyncio.run(time_statistics(url, args.year))
     if args.ingest_seconds > 0:
         with running_system() as system:
-            asyncio.run(time_ingestion(system.url("gateway"), system.data_dir,
+            asyncio.run(time_ingestion(system.private_url(), system.data_dir,
                                        args.ingest_seconds, args.batch, args.relays))  # fmt: skip
 
 

@@ -104,7 +104,9 @@ def main() -> None:
     with running_system() as system:
         gateway_url = system.url("gateway")
         certificate_id = issue_certificate(gateway_url, system.data_dir)
-        token = dev_token(system.data_dir, role="registry", subject="bench-registry")
+        token = dev_token(
+            system.data_dir, role="registry", subject="bench-registry", tribunal="dispute_tribunal"
+        )
         by_id = load(
             f"{gateway_url}/v1/certificates/{certificate_id}",
             token=token,

@@ -141,10 +141,11 @@ def running_replicas(count: int = 2) -> Iterator[Replicated]:
     }
     shared["OMBUDS_GATEWAY_PSEUDONYM_KEY"] = base64.b64encode(os.urandom(32)).decode()
     peers = system.service_environment(data_dir, balancer_port)
+    offsets = [spec.offset for spec in system.SERVICES] + [system.PRIVATE_OFFSET]
     routes = [
-        f"{system.HOST}:{balancer_port + spec.offset}="
-        + ",".join(f"{system.HOST}:{port + spec.offset}" for port in replica_ports)
-        for spec in system.SERVICES
+        f"{system.HOST}:{balancer_port + offset}="
+        + ",".join(f"{system.HOST}:{port + offset}" for port in replica_ports)
+        for offset in offsets
     ]
     with bench_databases() as databases:
         env = {**BENCH_ENV, **databases, **shared}
@@ -154,7 +155,10 @@ def running_replicas(count: int = 2) -> Iterator[Replicated]:
             cwd=HERE.parent, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         # The replica's own port for itself; the balancers for everyone else.
-        replicas = [system.System(data_dir, port, extra_env={**env, **peers})
+        # Each gateway replica's private listener on its own port, behind a balancer too.
+        private = "OMBUDS_GATEWAY_PRIVATE_BIND"
+        replicas = [system.System(data_dir, port, extra_env={
+                        **env, **peers, private: f"{system.HOST}:{port + system.PRIVATE_OFFSET}"})
                     for port in replica_ports]  # fmt: skip
         replicated = Replicated(data_dir, balancer_port, replicas, env)
         try:

@@ -78,7 +78,9 @@ def seed_workload(running: system.System, *, cases: int) -> list[dict[str, Any]]
         "portal": dev_token(data_dir, role="hr_portal", subject="bench-portal"),
         "mediator": dev_token(data_dir, role="mediator", subject="bench-med",
                               office="mediation-service"),
-        "registry": dev_token(data_dir, role="registry", subject="bench-registry"),
+        "registry": dev_token(
+            data_dir, role="registry", subject="bench-registry", tribunal="dispute_tribunal"
+        ),
         "analyst": dev_token(data_dir, role="analyst", subject="bench-analyst"),
     }  # fmt: skip
 

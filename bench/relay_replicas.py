@@ -138,7 +138,11 @@ def main() -> int:
           f"({args.cases} cases, {args.mediations} mediations)", flush=True)  # fmt: skip
     problems: list[str] = []
     with running_replicas(args.replicas) as running:
-        replica_urls = {name: [r.url(name) for r in running.replicas] for name in names}
+        # The gateway's metrics are on its private listener.
+        replica_urls = {
+            name: [r.private_url() if name == "gateway" else r.url(name) for r in running.replicas]
+            for name in names
+        }
         before = {name: [_requests_served(u) for u in urls] for name, urls in replica_urls.items()}
         started = time.perf_counter()
         statuses = asyncio.run(

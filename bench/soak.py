@@ -124,7 +124,10 @@ def main() -> None:
                 generator.wait(10)
             Path(file.name).unlink(missing_ok=True)
         lost = running.exited()
-        served = {name: requests_served(running.url(name)) for name in names}
+        served = {
+            name: requests_served(running.private_url() if name == "gateway" else running.url(name))
+            for name in names
+        }
     figures = json.loads(output.strip().splitlines()[-1])["phases"][0]
     print(line("load over the run", figures))
     print(f"  after warm-up ({warmup:g} s): slope per process, bound "

@@ -48,6 +48,13 @@ class Stack:
     apps: dict[str, FastAPI] = field(default_factory=dict)
     gateway_app: FastAPI | None = None
     servers: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
+    # The gateway's private listener (internal JWKS, event ingress, metrics), over real HTTP.
+    private: httpx.AsyncClient | None = None
+
+    @property
+    def internal(self) -> httpx.AsyncClient:
+        assert self.private is not None
+        return self.private
 
     async def start(self, name: str) -> None:
         """Serves a backend on its port (again, after a stop)."""
@@ -60,15 +67,35 @@ class Stack:
         """Takes a backend off the network, as an outage would."""
         await self.servers.pop(name).aclose()
 
-    def token(self, role: str, *, sub: str | None = None, office: str | None = None) -> str:
+    def token(
+        self,
+        role: str,
+        *,
+        sub: str | None = None,
+        office: str | None = None,
+        tribunal: str | None = None,
+    ) -> str:
+        """A token for the role; a registry serves the Dispute Tribunal unless told."""
+        if role == "registry" and tribunal is None:
+            tribunal = "dispute_tribunal"
         return mint_dev_token(
-            self.settings, subject=sub or f"{role}-user", roles=[role], office=office
+            self.settings,
+            subject=sub or f"{role}-user",
+            roles=[role],
+            office=office,
+            tribunal=tribunal,
         )
 
     def auth(
-        self, role: str, *, sub: str | None = None, office: str | None = None
+        self,
+        role: str,
+        *,
+        sub: str | None = None,
+        office: str | None = None,
+        tribunal: str | None = None,
     ) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, sub=sub, office=office)}"}
+        token = self.token(role, sub=sub, office=office, tribunal=tribunal)
+        return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -86,9 +113,11 @@ async def running_stack(
     """Fresh databases, the four backends served on loopback ports, and the gateway."""
     ports = {name: free_port() for name in BACKENDS}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    # The gateway is served too: the producers' outbox relays deliver events to it.
+    # The gateway is served too: the producers' outbox relays deliver events to its private
+    # listener, the only place its event ingress is served.
     gateway_port = free_port()
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    private_bind = f"127.0.0.1:{free_port()}"
+    gateway_url = f"http://{private_bind}"
     database_urls: dict[str, str] = {}
     apps: dict[str, FastAPI] = {}
     async with contextlib.AsyncExitStack() as running:
@@ -115,6 +144,7 @@ async def running_stack(
             data_dir=data_dir,
             signing_key_file=keys.key_file("gateway"),
             service_keys_dir=keys.folder,
+            private_bind=private_bind,
             **{f"{name}_url": url for name, url in urls.items()},
         )
         gateway_app = create_gateway(gateway_settings)
@@ -124,8 +154,10 @@ async def running_stack(
                 transport=httpx.ASGITransport(app=gateway_app), base_url="http://testserver"
             )
         )
+        private = await running.enter_async_context(httpx.AsyncClient(base_url=gateway_url))
         stack = Stack(client, gateway_settings, urls, database_urls, keys, apps)
         stack.gateway_app = gateway_app
+        stack.private = private
         try:
             for name in BACKENDS:
                 await stack.start(name)

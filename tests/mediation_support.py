@@ -29,7 +29,8 @@ def expect(response: httpx.Response, status: int) -> dict[str, Any]:
 
 @dataclass
 class Mediations:
-    """A mediator of the Mediation Service, the chief and a registry, through the gateway."""
+    """A mediator of the Mediation Service, its chief and a registry of the Dispute Tribunal,
+    through the gateway."""
 
     stack: Stack
     mediator_sub: str = "mediator-ana"
@@ -44,7 +45,7 @@ class Mediations:
 
     @property
     def chief(self) -> dict[str, str]:
-        return self.stack.auth("chief", sub="chief-of-office", office="new-york")
+        return self.stack.auth("chief", sub="chief-of-office", office=OFFICE)
 
     @property
     def registry(self) -> dict[str, str]:

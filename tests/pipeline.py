@@ -133,15 +133,24 @@ class ServedGateway:
 
     stack: Stack
     port: int
+    private_port: int
     _server: contextlib.AsyncExitStack | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def private_url(self) -> str:
+        """Its private listener: where relays deliver events."""
+        return f"http://127.0.0.1:{self.private_port}"
+
     async def start(self) -> None:
         server = contextlib.AsyncExitStack()
-        await server.enter_async_context(serve_app(create_gateway(self.stack.settings), self.port))
+        settings = self.stack.settings.model_copy(
+            update={"private_bind": f"127.0.0.1:{self.private_port}"}
+        )
+        await server.enter_async_context(serve_app(create_gateway(settings), self.port))
         self._server = server
 
     async def stop(self) -> None:
@@ -152,7 +161,7 @@ class ServedGateway:
 
 @contextlib.asynccontextmanager
 async def served_gateway(stack: Stack) -> AsyncIterator[ServedGateway]:
-    served = ServedGateway(stack, free_port())
+    served = ServedGateway(stack, free_port(), free_port())
     await served.start()
     try:
         yield served

@@ -23,8 +23,8 @@ async def test_the_demo_fills_the_annual_report(stack: Stack, keys: TestKeys,
     lines: list[str] = []
     async with served_gateway(stack) as gateway:
         counts = await asyncio.to_thread(
-            load_analytics_demo, gateway.url, data_dir, lines.append, years=2,
-            cases_per_year=40,
+            load_analytics_demo, gateway.url, data_dir, lines.append,
+            events_url=gateway.private_url, years=2, cases_per_year=40,
         )  # fmt: skip
     assert counts["case_events"] > 80
     assert counts["mediation_events"] > 0

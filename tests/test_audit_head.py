@@ -205,7 +205,7 @@ async def test_the_auditor_exports_heads_the_published_keys_verify(stack: Stack)
     read = await stack.gateway.get(f"/v1/cases/{case_id}", headers=handler(stack))
     assert read.status_code == 200, read.text
     await Mediations(stack).open()
-    published = (await stack.gateway.get("/internal/jwks.json")).json()["keys"]
+    published = (await stack.internal.get("/internal/jwks.json")).json()["keys"]
     keys = {k["kid"]: public_key_from_jwk(k) for k in published}
     for service in SERVICES:
         AuditEvent, AuditHead = _tables(service)

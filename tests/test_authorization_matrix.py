@@ -13,8 +13,9 @@ this test derives the exact answer of every cell and asks the running system:
 
 The three objects of each kind belong to the caller ("own"), to a colleague of
 the same office ("another's") and to someone of another office ("another
-office's"). They are made once per module through the public API; a success
-that changes an object for good (accept, close, revoke ...) gets a fresh one.
+office's"; for a registry, a case of another tribunal). They are made once per
+module through the public API; a success that changes an object for good
+(accept, close, revoke ...) gets a fresh one.
 A route without a policy row, a catalogue entry here or a declared reach for
 its objects fails the test, so no route escapes the matrix. Every problem
 answered along the way must also be one the operation's OpenAPI entry lists.
@@ -46,6 +47,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 OFFICE = "nairobi"  # the callers' office
 OTHER_OFFICE = "geneva"
 MEDIATION_OFFICE = "mediation-service"  # where the Mediation Service's mediators work
+TRIBUNAL = "dispute_tribunal"  # the tribunal the callers' registry serves
+OTHER_TRIBUNAL = "appeals_tribunal"
 GATEWAY_REFUSAL = "Your role may not use this route."
 # Path parameters that name an object (checked against the callers' reach) ...
 OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "mediation_id",
@@ -68,7 +71,11 @@ _COVERS = {
     Reach.OWN: {Context.OWN},
     Reach.HANDLED: {Context.OWN},
     Reach.OFFICE: {Context.OWN, Context.ANOTHERS},
-    Reach.ALL: set(Context),
+    # Every registry request is addressed to the Mediation Service, the callers' office.
+    Reach.SERVICE: set(Context),
+    # The callers' registry serves the Dispute Tribunal; another office's mediation was
+    # referred by the Appeals Tribunal.
+    Reach.TRIBUNAL: {Context.OWN, Context.ANOTHERS},
 }
 
 
@@ -86,8 +93,15 @@ def office_of(context: Context, *, mediation: bool = False) -> str:
     return MEDIATION_OFFICE if mediation else OFFICE
 
 
-def caller_office(role: Role) -> str | None:
-    return MEDIATION_OFFICE if role is Role.MEDIATOR else OFFICE
+def tribunal_of(context: Context) -> str:
+    return OTHER_TRIBUNAL if context is Context.ELSEWHERE else TRIBUNAL
+
+
+def caller_office(role: Role, rule: Rule) -> str | None:
+    """Mediators work at the Mediation Service; the chief calling its routes is its chief."""
+    if role is Role.MEDIATOR or (role is Role.CHIEF and rule.service == "mediation"):
+        return MEDIATION_OFFICE
+    return OFFICE
 
 
 @dataclass
@@ -208,7 +222,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     # mediations
     ("GET", "/v1/mediations"): Op(kind=_MEDIATION, listed=_items()),
     ("POST", "/v1/mediations"): Op(body=lambda c: _mediation_body(
-        MEDIATION_OFFICE, f"UNDT/NY/2026/M{c.n}")),
+        MEDIATION_OFFICE, f"UNDT/NY/2026/M{c.n}", TRIBUNAL)),
     ("GET", "/v1/mediations/{mediation_id}"): Op(kind=_MEDIATION),
     ("POST", "/v1/mediations/{mediation_id}/accept"): Op(kind="mediation:referred", fresh=True),
     ("POST", "/v1/mediations/{mediation_id}/parties"): Op(
@@ -243,7 +257,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/mediations/{mediation_id}/certificates"): Op(kind=_MEDIATION, body=lambda c: {}),
     # certificates
     ("POST", "/v1/certificates/requests"): Op(body=lambda c: {
-        "tribunal": "dispute_tribunal", "tribunal_case_number": f"UNDT/NY/2026/R{c.n}"}),
+        "tribunal": TRIBUNAL, "tribunal_case_number": f"UNDT/NY/2026/R{c.n}"}),
     ("GET", "/v1/certificates/requests"): Op(
         kind="certificate_request", listed=_items(), query=lambda c: {"limit": 200}),
     ("GET", "/v1/certificates/requests/{request_id}"): Op(kind="certificate_request"),
@@ -274,13 +288,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
 }  # fmt: skip
 
 
-def _mediation_body(office: str, case_number: str) -> dict[str, Any]:
+def _mediation_body(office: str, case_number: str, tribunal: str) -> dict[str, Any]:
     return {
         "pillar": "secretariat",
         "office": office,
-        "referral_source": "dispute_tribunal",
+        "referral_source": tribunal,
         "tribunal_reference": {
-            "tribunal": "dispute_tribunal",
+            "tribunal": tribunal,
             "case_number": case_number,
             "referral_date": today(),
         },
@@ -300,11 +314,13 @@ class World:
         self.shared: dict[tuple[str, Context], Target] = {}
         self.numbers = itertools.count(1)
 
-    def auth(self, role: str, sub: str, office: str | None) -> dict[str, str]:
-        return self.stack.auth(role, sub=sub, office=office)
+    def auth(
+        self, role: str, sub: str, office: str | None, tribunal: str = TRIBUNAL
+    ) -> dict[str, str]:
+        return self.stack.auth(role, sub=sub, office=office, tribunal=tribunal)
 
-    def caller(self, role: Role) -> dict[str, str]:
-        return self.auth(role.value, f"{role.value}-x", caller_office(role))
+    def caller(self, role: Role, rule: Rule) -> dict[str, str]:
+        return self.auth(role.value, f"{role.value}-x", caller_office(role, rule))
 
     async def ok(
         self, method: str, path: str, headers: dict[str, str], body: Any = None
@@ -365,10 +381,11 @@ class World:
             return Target({"certificate_id": certificate["id"]}, mediation.owner,
                           certificate["id"], mediation.case_number)  # fmt: skip
         if kind == "certificate_request":
-            registry = owner("registry", context)
+            registry, tribunal = owner("registry", context), tribunal_of(context)
+            asking = self.auth("registry", registry, None, tribunal)
             request = await self.ok(
-                "POST", "/v1/certificates/requests", self.auth("registry", registry, None),
-                {"tribunal": "dispute_tribunal", "tribunal_case_number": f"UNDT/NY/2026/Q{n}"},
+                "POST", "/v1/certificates/requests", asking,
+                {"tribunal": tribunal, "tribunal_case_number": f"UNDT/NY/2026/Q{n}"},
             )  # fmt: skip
             return Target({"request_id": request["id"]}, registry, request["id"])
         raise AssertionError(f"no factory for {kind}")
@@ -428,7 +445,8 @@ class World:
         """A tribunal-referred mediation of the context's office, taken as far as `state`."""
         mediator = self._mediator(context)
         case_number = f"UNDT/NY/2026/{n:04d}"
-        body = _mediation_body(office_of(context, mediation=True), case_number)
+        body = _mediation_body(office_of(context, mediation=True), case_number,
+                               tribunal_of(context))  # fmt: skip
         opened = await self.ok("POST", "/v1/mediations", mediator, body)
         mediation_id = opened["id"]
         base = f"/v1/mediations/{mediation_id}"
@@ -496,7 +514,7 @@ class Answer:
 async def call(world: World, rule: Rule, op: Op, role: Role, target: Target | None) -> Answer:
     n = next(world.numbers)
     what = Call(role, target, n)
-    headers = {**world.caller(role), **(op.headers(what) if op.headers else {})}
+    headers = {**world.caller(role, rule), **(op.headers(what) if op.headers else {})}
     params = op.query(what) if op.query else {}
     body = op.body(what) if op.body else None
     path = concrete(rule.path, target)

@@ -120,7 +120,7 @@ async def test_an_issued_certificate_verifies_offline_and_a_tampered_one_fails(
         with pytest.raises(BadSignatureError):
             _verify(forged, jwks)
     # Certificate keys are their own: no token key could have signed it.
-    internal = expect(await stack.gateway.get("/internal/jwks.json"), 200)
+    internal = expect(await stack.internal.get("/internal/jwks.json"), 200)
     assert fetched["kid"] not in {k["kid"] for k in internal["keys"]}
     assert fetched["kid"].startswith("certificate.")
 
@@ -188,10 +188,11 @@ async def test_certificates_only_for_started_tribunal_mediations_and_declines(
     assert (await med.post(not_started, "certificates")).status_code == 409
     self_referred = await med.under_way(tribunal=False, referral_source="self_referral")
     assert (await med.post(self_referred, "certificates")).status_code == 409
+    appeals = stack.auth("registry", sub="unat-registry-ny", tribunal="appeals_tribunal")
     request = expect(
         await stack.gateway.post(
             "/v1/certificates/requests",
-            headers=med.registry,
+            headers=appeals,
             json={"tribunal": "appeals_tribunal", "tribunal_case_number": "UNAT/2026/77"},
         ),
         201,
@@ -208,7 +209,7 @@ async def test_certificates_only_for_started_tribunal_mediations_and_declines(
         200,
     )
     assert (declined["status"], declined["decline_reason"]) == ("declined", "no_such_mediation")
-    other_registry = stack.auth("registry", sub="unat-registry")
+    other_registry = stack.auth("registry", sub="unat-registry", tribunal="appeals_tribunal")
     response = await stack.gateway.get(
         f"/v1/certificates/requests/{request['id']}", headers=other_registry
     )
@@ -265,7 +266,9 @@ def _guide_code() -> dict[str, Any]:
 
 async def test_the_registry_guide_examples_run(med: Mediations, stack: Stack) -> None:
     guide = _guide_code()
-    async with serve_app(create_gateway(stack.settings)) as base_url:
+    async with serve_app(
+        create_gateway(stack.settings.model_copy(update={"private_bind": None}))
+    ) as base_url:
         token = stack.token("registry", sub="undt-registry-ny")
         request_id = await asyncio.to_thread(
             guide["request_certificate"], base_url, token, "dispute_tribunal", CASE_NUMBER

@@ -14,12 +14,14 @@ from .conftest import Stack
 
 async def test_demo_covers_every_state_and_outcome(stack: Stack, tmp_path: Path) -> None:
     lines: list[str] = []
-    async with serve_app(create_gateway(stack.settings)) as base_url:
+    async with serve_app(
+        create_gateway(stack.settings.model_copy(update={"private_bind": None}))
+    ) as base_url:
         counts = await asyncio.to_thread(load_mediation_demo, base_url, tmp_path, lines.append)
     assert counts["mediations"] == 10
     assert counts["certificates"] >= 4
     assert lines
-    chief = stack.auth("chief", office="new-york")
+    chief = stack.auth("chief", office="mediation-service")
     listing = (await stack.gateway.get("/v1/mediations", headers=chief)).json()["items"]
     assert {m["status"] for m in listing} == {
         "referred",
@@ -35,9 +37,11 @@ async def test_demo_covers_every_state_and_outcome(stack: Stack, tmp_path: Path)
         "withdrawn",
     }
     certified = [m for m in listing if m["tribunal_reference"] and m["started_on"]]
-    registry = stack.auth("registry")
     for mediation in certified:
-        number = mediation["tribunal_reference"]["case_number"]
+        # Each tribunal's registry finds its own cases' certificates.
+        reference = mediation["tribunal_reference"]
+        registry = stack.auth("registry", tribunal=reference["tribunal"])
+        number = reference["case_number"]
         found = await stack.gateway.get(
             "/v1/certificates", params={"tribunal_case_number": number}, headers=registry
         )

@@ -34,7 +34,7 @@ async def test_nothing_is_lost_or_doubled_when_analytics_or_the_gateway_stops(
     async with (
         served_gateway(stack) as gateway,
         producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.url) as cases,
+                 gateway_url=gateway.private_url) as cases,
     ):  # fmt: skip
         first = [new_id() for _ in range(3)]
         for case_id in first:
@@ -89,7 +89,7 @@ async def test_order_per_case_holds_while_one_case_is_refused(
     async with (
         served_gateway(stack) as gateway,
         producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.url) as cases,
+                 gateway_url=gateway.private_url) as cases,
     ):  # fmt: skip
         stuck, fine = new_id(), new_id()
         # The opening of `stuck` carries a name where a code belongs: the gateway refuses it,
@@ -113,7 +113,7 @@ async def test_mediation_events_reach_the_facts(
     async with (
         served_gateway(stack) as gateway,
         producer("mediation", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.url) as mediation,
+                 gateway_url=gateway.private_url) as mediation,
     ):  # fmt: skip
         await mediation.emit(mediation_life(new_id(), outcome="settled"))
         await mediation.emit(mediation_life(new_id(), outcome="not_settled")[:1])
@@ -149,19 +149,19 @@ async def test_the_gateway_ingress_admits_only_the_producers(stack: Stack) -> No
         "cases' token for another audience": bearer(stack.keys.peer_token("cases", "intake")),
     }
     for name, headers in refused.items():
-        response = await stack.gateway.post("/internal/events", json=body, headers=headers)
+        response = await stack.internal.post("/internal/events", json=body, headers=headers)
         assert response.status_code in (401, 403), name
     # Cases may not speak for mediation.
     mediation_id = new_id()
     event = mediation_life(mediation_id)[0]
-    answer = await stack.gateway.post(
+    answer = await stack.internal.post(
         "/internal/events",
         json={"events": [_envelope(event[0], event[2], mediation_id)]},
         headers=bearer(stack.keys.peer_token("cases", "gateway")),
     )
     assert answer.status_code == 200
     assert answer.json()["results"][0]["status"] == "refused"
-    ok = await stack.gateway.post(
+    ok = await stack.internal.post(
         "/internal/events", json=body, headers=bearer(stack.keys.peer_token("cases", "gateway"))
     )
     assert ok.json()["results"][0]["status"] == "stored"
@@ -173,7 +173,7 @@ async def test_the_projection_keeps_only_the_allow_list(stack: Stack) -> None:
         "visitor_ref": "vis_canary", "notes": "Jonas said something", "name": "Jonas Okafor",
     }  # fmt: skip
     peer = bearer(stack.keys.peer_token("cases", "gateway"))
-    response = await stack.gateway.post(
+    response = await stack.internal.post(
         "/internal/events", json={"events": [_envelope("case.opened", opened, case_id)]},
         headers=peer,
     )  # fmt: skip
@@ -193,7 +193,7 @@ async def test_the_projection_keeps_only_the_allow_list(stack: Stack) -> None:
     assert "Jonas" not in everything
     # The same case id always maps to the same pseudonym, so later events join up.
     issue = case_life(case_id)[1]
-    again = await stack.gateway.post(
+    again = await stack.internal.post(
         "/internal/events", json={"events": [_envelope(issue[0], issue[2], case_id)]},
         headers=peer,
     )  # fmt: skip
@@ -216,7 +216,7 @@ async def test_the_gateway_refuses_values_out_of_shape(
 ) -> None:
     case_id = new_id()
     payload = case_life(case_id)[0][2] | change
-    response = await stack.gateway.post(
+    response = await stack.internal.post(
         "/internal/events", json={"events": [_envelope("case.opened", payload, case_id)]},
         headers=bearer(stack.keys.peer_token("cases", "gateway")),
     )  # fmt: skip
@@ -358,8 +358,9 @@ def test_pseudonyms_are_keyed_and_production_needs_a_key(tmp_path: Path) -> None
     assert load_pseudonym_key(development) == load_pseudonym_key(development)  # kept in a file
     with pytest.raises(ValidationError):
         GatewaySettings(environment="production", database_url="x", oidc_jwks_url="http://idp",
-                        oidc_issuer="idp")  # fmt: skip
+                        oidc_issuer="idp", private_bind="0.0.0.0:8010")  # fmt: skip
     key = base64.b64encode(os.urandom(32)).decode()
     configured = GatewaySettings(environment="production", database_url="x", oidc_jwks_url="http://idp",
-                                 oidc_issuer="idp", pseudonym_key=key)  # fmt: skip
+                                 oidc_issuer="idp", pseudonym_key=key,
+                                 private_bind="0.0.0.0:8010")  # fmt: skip
     assert len(load_pseudonym_key(configured)) == 32

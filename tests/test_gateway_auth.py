@@ -173,7 +173,7 @@ async def test_published_keys(stack: Stack) -> None:
     public = (await stack.gateway.get("/.well-known/jwks.json")).json()["keys"]
     assert [k["kid"].split(".")[0] for k in public] == ["dev-issuer", "certificate"]
     assert all("d" not in k for k in public)  # never a private part
-    internal = (await stack.gateway.get("/internal/jwks.json")).json()["keys"]
+    internal = (await stack.internal.get("/internal/jwks.json")).json()["keys"]
     owners = sorted(k["kid"].split(".")[0] for k in internal)
     assert owners == ["analytics", "cases", "gateway", "intake", "mediation"]
     assert all("d" not in k for k in internal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from gateway.config import GatewaySettings
@@ -70,10 +71,12 @@ async def test_past_its_concurrency_limit_the_gateway_sheds_load_with_503(
     release, arrived = asyncio.Event(), []
     async with serve_app(_slow_cases_service(release, arrived)) as cases_url:
         unused = f"http://127.0.0.1:{free_port()}"
+        private_bind = f"127.0.0.1:{free_port()}"
         settings = GatewaySettings(
             environment="test", data_dir=tmp_path, signing_key_file=keys.key_file("gateway"),
             service_keys_dir=keys.folder, max_concurrent_requests=2, cases_url=cases_url,
             intake_url=unused, mediation_url=unused, analytics_url=unused,
+            private_bind=private_bind,
         )  # fmt: skip
         chief = bearer(mint_dev_token(settings, subject="busy-chief", roles=["chief"],
                                       office="geneva"))  # fmt: skip
@@ -93,7 +96,8 @@ async def test_past_its_concurrency_limit_the_gateway_sheds_load_with_503(
             assert len(arrived) == 2, "a shed request never reaches a service"
             # Probes and metrics still answer while the gateway is saturated.
             assert (await gateway.get("/health")).status_code == 200
-            metrics = (await gateway.get("/metrics")).text
+            async with httpx.AsyncClient(base_url=f"http://{private_bind}") as private:
+                metrics = (await private.get("/metrics")).text
             assert 'ombuds_http_shed_requests_total{service="gateway"}' in metrics
             release.set()
             assert [(await task).status_code for task in held] == [200, 200]

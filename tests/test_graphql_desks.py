@@ -289,7 +289,9 @@ async def test_mediator_desk_takes_a_tribunal_referral_to_settlement(stack: Stac
         assert [e["node"]["id"] for e in listed["mediations"]["edges"]] == [mid]
 
     # The chief oversees it; the notes stay the mediator's (P5).
-    async with graphql_as(stack, "chief", sub="chief-of-office", office="new-york") as chief:
+    async with graphql_as(
+        stack, "chief", sub="chief-of-office", office="mediation-service"
+    ) as chief:
         data, errors = await attempt(chief, MEDIATION_VIEW, {"id": mid})
         assert set(errors) == {"mediation.notes"}
         assert data["mediation"]["status"] == "closed"
@@ -314,9 +316,17 @@ async def test_a_case_sent_to_mediation_links_to_it_for_those_who_may_see_it(sta
         # The ombudsman handed it over: the mediation itself is the Mediation Service's.
         assert set(errors) == {"case.services.1.mediation"}
         assert errors["case.services.1.mediation"]["extensions"]["code"] == "FORBIDDEN"
+    # The case's chief sees the service given; the mediation is the Mediation Service's, and
+    # only its own chief oversees it, with the case it came from.
     async with graphql_as(stack, "chief", office=OFFICE) as dashboard:
-        data = await run(dashboard, linked, {"id": case_id})
-    mediation = data["case"]["services"][1]["mediation"]
+        data, errors = await attempt(dashboard, linked, {"id": case_id})
+    assert data["case"]["services"][1]["service"] == "mediation"
+    assert set(errors) == {"case.services.1.mediation"}
+    assert errors["case.services.1.mediation"]["extensions"]["code"] == "NOT_FOUND"
+    overseen = """query ($id: ID!) { mediation(id: $id) { id status sourceCaseId issueCodes } }"""
+    async with graphql_as(stack, "chief", office="mediation-service") as service_chief:
+        data = await run(service_chief, overseen, {"id": mediation_id})
+    mediation = data["mediation"]
     assert mediation == {
         "id": mediation_id,
         "status": "referred",
@@ -376,7 +386,9 @@ async def test_registry_requests_fetches_and_verifies_a_certificate(stack: Stack
         assert payload["end_date"] == "ongoing"
         assert certificate["ongoing"] is True
 
-    async with graphql_as(stack, "chief", sub="chief-of-office", office="new-york") as chief:
+    async with graphql_as(
+        stack, "chief", sub="chief-of-office", office="mediation-service"
+    ) as chief:
         revoked = await run(
             chief,
             """mutation ($id: ID!) {

@@ -134,9 +134,9 @@ async def test_no_identity_and_no_raw_id_reaches_analytics(
         async with (
             served_gateway(stack) as gateway,
             producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                     gateway_url=gateway.url) as cases,
+                     gateway_url=gateway.private_url) as cases,
             producer("mediation", keys=keys, databases=databases, tmp_path=tmp_path,
-                     gateway_url=gateway.url) as mediation,
+                     gateway_url=gateway.private_url) as mediation,
         ):  # fmt: skip
             # Every app has configured logging by now (each start resets the handlers).
             logging.getLogger().addHandler(captured)

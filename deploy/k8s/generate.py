@@ -27,6 +27,9 @@ VERSION = "0.1.0"
 REGISTRY = "registry.example.org/ombuds"
 PORT = 8000
 METRICS_PORT = 9100
+# The gateway's private listener: the internal JWKS and the event ingress, for the
+# services' pods only (never behind the ingress).
+PRIVATE_PORT = 8010
 # Where Prometheus runs; it alone may reach the metrics port.
 MONITORING_NAMESPACE = "monitoring"
 RUN_AS = 10001
@@ -120,6 +123,7 @@ def service_env(service: Service) -> list[dict[str, Any]]:
     ]
     if service is GATEWAY:
         env += [{"name": f"{p}SERVICE_KEYS_DIR", "value": "/run/keys"}]
+        env += [{"name": f"{p}PRIVATE_BIND", "value": f"0.0.0.0:{PRIVATE_PORT}"}]
         env += [
             {"name": f"{p}{peer.name.upper()}_URL", "value": url(peer.name)} for peer in BACKENDS
         ]
@@ -131,7 +135,10 @@ def service_env(service: Service) -> list[dict[str, Any]]:
         # One key for every replica: the same case must get the same pseudonym everywhere.
         env.append(secret_env(f"{p}PSEUDONYM_KEY", "ombuds-gateway-pseudonym-key", "key"))
     else:
-        env += [{"name": f"{p}INTERNAL_JWKS_URL", "value": f"{url('gateway')}/internal/jwks.json"}]
+        private = url("gateway", PRIVATE_PORT)
+        env += [{"name": f"{p}INTERNAL_JWKS_URL", "value": f"{private}/internal/jwks.json"}]
+        # The outbox relay delivers to the event ingress on the private listener.
+        env += [{"name": f"{p}GATEWAY_URL", "value": private}]
         env += [{"name": f"{p}{peer.upper()}_URL", "value": url(peer)} for peer in service.peers]
     if service.confidential:
         env.append(secret_env(f"{p}MASTER_KEYS", f"ombuds-{service.name}-master-keys", "keys"))
@@ -142,8 +149,8 @@ def service_env(service: Service) -> list[dict[str, Any]]:
     return env
 
 
-def url(service: str) -> str:
-    return f"http://ombuds-{service}.{NAMESPACE}.svc.cluster.local:{PORT}"
+def url(service: str, port: int = PORT) -> str:
+    return f"http://ombuds-{service}.{NAMESPACE}.svc.cluster.local:{port}"
 
 
 def http_probe(path: str, period: int, failures: int) -> dict[str, Any]:
@@ -204,6 +211,11 @@ def deployment(service: Service) -> dict[str, Any]:
         "ports": [
             {"name": "http", "containerPort": PORT, "protocol": "TCP"},
             {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
+            *(
+                [{"name": "private", "containerPort": PRIVATE_PORT, "protocol": "TCP"}]
+                if service is GATEWAY
+                else []
+            ),
         ],
         "env": service_env(service),
         "readinessProbe": http_probe("/ready", 5, 3),
@@ -278,6 +290,18 @@ def kube_service(service: Service) -> dict[str, Any]:
             "ports": [
                 {"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"},
                 {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics"},
+                *(
+                    [
+                        {
+                            "name": "private",
+                            "port": PRIVATE_PORT,
+                            "targetPort": "private",
+                            "protocol": "TCP",
+                        }
+                    ]
+                    if service is GATEWAY
+                    else []
+                ),
             ],
         },
     }
@@ -427,10 +451,13 @@ def network_policies() -> list[dict[str, Any]]:
     api_port = [{"protocol": "TCP", "port": PORT}]
     documents = [
         policy("ombuds-default-deny", {}, []),
-        # The gateway is the public entry (from the ingress controller) and the
-        # services' way to the internal JWKS and the event ingress.
-        policy("ombuds-gateway", {"matchLabels": selector("gateway")},
-               [{"ports": api_port}]),
+        # The gateway's API port is the public entry (from the ingress controller); its
+        # private port (internal JWKS, event ingress) admits the services' pods only.
+        policy("ombuds-gateway", {"matchLabels": selector("gateway")}, [
+            {"ports": api_port},
+            {"from": [{"podSelector": {"matchLabels": selector(s.name)}} for s in BACKENDS],
+             "ports": [{"protocol": "TCP", "port": PRIVATE_PORT}]},
+        ]),
         policy("ombuds-metrics", {"matchLabels": {"app.kubernetes.io/part-of": "ombuds"}}, [{
             "from": [{"namespaceSelector": {"matchLabels": {
                 "kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}],

@@ -25,7 +25,7 @@ from ombuds_shared.audit import HeadRefused, SignedHead
 from ombuds_shared.config import DEFAULT_DATA_DIR, ServiceSettings
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.keys import SigningKey, load_private_key
-from ombuds_shared.reference import Role
+from ombuds_shared.reference import Role, Tribunal
 
 _DEMO_MARKER = ".demo-loaded"
 
@@ -55,7 +55,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         gateway = running.url("gateway")
         if not args.no_demo and not (data_dir / _DEMO_MARKER).exists():
             _say("Loading demo data (first start of this data folder)")
-            load_everything(gateway, data_dir, requests=60)
+            load_everything(gateway, running.private_url(), data_dir, requests=60)
             (data_dir / _DEMO_MARKER).touch()
         _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
         _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
@@ -79,6 +79,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    if args.role == Role.REGISTRY and not args.tribunal:
+        print("A registry token names its tribunal: add --tribunal.", file=sys.stderr)
+        return 2
     system.ensure_keys(args.data_dir)
     print(
         dev_token(
@@ -86,6 +89,7 @@ def cmd_token(args: argparse.Namespace) -> int:
             role=args.role,
             subject=args.sub,
             office=args.office,
+            tribunal=args.tribunal,
             lifetime=args.ttl,
         )
     )
@@ -94,19 +98,21 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     gateway = args.gateway or f"http://{system.HOST}:{args.port}"
+    private = args.gateway_private or f"http://{system.HOST}:{args.port + system.PRIVATE_OFFSET}"
     _say(f"Loading demo data through {gateway}")
-    load_everything(gateway, args.data_dir, requests=args.requests)
+    load_everything(gateway, private, args.data_dir, requests=args.requests)
     _say("Done.")
     return 0
 
 
-def load_everything(gateway: str, data_dir: Path, *, requests: int) -> None:
-    """Requests and cases in every state, mediations with certificates, years of history."""
+def load_everything(gateway: str, private: str, data_dir: Path, *, requests: int) -> None:
+    """Requests and cases in every state, mediations with certificates, years of history
+    (its events delivered to the gateway's private listener, as the services' relays do)."""
     cases = load_demo(gateway, data_dir, requests=requests, report=_say)
     _say(f"  intake and cases: {cases}")
     mediations = load_mediation_demo(gateway, data_dir, report=_say)
     _say(f"  mediation: {mediations}")
-    history = load_analytics_demo(gateway, data_dir, report=_say)
+    history = load_analytics_demo(gateway, data_dir, report=_say, events_url=private)
     _say(f"  analytics history: {history}")
 
 
@@ -242,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port",
         type=int,
         default=system.DEFAULT_PORT,
-        help="gateway port; the services take the next four",
+        help="gateway port; the services take the next four, the gateway's private listener "
+        "the one after",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -257,12 +264,22 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a development token for a role")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--office", help="office code, e.g. new-york (ombudsman, chief)")
+    token.add_argument(
+        "--tribunal",
+        choices=[t.value for t in Tribunal],
+        help="the tribunal a registry account serves (registry only, required there)",
+    )
     token.add_argument("--sub", help="subject (user id); default dev-<role>")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(func=cmd_token)
 
     demo = commands.add_parser("demo", help="load synthetic demo data through the public API")
     demo.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")
+    demo.add_argument(
+        "--gateway-private",
+        help="the gateway's private listener, for the analytics history's events "
+        "(default http://127.0.0.1:PORT+5)",
+    )
     demo.add_argument("--requests", type=int, default=60)
     demo.set_defaults(func=cmd_demo)
 
@@ -292,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--jwks",
         metavar="FILE_OR_URL",
-        help="verify with this JWKS (the gateway serves /internal/jwks.json)",
+        help="verify with this JWKS (the gateway's private listener serves /internal/jwks.json)",
     )
     verify.add_argument(
         "--public-key",

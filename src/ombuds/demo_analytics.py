@@ -191,22 +191,26 @@ def _workplace_answers(rng: random.Random, year: int) -> list[dict[str, Any]]:
 
 
 def load_analytics_demo(
-    gateway_url: str, data_dir: Path, report: Report = print, *, years: int = 8,
-    cases_per_year: int = 600, seed: int = 11,
+    gateway_url: str, data_dir: Path, report: Report = print, *, events_url: str,
+    years: int = 8, cases_per_year: int = 600, seed: int = 11,
 ) -> dict[str, int]:  # fmt: skip
-    """Loads `years` complete years of history for every pillar, up to last year."""
+    """Loads `years` complete years of history for every pillar, up to last year; the
+    events go to the gateway's private listener (`events_url`), as a relay's do."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     last = dt.datetime.now(dt.UTC).year - 1
     counts = {"case_events": 0, "mediation_events": 0, "outreach": 0, "survey_responses": 0}
     chief = {"Authorization": f"Bearer {dev_token(data_dir, role='chief', subject='demo-chief')}"}
-    with gateway_client(gateway_url, timeout=120.0) as client:
+    with (
+        gateway_client(gateway_url, timeout=120.0) as client,
+        gateway_client(events_url, timeout=120.0) as ingress,
+    ):
         for offset, year in enumerate(range(last - years + 1, last + 1)):
             growth = 1 + offset * 0.12
             volume = int(cases_per_year * growth)
             cases = [e for _ in range(volume) for e in _case_events(rng, year, growth)]
-            counts["case_events"] += _deliver(client, data_dir, "cases", cases)
+            counts["case_events"] += _deliver(ingress, data_dir, "cases", cases)
             mediations = [e for _ in range(volume // 8) for e in _mediation_events(rng, year)]
-            counts["mediation_events"] += _deliver(client, data_dir, "mediation", mediations)
+            counts["mediation_events"] += _deliver(ingress, data_dir, "mediation", mediations)
             for pillar, (international, national) in _HEADCOUNTS.items():
                 staff = {"international": int(international * (1 + offset * 0.01)),
                          "national": int(national * (1 + offset * 0.015))}  # fmt: skip

@@ -40,15 +40,23 @@ class _Demo:
         self.run = run
         token = dev_token(data_dir, role="mediator", subject="mediator-demo", office=OFFICE)
         self.mediator = {"Authorization": f"Bearer {token}"}
-        registry = dev_token(data_dir, role="registry", subject="registry-demo")
-        self.registry = {"Authorization": f"Bearer {registry}"}
+        # Each tribunal's registry asks for its own cases' certificates.
+        self.registries = {
+            tribunal: {
+                "Authorization": "Bearer "
+                + dev_token(
+                    data_dir, role="registry", subject=f"registry-{tribunal}", tribunal=tribunal
+                )
+            }
+            for tribunal in ("dispute_tribunal", "appeals_tribunal")
+        }
         self.today = dt.datetime.now(dt.UTC).date()
 
     def day(self, days_ago: int) -> str:
         return (self.today - dt.timedelta(days=days_ago)).isoformat()
 
-    def call(self, method: str, path: str, body: Any = None, *, registry: bool = False) -> Any:
-        headers = self.registry if registry else self.mediator
+    def call(self, method: str, path: str, body: Any = None, *, registry: str | None = None) -> Any:
+        headers = self.registries[registry] if registry else self.mediator
         response = self.client.request(method, path, json=body, headers=headers)
         if response.status_code >= 400:
             raise RuntimeError(
@@ -154,7 +162,7 @@ class _Demo:
                 "tribunal": reference["tribunal"],
                 "tribunal_case_number": reference["case_number"],
             },
-            registry=True,
+            registry=reference["tribunal"],
         )
         path = f"/v1/mediations/{mediation['id']}/certificates"
         self.call("POST", path, {"request_id": request["id"]})
@@ -185,7 +193,7 @@ def load_mediation_demo(
                 "tribunal": "dispute_tribunal",
                 "tribunal_case_number": f"UNDT/NBI/{run}/404",
             },
-            registry=True,
+            registry="dispute_tribunal",
         )
         demo.call(
             "POST",

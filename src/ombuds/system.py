@@ -47,6 +47,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("gateway", 0, "gateway.config:GatewaySettings", has_database=False),
 )
 BACKENDS = tuple(s for s in SERVICES if s.has_database)
+# The gateway's private listener (internal JWKS, event ingress, metrics) takes the port
+# after the services'.
+PRIVATE_OFFSET = len(SERVICES)
 
 Report = Callable[[str], None]
 
@@ -75,12 +78,17 @@ def service_environment(data_dir: Path, port: int) -> dict[str, str]:
     """Environment variables that wire the services to each other on loopback."""
     env: dict[str, str] = {}
     urls = {spec.name: f"http://{HOST}:{port + spec.offset}" for spec in SERVICES}
+    private = f"{HOST}:{port + PRIVATE_OFFSET}"
+    env["OMBUDS_GATEWAY_PRIVATE_BIND"] = private
     for spec in SERVICES:
         env[f"{spec.env_prefix}DATA_DIR"] = str(data_dir.resolve())
-        env[f"{spec.env_prefix}INTERNAL_JWKS_URL"] = f"{urls['gateway']}/internal/jwks.json"
+        env[f"{spec.env_prefix}INTERNAL_JWKS_URL"] = f"http://{private}/internal/jwks.json"
         for peer, url in urls.items():
             if peer != spec.name:
                 env[f"{spec.env_prefix}{peer.upper()}_URL"] = url
+        if spec.name != "gateway":
+            # Outbox relays deliver to the event ingress, on the private listener only.
+            env[f"{spec.env_prefix}GATEWAY_URL"] = f"http://{private}"
     return env
 
 
@@ -95,7 +103,7 @@ def settings_for(spec: ServiceSpec, env: Mapping[str, str]) -> object:
         os.environ.update(saved)
 
 
-def free_port_block(size: int = len(SERVICES)) -> int:
+def free_port_block(size: int = len(SERVICES) + 1) -> int:
     """A base port with room for the whole system after it (for tests and benches)."""
     return ports.free_port_block(size)
 
@@ -138,6 +146,10 @@ class System:
     def url(self, name: str) -> str:
         spec = next(s for s in SERVICES if s.name == name)
         return f"http://{HOST}:{self.port + spec.offset}"
+
+    def private_url(self) -> str:
+        """The gateway's private listener: internal JWKS, event ingress, metrics."""
+        return f"http://{HOST}:{self.port + PRIVATE_OFFSET}"
 
     def start(self, report: Report = print, timeout: float = 60.0) -> None:
         ensure_keys(self.data_dir)

@@ -14,6 +14,7 @@ def dev_token(
     role: str,
     subject: str | None = None,
     office: str | None = None,
+    tribunal: str | None = None,
     lifetime: int = DEFAULT_LIFETIME_SECONDS,
 ) -> str:
     settings = GatewaySettings(data_dir=data_dir, oidc_jwks_url=None)
@@ -22,5 +23,6 @@ def dev_token(
         subject=subject or f"dev-{role}",
         roles=[role],
         office=office,
+        tribunal=tribunal,
         lifetime=lifetime,
     )

@@ -9,6 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -17,7 +18,7 @@ from gateway.events.pseudonym import load_pseudonym_key
 from gateway.main import create_app as create_gateway
 from ombuds.ops import main as ops_main
 from ombuds_shared.keys import SigningKey, load_private_key
-from ombuds_shared.testing import TestDatabases, app_client
+from ombuds_shared.testing import TestDatabases, app_client, free_port
 from ombuds_shared.tokens import JwksKeySource, TokenVerifier, mint_internal_token
 
 from .conftest import ROOT
@@ -80,7 +81,8 @@ def test_certificate_and_pseudonym_keys_for_a_deployment(
     printed = capsys.readouterr().out.strip()
     assert len(base64.b64decode(printed, validate=True)) == 32
     settings = GatewaySettings(environment="production", oidc_jwks_url="https://idp/jwks",
-                               oidc_issuer="https://idp/", pseudonym_key=printed)  # fmt: skip
+                               oidc_issuer="https://idp/", pseudonym_key=printed,
+                               private_bind="0.0.0.0:8010")  # fmt: skip
     assert load_pseudonym_key(settings) == base64.b64decode(printed)
 
 
@@ -105,9 +107,13 @@ async def test_the_gateway_publishes_next_keys_so_rotation_needs_no_downtime(
         data_dir=tmp_path,
         signing_key_file=folder / "gateway.pem",
         service_keys_dir=folder / "public",
+        private_bind=f"127.0.0.1:{free_port()}",
     )
-    async with app_client(create_gateway(settings)) as client:
-        document = (await client.get("/internal/jwks.json")).json()
+    async with (
+        app_client(create_gateway(settings)),
+        httpx.AsyncClient(base_url=f"http://{settings.private_bind}") as private,
+    ):
+        document = (await private.get("/internal/jwks.json")).json()
     kids = [key["kid"] for key in document["keys"]]
     assert len(kids) == len(set(kids)) == 10  # current and next of each; own key once
     # A service already signing with its next key is trusted before the switch completes.

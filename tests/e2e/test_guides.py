@@ -53,5 +53,7 @@ def test_frontend_guide_runs(running_system: system.System) -> None:
         "OMBUDSMAN_TOKEN": dev_token(data_dir, role="ombudsman", office="geneva"),
         "CHIEF_TOKEN": dev_token(data_dir, role="chief", office="geneva"),
         "MEDIATOR_TOKEN": dev_token(data_dir, role="mediator", office="mediation-service"),
-        "REGISTRY_TOKEN": dev_token(data_dir, role="registry", subject="undt-registry-gva"),
+        "REGISTRY_TOKEN": dev_token(
+            data_dir, role="registry", subject="undt-registry-gva", tribunal="dispute_tribunal"
+        ),
     })  # fmt: skip

@@ -31,12 +31,21 @@ def test_a_registry_verifies_a_demo_certificate(running_system: system.System) -
     gateway = running_system.url("gateway")
     counts = load_mediation_demo(gateway, running_system.data_dir, report=lambda _: None)
     assert counts["certificates"] >= 4
-    registry = dev_token(running_system.data_dir, role="registry", subject="registry-e2e")
-    chief = dev_token(running_system.data_dir, role="chief", office="new-york")
+    registry = dev_token(
+        running_system.data_dir,
+        role="registry",
+        subject="registry-e2e",
+        tribunal="dispute_tribunal",
+    )
+    chief = dev_token(running_system.data_dir, role="chief", office="mediation-service")
     listing = httpx.get(
         f"{gateway}/v1/mediations", timeout=10, headers={"Authorization": f"Bearer {chief}"}
     ).json()["items"]
-    ended = next(m for m in listing if m["tribunal_reference"] and m["ended_on"])
+    ended = next(
+        m
+        for m in listing
+        if m["ended_on"] and (m["tribunal_reference"] or {}).get("tribunal") == "dispute_tribunal"
+    )
     guide = _guide()
     certificate = guide["current_certificate"](
         gateway, registry, ended["tribunal_reference"]["case_number"]

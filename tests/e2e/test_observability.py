@@ -97,7 +97,10 @@ def _scrape(running: system.System) -> dict[str, str]:
     with httpx.Client(timeout=5) as client:
         pages = {}
         for spec in system.SERVICES:
-            response = client.get(running.url(spec.name) + "/metrics")
+            # The gateway serves /metrics on its private listener only.
+            base = running.private_url() if spec.name == "gateway" else running.url(spec.name)
+            assert client.get(running.url("gateway") + "/metrics").status_code == 404
+            response = client.get(base + "/metrics")
             assert response.status_code == 200, spec.name
             assert response.headers["content-type"].startswith("text/plain")
             pages[spec.name] = response.text

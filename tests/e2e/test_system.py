@@ -60,8 +60,8 @@ def test_services_are_not_reachable_around_the_gateway(running_system: system.Sy
 
 
 def test_internal_jwks_lists_every_service(running_system: system.System) -> None:
-    keys = httpx.get(running_system.url("gateway") + "/internal/jwks.json", timeout=5).json()[
-        "keys"
-    ]
+    public = httpx.get(running_system.url("gateway") + "/internal/jwks.json", timeout=5)
+    assert public.status_code == 404  # the private listener's, never the public port's
+    keys = httpx.get(running_system.private_url() + "/internal/jwks.json", timeout=5).json()["keys"]
     assert sorted(k["kid"].split(".")[0] for k in keys) == [
         "analytics", "cases", "gateway", "intake", "mediation"]  # fmt: skip

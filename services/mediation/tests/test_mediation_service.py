@@ -94,11 +94,21 @@ async def test_two_certificates_issued_at_once_cannot_both_be_current(service: S
         assert mine is not None
         assert theirs is not None
         await certificate_service.issue(
-            session=first, keys=keys, mediation=mine, actor=MEDIATOR, request_id=None
+            session=first,
+            keys=keys,
+            mediation=mine,
+            actor=MEDIATOR,
+            request_id=None,
+            service_office="mediation-service",
         )
         with pytest.raises(Conflict):
             await certificate_service.issue(
-                session=second, keys=keys, mediation=theirs, actor=MEDIATOR, request_id=None
+                session=second,
+                keys=keys,
+                mediation=theirs,
+                actor=MEDIATOR,
+                request_id=None,
+                service_office="mediation-service",
             )
     listing = await service.client.get(
         f"/v1/mediations/{mediation_id}/certificates", headers=service.auth(MEDIATOR)

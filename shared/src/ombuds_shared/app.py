@@ -250,9 +250,13 @@ def base_app(
     routers: Iterable[APIRouter],
     ready_check: ReadyCheck,
     serve_openapi: bool = True,
+    serve_metrics: bool = True,
     hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
     """The plumbing every app has, gateway included: errors, logs, metrics, limits, health.
+
+    `serve_metrics=False` keeps /metrics off this app (the gateway serves it on its
+    private listener instead); requests are still counted.
 
     `hot_routes` are served inside all the middleware but ahead of FastAPI's own layers
     (see ombuds_shared.hot_path)."""
@@ -289,7 +293,8 @@ def base_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(settings.service_name, ready_check))
-    app.include_router(metrics_router())
+    if serve_metrics:
+        app.include_router(metrics_router())
     if hot_routes:
         # Added first, so innermost: every middleware below applies to hot routes too.
         app.add_middleware(HotPathMiddleware, routes=hot_routes)

@@ -56,8 +56,9 @@ class ServiceSettings(BaseSettings):
         "calls. Defaults to keys/<service>.pem in the data folder (created in development only).",
     )
     internal_jwks_url: str = Field(
-        default="http://127.0.0.1:8000/internal/jwks.json",
-        description="The gateway's internal JWKS: the public keys this service trusts.",
+        default="http://127.0.0.1:8005/internal/jwks.json",
+        description="The gateway's internal JWKS, on its private listener: the public keys "
+        "this service trusts.",
     )
     internal_jwks_file: Path | None = Field(
         default=None,
@@ -73,7 +74,7 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="host:port of a separate listener serving only /metrics (e.g. 0.0.0.0:9100), "
         "so that monitoring can be let in without reaching the API; /metrics is also served on "
-        "the service's own port.",
+        "the service's own port (the gateway's: on its private listener only).",
         pattern=r"^[^:]+:[0-9]{1,5}$",
     )
     otel_enabled: bool = Field(
@@ -87,8 +88,9 @@ class ServiceSettings(BaseSettings):
         "unset: spans are recorded but sent nowhere.",
     )
     gateway_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="The gateway, to which a producing service's outbox relay delivers events.",
+        default="http://127.0.0.1:8005",
+        description="The gateway's private listener, to which a producing service's outbox "
+        "relay delivers events.",
     )
     outbox_poll_seconds: float = Field(
         0.5, gt=0, le=60, description="How often the outbox relay looks for pending events."

@@ -45,6 +45,13 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
+class Tribunal(StrEnum):
+    """The tribunals that refer cases to mediation; a registry account serves one of them."""
+
+    DISPUTE_TRIBUNAL = "dispute_tribunal"
+    APPEALS_TRIBUNAL = "appeals_tribunal"
+
+
 # code, name, city, pillar served, opened (ISO date)
 INITIAL_OFFICES: tuple[tuple[str, str, str, str, str], ...] = (
     ("new-york", "Headquarters, New York", "New York", "secretariat", "2008-01-01"),

@@ -51,12 +51,17 @@ class Actor:
     subject: str
     roles: frozenset[str]
     office: str | None = None
+    # The tribunal a registry account serves; it sees that tribunal's certificates only.
+    tribunal: str | None = None
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
     def to_claims(self) -> dict[str, Any]:
-        return {"sub": self.subject, "roles": sorted(self.roles), "office": self.office}
+        claims = {"sub": self.subject, "roles": sorted(self.roles), "office": self.office}
+        if self.tribunal is not None:
+            claims["tribunal"] = self.tribunal
+        return claims
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Actor:
@@ -64,7 +69,13 @@ class Actor:
         if isinstance(roles, str):
             roles = [roles]
         office = claims.get("office")
-        return cls(str(claims["sub"]), frozenset(str(r) for r in roles), office and str(office))
+        tribunal = claims.get("tribunal")
+        return cls(
+            str(claims["sub"]),
+            frozenset(str(r) for r in roles),
+            office and str(office),
+            tribunal and str(tribunal),
+        )
 
 
 @dataclass(frozen=True)

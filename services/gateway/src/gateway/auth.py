@@ -7,11 +7,13 @@ from typing import Any
 from gateway.config import GatewaySettings
 from gateway.dev_issuer import dev_issuer_key
 from ombuds_shared.auth import parse_bearer
+from ombuds_shared.errors import Forbidden
 from ombuds_shared.keys import SigningKey, jwks_document
-from ombuds_shared.reference import Role
+from ombuds_shared.reference import Role, Tribunal
 from ombuds_shared.tokens import Actor, JwksKeySource, TokenVerifier
 
 _KNOWN_ROLES = frozenset(r.value for r in Role)
+_KNOWN_TRIBUNALS = frozenset(t.value for t in Tribunal)
 
 
 def external_verifier(settings: GatewaySettings) -> tuple[TokenVerifier, SigningKey | None]:
@@ -40,12 +42,23 @@ def external_verifier(settings: GatewaySettings) -> tuple[TokenVerifier, Signing
 async def authenticate(
     verifier: TokenVerifier, settings: GatewaySettings, authorization: str | None
 ) -> Actor:
-    """Verifies the caller's bearer token and reads their roles and office from it."""
+    """Verifies the caller's bearer token and reads their roles, office and tribunal from it.
+
+    A registry account is bound to its tribunal: without the claim it would reach every
+    tribunal's certificates, so such a token is refused outright.
+    """
     token = parse_bearer(authorization)
     claims = await verifier.verify(token)
     roles = _roles(claims.get(settings.roles_claim))
     office = claims.get(settings.office_claim)
-    return Actor(str(claims["sub"]), roles, str(office) if office else None)
+    tribunal = claims.get(settings.tribunal_claim)
+    if tribunal not in _KNOWN_TRIBUNALS:
+        tribunal = None
+    if Role.REGISTRY in roles and tribunal is None:
+        raise Forbidden(
+            f"A registry token must name its tribunal (claim '{settings.tribunal_claim}')."
+        )
+    return Actor(str(claims["sub"]), roles, str(office) if office else None, tribunal)
 
 
 def _roles(value: Any) -> frozenset[str]:

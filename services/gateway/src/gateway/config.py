@@ -26,6 +26,15 @@ class GatewaySettings(ServiceSettings):
         "Defaults to keys/ in the data folder.",
     )
 
+    private_bind: str | None = Field(
+        default=None,
+        description="host:port of the gateway's private listener (e.g. 0.0.0.0:8010): the "
+        "internal JWKS the services trust, the event ingress their outbox relays post to, and "
+        "/metrics. None of these is served on the public port; unset, they are served nowhere "
+        "(required in production). Point the services' INTERNAL_JWKS_URL and GATEWAY_URL here.",
+        pattern=r"^[^:]+:[0-9]{1,5}$",
+    )
+
     oidc_jwks_url: str | None = Field(
         default=None,
         description="JWKS URL of the organization's identity provider (OIDC). Unset: the "
@@ -42,6 +51,11 @@ class GatewaySettings(ServiceSettings):
     roles_claim: str = Field(default="roles", description="Claim of external tokens with roles.")
     office_claim: str = Field(
         default="office", description="Claim of external tokens with the user's office code."
+    )
+    tribunal_claim: str = Field(
+        default="tribunal",
+        description="Claim of external tokens naming the tribunal a registry account serves "
+        "(e.g. dispute_tribunal); a registry token without it is refused.",
     )
 
     dev_issuer: str = Field(
@@ -135,6 +149,8 @@ class GatewaySettings(ServiceSettings):
             raise ValueError("production needs oidc_jwks_url and oidc_issuer; no dev issuer")
         if self.environment == "production" and not (self.pseudonym_key or self.pseudonym_key_file):
             raise ValueError("production needs pseudonym_key (or pseudonym_key_file) for analytics")
+        if self.environment == "production" and not self.private_bind:
+            raise ValueError("production needs private_bind: the services' keys and events")
         if any(a.lower() == "none" or a.startswith("HS") for a in self.oidc_algorithms):
             raise ValueError("oidc_algorithms may list asymmetric algorithms only")
         return self

@@ -27,6 +27,7 @@ def mint_dev_token(
     subject: str,
     roles: list[str],
     office: str | None = None,
+    tribunal: str | None = None,
     lifetime: int = DEFAULT_LIFETIME_SECONDS,
 ) -> str:
     """A token as the organization's identity provider would issue it, for development."""
@@ -46,4 +47,6 @@ def mint_dev_token(
     }
     if office:
         claims[settings.office_claim] = office
+    if tribunal:
+        claims[settings.tribunal_claim] = tribunal
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})

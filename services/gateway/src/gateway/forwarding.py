@@ -69,7 +69,7 @@ async def forward(
     cache_key = None
     if rule.cacheable and cache.enabled:
         # Who asks is part of the key: an answer is only ever reused for its own caller.
-        cache_key = (rule.service, actor.subject, actor.roles, actor.office, path, raw_query)
+        cache_key = (rule.service, actor, path, raw_query)
         if (cached := cache.get(cache_key)) is not None:
             return cached
     out_headers = dict(headers or {})

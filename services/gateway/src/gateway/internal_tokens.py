@@ -28,7 +28,7 @@ class InternalTokenMinter:
         self._cache: OrderedDict[tuple[Any, ...], tuple[str, float]] = OrderedDict()
 
     def token_for(self, audience: str, actor: Actor) -> str:
-        cache_key = (audience, actor.subject, actor.roles, actor.office)
+        cache_key = (audience, actor)
         now = time.monotonic()
         cached = self._cache.get(cache_key)
         if cached is not None and cached[1] > now:

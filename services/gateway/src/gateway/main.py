@@ -13,11 +13,11 @@ from gateway.certificate_keys import CertificateKeyCache
 from gateway.config import SERVICES, GatewaySettings
 from gateway.events.pseudonym import Pseudonymizer, load_pseudonym_key
 from gateway.events.router import EventTokens
-from gateway.events.router import router as events_router
 from gateway.graphql.schema import graphql_router
 from gateway.internal_tokens import InternalTokenMinter, service_public_jwks
 from gateway.load_shedding import ConcurrencyLimitMiddleware
 from gateway.policy import Policy
+from gateway.private_listener import private_app, private_listener
 from gateway.proxy.router import hot_routes as proxy_routes
 from gateway.ratelimit import RateLimiter
 from gateway.security_headers import SecurityHeadersMiddleware
@@ -82,7 +82,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             app.state.clients["mediation"], settings.certificate_keys_max_age_seconds
         )
         try:
-            yield
+            async with private_listener(private_app(app, settings), settings.private_bind):
+                yield
         finally:
             for client in app.state.clients.values():
                 await client.close()
@@ -102,13 +103,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=(
             wellknown.router,
             openapi.router,
-            events_router,
             graphql_router(settings),
         ),
         ready_check=services_ready,
         serve_openapi=False,  # the gateway serves the combined document instead
+        # /internal/* and /metrics are the private listener's, never the public port's.
+        serve_metrics=False,
         # The /v1 proxy: nearly every request. Its paths are disjoint from the routers'
-        # (/internal/events, /graphql, /.well-known, /openapi.json, /docs).
+        # (/graphql, /.well-known, /openapi.json, /docs).
         hot_routes=proxy_routes,
     )
     # Outside everything but the protective headers: a shed request costs next to nothing.

@@ -2,9 +2,10 @@
 
 Every public route the gateway serves is a row here; anything else is 404.
 A row also says how far each role reaches among the route's objects (`reach`:
-its own, its office's, those it handles, or all). The owning service enforces
-that from the internal token's claims; the gateway publishes it in the OpenAPI
-document, and tests/test_authorization_matrix.py holds every service to it.
+its own, those it handles, its office's, the Mediation Service's, or its
+tribunal's). The owning service enforces that from the internal token's claims;
+the gateway publishes it in the OpenAPI document, and
+tests/test_authorization_matrix.py holds every service to it.
 """
 
 from __future__ import annotations
@@ -32,10 +33,14 @@ class Reach(StrEnum):
     OWN = "own"  # only the caller's own (what they submitted or asked for)
     HANDLED = "handled"  # visible in the caller's office; acted on only by its assignee
     OFFICE = "office"  # everything of the caller's office
-    ALL = "all"  # everything, whichever office
+    # Everything addressed to the Mediation Service (registries' requests), for its own
+    # mediators and chief only; a mediator or chief of any other office reaches none of it.
+    SERVICE = "service"
+    TRIBUNAL = "tribunal"  # what concerns the tribunal the caller's registry account serves
 
 
-OWN, HANDLED, OFFICE, ALL = Reach.OWN, Reach.HANDLED, Reach.OFFICE, Reach.ALL
+OWN, HANDLED, OFFICE = Reach.OWN, Reach.HANDLED, Reach.OFFICE
+SERVICE, TRIBUNAL = Reach.SERVICE, Reach.TRIBUNAL
 
 # A path parameter: plain characters only, never "." or ".." (no path games upstream).
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}"
@@ -98,12 +103,16 @@ _INTAKE_REACH = {VISITOR: OWN, OMBUDSMAN: OFFICE, CHIEF: OFFICE}
 # Mediations are worked by mediators and overseen by the chief; notes are the mediator's
 # alone (P5); a registry sees certificates and nothing else (P7).
 _WORKERS = {MEDIATOR, CHIEF}
-# Mediators work their office's mediations; the chief oversees the Mediation Service
-# wherever a mediation is worked.
-_WORKER_REACH = {MEDIATOR: OFFICE, CHIEF: ALL}
+# A mediation is worked by the mediators of its office and overseen by that office's
+# chief: the chief of another office reaches none of it (nor its source case).
+_WORKER_REACH = {MEDIATOR: OFFICE, CHIEF: OFFICE}
 _CERTIFICATE_READERS = {REGISTRY, MEDIATOR, CHIEF}
-# A registry follows its own requests; the Mediation Service answers all of them.
-_REQUEST_REACH = {REGISTRY: OWN, MEDIATOR: ALL, CHIEF: ALL}
+# A registry account is bound to its tribunal and follows its own requests; requests are
+# addressed to the Mediation Service, whose mediators and chief alone answer them.
+_REQUEST_REACH = {REGISTRY: OWN, MEDIATOR: SERVICE, CHIEF: SERVICE}
+# A registry reads its tribunal's certificates; mediators and the chief those their office
+# issued.
+_CERTIFICATE_REACH = {REGISTRY: TRIBUNAL, MEDIATOR: OFFICE, CHIEF: OFFICE}
 
 POLICY: tuple[Rule, ...] = (
     # method  path                                        service   roles
@@ -167,8 +176,9 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/mediations/{mediation_id}/parties",   "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/parties/{party_id}/agreement", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/declarations", "mediation", {MEDIATOR}, reach=OFFICE),  # noqa: E501
-    # A mediator takes a mediation nobody has, never a colleague's; the chief assigns anyone.
-    rule("PUT",  "/v1/mediations/{mediation_id}/mediator",  "mediation", _WORKERS, reach={MEDIATOR: HANDLED, CHIEF: ALL}),  # noqa: E501
+    # A mediator takes a mediation nobody has, never a colleague's; the chief assigns anyone
+    # of the office.
+    rule("PUT",  "/v1/mediations/{mediation_id}/mediator",  "mediation", _WORKERS, reach={MEDIATOR: HANDLED, CHIEF: OFFICE}),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/start",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/close",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
@@ -181,14 +191,16 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/mediations/{mediation_id}/certificates", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/certificates", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # The static /requests rows come before /{certificate_id}: the first match wins.
+    # A registry asks for its own tribunal's cases only.
     rule("POST", "/v1/certificates/requests",               "mediation", {REGISTRY}),
     rule("GET",  "/v1/certificates/requests",               "mediation", _CERTIFICATE_READERS, reach=_REQUEST_REACH),  # noqa: E501
     rule("GET",  "/v1/certificates/requests/{request_id}",  "mediation", _CERTIFICATE_READERS, reach=_REQUEST_REACH),  # noqa: E501
-    rule("POST", "/v1/certificates/requests/{request_id}/decline", "mediation", _WORKERS, reach=ALL),  # noqa: E501
-    # Certificates carry dates only and are meant to be checked by anyone who holds one.
-    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, reach=ALL, cacheable=True),  # noqa: E501
-    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, reach=ALL, cacheable=True),  # noqa: E501
-    rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS, reach=ALL),  # noqa: E501
+    rule("POST", "/v1/certificates/requests/{request_id}/decline", "mediation", _WORKERS, reach=SERVICE),  # noqa: E501
+    # Certificates carry dates only; the JWS verifies offline for anyone who holds one, but
+    # the lookups answer only the tribunal concerned and the issuing office.
+    rule("GET",  "/v1/certificates",                        "mediation", _CERTIFICATE_READERS, reach=_CERTIFICATE_REACH, cacheable=True),  # noqa: E501
+    rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, reach=_CERTIFICATE_REACH, cacheable=True),  # noqa: E501
+    rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS, reach=_CERTIFICATE_REACH),  # noqa: E501
     rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # Analytics: suppressed aggregates for analysts and the chief, nobody else (P6).
     rule("GET",  "/v1/analytics/statistics",                "analytics", _ANALYSTS),

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 router = APIRouter(tags=["keys"])
+# Served on the private listener only (gateway.private_listener).
+internal_router = APIRouter(tags=["keys"])
 
 _KEYS_CACHE = "public, max-age=300"
 
@@ -21,7 +23,7 @@ async def public_jwks(request: Request, response: Response) -> dict[str, Any]:
     return {"keys": [*request.app.state.public_jwks, *certificate_keys]}
 
 
-@router.get(
+@internal_router.get(
     "/internal/jwks.json",
     summary="Keys the services trust: the gateway's internal-token key and each service's key",
 )

@@ -21,6 +21,12 @@ class MediationSettings(ConfidentialSettings):
         "folder is made.",
     )
 
+    service_office: str = Field(
+        "mediation-service",
+        description="The office of the Mediation Service: its mediators and chief alone answer "
+        "tribunal registries' certificate requests.",
+    )
+
     # How long a rendered certificate lookup is reused (0: never). A revocation made on
     # another replica is seen within this time; this replica forgets at once.
     certificate_cache_seconds: float = Field(2.0, ge=0, le=60)

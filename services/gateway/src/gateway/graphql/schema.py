@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -14,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from gateway.config import GatewaySettings
 from gateway.graphql.context import Context, get_context
@@ -22,6 +25,7 @@ from gateway.graphql.operations.cases import CaseMutation, CaseQuery
 from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
+from ombuds_shared.errors import AppError
 
 Query = merge_types(
     "Query", (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery)
@@ -30,6 +34,47 @@ Mutation = merge_types(
     "Mutation",
     (IntakeMutation, CaseMutation, MediationMutation, CertificateMutation, AnalyticsMutation),
 )
+
+
+logger = logging.getLogger("gateway.graphql")
+
+
+class Schema(strawberry.Schema):
+    """The schema, logging failed operations without the document or its variables.
+
+    Strawberry's default logs every error at error level with its message, source excerpt
+    and traceback; a mutation with inline literals would then write a person's name into
+    the log. Here a caller's mistake is an info line with its code only, and a fault of
+    ours keeps the exception type, never its message.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        operation = execution_context.operation_type.value if execution_context else None
+        for error in errors:
+            code, status = _blame(error)
+            extra = {"code": code, "status": status, "operation": operation}
+            if status < 500:
+                logger.info("graphql error", extra=extra)
+            else:
+                logger.error("graphql error", extra=extra)
+
+
+def _blame(error: GraphQLError) -> tuple[str, int]:
+    """The error's code and HTTP-like status: 4xx the caller's doing, 5xx ours."""
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    extensions = error.extensions or {}
+    problem = extensions.get("problem")
+    if isinstance(problem, dict) and isinstance(problem.get("status"), int):
+        return str(extensions.get("code", "ERROR")), problem["status"]
+    if original is None or isinstance(original, GraphQLError):
+        return "GRAPHQL_VALIDATION_FAILED", 400  # parsing, validation, coercion of literals
+    if isinstance(original, AppError):
+        return original.slug.upper().replace("-", "_"), original.status
+    return type(original).__name__, 500
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
@@ -42,7 +87,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def graphql_router(settings: GatewaySettings) -> GraphQLRouter[Context, None]:

@@ -54,7 +54,7 @@ async def open_mediation(
 @router.get(
     "",
     response_model=MediationPage,
-    summary="Mediations of your office (all of them for the chief); filter those running out",
+    summary="Mediations of your office; filter those running out",
 )
 async def list_mediations(
     session: SessionDep,

@@ -5,7 +5,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from ombuds_shared.pagination import Page
-from ombuds_shared.reference import Pillar
+from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
 
 
@@ -18,11 +18,6 @@ class ReferralSource(StrEnum):
     ADMINISTRATION = "administration"
     SELF_REFERRAL = "self_referral"
     OTHER = "other"
-
-
-class Tribunal(StrEnum):
-    DISPUTE_TRIBUNAL = "dispute_tribunal"
-    APPEALS_TRIBUNAL = "appeals_tribunal"
 
 
 class MediationStatus(StrEnum):

@@ -100,10 +100,9 @@ async def get(*, session: AsyncSession, mediation_id: str) -> Mediation | None:
 
 
 def may_work_on(actor: Actor, mediation: Mediation) -> bool:
-    """Mediators work the mediations of their office; the chief oversees them all."""
-    if actor.has_any("chief"):
-        return True
-    return actor.has_any("mediator") and actor.office == mediation.office
+    """Mediators work the mediations of their office, and its chief oversees them; the
+    mediators and chief of any other office reach none of them."""
+    return actor.has_any("mediator", "chief") and actor.office == mediation.office
 
 
 async def _check_office(session: AsyncSession, office_code: str) -> None:
@@ -154,8 +153,10 @@ async def open_mediation(
     *, session: AsyncSession, data: MediationCreate, actor: Actor
 ) -> Mediation:
     """Opens a mediation on a referral; it starts out as `referred`."""
-    if actor.has_any("mediator") and not actor.has_any("chief") and actor.office != data.office:
-        raise ValidationFailed("Mediators open mediations of their own office.", field="office")
+    if actor.office != data.office:
+        raise ValidationFailed(
+            "Mediators and the chief open mediations of their own office.", field="office"
+        )
     await _check_office(session, data.office)
     if data.source_case_id is not None:
         await _no_mediation_yet(session, data.source_case_id)
@@ -260,9 +261,7 @@ async def list_mediations(
     limit: int,
 ) -> tuple[list[Mediation], str | None]:
     """The mediations this actor works on, newest or oldest first; optionally those running out."""
-    query = select(Mediation)
-    if not actor.has_any("chief"):
-        query = query.where(Mediation.office == (actor.office or ""))
+    query = select(Mediation).where(Mediation.office == (actor.office or ""))
     if status is not None:
         query = query.where(Mediation.status == status.value)
     if due_within_days is not None:

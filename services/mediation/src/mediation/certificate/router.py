@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from mediation.case import service as case_service
-from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.case.dependencies import MediationDep, SessionDep, SettingsDep, WorkerDep
 from mediation.case.schemas import Tribunal, TribunalCaseNumber
 from mediation.certificate import service
 from mediation.certificate.dependencies import (
@@ -27,6 +27,7 @@ from mediation.certificate.schemas import (
     RequestDecline,
     RequestStatus,
 )
+from mediation.certificate.service import Scope
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -56,15 +57,22 @@ async def request_certificate(
 @router.get(
     "/requests",
     response_model=CertificateRequestPage,
-    summary="Certificate requests: your own (registry), or all (mediators, chief)",
+    summary="Certificate requests: your own (registry), or all (the Mediation Service)",
 )
 async def list_requests(
     session: SessionDep,
     actor: RequestReaderDep,
+    settings: SettingsDep,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> CertificateRequestPage:
-    rows = await service.list_requests(session=session, actor=actor, status=status_, limit=limit)
+    rows = await service.list_requests(
+        session=session,
+        actor=actor,
+        status=status_,
+        limit=limit,
+        service_office=settings.service_office,
+    )
     return CertificateRequestPage(
         items=[CertificateRequestRead.model_validate(r, from_attributes=True) for r in rows]
     )
@@ -76,9 +84,11 @@ async def list_requests(
     summary="Where a certificate request stands, and the certificate once issued",
 )
 async def read_request(
-    request_id: str, session: SessionDep, actor: RequestReaderDep
+    request_id: str, session: SessionDep, actor: RequestReaderDep, settings: SettingsDep
 ) -> CertificateRequestRead:
-    request = await service.get_request(session=session, actor=actor, request_id=request_id)
+    request = await service.get_request(
+        session=session, actor=actor, request_id=request_id, service_office=settings.service_office
+    )
     if request is None:
         raise NotFound(_NO_REQUEST)
     return CertificateRequestRead.model_validate(request, from_attributes=True)
@@ -90,9 +100,15 @@ async def read_request(
     summary="Decline a certificate request, with a reason",
 )
 async def decline_request(
-    request_id: str, data: RequestDecline, session: SessionDep, actor: WorkerDep
+    request_id: str,
+    data: RequestDecline,
+    session: SessionDep,
+    actor: WorkerDep,
+    settings: SettingsDep,
 ) -> CertificateRequestRead:
-    request = await service.get_request(session=session, actor=actor, request_id=request_id)
+    request = await service.get_request(
+        session=session, actor=actor, request_id=request_id, service_office=settings.service_office
+    )
     if request is None:
         raise NotFound(_NO_REQUEST)
     await service.decline_request(session=session, actor=actor, request=request, reason=data.reason)
@@ -102,7 +118,7 @@ async def decline_request(
 @router.get(
     "",
     response_model=CertificateLookup,
-    summary="Certificates for a tribunal case number, newest first, and which is current",
+    summary="Certificates for a tribunal case number in your reach, newest first",
 )
 async def lookup_certificates(
     request: Request,
@@ -111,7 +127,8 @@ async def lookup_certificates(
     tribunal_case_number: Annotated[TribunalCaseNumber, Query()],
     tribunal: Annotated[Tribunal | None, Query()] = None,
 ) -> Response:
-    key = ("number", tribunal_case_number, tribunal)
+    scope = Scope.of(actor)
+    key = ("number", tribunal_case_number, tribunal, scope)
     content = cache.get(key)
     if content is None:
         async with connect(request.app.state.engine) as connection:
@@ -119,6 +136,7 @@ async def lookup_certificates(
                 connection=connection,
                 tribunal_case_number=tribunal_case_number,
                 tribunal=tribunal.value if tribunal else None,
+                scope=scope,
             )
         content = found.model_dump_json().encode()
         cache.put(key, content, tribunal_case_number)
@@ -133,11 +151,14 @@ async def lookup_certificates(
 async def read_certificate(
     certificate_id: str, request: Request, actor: CertificateReaderDep, cache: CacheDep
 ) -> Response:
-    key = ("id", certificate_id)
+    scope = Scope.of(actor)
+    key = ("id", certificate_id, scope)
     content = cache.get(key)
     if content is None:
         async with connect(request.app.state.engine) as connection:
-            found = await service.read_by_id(connection=connection, certificate_id=certificate_id)
+            found = await service.read_by_id(
+                connection=connection, certificate_id=certificate_id, scope=scope
+            )
         content = found.model_dump_json().encode()
         cache.put(key, content, found.tribunal_case_number)
     return Response(content, media_type="application/json")
@@ -151,14 +172,16 @@ async def read_certificate(
 async def printable_certificate(
     certificate_id: str, connection: ConnectionDep, actor: CertificateReaderDep
 ) -> HTMLResponse:
-    certificate = await service.read_by_id(connection=connection, certificate_id=certificate_id)
+    certificate = await service.read_by_id(
+        connection=connection, certificate_id=certificate_id, scope=Scope.of(actor)
+    )
     return HTMLResponse(service.printable(certificate))
 
 
 @router.post(
     "/{certificate_id}/revoke",
     response_model=CertificateRead,
-    summary="Revoke a certificate (mediators of its office, chief)",
+    summary="Revoke a certificate (mediators and chief of its office)",
 )
 async def revoke_certificate(
     certificate_id: str,
@@ -176,7 +199,9 @@ async def revoke_certificate(
         raise NotFound("No such certificate.")
     await service.revoke(session=session, certificate=certificate, reason=data.reason, actor=actor)
     cache.forget(certificate.tribunal_case_number)
-    return await service.read_by_id(connection=connection, certificate_id=certificate_id)
+    return await service.read_by_id(
+        connection=connection, certificate_id=certificate_id, scope=Scope.of(actor)
+    )
 
 
 @mediation_router.post(
@@ -193,12 +218,20 @@ async def issue_certificate(
     actor: WorkerDep,
     keys: KeysDep,
     cache: CacheDep,
+    settings: SettingsDep,
 ) -> CertificateRead:
     certificate = await service.issue(
-        session=session, keys=keys, mediation=mediation, actor=actor, request_id=data.request_id
+        session=session,
+        keys=keys,
+        mediation=mediation,
+        actor=actor,
+        request_id=data.request_id,
+        service_office=settings.service_office,
     )
     cache.forget(certificate.tribunal_case_number)
-    return await service.read_by_id(connection=connection, certificate_id=certificate.id)
+    return await service.read_by_id(
+        connection=connection, certificate_id=certificate.id, scope=Scope.of(actor)
+    )
 
 
 @mediation_router.get(

@@ -10,9 +10,9 @@ import datetime as dt
 import html
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +30,7 @@ from mediation.certificate.schemas import (
 )
 from mediation.certificate.signing import CertificateKeys
 from ombuds_shared.db import utcnow
-from ombuds_shared.errors import Conflict, NotFound, ValidationFailed
+from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ombuds_shared.tokens import Actor
 
 ONGOING = "ongoing"
@@ -50,6 +50,31 @@ _READ_COLUMNS = (
     Certificate.kid,
     Certificate.jws,
 )
+
+
+class Scope(NamedTuple):
+    """The certificates a reader reaches: a registry those of the tribunal its account
+    serves; mediators and the chief those their own office issued."""
+
+    tribunal: str | None
+    office: str | None
+
+    @classmethod
+    def of(cls, actor: Actor) -> Scope:
+        if actor.has_any("mediator", "chief"):
+            return cls(None, actor.office or "")
+        return cls(actor.tribunal or "", None)
+
+    def where(self, query: Select[Any]) -> Select[Any]:
+        if self.office is not None:
+            return query.where(Certificate.issuing_office == self.office)
+        return query.where(Certificate.tribunal == self.tribunal)
+
+
+def answers_requests(actor: Actor, service_office: str) -> bool:
+    """Registries address their requests to the Mediation Service: its own mediators and
+    chief answer them, nobody of another office."""
+    return actor.has_any("mediator", "chief") and actor.office == service_office
 
 
 def _valid_id(value: str) -> bool:
@@ -86,6 +111,8 @@ async def create_request(
     *, session: AsyncSession, actor: Actor, data: CertificateRequestCreate
 ) -> CertificateRequest:
     """Records a registry's request; it says nothing about whether a mediation exists."""
+    if data.tribunal.value != actor.tribunal:
+        raise Forbidden("A registry asks for certificates of its own tribunal's cases only.")
     request = CertificateRequest(
         tribunal=data.tribunal.value,
         tribunal_case_number=data.tribunal_case_number,
@@ -98,27 +125,45 @@ async def create_request(
     return request
 
 
+def _sees_request(actor: Actor, request: CertificateRequest, service_office: str) -> bool:
+    if answers_requests(actor, service_office):
+        return True
+    return (
+        actor.has_any("registry")
+        and request.requested_by == actor.subject
+        and request.tribunal == actor.tribunal
+    )
+
+
 async def get_request(
-    *, session: AsyncSession, actor: Actor, request_id: str
+    *, session: AsyncSession, actor: Actor, request_id: str, service_office: str
 ) -> CertificateRequest | None:
-    """A request: a registry sees its own; mediators and the chief see all."""
+    """A request: a registry sees its own; the Mediation Service's mediators and chief all."""
     if not _valid_id(request_id):
         return None
     request = await session.get(CertificateRequest, request_id)
-    if request is None:
+    if request is None or not _sees_request(actor, request, service_office):
         return None
-    if actor.has_any("mediator", "chief") or request.requested_by == actor.subject:
-        return request
-    return None
+    return request
 
 
 async def list_requests(
-    *, session: AsyncSession, actor: Actor, status: RequestStatus | None, limit: int
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    status: RequestStatus | None,
+    limit: int,
+    service_office: str,
 ) -> list[CertificateRequest]:
-    """Requests, newest first: a registry's own, or all of them for the office."""
+    """Requests, newest first: a registry's own, or all of them for the Mediation Service."""
     query = select(CertificateRequest)
-    if not actor.has_any("mediator", "chief"):
-        query = query.where(CertificateRequest.requested_by == actor.subject)
+    if not answers_requests(actor, service_office):
+        if not actor.has_any("registry"):
+            return []
+        query = query.where(
+            CertificateRequest.requested_by == actor.subject,
+            CertificateRequest.tribunal == (actor.tribunal or ""),
+        )
     if status is not None:
         query = query.where(CertificateRequest.status == status.value)
     query = query.order_by(CertificateRequest.requested_at.desc(), CertificateRequest.id.desc())
@@ -146,6 +191,7 @@ async def issue(
     mediation: Mediation,
     actor: Actor,
     request_id: str | None,
+    service_office: str,
 ) -> Certificate:
     """Signs a certificate of the mediation's dates; it replaces the previous current one."""
     if mediation.tribunal is None or mediation.tribunal_case_number is None:
@@ -157,7 +203,7 @@ async def issue(
         request = (
             await session.get(CertificateRequest, request_id) if _valid_id(request_id) else None
         )
-        if request is None:
+        if request is None or not answers_requests(actor, service_office):
             raise ValidationFailed("No such certificate request.", field="request_id")
         if request.status != RequestStatus.PENDING:
             raise Conflict(f"This request was already {request.status}.")
@@ -276,12 +322,14 @@ def _read(row: Mapping[Any, Any]) -> CertificateRead:
     )
 
 
-async def read_by_id(*, connection: AsyncConnection, certificate_id: str) -> CertificateRead:
-    """One certificate by id: a Core select, the registry's hot path."""
+async def read_by_id(
+    *, connection: AsyncConnection, certificate_id: str, scope: Scope
+) -> CertificateRead:
+    """One certificate by id, if in the reader's scope: a Core select, the registry's hot path."""
     if not _valid_id(certificate_id):
         raise NotFound("No such certificate.")
     result = await connection.execute(
-        select(*_READ_COLUMNS).where(Certificate.id == certificate_id)
+        scope.where(select(*_READ_COLUMNS).where(Certificate.id == certificate_id))
     )
     row = result.mappings().first()
     if row is None:
@@ -290,10 +338,17 @@ async def read_by_id(*, connection: AsyncConnection, certificate_id: str) -> Cer
 
 
 async def lookup(
-    *, connection: AsyncConnection, tribunal_case_number: str, tribunal: str | None
+    *,
+    connection: AsyncConnection,
+    tribunal_case_number: str,
+    tribunal: str | None,
+    scope: Scope,
 ) -> CertificateLookup:
-    """Every certificate for a tribunal case number, newest first, and which is current."""
-    query = select(*_READ_COLUMNS).where(Certificate.tribunal_case_number == tribunal_case_number)
+    """Every certificate in the reader's scope for a tribunal case number, newest first, and
+    which is current."""
+    query = scope.where(
+        select(*_READ_COLUMNS).where(Certificate.tribunal_case_number == tribunal_case_number)
+    )
     if tribunal is not None:
         query = query.where(Certificate.tribunal == tribunal)
     query = query.order_by(Certificate.recorded_at.desc(), Certificate.id.desc()).limit(200)

@@ -1,0 +1,83 @@
+"""The gateway's private listener: what only the services and monitoring may reach.
+
+The internal JWKS (the keys every service trusts), the event ingress the outbox
+relays post to, and /metrics are never routes of the public app: they live on
+a second app, served on `private_bind` by a uvicorn server inside the gateway's
+own event loop and sharing the public app's state. Deployments expose only the
+public port to the world (docs/operations.md, deploy/k8s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from gateway import wellknown
+from gateway.config import GatewaySettings
+from gateway.events.router import router as events_router
+from ombuds_shared.app import BodySizeLimitMiddleware
+from ombuds_shared.errors import install_problem_handlers
+from ombuds_shared.logs import RequestContextMiddleware
+from ombuds_shared.metrics import MetricsMiddleware, metrics_router
+
+_START_POLLS = 500  # x 10 ms
+
+
+def private_app(public: FastAPI, settings: GatewaySettings) -> FastAPI:
+    """The private routes, over the public app's state (keys, verifiers, clients)."""
+    app = FastAPI(
+        title="Ombuds gateway (private)",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.state = public.state
+    install_problem_handlers(app)
+    app.include_router(wellknown.internal_router)
+    app.include_router(events_router)
+    app.include_router(metrics_router())
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    return app
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves the process's signals to the public server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def private_listener(app: FastAPI, bind: str | None) -> AsyncIterator[None]:
+    """Serves `app` on `bind` while the block runs (nothing when bind is None)."""
+    if bind is None:
+        yield
+        return
+    host, _, port = bind.rpartition(":")
+    config = uvicorn.Config(
+        app, host=host, port=int(port), lifespan="off", log_config=None, access_log=False
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(_START_POLLS):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    if not server.started:
+        server.should_exit = True
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, timeout=5)
+        raise RuntimeError(f"the gateway's private listener could not serve on {bind}")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
