@@ -51,7 +51,8 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
     ref = await _sealed(intake, mediation_id)
     assert ref.startswith("pty_")
     (row,) = await _sql(intake, "SELECT * FROM mediation_party")
-    assert row["mediation_id"] == mediation_id and row["office"] == OFFICE
+    assert row["mediation_id"] == mediation_id
+    assert row["office"] == OFFICE
     assert b"Rosa" not in bytes(row["name_sealed"])  # type: ignore[arg-type]
     path = f"/v1/internal/mediations/{mediation_id}/parties"
     vouched = _mediation(intake, MEDIATOR, mediation_id=mediation_id, assigned="med-ana")
@@ -77,7 +78,8 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
     again = await intake.client.post(destroy, headers=_mediation(intake, None))
     assert again.json() == {"mediation_id": mediation_id, "destroyed": 0, "total": 1}
     (row,) = await _sql(intake, "SELECT * FROM mediation_party")
-    assert row["wrapped_key"] is None and row["name_sealed"] is None
+    assert row["wrapped_key"] is None
+    assert row["name_sealed"] is None
     assert row["destroyed_at"] is not None
     after = await intake.client.get(path, headers=vouched)
     assert after.json()["items"] == [{"party_ref": ref, "identity": None}]
