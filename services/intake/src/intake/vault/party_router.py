@@ -16,8 +16,8 @@ from intake.audit import service as audit
 from intake.request.dependencies import SessionDep
 from intake.vault import parties
 from intake.vault.schemas import (
+    BoundParties,
     PartiesDestroyed,
-    PartyDirectory,
     PartyRevealed,
     PartySeal,
     PartySealed,
@@ -83,13 +83,13 @@ async def seal_party(
 
 @router.get(
     "/{mediation_id}/parties",
-    response_model=PartyDirectory,
+    response_model=BoundParties,
     summary="The parties bound to a mediation, for the mediator the mediation service says "
     "is assigned to it",
 )
 async def reveal_parties(
     mediation_id: str, request: Request, session: SessionDep, caller: MediationPeerDep
-) -> PartyDirectory:
+) -> BoundParties:
     mediation_id = _mediation_id(mediation_id)
     actor = caller.actor
     if actor is None or not actor.has_any("mediator") or not actor.office:
@@ -113,7 +113,7 @@ async def reveal_parties(
     # Committed before any identity is opened: no unaudited reveal.
     await session.commit()
     envelope = request.app.state.envelope
-    return PartyDirectory(
+    return BoundParties(
         mediation_id=mediation_id,
         items=[
             PartyRevealed(party_ref=p.ref, identity=parties.reveal(envelope=envelope, party=p))

@@ -71,7 +71,7 @@ class PartyRevealed(BaseModel):
     identity: PartyIdentity | None = Field(description="Null once destroyed under retention.")
 
 
-class PartyDirectory(BaseModel):
+class BoundParties(BaseModel):
     mediation_id: str
     items: list[PartyRevealed]
 
