@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation.case import service as case_service
 from mediation.case.models import ConflictDeclaration, Mediation, Party
 from mediation.case.schemas import (
+    Agreement,
     IdentityStatus,
     PartyCreate,
     PartyDirectory,
@@ -115,7 +116,7 @@ async def directory(*, app: FastAPI, mediation: Mediation, actor: Actor) -> Part
                 reference=party.reference,
                 represents_administration=party.represents_administration,
                 has_identity=party.has_identity,
-                agreement=party.agreement,  # type: ignore[arg-type]
+                agreement=Agreement(party.agreement),
                 responded_on=party.responded_on,
                 identity=PartyIdentityRead.model_validate(identity) if identity else None,
                 identity_status=status,
