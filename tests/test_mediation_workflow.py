@@ -281,6 +281,7 @@ async def test_the_registry_is_refused_everything_but_certificates(
             .replace("{reference}", "OMB-0000-0000")
             .replace("{case_id}", mediation_id)
             .replace("{consent_id}", mediation_id)
+            .replace("{declaration_id}", mediation_id)
             .replace("{statistic}", "cases-opened")
             .replace("{chart}", "cases-opened")
             .replace("{year}", "2025")
