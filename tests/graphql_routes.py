@@ -31,6 +31,7 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/mediations/{mediation_id}": ("", '{ mediation(id: "{mediation_id}") { status } }'),
     "/v1/mediations/{mediation_id}/deadlines": ("", '{ mediation(id: "{mediation_id}") { ledger { clocks { id } } } }'),
     "/v1/mediations/{mediation_id}/notes": ("", '{ mediation(id: "{mediation_id}") { notes { id } } }'),
+    "/v1/mediations/{mediation_id}/parties": ("", '{ mediation(id: "{mediation_id}") { partyIdentities { identity { name } } } }'),
     "/v1/mediations/{mediation_id}/certificates": ("", '{ mediation(id: "{mediation_id}") { certificates { id } } }'),
     "/v1/certificates/requests": ("", "{ certificateRequests { edges { node { id } } } }"),
     "/v1/certificates/requests/{request_id}": ("", '{ certificateRequest(id: "{request_id}") { status } }'),

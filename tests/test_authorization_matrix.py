@@ -225,8 +225,11 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         MEDIATION_OFFICE, f"UNDT/NY/2026/M{c.n}", TRIBUNAL)),
     ("GET", "/v1/mediations/{mediation_id}"): Op(kind=_MEDIATION),
     ("POST", "/v1/mediations/{mediation_id}/accept"): Op(kind="mediation:referred", fresh=True),
+    # Each party added with an identity, sealed in intake's vault (the seal is on the path).
     ("POST", "/v1/mediations/{mediation_id}/parties"): Op(
-        kind="mediation:pending", body=lambda c: {"reference": f"P-{c.n}"}),
+        kind="mediation:pending", body=lambda c: {"identity": {
+            "name": f"Party {c.n}", "role": "applicant", "email": f"party{c.n}@example.org"}}),
+    ("GET", "/v1/mediations/{mediation_id}/parties"): Op(kind=_MEDIATION),
     ("POST", "/v1/mediations/{mediation_id}/parties/{party_id}/agreement"): Op(
         kind="party", fresh=True, body=lambda c: {"agrees": True, "on": today()}),
     ("POST", "/v1/mediations/{mediation_id}/declarations"): Op(

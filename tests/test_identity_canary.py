@@ -32,6 +32,13 @@ VISITORS = [
     {"name": "Marisol Vantongeren", "email": "m.vantongeren@example.net",
      "staff_index_number": "VT-44120", "sub": "idp-sub-marisol-5519"},
 ]  # fmt: skip
+# The parties of mediations (one speaks for the administration): sealed in intake's vault.
+PARTIES = [
+    {"name": "Octavia Brightwater-Nesbitt", "email": "o.brightwater@example.org",
+     "role": "Chief of Section, Quillon Division", "phone": "+41 22 555 0193"},
+    {"name": "Thaddeus Ormsby-Vlasic", "email": "thaddeus.ormsby@example.net",
+     "role": "Administration representative, Zephyr Unit", "phone": "+1 212 555 0147"},
+]  # fmt: skip
 OUTCOMES = ["settled", "not_settled", "party_declined", "resolved_before_mediation", "withdrawn"]
 
 
@@ -152,6 +159,7 @@ async def test_no_identity_and_no_raw_id_reaches_analytics(
     assert "fear_of_speaking_out" in stored
     assert "resolved_before_mediation" in stored
     canaries = [v for visitor in VISITORS for v in visitor.values()]
+    canaries += [v for party in PARTIES for v in party.values()]
     canaries += [v.lower() for v in canaries] + raw_ids
     logs = "\n".join(captured.lines)
     assert len(captured.lines) > 20
@@ -234,7 +242,23 @@ async def _real_lives(stack: Stack) -> list[str]:
         raw += [first["id"], second["id"]]
         expect(await med.respond(declined, first["id"], True), 200)
         expect(await med.respond(declined, second["id"], False), 200)
-        raw.append(await med.under_way(case_number=f"UNDT/2026/{n}open"))  # still open
+        # Still open: one party added with an identity, which the vault seals; its mediator
+        # reads it (the only reveal), and it stays out of every other service.
+        open_id = await med.open(case_number=f"UNDT/2026/{n}open")
+        raw.append(open_id)
+        added = await stack.gateway.post(
+            f"/v1/mediations/{open_id}/parties",
+            json={"identity": PARTIES[n], "represents_administration": n == 1},
+            headers=med.mediator,
+        )
+        party = expect(added, 201)
+        raw += [party["id"], party["reference"]]
+        await med.accept(open_id)
+        await med.agree_all(open_id)
+        await med.assign_self(open_id)
+        expect(await med.start(open_id), 200)
+        seen = await stack.gateway.get(f"/v1/mediations/{open_id}/parties", headers=med.mediator)
+        assert PARTIES[n]["name"] in seen.text
     return raw
 
 
@@ -299,6 +323,21 @@ async def _answers_without_need_to_know(stack: Stack) -> list[str]:
             path = f"/v1/intake/requests/{request['reference']}"
             answers.append((await stack.gateway.get(path, headers=who)).text)
         answers.append((await stack.gateway.get("/v1/mediations", headers=who)).text)
+    # The mediations: the chief, a mediator of the Service who is assigned to none of them,
+    # an auditor and a registry; with their parties (whose identities are the canaries).
+    colleague_mediator = stack.auth("mediator", sub="med-colleague", office="mediation-service")
+    chief = stack.auth("chief", office="new-york")
+    mediations = await stack.gateway.get("/v1/mediations", params={"limit": 200}, headers=chief)
+    assert mediations.json()["items"]
+    for mediation in mediations.json()["items"]:
+        for who in (chief, colleague_mediator, stack.auth("auditor"), stack.auth("registry")):
+            for tail in ("", "/parties"):
+                path = f"/v1/mediations/{mediation['id']}{tail}"
+                answers.append((await stack.gateway.get(path, headers=who)).text)
+            document = (f'{{ mediation(id: "{mediation["id"]}") {{ parties {{ reference }} '
+                        "partyIdentities { identity { name email role phone } } } }")  # fmt: skip
+            graphql = await stack.gateway.post("/graphql", json={"query": document}, headers=who)
+            answers.append(graphql.text)
     for role, path in [
         ("auditor", "/v1/audit/cases?limit=200"),
         ("analyst", "/v1/analytics/statistics/cases-opened"),
@@ -324,6 +363,7 @@ async def test_identities_stay_in_the_vault_and_reach_only_who_needs_them(stack:
         logging.getLogger().removeHandler(captured)
     assert "fear_of_speaking_out" in stored["cases"]  # the lives were recorded
     identities = [v for visitor in VISITORS for k, v in visitor.items() if k != "sub"]
+    identities += [v for party in PARTIES for v in party.values()]
     canaries = identities + [v.lower() for v in identities]
     logs = "\n".join(captured.lines)
     assert len(answers) > 20

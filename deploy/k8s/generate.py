@@ -58,9 +58,9 @@ class Service:
 GATEWAY = Service("gateway", callers=(), database=False, confidential=False, max_replicas=20)
 SERVICES = (
     GATEWAY,
-    Service("intake", callers=("gateway", "cases"), peers=("cases",)),
+    Service("intake", callers=("gateway", "cases", "mediation"), peers=("cases",)),
     Service("cases", callers=("gateway", "intake"), peers=("intake", "mediation")),
-    Service("mediation", callers=("gateway", "cases"), certificates=True),
+    Service("mediation", callers=("gateway", "cases"), peers=("intake",), certificates=True),
     # Analytics' ingestion takes events from the gateway's projection only.
     Service("analytics", callers=("gateway",), confidential=False),
 )

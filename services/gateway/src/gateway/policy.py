@@ -174,6 +174,8 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/accept",    "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/parties",   "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    # The parties' identities (from intake's vault): the assigned mediator only, never the chief.
+    rule("GET",  "/v1/mediations/{mediation_id}/parties",   "mediation", {MEDIATOR}, reach=HANDLED),
     rule("POST", "/v1/mediations/{mediation_id}/parties/{party_id}/agreement", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/declarations", "mediation", {MEDIATOR}, reach=OFFICE),  # noqa: E501
     # A mediator takes a mediation nobody has, never a colleague's; the chief assigns anyone

@@ -18,9 +18,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Ombuds intake service",
-        description="The visitor identity vault and intake requests.",
+        description="The identity vault (visitors and mediation parties) and intake requests.",
         routers=ROUTERS,
-        trusted_peers=("cases",),
+        trusted_peers=("cases", "mediation"),
         peer_urls={"cases": settings.cases_url},
         hot_routes=hot_routes,
         on_startup=_with_submission_inserts,

@@ -10,11 +10,13 @@ from mediation.certificate.router import mediation_router as certificate_mediati
 from mediation.certificate.router import router as certificate_router
 from mediation.deadline.router import router as deadline_router
 from mediation.note.router import router as note_router
+from mediation.party.router import router as party_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     case_router,
     deadline_router,
     note_router,
+    party_router,
     certificate_mediation_router,
     certificate_router,
     case_internal_router,

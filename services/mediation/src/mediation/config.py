@@ -12,6 +12,8 @@ class MediationSettings(ConfidentialSettings):
     model_config = SettingsConfigDict(env_prefix="OMBUDS_MEDIATION_", extra="ignore")
 
     service_name: str = "mediation"
+    # The identity vault, where the parties' identities are sealed (the service keeps refs).
+    intake_url: str = "http://127.0.0.1:8001"
 
     certificate_key_files: list[Path] = Field(
         default_factory=list,

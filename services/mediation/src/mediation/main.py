@@ -36,6 +36,7 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
         description="Mediation cases, the deadline ledger and tribunal certificates.",
         routers=ROUTERS,
         trusted_peers=("cases",),
+        peer_urls={"intake": settings.intake_url},
         on_startup=load_certificate_keys,
         outbox_model=OutboxEvent,
     )

@@ -38,6 +38,7 @@ class Loaders:
         self.mediation = _each(ctx, lambda mediation_id: f"/v1/mediations/{mediation_id}")
         self.mediation_ledger = _each(ctx, lambda m: f"/v1/mediations/{m}/deadlines")
         self.mediation_notes = _each(ctx, lambda m: f"/v1/mediations/{m}/notes")
+        self.mediation_parties = _each(ctx, lambda m: f"/v1/mediations/{m}/parties")
         self.mediation_certificates = _each(ctx, lambda m: f"/v1/mediations/{m}/certificates")
         self.certificate = _each(ctx, lambda certificate_id: f"/v1/certificates/{certificate_id}")
 

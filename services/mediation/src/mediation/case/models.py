@@ -85,7 +85,11 @@ class MediationIssue(Base):
 
 
 class Party(Base):
-    """A party to a mediation (an opaque reference) and their agreement to mediate."""
+    """A party to a mediation (an opaque reference) and their agreement to mediate.
+
+    With `has_identity`, the reference is the one intake's vault gave when it sealed the
+    party's identity bound to this mediation; the identity itself never comes here.
+    """
 
     __tablename__ = "mediation_party"
     __table_args__ = (UniqueConstraint("mediation_id", "reference"),)
@@ -94,6 +98,7 @@ class Party(Base):
     mediation_id: Mapped[str] = mapped_column(ForeignKey("mediation.id"), index=True)
     reference: Mapped[str] = mapped_column(String(64))
     represents_administration: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     agreement: Mapped[str] = mapped_column(String(20), default="pending")
     responded_on: Mapped[dt.date | None] = mapped_column(Date)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from mediation.case import service
 from mediation.case.dependencies import (
@@ -28,6 +28,7 @@ from mediation.case.schemas import (
     SessionRead,
     StartBody,
 )
+from mediation.party import service as party_service
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import PROBLEM_RESPONSES, Forbidden
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -106,12 +107,18 @@ async def accept_referral(
     "/{mediation_id}/parties",
     status_code=status.HTTP_201_CREATED,
     response_model=PartyRead,
-    summary="Add a party (an opaque reference)",
+    summary="Add a party: its identity (sealed in intake's vault) or an opaque reference",
 )
 async def add_party(
-    data: PartyCreate, mediation: MediationDep, session: SessionDep, actor: WorkerDep
+    data: PartyCreate,
+    request: Request,
+    mediation: MediationDep,
+    session: SessionDep,
+    actor: WorkerDep,
 ) -> PartyRead:
-    party = await service.add_party(session=session, mediation=mediation, data=data, actor=actor)
+    party = await party_service.add(
+        app=request.app, session=session, mediation=mediation, actor=actor, data=data
+    )
     return PartyRead.model_validate(party, from_attributes=True)
 
 

@@ -79,11 +79,64 @@ class TribunalReference(InputModel):
     deadline: dt.date | None = Field(None, description="The tribunal's own deadline, if set.")
 
 
+class ContactChannel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    VIDEO_CALL = "video_call"
+    IN_PERSON = "in_person"
+
+
+# The vault's own references: a label chosen by a client may not pass for one.
+VAULT_REFERENCE_PREFIX = "pty_"
+
+
+class PartyIdentityCreate(InputModel):
+    """Who the party is, their role, and how to reach them: sealed in intake's vault, never
+    stored by the mediation service."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["Rosa Martens"])
+    role: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The party's role, e.g. applicant, or the administration's representative.",
+        examples=["Representative of the administration (Human Resources)"],
+    )
+    email: str | None = Field(
+        None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", examples=["rosa.martens@example.org"]
+    )
+    phone: str | None = Field(None, max_length=40, pattern=r"^[+0-9 ()./-]{5,40}$")
+    preferred_contact: ContactChannel = ContactChannel.EMAIL
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if self.email is None and self.phone is None:
+            raise ValueError("give an email or a phone number so the mediator can reach the party")
+        if self.preferred_contact == ContactChannel.PHONE and self.phone is None:
+            raise ValueError("preferred_contact is phone but no phone number was given")
+        return self
+
+
 class PartyCreate(InputModel):
-    reference: PartyReference = Field(
-        description="An opaque reference to the party (never a name).", examples=["P-7Q2K"]
+    reference: PartyReference | None = Field(
+        None,
+        description="An opaque label for a party whose identity is not recorded (never a "
+        "name). Omitted when `identity` is given: the vault's reference is used.",
+        examples=["P-7Q2K"],
+    )
+    identity: PartyIdentityCreate | None = Field(
+        None,
+        description="The party's identity, sealed in intake's vault and bound to this "
+        "mediation; readable by its assigned mediator only.",
     )
     represents_administration: bool = False
+
+    @model_validator(mode="after")
+    def _a_label_or_an_identity(self) -> Self:
+        if (self.reference is None) == (self.identity is None):
+            raise ValueError("give either an identity or an opaque reference, not both")
+        if self.reference is not None and self.reference.startswith(VAULT_REFERENCE_PREFIX):
+            raise ValueError(f"references starting with {VAULT_REFERENCE_PREFIX!r} are the vault's")
+        return self
 
 
 class MediationCreate(InputModel):
@@ -105,6 +158,11 @@ class MediationCreate(InputModel):
         )
         if from_tribunal and self.tribunal_reference is None:
             raise ValueError("a tribunal referral needs its tribunal_reference")
+        if any(p.identity is not None for p in self.parties):
+            raise ValueError(
+                "parties with an identity are added to the opened mediation, one by one "
+                "(POST /v1/mediations/{mediation_id}/parties)"
+            )
         if len({p.reference for p in self.parties}) != len(self.parties):
             raise ValueError("each party reference may appear once")
         return self
@@ -126,8 +184,37 @@ class PartyRead(BaseModel):
     id: str
     reference: str
     represents_administration: bool
+    has_identity: bool = Field(
+        description="The party's identity is sealed in the vault (its mediator reads it at "
+        "GET /v1/mediations/{mediation_id}/parties)."
+    )
     agreement: Agreement
     responded_on: dt.date | None = None
+
+
+class PartyIdentityRead(BaseModel):
+    name: str
+    role: str
+    email: str | None = None
+    phone: str | None = None
+    preferred_contact: ContactChannel
+
+
+class IdentityStatus(StrEnum):
+    NOT_RECORDED = "not_recorded"  # an opaque reference only
+    REVEALED = "revealed"
+    DESTROYED = "destroyed"  # crypto-shredded under retention
+
+
+class PartyWithIdentity(PartyRead):
+    identity: PartyIdentityRead | None = None
+    identity_status: IdentityStatus
+
+
+class PartyDirectory(BaseModel):
+    """The parties of a mediation with their identities, for its assigned mediator."""
+
+    items: list[PartyWithIdentity]
 
 
 class SessionRead(BaseModel):

@@ -34,7 +34,6 @@ from mediation.case.schemas import (
     MediationRead,
     MediationStatus,
     Outcome,
-    PartyCreate,
     PartyRead,
     SessionCreate,
     SessionMode,
@@ -184,6 +183,7 @@ async def open_mediation(
                 represents_administration=p.represents_administration,
             )
             for p in data.parties
+            if p.reference is not None
         ],
         sessions=[],
     )
@@ -327,19 +327,31 @@ async def _party_bound(
     )
 
 
-async def add_party(
-    *, session: AsyncSession, mediation: Mediation, data: PartyCreate, actor: Actor
-) -> Party:
-    """Adds a party; only before mediation starts, since each must agree to it."""
+def require_room_for_party(mediation: Mediation, reference: str | None) -> None:
+    """A party joins only before mediation starts (each must agree to it), once, within limits."""
     states.require(mediation.status, {states.REFERRED, states.PENDING}, "add a party")
-    if any(p.reference == data.reference for p in mediation.parties):
+    if reference is not None and any(p.reference == reference for p in mediation.parties):
         raise Conflict("This party is already on the mediation.")
     if len(mediation.parties) >= _MAX_PARTIES:
         raise Conflict(f"A mediation has at most {_MAX_PARTIES} parties.")
+
+
+async def add_party(
+    *,
+    session: AsyncSession,
+    mediation: Mediation,
+    reference: str,
+    represents_administration: bool,
+    actor: Actor | None,
+    has_identity: bool = False,
+) -> Party:
+    """Adds a party by its reference (the vault's, when its identity is sealed there)."""
+    require_room_for_party(mediation, reference)
     party = Party(
         id=new_id(),
-        reference=data.reference,
-        represents_administration=data.represents_administration,
+        reference=reference,
+        represents_administration=represents_administration,
+        has_identity=has_identity,
     )
     mediation.parties.append(party)
     await _party_bound(session, mediation, party, actor)

@@ -19,6 +19,7 @@ from gateway.graphql.types.mediation import (
     MediationSession,
     MediatorDeclaration,
     Party,
+    PartyIdentityInput,
 )
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
 
@@ -81,16 +82,24 @@ class MediationMutation:
     ) -> Mediation:
         return Mediation.of(await info.context.rest("POST", _path(mediation_id, "accept")))
 
-    @strawberry.mutation(description="Add a party, by an opaque reference (before it starts).")
+    @strawberry.mutation(
+        description="Add a party before it starts: its identity (sealed in intake's vault, "
+        "bound to this mediation) or an opaque reference."
+    )
     @problems_as_errors
     async def add_mediation_party(
         self,
         info: GqlInfo,
         mediation_id: strawberry.ID,
-        reference: str,
+        reference: str | None = None,
+        identity: PartyIdentityInput | None = None,
         represents_administration: bool = False,
     ) -> Party:
-        body = rest_body(reference=reference, represents_administration=represents_administration)
+        body = rest_body(
+            reference=reference,
+            identity=rest_body(**vars(identity)) if identity is not None else None,
+            represents_administration=represents_administration,
+        )
         answer = await info.context.rest("POST", _path(mediation_id, "parties"), body=body)
         return from_rest(Party, answer)
 

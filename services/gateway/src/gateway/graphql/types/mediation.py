@@ -18,8 +18,35 @@ class Party:
     id: strawberry.ID
     reference: str
     represents_administration: bool
+    has_identity: bool = strawberry.field(
+        description="Its identity is sealed in intake's vault (see Mediation.partyIdentities)."
+    )
     agreement: str = strawberry.field(description="pending, agreed or declined.")
     responded_on: dt.date | None
+
+
+@strawberry.type(description="Who a party is and how to reach them, from intake's vault.")
+class PartyIdentity:
+    name: str
+    role: str
+    email: str | None
+    phone: str | None
+    preferred_contact: str = strawberry.field(description="email, phone, video_call or in_person.")
+
+
+@strawberry.type(description="A party with its identity (the assigned mediator only).")
+class PartyWithIdentity(Party):
+    identity: PartyIdentity | None
+    identity_status: str = strawberry.field(
+        description="not_recorded (an opaque reference only), revealed or destroyed."
+    )
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> PartyWithIdentity:
+        identity = data.get("identity")
+        return from_rest(
+            cls, data, identity=from_rest(PartyIdentity, identity) if identity else None
+        )
 
 
 @strawberry.type
@@ -156,6 +183,15 @@ class Mediation:
         page = await info.context.loaders.mediation_notes.load(self.id)
         return [from_rest(MediationNote, n) for n in page["items"]]
 
+    @strawberry.field(
+        description="The parties with their identities, from intake's vault (the assigned "
+        "mediator only; each reveal is audited)."
+    )
+    @problems_as_errors
+    async def party_identities(self, info: GqlInfo) -> list[PartyWithIdentity] | None:
+        page = await info.context.loaders.mediation_parties.load(self.id)
+        return [PartyWithIdentity.of(p) for p in page["items"]]
+
     @strawberry.field(description="The certificates issued for it, newest first.")
     @problems_as_errors
     async def certificates(self, info: GqlInfo) -> list[Certificate] | None:
@@ -167,6 +203,17 @@ class Mediation:
 class PartyInput:
     reference: str = strawberry.field(description="An opaque reference (never a name).")
     represents_administration: bool = False
+
+
+@strawberry.input(description="A party's identity, sealed in intake's vault.")
+class PartyIdentityInput:
+    name: str
+    role: str
+    email: str | None = None
+    phone: str | None = None
+    preferred_contact: str | None = strawberry.field(
+        default=None, description="email (the default), phone, video_call or in_person."
+    )
 
 
 @strawberry.input

@@ -1,0 +1,86 @@
+"""The parties of mediations in the vault: sealed and bound to one mediation, revealed through
+it only, destroyed with it."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.vault.models import MediationParty, new_party_ref
+from intake.vault.schemas import PartyIdentity
+from intake.vault.service import require_envelope
+from ombuds_shared.crypto import Envelope, KeyDestroyed
+from ombuds_shared.db import utcnow
+
+_FIELDS = {
+    "name": "name_sealed",
+    "role": "role_sealed",
+    "email": "email_sealed",
+    "phone": "phone_sealed",
+    "preferred_contact": "preferred_contact_sealed",
+}
+
+
+def party_context(party_id: str) -> str:
+    """The envelope context of a party's data key."""
+    return f"party:{party_id}"
+
+
+def seal(
+    *, envelope: Envelope | None, identity: PartyIdentity, mediation_id: str, office: str
+) -> MediationParty:
+    """A new party, its identity sealed under a fresh data key and bound to its mediation."""
+    envelope = require_envelope(envelope)
+    party_id = str(uuid.uuid4())
+    context = party_context(party_id)
+    wrapped = envelope.new_wrapped_key(context)
+    data_key = envelope.unwrap(wrapped, context)
+    party = MediationParty(
+        id=party_id,
+        ref=new_party_ref(),
+        mediation_id=mediation_id,
+        office=office,
+        wrapped_key=wrapped,
+        created_at=utcnow(),
+    )
+    for field, column in _FIELDS.items():
+        value = getattr(identity, field)
+        if value is not None:
+            setattr(party, column, Envelope.seal(data_key, str(value), f"{context}:{field}"))
+    return party
+
+
+def reveal(*, envelope: Envelope | None, party: MediationParty) -> PartyIdentity | None:
+    """The party's identity, or None once it has been destroyed."""
+    envelope = require_envelope(envelope)
+    context = party_context(party.id)
+    try:
+        data_key = envelope.unwrap(party.wrapped_key, context)
+        values = {
+            field: Envelope.open(data_key, sealed, f"{context}:{field}")
+            for field, column in _FIELDS.items()
+            if (sealed := getattr(party, column)) is not None
+        }
+    except KeyDestroyed:
+        return None
+    return PartyIdentity.model_validate(values)
+
+
+def destroy(*, party: MediationParty) -> None:
+    """Crypto-shreds the party: the data key and every ciphertext go."""
+    party.wrapped_key = None
+    for column in _FIELDS.values():
+        setattr(party, column, None)
+    party.destroyed_at = utcnow()
+
+
+async def bound_to(*, session: AsyncSession, mediation_id: str) -> list[MediationParty]:
+    """The parties bound to this mediation, in the order they were sealed."""
+    rows = await session.scalars(
+        select(MediationParty)
+        .where(MediationParty.mediation_id == mediation_id)
+        .order_by(MediationParty.created_at, MediationParty.id)
+    )
+    return list(rows)

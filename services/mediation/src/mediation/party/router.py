@@ -1,0 +1,27 @@
+"""The parties of a mediation with their identities: the assigned mediator's alone."""
+
+from fastapi import APIRouter, Request
+
+from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.case.schemas import PartyDirectory
+from mediation.party import service
+from ombuds_shared.errors import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/mediations", tags=["parties"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "/{mediation_id}/parties",
+    response_model=PartyDirectory,
+    summary="The parties with their identities, from intake's vault (the assigned mediator "
+    "only; each reveal is audited by intake)",
+)
+async def read_parties(
+    request: Request, mediation: MediationDep, session: SessionDep, actor: WorkerDep
+) -> PartyDirectory:
+    await service.require_assigned_without_conflict(
+        session=session, actor=actor, mediation=mediation
+    )
+    # The session is done with before the vault is asked (released before the answer).
+    await session.close()
+    return await service.directory(app=request.app, mediation=mediation, actor=actor)
