@@ -30,6 +30,7 @@ CONFIDENTIAL = ("intake", "cases", "mediation")
 CASE_NOTE = "The visitor's manager, Ms. Brandvold, withheld the transfer twice."
 CONSENT = "May speak to the HR partner in Vienna only."
 MEDIATION_NOTE = "Party P-1 would accept a written apology and a new reporting line."
+PARTY_NAME = "Ilse Vantreuren-Okoye"
 LATER = dt.timedelta(days=3 * 366)
 
 
@@ -58,7 +59,7 @@ async def _cli(stack: Stack, tmp_path: Path, ring: str, *args: str) -> int:
 
 
 async def _wrapped_keys(stack: Stack) -> dict[str, dict[str, bytes | None]]:
-    """Every stored wrapped data key, per service and row id."""
+    """Every stored wrapped data key, per service and `table:row id`."""
     found: dict[str, dict[str, bytes | None]] = {}
     for name in CONFIDENTIAL:
         columns = importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
@@ -67,7 +68,8 @@ async def _wrapped_keys(stack: Stack) -> dict[str, dict[str, bytes | None]]:
             table, column = target.column.table.name, target.column.name
             rows = await query(stack.database_urls[name], f"SELECT id, {column} FROM {table}")  # noqa: S608
             for row in rows:
-                found[name][row["id"]] = None if row[column] is None else bytes(row[column])
+                key = f"{table}:{row['id']}"
+                found[name][key] = None if row[column] is None else bytes(row[column])
     return found
 
 
@@ -94,6 +96,8 @@ async def _seed(stack: Stack) -> dict[str, Any]:
     )
     med = Mediations(stack)
     mediation = await med.open(tribunal=False)
+    party = {"name": PARTY_NAME, "role": "Applicant", "email": "party@example.org"}
+    expect(await med.post(mediation, "parties", {"identity": party}), 201)
     await med.assign_self(mediation)
     expect(await med.post(mediation, "notes", {"body": MEDIATION_NOTE}), 201)
     return {
@@ -123,6 +127,11 @@ async def _everything_reads(stack: Stack, seeded: dict[str, Any]) -> None:
                                 headers=med.mediator), 200,
     )  # fmt: skip
     assert [n["body"] for n in mediation_notes["items"]] == [MEDIATION_NOTE]
+    parties = expect(
+        await stack.gateway.get(f"/v1/mediations/{seeded['mediation']}/parties",
+                                headers=med.mediator), 200,
+    )  # fmt: skip
+    assert [p["identity"]["name"] for p in parties["items"] if p["has_identity"]] == [PARTY_NAME]
 
 
 async def _still_destroyed(stack: Stack, seeded: dict[str, Any]) -> None:
@@ -154,7 +163,8 @@ async def test_rotate_rewrap_and_retire_the_old_master_key_while_serving(
     assert f"{old_id} still wraps" in capsys.readouterr().out
     before = await _wrapped_keys(stack)
     under_old = [k for keys in before.values() for k in keys.values() if k is not None]
-    assert len(under_old) == 4  # two visitors, a case, a mediation's notes (one was destroyed)
+    # two visitors, a party, a case, a mediation's notes (one case was destroyed)
+    assert len(under_old) == 5
 
     # The re-wrap runs while requests keep coming: reads of old records, new records.
     run = asyncio.create_task(_cli(stack, tmp_path, f"{old},{new}", "--batch-size", "1"))
@@ -179,15 +189,18 @@ async def test_rotate_rewrap_and_retire_the_old_master_key_while_serving(
     ring = Envelope(parse_master_keys(f"{old},{new}"))
     for name, keys in after.items():
         assert all(Envelope.wrapped_by(k) == new_id for k in keys.values() if k is not None), name
-        (target,) = importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
-        for row_id, was in before[name].items():
+        targets = {
+            t.column.table.name: t for t in importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
+        }
+        for row_key, was in before[name].items():
             if was is None:
-                assert keys[row_id] is None  # destroyed stays destroyed
+                assert keys[row_key] is None  # destroyed stays destroyed
                 continue
             # The same data key, wrapped anew: no ciphertext had to change.
-            context = target.context(row_id)
-            assert keys[row_id] != was
-            assert ring.unwrap(keys[row_id], context) == ring.unwrap(was, context)
+            table, row_id = row_key.split(":", 1)
+            context = targets[table].context(row_id)
+            assert keys[row_key] != was
+            assert ring.unwrap(keys[row_key], context) == ring.unwrap(was, context)
 
     await _roll(stack, new)  # the old master key leaves every ring
     await _everything_reads(stack, seeded)
@@ -195,7 +208,7 @@ async def test_rotate_rewrap_and_retire_the_old_master_key_while_serving(
     # Run again: nothing left to do, and it says so.
     assert await _cli(stack, tmp_path, new) == 0
     out = capsys.readouterr().out
-    assert out.count("0 data key(s) to re-wrap") == 3
+    assert out.count("0 data key(s) to re-wrap") == 4  # one per column of wrapped keys
     assert " 0 re-wrapped" in out
 
 
