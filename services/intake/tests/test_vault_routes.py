@@ -93,7 +93,9 @@ async def test_no_one_else_reaches_the_vault_routes(intake: Intake) -> None:
     ref, case_id = await _bound_visitor(intake)
     for token, expected in [
         (intake.keys.user_token("intake", HANDLER), 403),  # a user through the gateway
-        (intake.keys.peer_token("mediation", "intake", HANDLER), 401),  # not a trusted peer
+        # mediation is a trusted peer for its own route only (its parties' identities)
+        (intake.keys.peer_token("mediation", "intake", HANDLER), 403),
+        (intake.keys.peer_token("analytics", "intake", HANDLER), 401),  # not a trusted peer
     ]:
         for method, path in [
             ("GET", f"/v1/internal/cases/{case_id}/visitor"),

@@ -1,4 +1,5 @@
-"""The vault's internal routes, for the cases service only: reveal and destroy an identity.
+"""The vault's internal routes: reveal and destroy an identity (cases), and destroy the
+identities bound to a mediation (mediation's retention).
 
 An identity is revealed through the case it is bound to, never through its reference
 alone: a reference seen elsewhere (a list, an audit entry) opens nothing. The cases
@@ -21,10 +22,12 @@ from intake.vault import service
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import Forbidden, NotFound
+from ombuds_shared.retention import RETENTION_ACTOR
 from ombuds_shared.tokens import Caller
 
 router = APIRouter(prefix="/v1/internal", tags=["internal"])
 CasesPeerDep = Annotated[Caller, Depends(require_peer("cases"))]
+MediationPeerDep = Annotated[Caller, Depends(require_peer("mediation"))]
 
 
 class DestructionResult(BaseModel):
@@ -89,3 +92,29 @@ async def destroy_visitor(
 ) -> DestructionResult:
     destroyed_at = await service.destroy_by_ref(session=session, ref=visitor_ref)
     return DestructionResult(visitor_ref=visitor_ref, destroyed_at=destroyed_at)
+
+
+class BoundDestructionResult(BaseModel):
+    mediation_id: str
+    identities: int
+
+
+@router.post(
+    "/mediations/{mediation_id}/identities/destroy",
+    response_model=BoundDestructionResult,
+    summary="Crypto-shred the identities bound to a mediation (mediation only; idempotent)",
+)
+async def destroy_mediation_identities(
+    mediation_id: str, session: SessionDep, caller: MediationPeerDep
+) -> BoundDestructionResult:
+    count = await service.destroy_bound(session=session, kind="mediation", bound_id=mediation_id)
+    await audit.record(
+        session,
+        actor=RETENTION_ACTOR,
+        peer=caller.peer,
+        action="mediation.identities.destroy",
+        context_id=mediation_id,
+        record_type="mediation",
+    )
+    await session.commit()
+    return BoundDestructionResult(mediation_id=mediation_id, identities=count)
