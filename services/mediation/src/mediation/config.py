@@ -12,6 +12,17 @@ class MediationSettings(ConfidentialSettings):
     model_config = SettingsConfigDict(env_prefix="OMBUDS_MEDIATION_", extra="ignore")
 
     service_name: str = "mediation"
+    intake_url: str = Field(
+        "http://127.0.0.1:8001",
+        description="The intake service, whose vault destroys a mediation's party identities "
+        "under the retention schedule.",
+    )
+    retention_months: int = Field(
+        24,
+        ge=0,
+        description="Months after closure before a mediation's notes, note key and party "
+        "references (and the party identities in intake's vault) go.",
+    )
 
     certificate_key_files: list[Path] = Field(
         default_factory=list,

@@ -1,0 +1,50 @@
+"""Running mediation's retention schedule from the `ombuds` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mediation.config import MediationSettings
+from mediation.retention import service
+from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.http import ServiceClient
+from ombuds_shared.keys import SigningKey, load_or_create_key
+from ombuds_shared.retention import RetentionReport
+from ombuds_shared.tokens import mint_internal_token
+
+
+def identities_destroyer(intake: ServiceClient, key: SigningKey) -> service.DestroyIdentities:
+    """Asks intake to crypto-shred the identities bound to a mediation (idempotent)."""
+
+    async def destroy(mediation_id: str) -> int:
+        token = mint_internal_token(key, issuer="mediation", audience="intake", actor=None)
+        answer = await intake.call(
+            "POST", f"/v1/internal/mediations/{mediation_id}/identities/destroy", token=token
+        )
+        return int(answer["identities"]) if isinstance(answer, dict) else 0
+
+    return destroy
+
+
+async def run_once(
+    settings: MediationSettings, *, dry_run: bool, now: dt.datetime | None = None
+) -> RetentionReport:
+    """One run against the configured database and intake (what `ombuds retention run` does)."""
+    engine = create_engine(settings.resolved_database_url, pool_size=2)
+    intake = ServiceClient(
+        settings.intake_url, name="intake", timeout_seconds=settings.peer_timeout_seconds
+    )
+    private = load_or_create_key(settings.resolved_signing_key_file, create=settings.is_development)
+    try:
+        return await service.run(
+            session_maker=create_session_maker(engine),
+            destroy_identities=identities_destroyer(
+                intake, SigningKey.for_owner(private, "mediation")
+            ),
+            months=settings.retention_months,
+            dry_run=dry_run,
+            now=now,
+        )
+    finally:
+        await intake.close()
+        await engine.dispose()
