@@ -27,7 +27,7 @@ MANIFEST = DEPLOY / "k8s" / "ombuds.yaml"
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 # Who may open a connection to whom (port 8000), beyond the gateway: the peer calls.
 CALLERS = {
-    "intake": {"gateway", "cases"},
+    "intake": {"gateway", "cases", "mediation"},
     "cases": {"gateway", "intake"},
     "mediation": {"gateway", "cases"},
     "analytics": {"gateway"},

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from ombuds_shared.config import ConfidentialSettings
@@ -19,8 +19,9 @@ class IntakeSettings(ConfidentialSettings):
         description="HMAC key (base64, 32 bytes or more) of the fingerprints that tell an "
         "idempotent replay from a different submission under the same Idempotency-Key. It "
         "never leaves intake, so a fingerprint cannot be matched by recomputing it from a "
-        "guessed submission. Every intake replica needs the same key. Required in production "
-        "(or fingerprint_key_file); elsewhere a key file in the data folder is made.",
+        "guessed submission. Every intake replica needs the same key. In production the service "
+        "does not start without it (or fingerprint_key_file); elsewhere a key file in the data "
+        "folder is made.",
     )
     fingerprint_key_file: Path | None = Field(
         default=None, description="A file holding the fingerprint key, instead of fingerprint_key."
@@ -36,11 +37,3 @@ class IntakeSettings(ConfidentialSettings):
     @property
     def resolved_fingerprint_key_file(self) -> Path:
         return self.fingerprint_key_file or self.data_dir / "keys" / "intake-fingerprint.key"
-
-    @model_validator(mode="after")
-    def _production_needs_fingerprint_key(self) -> "IntakeSettings":
-        if self.environment == "production" and not (
-            self.fingerprint_key or self.fingerprint_key_file
-        ):
-            raise ValueError("production needs fingerprint_key (or fingerprint_key_file)")
-        return self
