@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from mediation.main import create_app as create_mediation
 from mediation.retention import runner
 from ombuds import cli
 from ombuds_shared.crypto import Envelope, KeyDestroyed, parse_master_keys
 from ombuds_shared.db import utcnow
-from ombuds_shared.testing import environment
+from ombuds_shared.testing import app_client, environment
 
 from .cases_helpers import assigned_case, execute, handler, query
 from .conftest import Stack, intake_body
@@ -207,3 +208,27 @@ async def test_one_command_runs_every_services_schedule(
     )
     assert request["submitted_by"] is None
     assert request["destroyed_at"] is not None
+
+
+async def test_mediation_runs_its_schedule_by_itself(
+    stack: Stack, med: Mediations, tmp_path: Path
+) -> None:
+    mediation_id = await _closed_mediation_with_notes(med)
+    # A second replica of the mediation service, on the same database, with a schedule
+    # of zero months run every 50 ms.
+    running = stack.apps["mediation"].state.settings
+    settings = running.model_copy(
+        update={"retention_months": 0, "retention_interval_seconds": 0.05}
+    )
+    async with app_client(create_mediation(settings)):
+        destroyed = []
+        for _ in range(100):  # bounded
+            destroyed = await query(
+                stack.database_urls["mediation"],
+                "SELECT mediation_id FROM mediation_destruction",
+            )
+            if destroyed:
+                break
+            await asyncio.sleep(0.05)
+    assert [d["mediation_id"] for d in destroyed] == [mediation_id]
+    assert await query(stack.database_urls["mediation"], "SELECT id FROM mediation_note") == []

@@ -1,6 +1,7 @@
 """Intake's retention schedule (P9): a request that never became a case does not linger, and
 nothing left of a destroyed request can be matched against a guess of who sent it."""
 
+import asyncio
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -8,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import text
 
+from intake.main import MIGRATIONS, create_app
 from intake.request.schemas import IntakeCreate
 from intake.retention import runner
 from ombuds_shared.db import create_engine, utcnow
-from ombuds_shared.testing import TestKeys, actor, bearer
+from ombuds_shared.testing import TestDatabases, TestKeys, actor, app_client, bearer
 
 from .conftest import Intake, intake_body, intake_settings
 
@@ -217,3 +219,30 @@ async def test_destroying_a_cases_identity_erases_its_request_submitter(intake: 
     for column in ("submitted_by", "idempotency_key", "request_hash", "decline_note_sealed"):
         assert request[column] is None, column
     assert request["destroyed_at"] is not None
+
+
+async def test_the_service_runs_its_schedule_by_itself(
+    keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
+) -> None:
+    url = databases.fresh("intake", MIGRATIONS)
+    settings = intake_settings(keys, tmp_path, url, master_keys)
+    settings.request_retention_months = 0
+    settings.retention_interval_seconds = 0.05
+    async with app_client(create_app(settings)) as client:
+        response = await client.post(
+            "/v1/intake/requests",
+            json=intake_body(),
+            headers=bearer(keys.user_token("intake", VISITOR)),
+        )
+        assert response.status_code == 201
+        destroyed = []
+        for _ in range(100):  # bounded: the schedule runs every 50 ms
+            destroyed = await _sql(
+                url, "SELECT id FROM intake_request WHERE destroyed_at IS NOT NULL"
+            )
+            if destroyed:
+                break
+            await asyncio.sleep(0.05)
+    assert len(destroyed) == 1
+    (visitor,) = await _sql(url, "SELECT * FROM visitor")
+    assert visitor["wrapped_key"] is None

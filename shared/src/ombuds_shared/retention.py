@@ -1,11 +1,20 @@
-"""What every service's retention schedule shares: its cutoff, its report, its actor."""
+"""What every service's retention schedule shares: its cutoff, its report, its actor, and
+its periodic run inside the service."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from fastapi import FastAPI
+
 from ombuds_shared.tokens import Actor
+
+logger = logging.getLogger("ombuds.retention")
 
 # Who destroys under the schedule, in audit logs and destruction records.
 RETENTION_ACTOR = Actor("system:retention", frozenset({"system"}))
@@ -33,3 +42,47 @@ def cutoff_for(now: dt.datetime, months: int) -> dt.datetime:
         except ValueError:
             continue
     return now.replace(year=year, month=month, day=min(now.day, 28))
+
+
+async def periodically(
+    run: Callable[[], Awaitable[RetentionReport]], *, every_seconds: float, service: str
+) -> None:
+    """Runs a service's schedule every `every_seconds`, for as long as the task lives."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            report = await run()
+        except Exception:  # the schedule must survive a bad night; the next run retries
+            logger.exception("retention run failed", extra={"service": service})
+            continue
+        logger.info(
+            "retention run",
+            extra={
+                "service": service,
+                "destroyed": len(report.destroyed),
+                "failed": len(report.failed),
+            },
+        )
+
+
+def with_periodic_schedule(
+    app: FastAPI, run: Callable[[FastAPI], Awaitable[RetentionReport]], *, every_seconds: float
+) -> None:
+    """Runs the schedule in the background while the app is up (after its startup)."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            service = str(app.state.settings.service_name)
+            task = asyncio.create_task(
+                periodically(lambda: run(app), every_seconds=every_seconds, service=service)
+            )
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan

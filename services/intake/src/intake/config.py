@@ -33,6 +33,9 @@ class IntakeSettings(ConfidentialSettings):
         "before the request's identity, decline note and submitter go (the identity of an "
         "accepted request goes with its case).",
     )
+    retention_interval_seconds: float = Field(
+        86_400, ge=0, description="How often the service runs the retention schedule; 0: never."
+    )
 
     @property
     def resolved_fingerprint_key_file(self) -> Path:

@@ -23,6 +23,9 @@ class MediationSettings(ConfidentialSettings):
         description="Months after closure before a mediation's notes, note key and party "
         "references (and the party identities in intake's vault) go.",
     )
+    retention_interval_seconds: float = Field(
+        86_400, ge=0, description="How often the service runs the retention schedule; 0: never."
+    )
 
     certificate_key_files: list[Path] = Field(
         default_factory=list,

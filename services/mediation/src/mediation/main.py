@@ -8,7 +8,9 @@ from mediation.certificate.signing import CertificateKeys
 from mediation.config import MediationSettings
 from mediation.models import register_all
 from mediation.reference.models import OutboxEvent
+from mediation.retention.runner import run_retention
 from ombuds_shared.app import create_service_app
+from ombuds_shared.retention import with_periodic_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,12 +28,18 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
         )
         app.state.certificate_cache = LookupCache(settings.certificate_cache_seconds)
 
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Ombuds mediation service",
         description="Mediation cases, the deadline ledger and tribunal certificates.",
         routers=ROUTERS,
         trusted_peers=("cases",),
+        peer_urls={"intake": settings.intake_url},
         on_startup=load_certificate_keys,
         outbox_model=OutboxEvent,
     )
+    if settings.retention_interval_seconds > 0:
+        with_periodic_schedule(
+            app, run_retention, every_seconds=settings.retention_interval_seconds
+        )
+    return app

@@ -1,8 +1,11 @@
-"""Running intake's retention schedule from the `ombuds` command."""
+"""Running intake's retention schedule: from the `ombuds` command, or periodically inside
+the service."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from fastapi import FastAPI
 
 from intake.config import IntakeSettings
 from intake.retention import service
@@ -24,3 +27,13 @@ async def run_once(
         )
     finally:
         await engine.dispose()
+
+
+async def run_retention(app: FastAPI) -> RetentionReport:
+    """One run inside the running service (its periodic schedule)."""
+    settings: IntakeSettings = app.state.settings
+    return await service.run(
+        session_maker=app.state.session_maker,
+        months=settings.request_retention_months,
+        dry_run=False,
+    )

@@ -1,8 +1,11 @@
-"""Running mediation's retention schedule from the `ombuds` command."""
+"""Running mediation's retention schedule: from the `ombuds` command, or periodically inside
+the service."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from fastapi import FastAPI
 
 from mediation.config import MediationSettings
 from mediation.retention import service
@@ -48,3 +51,14 @@ async def run_once(
     finally:
         await intake.close()
         await engine.dispose()
+
+
+async def run_retention(app: FastAPI) -> RetentionReport:
+    """One run inside the running service (its periodic schedule)."""
+    settings: MediationSettings = app.state.settings
+    return await service.run(
+        session_maker=app.state.session_maker,
+        destroy_identities=identities_destroyer(app.state.peers["intake"], app.state.signing_key),
+        months=settings.retention_months,
+        dry_run=False,
+    )
