@@ -141,11 +141,13 @@ async def test_ombuds_retention_run_from_the_command_line(
     stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     case_id = await _closed_case_with_content(stack)
+    # Cases' schedule alone (tests/test_retention_all_services.py runs every service's).
+    only_cases = ("retention", "run", "--service", "cases")
     with environment(OMBUDS_CASES_RETENTION_MONTHS="0"):
-        assert await _cli(stack, tmp_path, "retention", "run", "--dry-run") == 0
+        assert await _cli(stack, tmp_path, *only_cases, "--dry-run") == 0
         assert case_id in capsys.readouterr().out
         assert await query(stack.database_urls["cases"], "SELECT id FROM case_note")
-        assert await _cli(stack, tmp_path, "retention", "run") == 0
+        assert await _cli(stack, tmp_path, *only_cases) == 0
     assert f"destroyed {case_id}" in capsys.readouterr().out
     assert await query(stack.database_urls["cases"], "SELECT id FROM case_note") == []
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from mediation.party import service as party_service
+from mediation.retention.runner import identities_destroyer
 
 from .cases_helpers import execute, query
 from .conftest import Stack
@@ -223,10 +223,10 @@ async def test_a_mediations_parties_are_destroyed_with_its_content(stack: Stack)
     med = Mediations(stack)
     mediation_id = await _with_parties(med)
     app = stack.apps["mediation"]
-    first = await party_service.destroy_identities(app=app, mediation_id=mediation_id)
-    assert first == {"mediation_id": mediation_id, "destroyed": 2, "total": 2}
-    again = await party_service.destroy_identities(app=app, mediation_id=mediation_id)
-    assert again["destroyed"] == 0
+    # What mediation's retention schedule asks of intake's vault.
+    destroy = identities_destroyer(app.state.peers["intake"], app.state.signing_key)
+    assert await destroy(mediation_id) == 2
+    assert await destroy(mediation_id) == 0  # idempotent
     rows = await query(stack.database_urls["intake"], "SELECT * FROM mediation_party")
     assert all(r["wrapped_key"] is None and r["name_sealed"] is None for r in rows)
     destroyed = await query(

@@ -58,6 +58,7 @@ class Service:
 GATEWAY = Service("gateway", callers=(), database=False, confidential=False, max_replicas=20)
 SERVICES = (
     GATEWAY,
+    # Mediation calls intake to destroy its parties' identities under its retention schedule.
     Service("intake", callers=("gateway", "cases", "mediation"), peers=("cases",)),
     Service("cases", callers=("gateway", "intake"), peers=("intake", "mediation")),
     Service("mediation", callers=("gateway", "cases"), peers=("intake",), certificates=True),
@@ -142,6 +143,9 @@ def service_env(service: Service) -> list[dict[str, Any]]:
         env += [{"name": f"{p}{peer.upper()}_URL", "value": url(peer)} for peer in service.peers]
     if service.confidential:
         env.append(secret_env(f"{p}MASTER_KEYS", f"ombuds-{service.name}-master-keys", "keys"))
+    if service.name == "intake":
+        # One key for every replica: a replay must match its fingerprint on any of them.
+        env.append(secret_env(f"{p}FINGERPRINT_KEY", "ombuds-intake-fingerprint-key", "key"))
     if service.certificates:
         # Oldest first; add a key file here (and to the Secret) to rotate (docs/operations.md).
         files = [f"{CERTIFICATE_KEYS_DIR}/certificate-signing.pem"]
@@ -396,6 +400,8 @@ def secrets() -> list[dict[str, Any]]:
             certificate_hint = "REPLACE: python -m ombuds.ops certificate-key"
             documents.append(secret(f"ombuds-{name}-certificate-keys", name,
                                     {"certificate-signing.pem": certificate_hint}))  # fmt: skip
+    fingerprint_hint = "REPLACE: python -m ombuds.ops fingerprint-key"
+    documents.append(secret("ombuds-intake-fingerprint-key", "intake", {"key": fingerprint_hint}))
     pseudonym_hint = "REPLACE: python -m ombuds.ops pseudonym-key"
     documents.append(secret("ombuds-gateway-pseudonym-key", "gateway", {"key": pseudonym_hint}))
     return documents

@@ -9,11 +9,15 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from cases.config import CasesSettings
 from cases.retention import runner as retention_runner
+from intake.retention import runner as intake_retention
+from mediation.retention import runner as mediation_retention
 from ombuds import system
 from ombuds.audit import AUDITED, export_head, read_head_file, trusted_keys, verify_audit
 from ombuds.demo import load_demo
@@ -26,6 +30,7 @@ from ombuds_shared.config import DEFAULT_DATA_DIR, ServiceSettings
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import Role, Tribunal
+from ombuds_shared.retention import RetentionReport
 
 _DEMO_MARKER = ".demo-loaded"
 
@@ -130,24 +135,63 @@ def _cases_settings(args: argparse.Namespace) -> CasesSettings:
     return settings
 
 
+# Cases and mediation first: their runs ask intake's vault to destroy the identities
+# bound to what they destroy; intake's own schedule (requests that never became a case)
+# then runs on a vault that is already up to date.
+RETENTION_ORDER = ("cases", "mediation", "intake")
+_RETENTION_WHAT = {
+    "cases": "case(s) closed",
+    "mediation": "mediation(s) closed",
+    "intake": "request(s) declined or left untriaged",
+}
+
+
+def _retention_runner(name: str) -> Callable[..., Coroutine[Any, Any, RetentionReport]]:
+    runners: dict[str, Callable[..., Coroutine[Any, Any, RetentionReport]]] = {
+        "cases": retention_runner.run_once,
+        "mediation": mediation_retention.run_once,
+        "intake": intake_retention.run_once,
+    }
+    return runners[name]
+
+
 def cmd_retention_run(args: argparse.Namespace) -> int:
-    settings = _cases_settings(args)
-    report = asyncio.run(retention_runner.run_once(settings, dry_run=args.dry_run))
-    cutoff = report.cutoff.date().isoformat()
-    if args.dry_run:
-        _say(f"Dry run: {len(report.due)} case(s) closed on or before {cutoff} would be destroyed")
-        for case_id in report.due:
-            _say(f"  {case_id}")
-        return 0
-    _say(
-        f"Destroyed the confidential content of {len(report.destroyed)} case(s) "
-        f"closed on or before {cutoff}"
-    )
-    for case_id in report.destroyed:
-        _say(f"  destroyed {case_id}")
-    for case_id, reason in report.failed.items():
-        _say(f"  not finished {case_id}: {reason} (retried on the next run)")
-    return 1 if report.failed else 0
+    """Runs every service's schedule in turn: progress as it goes, a summary per service."""
+    failed = False
+    summaries: list[str] = []
+    for name in args.service or RETENTION_ORDER:
+        spec = next(s for s in system.BACKENDS if s.name == name)
+        _say(f"{name}: {'dry run' if args.dry_run else 'running'} the retention schedule")
+        try:
+            report = asyncio.run(
+                _retention_runner(name)(_settings(args, spec), dry_run=args.dry_run)
+            )
+        except MAYBE_DATABASE_DOWN as exc:
+            if not database_unavailable(exc):
+                raise
+            _say(f"{name}: its database is unavailable ({type(exc).__name__}); nothing done")
+            summaries.append(f"{name}: not run (database unavailable)")
+            failed = True
+            continue
+        what = f"{_RETENTION_WHAT[name]} on or before {report.cutoff.date().isoformat()}"
+        if args.dry_run:
+            for item in report.due:
+                _say(f"  {name}: would destroy {item}")
+            summaries.append(f"{name}: {len(report.due)} {what} would be destroyed")
+            continue
+        for item in report.destroyed:
+            _say(f"  {name}: destroyed {item}")
+        for item, reason in report.failed.items():
+            _say(f"  {name}: not finished {item}: {reason} (retried on the next run)")
+        summary = f"{name}: destroyed the confidential content of {len(report.destroyed)} {what}"
+        if report.failed:
+            summary += f"; {len(report.failed)} not finished"
+            failed = True
+        summaries.append(summary)
+    _say("Dry run, nothing changed:" if args.dry_run else "Summary:")
+    for summary in summaries:
+        _say(f"  {summary}")
+    return 1 if failed else 0
 
 
 def _audited(args: argparse.Namespace) -> dict[str, ServiceSettings]:
@@ -283,13 +327,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=60)
     demo.set_defaults(func=cmd_demo)
 
-    retention = commands.add_parser("retention", help="the retention schedule of case content")
+    retention = commands.add_parser(
+        "retention", help="every service's retention schedule of confidential content"
+    )
     retention_commands = retention.add_subparsers(dest="retention_command", required=True)
     retention_run = retention_commands.add_parser(
-        "run", help="destroy the confidential content of cases due under the schedule"
+        "run",
+        help="destroy what is due under the schedules of cases, mediation and intake",
     )
     retention_run.add_argument(
-        "--dry-run", action="store_true", help="only list the cases that would be destroyed"
+        "--dry-run", action="store_true", help="only list what would be destroyed; change nothing"
+    )
+    retention_run.add_argument(
+        "--service",
+        action="append",
+        choices=RETENTION_ORDER,
+        help="run this service's schedule only (repeatable; default: all, in the order "
+        "cases, mediation, intake)",
     )
     retention_run.set_defaults(func=cmd_retention_run)
 

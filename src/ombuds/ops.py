@@ -4,6 +4,7 @@
     python -m ombuds.ops certificate-key deploy/secrets  # mediation's certificate key
     python -m ombuds.ops master-key                      # one master key, for a key ring
     python -m ombuds.ops pseudonym-key                   # the gateways' pseudonym key
+    python -m ombuds.ops fingerprint-key                 # intake's fingerprint key
 
 Private keys land in DIR (mode 0600), public halves in DIR/public, which is
 what the gateway publishes on its internal JWKS. Existing files are never
@@ -81,11 +82,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "pseudonym-key", help="print a new pseudonym key for the gateways (base64, 32 bytes)"
     )
+    commands.add_parser(
+        "fingerprint-key",
+        help="print a new key for intake's submission fingerprints (base64, 32 bytes)",
+    )
     args = parser.parse_args(argv)
     if args.command == "master-key":
         print(generate_master_key())
         return 0
-    if args.command == "pseudonym-key":
+    if args.command in ("pseudonym-key", "fingerprint-key"):
         print(base64.b64encode(os.urandom(32)).decode())
         return 0
     try:

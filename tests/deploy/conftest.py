@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gateway.config import GatewaySettings
+from intake.config import IntakeSettings
 from mediation.config import MediationSettings
 from ombuds import system
 from ombuds_shared.config import ServiceSettings
@@ -45,4 +46,6 @@ def files_read_at_startup(settings: ServiceSettings) -> list[Path]:
             files.append(settings.resolved_pseudonym_key_file)
     if isinstance(settings, MediationSettings):
         files += settings.resolved_certificate_key_files
+    if isinstance(settings, IntakeSettings) and settings.fingerprint_key is None:
+        files.append(settings.resolved_fingerprint_key_file)
     return files

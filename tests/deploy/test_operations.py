@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway.config import GatewaySettings
 from gateway.events.pseudonym import load_pseudonym_key
 from gateway.main import create_app as create_gateway
+from intake.config import IntakeSettings
+from intake.request.fingerprint import load_fingerprint_key
 from ombuds.ops import main as ops_main
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.testing import TestDatabases, app_client, free_port
@@ -84,6 +86,20 @@ def test_certificate_and_pseudonym_keys_for_a_deployment(
                                oidc_issuer="https://idp/", pseudonym_key=printed,
                                private_bind="0.0.0.0:8010")  # fmt: skip
     assert load_pseudonym_key(settings) == base64.b64decode(printed)
+
+
+def test_intakes_fingerprint_key_for_a_deployment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ops_main(["fingerprint-key"]) == 0
+    printed = capsys.readouterr().out.strip()
+    production = {"environment": "production", "database_url": "postgresql+asyncpg://x/y"}
+    settings = IntakeSettings(**production, fingerprint_key=printed, data_dir=tmp_path)
+    assert load_fingerprint_key(settings) == base64.b64decode(printed)
+    # Without it, production intake does not start (no key is invented for it).
+    with pytest.raises(FileNotFoundError):
+        load_fingerprint_key(IntakeSettings(**production, data_dir=tmp_path))
+    assert not (tmp_path / "keys").exists()
 
 
 def test_secrets_are_written_once_and_never_replaced(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """The intake service trusts only internal tokens, keeps identities sealed, and fails closed."""
 
 import asyncio
+import base64
+import os
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from intake.main import create_app
@@ -97,6 +100,8 @@ async def test_without_master_key_confidential_work_fails_closed(
 ) -> None:
     settings = intake_settings(keys, tmp_path, databases.fresh("intake", _migrations()), None)
     settings.environment = "production"
+    # Production starts only with its fingerprint key; the master key is what is missing here.
+    settings.fingerprint_key = SecretStr(base64.b64encode(os.urandom(32)).decode())
     async with app_client(create_app(settings)) as client:
         token = keys.user_token("intake", actor("visitor"))
         response = await client.post(

@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from ombuds_shared.config import ConfidentialSettings
@@ -10,3 +13,30 @@ class IntakeSettings(ConfidentialSettings):
 
     service_name: str = "intake"
     cases_url: str = "http://127.0.0.1:8002"
+
+    fingerprint_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key (base64, 32 bytes or more) of the fingerprints that tell an "
+        "idempotent replay from a different submission under the same Idempotency-Key. It "
+        "never leaves intake, so a fingerprint cannot be matched by recomputing it from a "
+        "guessed submission. Every intake replica needs the same key. In production the service "
+        "does not start without it (or fingerprint_key_file); elsewhere a key file in the data "
+        "folder is made.",
+    )
+    fingerprint_key_file: Path | None = Field(
+        default=None, description="A file holding the fingerprint key, instead of fingerprint_key."
+    )
+    request_retention_months: int = Field(
+        6,
+        ge=0,
+        description="Months after a decline, or after submission for a request never triaged, "
+        "before the request's identity, decline note and submitter go (the identity of an "
+        "accepted request goes with its case).",
+    )
+    retention_interval_seconds: float = Field(
+        86_400, ge=0, description="How often the service runs the retention schedule; 0: never."
+    )
+
+    @property
+    def resolved_fingerprint_key_file(self) -> Path:
+        return self.fingerprint_key_file or self.data_dir / "keys" / "intake-fingerprint.key"

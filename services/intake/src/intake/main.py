@@ -5,9 +5,12 @@ from fastapi import FastAPI
 from intake.api import ROUTERS
 from intake.audit.service import AUDIT
 from intake.config import IntakeSettings
+from intake.request.fingerprint import load_fingerprint_key
 from intake.request.router import hot_routes
+from intake.retention.runner import run_retention
 from ombuds_shared.app import create_service_app
 from ombuds_shared.db import GroupedInserts
+from ombuds_shared.retention import with_periodic_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -15,7 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """Builds the intake service."""
     settings = settings or IntakeSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Ombuds intake service",
         description="The identity vault (visitors and mediation parties) and intake requests.",
@@ -25,10 +28,17 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         hot_routes=hot_routes,
         on_startup=_with_submission_inserts,
     )
+    if settings.retention_interval_seconds > 0:
+        with_periodic_schedule(
+            app, run_retention, every_seconds=settings.retention_interval_seconds
+        )
+    return app
 
 
 async def _with_submission_inserts(app: FastAPI) -> None:
     """Submissions arriving together are inserted together (see GroupedInserts); reveals
-    of identities are recorded through one group-committing log (see ReadLog)."""
+    of identities are recorded through one group-committing log (see ReadLog); fingerprints
+    are keyed with intake's own secret."""
+    app.state.fingerprint_key = load_fingerprint_key(app.state.settings)
     app.state.submission_inserts = GroupedInserts(app.state.hot_pool)
     AUDIT.attach_read_log(app)

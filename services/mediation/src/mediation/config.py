@@ -12,8 +12,20 @@ class MediationSettings(ConfidentialSettings):
     model_config = SettingsConfigDict(env_prefix="OMBUDS_MEDIATION_", extra="ignore")
 
     service_name: str = "mediation"
-    # The identity vault, where the parties' identities are sealed (the service keeps refs).
-    intake_url: str = "http://127.0.0.1:8001"
+    intake_url: str = Field(
+        "http://127.0.0.1:8001",
+        description="The intake service, whose vault seals the parties' identities (the "
+        "service keeps references) and destroys them under the retention schedule.",
+    )
+    retention_months: int = Field(
+        24,
+        ge=0,
+        description="Months after closure before a mediation's notes, note key and party "
+        "references (and the party identities in intake's vault) go.",
+    )
+    retention_interval_seconds: float = Field(
+        86_400, ge=0, description="How often the service runs the retention schedule; 0: never."
+    )
 
     certificate_key_files: list[Path] = Field(
         default_factory=list,

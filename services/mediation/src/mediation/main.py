@@ -9,7 +9,9 @@ from mediation.certificate.signing import CertificateKeys
 from mediation.config import MediationSettings
 from mediation.models import register_all
 from mediation.reference.models import OutboxEvent
+from mediation.retention.runner import run_retention
 from ombuds_shared.app import create_service_app
+from ombuds_shared.retention import with_periodic_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,7 +32,7 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
         # Reads of notes are recorded through one group-committing log (see ReadLog).
         AUDIT.attach_read_log(app)
 
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Ombuds mediation service",
         description="Mediation cases, the deadline ledger and tribunal certificates.",
@@ -40,3 +42,8 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
         on_startup=load_certificate_keys,
         outbox_model=OutboxEvent,
     )
+    if settings.retention_interval_seconds > 0:
+        with_periodic_schedule(
+            app, run_retention, every_seconds=settings.retention_interval_seconds
+        )
+    return app

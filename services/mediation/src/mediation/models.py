@@ -10,3 +10,4 @@ def register_all() -> None:
     from mediation.note import models as _note  # noqa: F401
     from mediation.office import models as _office  # noqa: F401
     from mediation.reference import models as _reference  # noqa: F401
+    from mediation.retention import models as _retention  # noqa: F401

@@ -11,11 +11,11 @@ from fastapi import FastAPI
 
 from cases.config import CasesSettings
 from cases.retention import service
-from cases.retention.service import RetentionReport
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.errors import NotFound
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key
+from ombuds_shared.retention import RetentionReport
 from ombuds_shared.tokens import mint_internal_token
 
 logger = logging.getLogger("cases.retention")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import RowMapping, Table, delete, func, select, update
@@ -25,35 +24,10 @@ from cases.note.models import Note
 from cases.retention.models import DestructionRecord
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError
-from ombuds_shared.tokens import Actor
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
-RETENTION_ACTOR = Actor("system:retention", frozenset({"system"}))
 _CASE = cast(Table, CaseFile.__table__)
-
-
-@dataclass
-class RetentionReport:
-    """What a run found due, destroyed, or could not finish (to be retried next run)."""
-
-    dry_run: bool
-    cutoff: dt.datetime
-    due: list[str] = field(default_factory=list)
-    destroyed: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-
-
-def cutoff_for(now: dt.datetime, months: int) -> dt.datetime:
-    """The moment `months` calendar months before `now` (clamped to the month's last day)."""
-    month_index = now.year * 12 + now.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for day in range(now.day, 27, -1):
-        try:
-            return now.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    return now.replace(year=year, month=month, day=min(now.day, 28))
 
 
 async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMapping]:

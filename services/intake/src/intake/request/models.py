@@ -21,7 +21,9 @@ class IntakeRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
-    submitted_by: Mapped[str] = mapped_column(String(200), index=True)
+    # The submitter's login subject: erased, with the Idempotency-Key and the keyed
+    # fingerprint, when the request's identity is destroyed.
+    submitted_by: Mapped[str | None] = mapped_column(String(200), index=True)
     referring_unit: Mapped[str | None] = mapped_column(String(40))
     visitor_id: Mapped[str] = mapped_column(ForeignKey("visitor.id"))
     pillar: Mapped[str] = mapped_column(String(40))
@@ -42,6 +44,8 @@ class IntakeRequest(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When retention (or its case's destruction) erased the request's identity and content.
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     visitor: Mapped[Visitor] = relationship(lazy="joined")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 import time
@@ -12,12 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, Table, and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.audit import service as audit
 from intake.office.models import Office
+from intake.request.fingerprint import fingerprint as keyed_fingerprint
 from intake.request.models import IntakeRequest, RequestConflict
 from intake.request.schemas import (
     Channel,
@@ -122,6 +122,7 @@ async def submit(
     hot_pool: HotPool,
     inserts: GroupedInserts,
     envelope: Envelope | None,
+    fingerprint_key: bytes,
     actor: Actor,
     data: IntakeCreate,
     idempotency_key: str | None,
@@ -137,7 +138,8 @@ async def submit(
     _check_channel_rules(channel, data, idempotency_key)
     if data.office not in await open_offices(hot_pool.engine):
         raise ValidationFailed(f"{data.office!r} is not an open office.", field="office")
-    fingerprint = hashlib.sha256(f"{channel}|{data.model_dump_json()}".encode()).hexdigest()
+    # Keyed (see intake.request.fingerprint): nobody can test a guess against it.
+    fingerprint = keyed_fingerprint(fingerprint_key, channel.value, data.model_dump_json())
     for _attempt in range(5):  # a fresh reference on the rare collision
         visitor = vault.sealed_visitor(envelope=envelope, identity=data.visitor)
         submitted_at = utcnow()
@@ -390,6 +392,14 @@ def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
         return None
 
 
+def refuse_if_destroyed(request: IntakeRequest) -> None:
+    """A request whose identity went under the retention schedule is triaged no more."""
+    if request.destroyed_at is not None:
+        raise Conflict(
+            "This request was destroyed under the retention schedule; it cannot be triaged."
+        )
+
+
 # How long an accept holds off declines: longer than it can take to open the case,
 # the call to the cases service and its retries included, even when that call fails.
 ACCEPT_HOLD = dt.timedelta(minutes=2)
@@ -409,11 +419,16 @@ async def accept(
     conflicts = await refuse_if_conflicted(session=session, request=request, actor=actor)
     if request.status == RequestStatus.ACCEPTED:
         return request
+    refuse_if_destroyed(request)
     if request.status == RequestStatus.DECLINED:
         raise Conflict("This request was declined; it cannot be accepted.")
     marked = await session.execute(
         update(IntakeRequest)
-        .where(IntakeRequest.id == request.id, IntakeRequest.status == RequestStatus.SUBMITTED)
+        .where(
+            IntakeRequest.id == request.id,
+            IntakeRequest.status == RequestStatus.SUBMITTED,
+            IntakeRequest.destroyed_at.is_(None),
+        )
         .values(accept_started_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -422,6 +437,7 @@ async def accept(
         await session.refresh(request)
         if request.status == RequestStatus.ACCEPTED:
             return request
+        refuse_if_destroyed(request)
         raise Conflict(f"This request was {request.status} meanwhile.")
     case = await open_case(
         {
@@ -470,6 +486,7 @@ async def decline(
         return request
     if request.status == RequestStatus.ACCEPTED:
         raise Conflict("This request was accepted; it cannot be declined.")
+    refuse_if_destroyed(request)
     sealed_note = None
     if body.note:
         context, field = _note_context(request)
@@ -502,7 +519,10 @@ async def _settle(
     **values: Any,
 ) -> IntakeRequest:
     """Moves a submitted request to its final status, once, whoever races for it."""
-    still_submitted = IntakeRequest.status == RequestStatus.SUBMITTED
+    # A request destroyed under the retention schedule is triaged no more.
+    still_submitted = and_(
+        IntakeRequest.status == RequestStatus.SUBMITTED, IntakeRequest.destroyed_at.is_(None)
+    )
     result = await session.execute(
         update(IntakeRequest)
         .where(IntakeRequest.id == request.id, still_submitted)
@@ -516,6 +536,7 @@ async def _settle(
         await session.commit()
     await session.refresh(request)
     if result.rowcount == 0 and request.status != status:  # type: ignore[attr-defined]
+        refuse_if_destroyed(request)
         if request.status == RequestStatus.SUBMITTED:
             raise Conflict(
                 "An accept of this request began moments ago and may still open its case; "

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, status
 from intake.audit import service as audit
 from intake.request.dependencies import SessionDep
 from intake.vault import parties
+from intake.vault import service as vault
 from intake.vault.schemas import (
     BoundParties,
     PartiesDestroyed,
@@ -24,6 +25,7 @@ from intake.vault.schemas import (
 )
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import Forbidden, NotFound
+from ombuds_shared.retention import RETENTION_ACTOR
 from ombuds_shared.tokens import Caller
 
 router = APIRouter(prefix="/v1/internal/mediations", tags=["internal"])
@@ -135,9 +137,12 @@ async def destroy_parties(
     live = [p for p in bound if p.destroyed_at is None]
     for party in live:
         parties.destroy(party=party)
+    # Any other identity bound to the mediation goes with it, and so does what its request
+    # kept of it (submitter, Idempotency-Key, fingerprint).
+    identities = await vault.destroy_bound(session=session, kind="mediation", bound_id=mediation_id)
     await audit.record(
         session,
-        actor=caller.actor,
+        actor=caller.actor or RETENTION_ACTOR,
         peer=caller.peer,
         action="party.destroy",
         context_id=mediation_id,
@@ -145,4 +150,6 @@ async def destroy_parties(
         record_id=mediation_id,
     )
     await session.commit()
-    return PartiesDestroyed(mediation_id=mediation_id, destroyed=len(live), total=len(bound))
+    return PartiesDestroyed(
+        mediation_id=mediation_id, destroyed=len(live), total=len(bound), identities=identities
+    )

@@ -1,4 +1,5 @@
-"""The vault's internal routes, for the cases service only: reveal and destroy an identity.
+"""The vault's internal routes: reveal and destroy an identity (cases), and destroy the
+identities bound to a mediation (mediation's retention).
 
 An identity is revealed through the case it is bound to, never through its reference
 alone: a reference seen elsewhere (a list, an audit entry) opens nothing. The cases
@@ -25,6 +26,7 @@ from ombuds_shared.tokens import Caller
 
 router = APIRouter(prefix="/v1/internal", tags=["internal"])
 CasesPeerDep = Annotated[Caller, Depends(require_peer("cases"))]
+MediationPeerDep = Annotated[Caller, Depends(require_peer("mediation"))]
 
 
 class DestructionResult(BaseModel):

@@ -80,3 +80,6 @@ class PartiesDestroyed(BaseModel):
     mediation_id: str
     destroyed: int = Field(description="Parties destroyed by this call (0 when repeated).")
     total: int = Field(description="Parties ever sealed for this mediation.")
+    identities: int = Field(
+        0, description="Other identities bound to the mediation (a referred visitor), destroyed."
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.request.models import IntakeRequest
@@ -114,17 +114,51 @@ async def get_by_ref(*, session: AsyncSession, ref: str) -> Visitor:
     return visitor
 
 
+async def erase_requests(*, session: AsyncSession, visitor_ids: list[str]) -> None:
+    """Erases from these visitors' requests what their identity leaves behind.
+
+    The decline notes were sealed under the visitor's key; their ciphertext goes.
+    The submitter's subject, the Idempotency-Key and the keyed fingerprint go
+    too: any of them could tie the request back to a person. What stays is
+    de-identified (see docs/retention.md).
+    """
+    if not visitor_ids:
+        return
+    await session.execute(
+        update(IntakeRequest)
+        .where(IntakeRequest.visitor_id.in_(visitor_ids))
+        .values(
+            decline_note_sealed=None,
+            submitted_by=None,
+            idempotency_key=None,
+            request_hash=None,
+            destroyed_at=func.coalesce(IntakeRequest.destroyed_at, utcnow()),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def destroy_by_ref(*, session: AsyncSession, ref: str) -> dt.datetime:
-    """Destroys a visitor's identity and the sealed notes about their requests (idempotent)."""
+    """Destroys a visitor's identity and what their requests keep of it (idempotent)."""
     visitor = await get_by_ref(session=session, ref=ref)
     if visitor.destroyed_at is None:
         destroy(visitor=visitor)
-    # The decline notes were sealed under the visitor's key; their ciphertext goes too.
-    await session.execute(
-        update(IntakeRequest)
-        .where(IntakeRequest.visitor_id == visitor.id)
-        .values(decline_note_sealed=None)
-    )
+    await erase_requests(session=session, visitor_ids=[visitor.id])
     await session.commit()
     assert visitor.destroyed_at is not None
     return visitor.destroyed_at
+
+
+async def destroy_bound(*, session: AsyncSession, kind: str, bound_id: str) -> int:
+    """Destroys every identity bound to this case or mediation (idempotent): how many.
+    The caller commits, with its audit entry."""
+    visitors = list(
+        await session.scalars(
+            select(Visitor).where(Visitor.bound_kind == kind, Visitor.bound_id == bound_id)
+        )
+    )
+    for visitor in visitors:
+        if visitor.destroyed_at is None:
+            destroy(visitor=visitor)
+    await erase_requests(session=session, visitor_ids=[v.id for v in visitors])
+    return len(visitors)

@@ -53,6 +53,8 @@ class Mediation(Base):
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the retention schedule destroyed its notes and party references.
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # Optimistic lock: two transitions racing on one mediation cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -13,7 +13,7 @@ from mediation.note.models import MediationNote
 from mediation.note.schemas import NoteRead
 from ombuds_shared.crypto import Envelope, KeyDestroyed
 from ombuds_shared.db import utcnow
-from ombuds_shared.errors import Forbidden, ServiceUnavailable
+from ombuds_shared.errors import Conflict, Forbidden, ServiceUnavailable
 from ombuds_shared.tokens import Actor
 
 
@@ -49,6 +49,8 @@ async def write(
 ) -> NoteRead:
     """Seals and stores a note under the mediation's data key (created on first use)."""
     ring = require_envelope(envelope)
+    if mediation.destroyed_at is not None:
+        raise Conflict("This mediation's content was destroyed under the retention schedule.")
     context = _context(mediation)
     if mediation.notes_wrapped_key is None:
         mediation.notes_wrapped_key = ring.new_wrapped_key(context)

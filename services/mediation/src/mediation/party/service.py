@@ -124,14 +124,3 @@ async def directory(*, app: FastAPI, mediation: Mediation, actor: Actor) -> Part
             )
         )
     return PartyDirectory(items=items)
-
-
-async def destroy_identities(
-    *, app: FastAPI, mediation_id: str, actor: Actor | None = None
-) -> dict[str, Any]:
-    """Crypto-shreds every party of the mediation in the vault (idempotent): for retention."""
-    token = peer_token(app, "intake", actor)
-    result: dict[str, Any] = await _vault(app).call(
-        "POST", f"{_parties_path(mediation_id)}/destroy", token=token
-    )
-    return result

@@ -1,0 +1,129 @@
+"""Mediation's retention schedule (P9): a closed mediation's content does not outlive it.
+
+Once `retention_months` have passed since a mediation closed, intake first
+crypto-shreds the identities bound to it (its parties; an idempotent call),
+then one transaction here deletes its notes and their data key, replaces each
+party's reference by the party row's own random id, and writes the
+destruction record (counts and dates, no content). A failure between the two
+steps leaves the mediation due, and the next run finishes it.
+
+What survives is listed in docs/retention.md: the mediation's coded facts
+(pillar, office, issues, outcome, dates), its deadline ledger, and the
+tribunal certificates, which state dates only and which registries must still
+be able to verify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mediation.case.models import Mediation, Party
+from mediation.case.schemas import MediationStatus
+from mediation.note.models import MediationNote
+from mediation.retention.models import MediationDestruction
+from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
+from ombuds_shared.errors import AppError
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
+
+# Asks intake to destroy the identities bound to a mediation; answers how many there were.
+DestroyIdentities = Callable[[str], Awaitable[int]]
+_MEDIATION = cast(Table, Mediation.__table__)
+
+
+async def due_mediations(*, session: AsyncSession, cutoff: dt.datetime) -> list[str]:
+    """Closed mediations whose closure is older than the cutoff and whose content remains."""
+    rows = await session.scalars(
+        select(_MEDIATION.c.id)
+        .where(
+            _MEDIATION.c.status == MediationStatus.CLOSED.value,
+            _MEDIATION.c.closed_at <= cutoff,
+            _MEDIATION.c.destroyed_at.is_(None),
+        )
+        .order_by(_MEDIATION.c.closed_at, _MEDIATION.c.id)
+    )
+    return list(rows)
+
+
+async def run(
+    *,
+    session_maker: async_sessionmaker[AsyncSession],
+    destroy_identities: DestroyIdentities,
+    months: int,
+    dry_run: bool,
+    now: dt.datetime | None = None,
+) -> RetentionReport:
+    """Runs the schedule once; a dry run only lists the mediations that would go."""
+    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now or utcnow(), months))
+    async with session_maker() as session:
+        report.due = await due_mediations(session=session, cutoff=report.cutoff)
+    if dry_run:
+        return report
+    for mediation_id in report.due:
+        try:
+            destroyed = await _destroy_one(session_maker, destroy_identities, mediation_id)
+        except AppError as exc:  # intake refused or is away: retried on the next run
+            report.failed[mediation_id] = type(exc).__name__
+            continue
+        except MAYBE_DATABASE_DOWN as exc:
+            if not database_unavailable(exc):
+                raise
+            report.failed[mediation_id] = type(exc).__name__
+            continue
+        if destroyed:
+            report.destroyed.append(mediation_id)
+    return report
+
+
+async def _destroy_one(
+    session_maker: async_sessionmaker[AsyncSession],
+    destroy_identities: DestroyIdentities,
+    mediation_id: str,
+) -> bool:
+    identities = await destroy_identities(mediation_id)
+    async with session_maker() as session:
+        now = utcnow()
+        # Claiming the mediation locks its row: a concurrent run waits, then finds it done.
+        claimed = await session.execute(
+            update(_MEDIATION)
+            .where(_MEDIATION.c.id == mediation_id, _MEDIATION.c.destroyed_at.is_(None))
+            .values(notes_wrapped_key=None, destroyed_at=now, version=_MEDIATION.c.version + 1)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            await session.rollback()
+            return False
+        notes = await _count(session, MediationNote, mediation_id)
+        parties = await _count(session, Party, mediation_id)
+        await session.execute(
+            delete(MediationNote).where(MediationNote.mediation_id == mediation_id)
+        )
+        # The reference named the party to the office; the row's random id names nobody.
+        await session.execute(
+            update(Party).where(Party.mediation_id == mediation_id).values(reference=Party.id)
+        )
+        session.add(
+            MediationDestruction(
+                mediation_id=mediation_id,
+                destroyed_at=now,
+                run_by=RETENTION_ACTOR.subject,
+                notes=notes,
+                parties=parties,
+                identities=identities,
+            )
+        )
+        await session.commit()
+        return True
+
+
+async def _count(session: AsyncSession, model: type, mediation_id: str) -> int:
+    table = model.__table__  # type: ignore[attr-defined]
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(table).where(table.c.mediation_id == mediation_id)
+        )
+        or 0
+    )

@@ -1,0 +1,88 @@
+"""What every service's retention schedule shares: its cutoff, its report, its actor, and
+its periodic run inside the service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from ombuds_shared.tokens import Actor
+
+logger = logging.getLogger("ombuds.retention")
+
+# Who destroys under the schedule, in audit logs and destruction records.
+RETENTION_ACTOR = Actor("system:retention", frozenset({"system"}))
+
+
+@dataclass
+class RetentionReport:
+    """What a run found due, destroyed, or could not finish (to be retried next run)."""
+
+    dry_run: bool
+    cutoff: dt.datetime
+    due: list[str] = field(default_factory=list)
+    destroyed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def cutoff_for(now: dt.datetime, months: int) -> dt.datetime:
+    """The moment `months` calendar months before `now` (clamped to the month's last day)."""
+    month_index = now.year * 12 + now.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for day in range(now.day, 27, -1):
+        try:
+            return now.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return now.replace(year=year, month=month, day=min(now.day, 28))
+
+
+async def periodically(
+    run: Callable[[], Awaitable[RetentionReport]], *, every_seconds: float, service: str
+) -> None:
+    """Runs a service's schedule every `every_seconds`, for as long as the task lives."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            report = await run()
+        except Exception:  # the schedule must survive a bad night; the next run retries
+            logger.exception("retention run failed", extra={"service": service})
+            continue
+        logger.info(
+            "retention run",
+            extra={
+                "service": service,
+                "destroyed": len(report.destroyed),
+                "failed": len(report.failed),
+            },
+        )
+
+
+def with_periodic_schedule(
+    app: FastAPI, run: Callable[[FastAPI], Awaitable[RetentionReport]], *, every_seconds: float
+) -> None:
+    """Runs the schedule in the background while the app is up (after its startup)."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            service = str(app.state.settings.service_name)
+            task = asyncio.create_task(
+                periodically(lambda: run(app), every_seconds=every_seconds, service=service)
+            )
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan
