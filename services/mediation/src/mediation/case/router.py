@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from mediation.case import service
 from mediation.case.dependencies import (
@@ -15,6 +15,7 @@ from mediation.case.schemas import (
     CloseBody,
     ConflictDeclarationCreate,
     ConflictDeclarationRead,
+    MediationClosed,
     MediationCreate,
     MediationFromCase,
     MediationOrder,
@@ -31,7 +32,7 @@ from mediation.case.schemas import (
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import PROBLEM_RESPONSES, Forbidden
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from ombuds_shared.tokens import Caller
+from ombuds_shared.tokens import Caller, mint_exit_survey_token
 
 router = APIRouter(prefix="/v1/mediations", tags=["mediations"], responses=PROBLEM_RESPONSES)
 internal_router = APIRouter(prefix="/v1/internal/mediations", tags=["internal"])
@@ -185,14 +186,24 @@ async def add_session(
 
 @router.post(
     "/{mediation_id}/close",
-    response_model=MediationRead,
-    summary="Close with an outcome the current status allows",
+    response_model=MediationClosed,
+    summary="Close with an outcome the current status allows; hands over a one-time "
+    "exit-survey token per party",
 )
 async def close_mediation(
-    data: CloseBody, mediation: MediationDep, session: SessionDep, settings: SettingsDep
-) -> MediationRead:
+    data: CloseBody,
+    mediation: MediationDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> MediationClosed:
     await service.close(session=session, mediation=mediation, data=data, settings=settings)
-    return service.to_read(mediation)
+    # A closed mediation stays closed, so each party is offered one token; none is kept.
+    tokens = [
+        mint_exit_survey_token(request.app.state.signing_key, issuer="mediation")
+        for _ in mediation.parties
+    ]
+    return MediationClosed(**service.to_read(mediation).model_dump(), exit_survey_tokens=tokens)
 
 
 @internal_router.post(
