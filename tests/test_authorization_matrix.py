@@ -39,6 +39,7 @@ from gateway.policy import POLICY, Reach, Rule
 from ombuds_shared.errors import PROBLEM_MEDIA_TYPE
 from ombuds_shared.reference import Role
 from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_shared.tokens import mint_exit_survey_token
 
 from .conftest import Stack, intake_body, running_stack
 
@@ -54,8 +55,9 @@ GATEWAY_REFUSAL = "Your role may not use this route."
 OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "mediation_id",
                      "party_id", "extension_id", "request_id", "certificate_id"}  # fmt: skip
 # ... and those that only choose what to compute.
-VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened", "year": "2026",
-                    "pillar": "unhcr"}  # fmt: skip
+# The year: the last closed one, since the open year's report is published once it closes.
+VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened",
+                    "year": str(dt.datetime.now(dt.UTC).year - 1), "pillar": "unhcr"}  # fmt: skip
 
 
 class Context(StrEnum):
@@ -119,6 +121,7 @@ class Call:
     role: Role
     target: Target | None
     n: int  # unique per call, for values that must not repeat
+    keys: TestKeys  # for what a service, not the gateway, hands out (exit-survey tokens)
 
 
 @dataclass(frozen=True)
@@ -284,10 +287,11 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/analytics/outreach"): Op(body=lambda c: {
         "activity_type": "workshop", "held_on": today(), "office": OFFICE, "participants": 12}),
     ("POST", "/v1/analytics/surveys/workplace"): Op(body=lambda c: {"responses": [{
-        "year": 2026, "pillar": "unhcr", "office": OFFICE, "conflict_last_three_months": True,
+        "year": 2026, "pillar": "secretariat", "office": OFFICE, "conflict_last_three_months": True,
         "stress_above_acceptable": False, "hours_per_week_on_conflict": 2.5}]}),
     ("POST", "/v1/analytics/surveys/exit"): Op(body=lambda c: {
-        "helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True}),
+        "helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True,
+        "token": mint_exit_survey_token(c.keys.keys["cases"], issuer="cases")}),
 }  # fmt: skip
 
 
@@ -516,7 +520,7 @@ class Answer:
 
 async def call(world: World, rule: Rule, op: Op, role: Role, target: Target | None) -> Answer:
     n = next(world.numbers)
-    what = Call(role, target, n)
+    what = Call(role, target, n, world.stack.keys)
     headers = {**world.caller(role, rule), **(op.headers(what) if op.headers else {})}
     params = op.query(what) if op.query else {}
     body = op.body(what) if op.body else None

@@ -16,6 +16,8 @@ from joserfc import jws
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet
 
+from ombuds_shared.tokens import mint_exit_survey_token
+
 from .cases_helpers import HANDLER, OFFICE
 from .conftest import Stack, intake_body
 from .graphql_support import attempt, graphql_as, run
@@ -402,7 +404,8 @@ async def test_registry_requests_fetches_and_verifies_a_certificate(stack: Stack
 
 
 async def test_analysts_and_the_chief_read_suppressed_statistics(stack: Stack) -> None:
-    year = dt.datetime.now(dt.UTC).year
+    # Last year: figures are published once their year closes.
+    year = dt.datetime.now(dt.UTC).year - 1
     async with graphql_as(stack, "analyst", sub="analyst-1") as analyst:
         entered = await run(
             analyst,
@@ -413,19 +416,21 @@ async def test_analysts_and_the_chief_read_suppressed_statistics(stack: Stack) -
                                     office: "nairobi", participants: 30}) { id pillar }
               second: recordOutreach(input: {activityType: "workshop", heldOn: $on,
                                      office: "geneva", participants: 12}) { id }
-              survey: uploadWorkplaceSurvey(responses: [{year: $year, pillar: UNHCR,
+              survey: uploadWorkplaceSurvey(responses: [{year: $year, pillar: SECRETARIAT,
                 office: "nairobi", conflictLastThreeMonths: true, stressAboveAcceptable: false,
                 hoursPerWeekOnConflict: 2.5,
                 dimensions: [{dimension: "workload", unfavourable: true}]}]) { received } }""",
-            {"year": year, "on": today()},
+            {"year": year, "on": f"{year}-06-15"},
         )
         assert entered["headcount"] == {"year": year, "international": 4000}
         assert entered["survey"] == {"received": 1}
     async with graphql_as(stack, "visitor", sub="jonas") as visitor:
         answered = await run(
             visitor,
-            """mutation { answerExitSurvey(input: {helpful: 5, respected: 4,
-                 wouldRecommend: true, matterResolved: true}) { received } }""",
+            """mutation ($token: String) { answerExitSurvey(input: {helpful: 5, respected: 4,
+                 wouldRecommend: true, matterResolved: true, token: $token}) { received } }""",
+            # As the cases service hands it over when it closes the visitor's case.
+            {"token": mint_exit_survey_token(stack.keys.keys["cases"], issuer="cases")},
         )
         assert answered["answerExitSurvey"] == {"received": 1}
 

@@ -21,6 +21,7 @@ from analytics.statistics.service import STATISTICS
 from ombuds_shared.db import create_engine
 from ombuds_shared.logs import JsonFormatter
 from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_shared.tokens import mint_exit_survey_token
 
 from .conftest import Stack, intake_body
 from .mediation_support import Mediations, expect, today
@@ -86,9 +87,13 @@ async def _drive(stack: Stack, cases: Any, mediation: Any) -> list[str]:
                 events = events[:-1]
             events[0][2]["party_names"] = [visitor["name"]]
             await mediation.emit(events)
+        # The token as the cases service hands it over on closure (case_life closes the
+        # case by its events alone, so the token is minted here with the cases key).
+        token = mint_exit_survey_token(stack.keys.keys["cases"], issuer="cases")
         exit_answer = await stack.gateway.post(
             "/v1/analytics/surveys/exit",
-            json={"helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True},
+            json={"helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True,
+                  "token": token},
             headers=stack.auth("visitor", sub=visitor["sub"]),
         )  # fmt: skip
         assert exit_answer.status_code == 201

@@ -22,7 +22,7 @@ from ombuds.tokens import dev_token
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
-from ombuds_shared.tokens import mint_internal_token
+from ombuds_shared.tokens import mint_exit_survey_token, mint_internal_token
 
 Report = Callable[[str], None]
 Event = dict[str, Any]
@@ -229,15 +229,20 @@ def load_analytics_demo(
                             json={"responses": answers}))  # fmt: skip
             counts["survey_responses"] += len(answers)
             report(f"  analytics {year}: {volume} cases, {volume // 8} mediations")
-        # Exit surveys are answered by visitors and kept under the current year only.
+        # Exit surveys are answered by visitors, each with the one-time token the cases
+        # service hands over on closure (minted here with its key), and kept under the
+        # current year only: published once this year closes.
+        closing = SigningKey.for_owner(load_private_key(data_dir / "keys" / "cases.pem"), "cases")
         for number in range(rng.randint(25, 40)):
             visitor = dev_token(data_dir, role="visitor", subject=f"demo-visitor-{number}")
+            token = mint_exit_survey_token(closing, issuer="cases")
             _ok(client.post("/v1/analytics/surveys/exit",
                             headers={"Authorization": f"Bearer {visitor}"}, json={
                                 "helpful": rng.choice([3, 4, 4, 5, 5]),
                                 "respected": rng.choice([4, 5, 5]),
                                 "would_recommend": rng.random() < 0.85,
-                                "matter_resolved": rng.random() < 0.6}))  # fmt: skip
+                                "matter_resolved": rng.random() < 0.6,
+                                "token": token}))  # fmt: skip
             counts["survey_responses"] += 1
     report(f"  analytics: annual report at {gateway_url}/v1/analytics/reports/annual/{last}")
     return counts

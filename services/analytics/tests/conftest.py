@@ -13,7 +13,7 @@ from analytics.config import AnalyticsSettings
 from analytics.main import MIGRATIONS, create_app
 from ombuds_shared.pytest_plugin import settings_overrides
 from ombuds_shared.testing import TestDatabases, TestKeys, actor, app_client, bearer
-from ombuds_shared.tokens import mint_event_token
+from ombuds_shared.tokens import mint_event_token, mint_exit_survey_token
 
 
 def pseudonym(text: str) -> str:
@@ -101,6 +101,11 @@ class Analytics:
         )
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+
+def exit_token(keys: TestKeys, issuer: str = "cases", **kwargs: Any) -> str:
+    """A one-time exit-survey token as the cases (or mediation) service hands it out."""
+    return mint_exit_survey_token(keys.keys[issuer], issuer=issuer, **kwargs)
 
 
 def cells(document: dict[str, Any], year: int, **labels: Any) -> dict[str, Any]:

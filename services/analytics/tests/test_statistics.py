@@ -11,13 +11,16 @@ The dataset (threshold 5, so nothing in it is withheld):
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 
 from analytics.statistics.service import risk_ratio
+from ombuds_shared.testing import TestDatabases, TestKeys, app_client
 
-from .conftest import Analytics, cells
+from .conftest import Analytics, build, cells, exit_token
 
 YEARS = {"from_year": 2023, "to_year": 2024}
 
@@ -253,34 +256,40 @@ async def test_workplace_survey_shares_means_and_risk_ratio(analytics: Analytics
     assert risk_ratio(6, 4, 2, 8) == (3.0, 0.79, 11.44)
 
 
-async def test_exit_survey_is_anonymous_and_suppressed_when_few(analytics: Analytics) -> None:
-    import datetime as dt
-
+async def test_exit_survey_is_anonymous_and_suppressed_when_few(
+    keys: TestKeys, databases: TestDatabases, tmp_path: Path
+) -> None:
+    # Answers are kept under the year they are given in, this year: published here on
+    # purpose (by default this year is published once it closes, see test_closed_periods).
+    app, url = await build(keys, databases, tmp_path, publish_open_period=True)
     year = dt.datetime.now(dt.UTC).year
-    visitor = analytics.auth("visitor")
-    for i, helpful in enumerate([5, 4, 4, 3, 5, 4]):
-        body = {"helpful": helpful, "respected": 5, "would_recommend": True,
-                "matter_resolved": i < 3}  # fmt: skip
-        response = await analytics.client.post("/v1/analytics/surveys/exit", json=body,
-                                               headers=visitor)  # fmt: skip
-        assert response.status_code == 201
-    doc = await analytics.statistic("exit-survey", from_year=year, to_year=year)
-    row = doc["rows"][0]["cells"]
-    assert row["respondents"]["count"] == 6
-    assert row["helpful_mean"]["value"] == 4.17  # 25 / 6
-    assert row["would_recommend_share"]["value"] == 100.0
-    assert row["matter_resolved_share"] == {"value": None, "suppressed": True}  # 3 yes, 3 no
-    extra = await analytics.client.post(
-        "/v1/analytics/surveys/exit", headers=visitor,
-        json={"helpful": 5, "respected": 5, "would_recommend": True, "matter_resolved": True,
-              "office": "nairobi"},
-    )  # fmt: skip
-    assert extra.status_code == 422
-    forbidden = await analytics.client.post(
-        "/v1/analytics/surveys/exit", headers=analytics.auth("ombudsman"),
-        json={"helpful": 5, "respected": 5, "would_recommend": True, "matter_resolved": True},
-    )  # fmt: skip
-    assert forbidden.status_code == 403
+    async with app_client(app) as client:
+        analytics = Analytics(client, keys, url)
+        visitor = analytics.auth("visitor")
+        for i, helpful in enumerate([5, 4, 4, 3, 5, 4]):
+            body = {"helpful": helpful, "respected": 5, "would_recommend": True,
+                    "matter_resolved": i < 3, "token": exit_token(keys)}  # fmt: skip
+            response = await client.post("/v1/analytics/surveys/exit", json=body,
+                                          headers=visitor)  # fmt: skip
+            assert response.status_code == 201
+        doc = await analytics.statistic("exit-survey", from_year=year, to_year=year)
+        row = doc["rows"][0]["cells"]
+        assert row["respondents"]["count"] == 6
+        assert row["helpful_mean"]["value"] == 4.17  # 25 / 6
+        assert row["would_recommend_share"]["value"] == 100.0
+        assert row["matter_resolved_share"] == {"value": None, "suppressed": True}  # 3 yes, 3 no
+        extra = await client.post(
+            "/v1/analytics/surveys/exit", headers=visitor,
+            json={"helpful": 5, "respected": 5, "would_recommend": True, "matter_resolved": True,
+                  "office": "nairobi", "token": exit_token(keys)},
+        )  # fmt: skip
+        assert extra.status_code == 422
+        forbidden = await client.post(
+            "/v1/analytics/surveys/exit", headers=analytics.auth("ombudsman"),
+            json={"helpful": 5, "respected": 5, "would_recommend": True, "matter_resolved": True,
+                  "token": exit_token(keys)},
+        )  # fmt: skip
+        assert forbidden.status_code == 403
 
 
 async def test_csv_matches_json(known: Analytics) -> None:
@@ -356,3 +365,16 @@ async def test_filters_out_of_range_are_client_errors(analytics: Analytics) -> N
         )
         assert response.status_code == 422, params
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_workplace_answers_name_a_known_office_of_their_pillar(analytics: Analytics) -> None:
+    for change, field in (({"office": "atlantis"}, "office"), ({"pillar": "unhcr"}, "pillar")):
+        response = await analytics.client.post(
+            "/v1/analytics/surveys/workplace", headers=analytics.auth(),
+            json={"responses": [_answer(True, True, True), _answer(False, True, True) | change]},
+        )  # fmt: skip
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["errors"][0]["loc"] == ["body", "responses", 1, field]
+    doc = await analytics.statistic("workplace-survey", **YEARS)
+    assert cells(doc, 2024)["respondents"] == 0  # the batch is refused whole

@@ -37,6 +37,13 @@ INTERNAL_TOKEN_TYPE = "ombuds-internal+jwt"  # noqa: S105 - a type name, not a s
 # for one, and no event token can pass for a user.
 EVENT_TOKEN_TYPE = "ombuds-events+jwt"  # noqa: S105 - a type name, not a secret
 EVENT_TOKEN_SUBJECT = "gateway:events"  # noqa: S105 - a subject, not a secret
+# A visitor's (or party's) one-time ticket to the exit survey, minted by the service that
+# closes their matter and checked by analytics. It names no case, person or office: it
+# says only that some matter closed (P6); analytics keeps a keyed hash of its jti once used.
+EXIT_SURVEY_TOKEN_TYPE = "ombuds-exit-survey+jwt"  # noqa: S105 - a type name, not a secret
+EXIT_SURVEY_TOKEN_SUBJECT = "exit-survey"  # noqa: S105 - a subject, not a secret
+EXIT_SURVEY_TOKEN_LIFETIME_SECONDS = 90 * 24 * 3600
+EXIT_SURVEY_ISSUERS = ("cases", "mediation")
 INTERNAL_TOKEN_LIFETIME_SECONDS = 60
 GATEWAY_ISSUER = "gateway"
 MAX_TOKEN_BYTES = 8192
@@ -143,6 +150,24 @@ def mint_event_token(
         "jti": uuid.uuid4().hex,
     }
     headers = {"kid": key.kid, "typ": EVENT_TOKEN_TYPE}
+    return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=headers)
+
+
+def mint_exit_survey_token(
+    key: SigningKey, *, issuer: str, lifetime: int = EXIT_SURVEY_TOKEN_LIFETIME_SECONDS
+) -> str:
+    """Mints a one-time exit-survey token for analytics; it carries no case, person or time
+    but its expiry, rounded up to a day (no `iat`: the moment of closure would narrow down
+    whose matter it was)."""
+    day = 24 * 3600
+    claims = {
+        "iss": issuer,
+        "aud": "analytics",
+        "sub": EXIT_SURVEY_TOKEN_SUBJECT,
+        "exp": (int(time.time()) + lifetime) // day * day + day,
+        "jti": uuid.uuid4().hex,
+    }
+    headers = {"kid": key.kid, "typ": EXIT_SURVEY_TOKEN_TYPE}
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers=headers)
 
 

@@ -4,8 +4,15 @@ from fastapi import FastAPI
 
 from analytics.api import ROUTERS
 from analytics.config import AnalyticsSettings
+from analytics.survey import service as survey_service
 from ombuds_shared.app import create_service_app, internal_key_source
-from ombuds_shared.tokens import EVENT_TOKEN_TYPE, GATEWAY_ISSUER, TokenVerifier
+from ombuds_shared.tokens import (
+    EVENT_TOKEN_TYPE,
+    EXIT_SURVEY_ISSUERS,
+    EXIT_SURVEY_TOKEN_TYPE,
+    GATEWAY_ISSUER,
+    TokenVerifier,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,6 +30,17 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
             token_type=EVENT_TOKEN_TYPE,
         )
         app.state.statistics_cache = {}
+        # Exit-survey tokens come from the services that close matters, with their own type.
+        app.state.exit_token_verifier = TokenVerifier(
+            internal_key_source(settings),
+            audience=settings.service_name,
+            issuers=set(EXIT_SURVEY_ISSUERS),
+            token_type=EXIT_SURVEY_TOKEN_TYPE,
+            required_claims=("exp", "iss", "aud", "sub", "jti"),
+        )
+        app.state.exit_token_key = survey_service.exit_token_key(
+            app.state.signing_key.private_key.private_bytes_raw()
+        )
 
     return create_service_app(
         settings,

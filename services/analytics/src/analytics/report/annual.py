@@ -15,6 +15,7 @@ from typing import Any
 from analytics.report.charts import ChartFormat, draw
 from analytics.statistics.service import STATISTICS, Filters, Reader
 from analytics.statistics.tables import Table
+from ombuds_shared.errors import ValidationFailed
 
 TREND_YEARS = 10
 
@@ -124,6 +125,11 @@ def _inline_svg(svg: bytes) -> str:
 
 async def render(reader: Reader, *, year: int, filters: Filters) -> str:
     """The annual report for `year`, with the trends of the years up to it."""
+    if reader.published_through is not None and year > reader.published_through:
+        raise ValidationFailed(
+            f"The report for {year} is published once the year closes; "
+            f"the last year published is {reader.published_through}."
+        )
     trend = Filters(max(1990, year - TREND_YEARS + 1), year, filters.pillar, filters.office)
     tables: dict[str, Table] = {}
     for name in STATISTICS:

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from analytics.config import AnalyticsSettings
 from analytics.dependencies import SessionDep
 from analytics.statistics.service import Filters, Reader
 from ombuds_shared.errors import ValidationFailed
@@ -12,7 +13,15 @@ from ombuds_shared.taxonomy import SUBCATEGORIES
 MAX_YEARS = 50
 
 
-def filters(
+def published_through(settings: AnalyticsSettings) -> int | None:
+    """The last year whose figures are published: the last closed one, by default."""
+    if settings.publish_open_period:
+        return None
+    return dt.datetime.now(dt.UTC).year - 1
+
+
+def asked(
+    request: Request,
     from_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     to_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     pillar: Pillar | None = None,
@@ -22,8 +31,8 @@ def filters(
         Query(max_length=1000, description="Sub-category codes, comma-separated (e.g. 2.b,4.a)"),
     ] = None,
 ) -> Filters:
-    """The slice asked for; by default the ten years up to this one."""
-    last = to_year or dt.datetime.now(dt.UTC).year
+    """The slice asked for; by default the ten years up to the last published one."""
+    last = to_year or published_through(request.app.state.settings) or dt.datetime.now(dt.UTC).year
     first = from_year or last - 9
     if first > last:
         raise ValidationFailed("from_year comes after to_year.")
@@ -36,13 +45,23 @@ def filters(
     return Filters(first, last, pillar, office, tuple(dict.fromkeys(chosen)))
 
 
-FiltersDep = Annotated[Filters, Depends(filters)]
-
-
 def reader(request: Request, session: SessionDep) -> Reader:
     """A reader of protected statistics, sharing the app's cache of protected cubes."""
     settings = request.app.state.settings
-    return Reader(session, request.app.state.statistics_cache, settings.suppression_threshold)
+    return Reader(
+        session,
+        request.app.state.statistics_cache,
+        settings.suppression_threshold,
+        published_through(settings),
+    )
 
 
 ReaderDep = Annotated[Reader, Depends(reader)]
+
+
+def filters(f: Annotated[Filters, Depends(asked)], reader: ReaderDep) -> Filters:
+    """The slice asked for, cut back to the periods that are closed."""
+    return reader.closed(f)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]

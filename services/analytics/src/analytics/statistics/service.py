@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -53,6 +53,8 @@ class Filters:
     pillar: Pillar | None = None
     office: str | None = None
     codes: tuple[str, ...] = ()
+    # The first year asked for but left out because it is still open (see Reader.closed).
+    open_from: int | None = None
 
     @property
     def years(self) -> range:
@@ -72,17 +74,38 @@ class Filters:
             "to_year": self.to_year,
             "pillar": self.pillar.value if self.pillar else None,
             "office": self.office,
+            **({"unpublished_open_period_from": self.open_from} if self.open_from else {}),
         }
 
 
 class Reader:
     """Reads protected cubes for one request, sharing the app's cache."""
 
-    def __init__(self, session: AsyncSession, cache: dict[Any, Any], threshold: int) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        cache: dict[Any, Any],
+        threshold: int,
+        published_through: int | None = None,
+    ) -> None:
         self.session = session
         self.cache = cache
         self.threshold = threshold
+        # The last year whose figures are published (None: every year, the open one too).
+        self.published_through = published_through
         self._version: int | None = None
+
+    def closed(self, f: Filters) -> Filters:
+        """The slice cut back to closed periods: an open year is published once it closes."""
+        last = self.published_through
+        if last is None or f.to_year <= last:
+            return f
+        if f.from_year > last:
+            raise ValidationFailed(
+                f"Figures of {f.from_year} are published once the year closes; "
+                f"the last year published is {last}."
+            )
+        return replace(f, to_year=last, open_from=last + 1)
 
     async def version(self) -> int:
         if self._version is None:

@@ -61,3 +61,11 @@ class ExitResponse(Base):
     respected: Mapped[int] = mapped_column(SmallInteger)
     would_recommend: Mapped[bool] = mapped_column(Boolean)
     matter_resolved: Mapped[bool] = mapped_column(Boolean)
+
+
+class SpentExitToken(Base):
+    """An exit-survey token once used: its keyed hash only, no time, no link to the answer."""
+
+    __tablename__ = "exit_survey_token_spent"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from analytics.dependencies import AnalystDep, SessionDep, VisitorDep
 from analytics.survey import service
@@ -22,8 +22,15 @@ async def upload_workplace(data: WorkplaceUpload, session: SessionDep, _: Analys
     "/exit",
     status_code=status.HTTP_201_CREATED,
     response_model=Received,
-    summary="Answer the exit survey (visitors, when their matter ends; kept anonymous)",
+    summary="Answer the exit survey with the one-time token given when a matter closes",
 )
-async def answer_exit(data: ExitAnswer, session: SessionDep, _: VisitorDep) -> Received:
-    await service.answer_exit(session=session, data=data)
+async def answer_exit(
+    data: ExitAnswer, request: Request, session: SessionDep, _: VisitorDep
+) -> Received:
+    token_hash = await service.spendable_exit_token(
+        verifier=request.app.state.exit_token_verifier,
+        key=request.app.state.exit_token_key,
+        token=data.token,
+    )
+    await service.answer_exit(session=session, data=data, token_hash=token_hash)
     return Received(received=1)

@@ -35,6 +35,9 @@ class WorkplaceUpload(InputModel):
 class ExitAnswer(InputModel):
     """A visitor's exit survey when their matter ends; stored with no link to them."""
 
+    # The one-time token handed over when the matter closed; without it the answer is
+    # refused (403), so it is optional here rather than a schema error.
+    token: Annotated[str, StringConstraints(max_length=4096)] | None = None
     helpful: int = Field(ge=1, le=5)
     respected: int = Field(ge=1, le=5)
     would_recommend: StrictBool

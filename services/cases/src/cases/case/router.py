@@ -22,6 +22,7 @@ from cases.case.schemas import (
     CasePage,
     CaseRead,
     CaseStatus,
+    CaseStatusRead,
     StatusChangeCreate,
     StatusChangeRead,
 )
@@ -29,7 +30,7 @@ from ombuds_shared.auth import require_peer, require_user, verified_user
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.hot_path import HotResponse, HotRoute, header_values
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from ombuds_shared.tokens import Actor, Caller
+from ombuds_shared.tokens import Actor, Caller, mint_exit_survey_token
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 internal_router = APIRouter(prefix="/v1/internal/cases", tags=["internal"])
@@ -126,16 +127,27 @@ hot_routes = [
 
 @router.post(
     "/{case_id}/status",
-    response_model=CaseRead,
-    summary="Move the case on: in progress, on hold, or closed with a reason (assigned ombudsman)",
+    response_model=CaseStatusRead,
+    summary="Move the case on: in progress, on hold, or closed with a reason (assigned "
+    "ombudsman); closing hands over the visitor's one-time exit-survey token",
 )
 async def change_status(
-    data: StatusChangeCreate, case: HandledCaseDep, session: SessionDep, actor: CaseReaderDep
-) -> CaseRead:
+    data: StatusChangeCreate,
+    case: HandledCaseDep,
+    session: SessionDep,
+    actor: CaseReaderDep,
+    request: Request,
+) -> CaseStatusRead:
     if case["destroyed_at"] is not None:
         raise Conflict("This case's content was destroyed; it no longer changes.")
     row = await service.change_status(session=session, case=case, actor=actor, data=data)
-    return CaseRead.model_validate(row)
+    read = CaseStatusRead.model_validate(row)
+    if data.status == CaseStatus.CLOSED:
+        # Closed is final, so one token per case; it is kept nowhere but in this answer.
+        read.exit_survey_token = mint_exit_survey_token(
+            request.app.state.signing_key, issuer="cases"
+        )
+    return read
 
 
 @router.get(

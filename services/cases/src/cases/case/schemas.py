@@ -92,6 +92,13 @@ class CaseRead(BaseModel):
 CasePage = Page[CaseRead]
 
 
+class CaseStatusRead(CaseRead):
+    """The case after a status change; on closure, a one-time exit-survey token for the
+    visitor, which names neither the case nor them (analytics cannot link it back)."""
+
+    exit_survey_token: str | None = None
+
+
 class StatusChangeCreate(InputModel):
     status: CaseStatus
     closure_reason: ClosureReason | None = None

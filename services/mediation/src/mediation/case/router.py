@@ -15,6 +15,7 @@ from mediation.case.schemas import (
     CloseBody,
     ConflictDeclarationCreate,
     ConflictDeclarationRead,
+    MediationClosed,
     MediationCreate,
     MediationFromCase,
     MediationOrder,
@@ -32,7 +33,7 @@ from mediation.party import service as party_service
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import PROBLEM_RESPONSES, Forbidden
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from ombuds_shared.tokens import Caller
+from ombuds_shared.tokens import Caller, mint_exit_survey_token
 
 router = APIRouter(prefix="/v1/mediations", tags=["mediations"], responses=PROBLEM_RESPONSES)
 internal_router = APIRouter(prefix="/v1/internal/mediations", tags=["internal"])
@@ -202,14 +203,24 @@ async def add_session(
 
 @router.post(
     "/{mediation_id}/close",
-    response_model=MediationRead,
-    summary="Close with an outcome the current status allows",
+    response_model=MediationClosed,
+    summary="Close with an outcome the current status allows; hands over a one-time "
+    "exit-survey token per party",
 )
 async def close_mediation(
-    data: CloseBody, mediation: MediationDep, session: SessionDep, settings: SettingsDep
-) -> MediationRead:
+    data: CloseBody,
+    mediation: MediationDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> MediationClosed:
     await service.close(session=session, mediation=mediation, data=data, settings=settings)
-    return service.to_read(mediation)
+    # A closed mediation stays closed, so each party is offered one token; none is kept.
+    tokens = [
+        mint_exit_survey_token(request.app.state.signing_key, issuer="mediation")
+        for _ in mediation.parties
+    ]
+    return MediationClosed(**service.to_read(mediation).model_dump(), exit_survey_tokens=tokens)
 
 
 @internal_router.post(

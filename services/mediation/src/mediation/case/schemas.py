@@ -262,6 +262,13 @@ class MediationRead(BaseModel):
 MediationPage = Page[MediationRead]
 
 
+class MediationClosed(MediationRead):
+    """The mediation as closed, with a one-time exit-survey token per party for the mediator
+    to hand over; the tokens name neither the mediation nor the parties."""
+
+    exit_survey_tokens: list[str] = []
+
+
 class AgreementRecord(InputModel):
     agrees: bool = Field(description="true: the party agrees to mediate; false: declines.")
     on: dt.date

@@ -202,6 +202,13 @@ class Case(VisitorProfile):
     def closure_reason(self) -> str | None:
         return self.data.get("closure_reason")
 
+    @strawberry.field(
+        description="The visitor's one-time exit-survey token: only in the answer to the "
+        "change of status that closes the case, kept nowhere."
+    )
+    def exit_survey_token(self) -> str | None:
+        return self.data.get("exit_survey_token")
+
     @strawberry.field(description="The ombudsman handling the case, if any.")
     def assigned_to(self) -> str | None:
         return self.data.get("assigned_to")

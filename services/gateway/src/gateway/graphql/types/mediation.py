@@ -158,6 +158,10 @@ class Mediation:
     sessions: list[MediationSession]
     opened_at: dt.datetime
     closed_at: dt.datetime | None
+    exit_survey_tokens: list[str] = strawberry.field(
+        description="One-time exit-survey tokens, one per party: only in the answer to "
+        "closeMediation, kept nowhere."
+    )
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Mediation:
@@ -170,6 +174,7 @@ class Mediation:
             settlement=from_rest(Settlement, settlement) if settlement else None,
             parties=[from_rest(Party, p) for p in data["parties"]],
             sessions=[from_rest(MediationSession, s) for s in data["sessions"]],
+            exit_survey_tokens=list(data.get("exit_survey_tokens") or []),
         )
 
     @strawberry.field(description="The deadline ledger: clocks and extensions.")

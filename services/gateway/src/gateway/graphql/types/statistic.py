@@ -152,6 +152,11 @@ class ExitSurveyInput:
     respected: int
     would_recommend: bool
     matter_resolved: bool
+    token: str | None = strawberry.field(
+        default=None,
+        description="The one-time token handed over when the matter closed; "
+        "an answer without a valid unused one is refused.",
+    )
 
 
 @strawberry.input
