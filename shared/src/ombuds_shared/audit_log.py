@@ -7,7 +7,8 @@ is written, read and signed the same way everywhere:
     AUDIT = ServiceAudit("mediation", AuditEvent, AuditHead)
     await AUDIT.record(session, actor=actor, action="note.write",
                        record_type="note", record_id=note.id, context_id=mediation.id)
-    router = AUDIT.router(context_query="mediation_id")   # GET /v1/audit/mediation[/head]
+    router = AUDIT.router(context_query="mediation_id", context_name="mediation")
+    # GET /v1/audit/mediation and /v1/audit/mediation/head
 
 A change is recorded with `record` in the transaction of the change; a read
 (a reveal of content) with `record_read`, committed before the content leaves
