@@ -378,7 +378,10 @@ async def test_a_page_of_cases_with_issues_and_assignees_costs_a_bounded_number_
 async def test_fields_read_per_case_are_bounded_by_the_call_budget(stack: Stack) -> None:
     await _cases_with_issues(stack, 6)
     budget = 5
-    settings = stack.settings.model_copy(update={"graphql_max_service_calls": budget})
+    # A second gateway beside the stack's: its private listener stays off (the port is taken).
+    settings = stack.settings.model_copy(
+        update={"graphql_max_service_calls": budget, "private_bind": None}
+    )
     query = "{ cases(first: 6) { edges { node { id consents { id } } } } }"
     gateway = create_gateway(settings)
     # app_client runs the lifespan: the new gateway's clients to the services.

@@ -90,6 +90,21 @@ def _drive(running: system.System) -> tuple[str, str]:
         assert client.get(f"/v1/cases/{case_id}", headers=ombudsman).status_code == 200
         missing = client.get("/v1/cases/no-such-case", headers=ombudsman)
         assert missing.status_code == 404
+        # Failed GraphQL mutations with the identity written inline: a role refused, a
+        # literal refused. Neither document may reach the gateway's log.
+        for role, pillar in (("analyst", "UNHCR"), ("visitor", "NO_SUCH_PILLAR")):
+            literals = (
+                f'visitor: {{name: "{IDENTITY["name"]}", email: "{IDENTITY["email"]}", '
+                f'staffIndexNumber: "{IDENTITY["staff_index_number"]}"}}, pillar: {pillar}, '
+                'office: "geneva", location: FIELD_MISSION, occupationalGroup: NATIONAL_OFFICER'
+            )
+            failed = client.post(
+                "/graphql",
+                json={"query": f"mutation {{ submitIntakeRequest(input: {{{literals}}}) "
+                               "{ reference } }"},
+                headers={**_auth(running, role), "X-Request-ID": "canary-graphql"},
+            )  # fmt: skip
+            assert failed.json()["errors"], failed.text
     return reference, case_id
 
 
@@ -202,6 +217,11 @@ def test_metrics_traces_everywhere_and_no_identity_in_any_log(
         assert all(entry["service"] == name for entry in entries)
     for name in ("gateway", "intake", "cases"):
         assert any(e.get("request_id") == "canary-accept" for e in logs[name]), name
+    # The failed GraphQL operations are there, as info lines with their code only.
+    graphql = [e for e in logs["gateway"] if e.get("request_id") == "canary-graphql"
+               and e["logger"] == "gateway.graphql"]  # fmt: skip
+    assert len(graphql) >= 2, logs["gateway"][-5:]
+    assert {e["level"] for e in graphql} == {"info"}
 
     # The accept is one trace: gateway -> intake -> cases, each span the child of its caller.
     accept = [s for s in spans if _attribute(s, "ombuds.request_id") == "canary-accept"]

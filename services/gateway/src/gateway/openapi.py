@@ -52,7 +52,9 @@ def merge(
         "The public API of Ombuds. Every /v1 route takes a bearer JWT from the "
         "organization's identity provider; the roles that may call it are listed on it "
         "(`x-roles`), and how far each reaches among the objects it names or lists "
-        "(`x-reach`: own, handled, office or all; an object out of reach is a 404, one the "
+        "(`x-reach`: own, handled, office, service (the Mediation Service's own mediators "
+        "and chief) or tribunal (a registry's own tribunal); an object out of reach is a 404, "
+        "one the "
         "office sees but only its assignee may act on a 403). Errors are RFC 9457 problem "
         "details; each operation lists the problem types it can answer, with an example."
     )
