@@ -331,7 +331,7 @@ async def _answers_without_need_to_know(stack: Stack) -> list[str]:
     # The mediations: the chief, a mediator of the Service who is assigned to none of them,
     # an auditor and a registry; with their parties (whose identities are the canaries).
     colleague_mediator = stack.auth("mediator", sub="med-colleague", office="mediation-service")
-    chief = stack.auth("chief", office="new-york")
+    chief = stack.auth("chief", office="mediation-service")  # the Service's own chief
     mediations = await stack.gateway.get("/v1/mediations", params={"limit": 200}, headers=chief)
     assert mediations.json()["items"]
     for mediation in mediations.json()["items"]:

@@ -87,7 +87,7 @@ async def test_polling_around_one_new_case_in_the_open_year_learns_nothing(
     async with (
         served_gateway(stack) as gateway,
         producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.url) as cases,
+                 gateway_url=gateway.private_url) as cases,
     ):  # fmt: skip
         for _ in range(6):
             await cases.emit(case_life(new_id(), year=LAST_YEAR))

@@ -74,9 +74,19 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
     destroy = f"{path}/destroy"
     first = await intake.client.post(destroy, headers=_mediation(intake, None))
     assert first.status_code == 200, first.text
-    assert first.json() == {"mediation_id": mediation_id, "destroyed": 1, "total": 1}
+    assert first.json() == {
+        "mediation_id": mediation_id,
+        "destroyed": 1,
+        "total": 1,
+        "identities": 0,
+    }
     again = await intake.client.post(destroy, headers=_mediation(intake, None))
-    assert again.json() == {"mediation_id": mediation_id, "destroyed": 0, "total": 1}
+    assert again.json() == {
+        "mediation_id": mediation_id,
+        "destroyed": 0,
+        "total": 1,
+        "identities": 0,
+    }
     (row,) = await _sql(intake, "SELECT * FROM mediation_party")
     assert row["wrapped_key"] is None
     assert row["name_sealed"] is None
