@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.hot_path import HotPathMiddleware, HotRoute
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
+from ombuds_shared.keystore import SqlKeyStore
 from ombuds_shared.logs import RequestContextMiddleware, configure_logging
 from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
 from ombuds_shared.openapi import document_problems
@@ -124,6 +126,19 @@ def load_envelope(settings: ServiceSettings, *, create: bool = True) -> crypto.E
     return crypto.Envelope(crypto.parse_master_keys(spec)) if spec else None
 
 
+def load_envelope_with_store(
+    settings: ServiceSettings, *, create: bool = True
+) -> crypto.Envelope | None:
+    """The master key ring with the service's key store attached (close the store after use)."""
+    envelope = load_envelope(settings, create=create)
+    if envelope is None or not isinstance(settings, ConfidentialSettings):
+        return envelope
+    store = SqlKeyStore.from_url(
+        settings.resolved_key_store_url, pool_size=settings.database_pool_size
+    )
+    return dataclasses.replace(envelope, store=store)
+
+
 def internal_key_source(settings: ServiceSettings) -> JwksKeySource:
     if settings.internal_jwks_file is not None:
         return JwksKeySource(file=settings.internal_jwks_file)
@@ -169,7 +184,7 @@ def create_service_app(
             audience=settings.service_name,
             issuers={GATEWAY_ISSUER, *trusted_peers},
         )
-        app.state.envelope = load_envelope(settings)
+        app.state.envelope = load_envelope_with_store(settings)
         app.state.peers = {
             name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
             for name, url in (peer_urls or {}).items()
@@ -205,6 +220,8 @@ def create_service_app(
             for client in app.state.peers.values():
                 await client.close()
             await key_source.close()
+            if app.state.envelope is not None and app.state.envelope.store is not None:
+                await app.state.envelope.store.close()
             await app.state.hot_pool.close()
             await engine.dispose()
 

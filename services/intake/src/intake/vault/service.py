@@ -37,17 +37,16 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
     return envelope
 
 
-def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
-    """The column values of a new visitor row, its identity sealed under a fresh data key."""
+async def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
+    """The column values of a new visitor row, its identity sealed under a fresh data key
+    (kept in the key store, never in the row)."""
     envelope = require_envelope(envelope)
     visitor_id = str(uuid.uuid4())
     context = visitor_context(visitor_id)
-    wrapped = envelope.new_wrapped_key(context)
-    data_key = envelope.unwrap(wrapped, context)
+    data_key = await envelope.create_key(context)
     values: dict[str, Any] = {
         "id": visitor_id,
         "ref": new_visitor_ref(),
-        "wrapped_key": wrapped,
         "created_at": utcnow(),
     }
     for field, column in _FIELDS.items():
@@ -58,12 +57,14 @@ def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> d
     return values
 
 
-def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
+async def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
     """The visitor's identity, or None once it has been destroyed."""
     envelope = require_envelope(envelope)
     context = visitor_context(visitor.id)
+    if visitor.destroyed_at is not None:
+        return None
     try:
-        data_key = envelope.unwrap(visitor.wrapped_key, context)
+        data_key = await envelope.data_key(context)
         values = {
             field: Envelope.open(data_key, sealed, f"{context}:{field}")
             for field, column in _FIELDS.items()
@@ -74,9 +75,10 @@ def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | 
     return VisitorIdentity.model_validate(values)
 
 
-def destroy(*, visitor: Visitor) -> None:
-    """Crypto-shreds the identity: the data key and every ciphertext go."""
-    visitor.wrapped_key = None
+async def destroy(*, envelope: Envelope | None, visitor: Visitor) -> None:
+    """Crypto-shreds the identity: the data key leaves the key store first (that alone makes
+    every copy of the ciphertext unreadable), then the ciphertexts go from the row."""
+    await require_envelope(envelope).destroy_keys([visitor_context(visitor.id)])
     for column in _FIELDS.values():
         setattr(visitor, column, None)
     visitor.destroyed_at = utcnow()
@@ -114,11 +116,13 @@ async def get_by_ref(*, session: AsyncSession, ref: str) -> Visitor:
     return visitor
 
 
-async def destroy_by_ref(*, session: AsyncSession, ref: str) -> dt.datetime:
+async def destroy_by_ref(
+    *, session: AsyncSession, envelope: Envelope | None, ref: str
+) -> dt.datetime:
     """Destroys a visitor's identity and the sealed notes about their requests (idempotent)."""
     visitor = await get_by_ref(session=session, ref=ref)
     if visitor.destroyed_at is None:
-        destroy(visitor=visitor)
+        await destroy(envelope=envelope, visitor=visitor)
     # The decline notes were sealed under the visitor's key; their ciphertext goes too.
     await session.execute(
         update(IntakeRequest)

@@ -49,9 +49,8 @@ async def write(
     """Seals and stores a note under the mediation's data key (created on first use)."""
     ring = require_envelope(envelope)
     context = _context(mediation)
-    if mediation.notes_wrapped_key is None:
-        mediation.notes_wrapped_key = ring.new_wrapped_key(context)
-    data_key = ring.unwrap(mediation.notes_wrapped_key, context)
+    # Created in the key store on first use (concurrent first notes share the one stored).
+    data_key = await ring.data_key_or_new(context)
     note_id = str(uuid.uuid4())
     note = MediationNote(
         id=note_id,
@@ -63,6 +62,11 @@ async def write(
     session.add(note)
     await session.commit()
     return NoteRead(id=note.id, author=note.author, body=body, written_at=note.written_at)
+
+
+async def destroy_notes_key(*, envelope: Envelope | None, mediation_id: str) -> int:
+    """Crypto-shreds a mediation's notes: their data key leaves the key store, physically."""
+    return await require_envelope(envelope).destroy_keys([notes_context(mediation_id)])
 
 
 async def read_all(
@@ -79,7 +83,7 @@ async def read_all(
     ).scalars()
     context = _context(mediation)
     try:
-        data_key: bytes | None = ring.unwrap(mediation.notes_wrapped_key, context)
+        data_key: bytes | None = await ring.data_key(context)
     except KeyDestroyed:
         data_key = None
     notes = []
