@@ -126,17 +126,13 @@ def load_envelope(settings: ServiceSettings, *, create: bool = True) -> crypto.E
     return crypto.Envelope(crypto.parse_master_keys(spec)) if spec else None
 
 
-def load_envelope_with_store(
-    settings: ServiceSettings, *, create: bool = True
-) -> crypto.Envelope | None:
-    """The master key ring with the service's key store attached (close the store after use)."""
-    envelope = load_envelope(settings, create=create)
-    if envelope is None or not isinstance(settings, ConfidentialSettings):
-        return envelope
-    store = SqlKeyStore.from_url(
+def open_key_store(settings: ServiceSettings) -> SqlKeyStore | None:
+    """The service's key store, or None for a service that keeps no data keys."""
+    if not isinstance(settings, ConfidentialSettings):
+        return None
+    return SqlKeyStore.from_url(
         settings.resolved_key_store_url, pool_size=settings.database_pool_size
     )
-    return dataclasses.replace(envelope, store=store)
 
 
 def internal_key_source(settings: ServiceSettings) -> JwksKeySource:
@@ -184,7 +180,13 @@ def create_service_app(
             audience=settings.service_name,
             issuers={GATEWAY_ISSUER, *trusted_peers},
         )
-        app.state.envelope = load_envelope_with_store(settings)
+        # Destroying a key needs the store only; creating and opening one, the ring too.
+        app.state.key_store = open_key_store(settings)
+        app.state.envelope = load_envelope(settings)
+        if app.state.envelope is not None:
+            app.state.envelope = dataclasses.replace(
+                app.state.envelope, store=app.state.key_store
+            )
         app.state.peers = {
             name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
             for name, url in (peer_urls or {}).items()
@@ -220,8 +222,8 @@ def create_service_app(
             for client in app.state.peers.values():
                 await client.close()
             await key_source.close()
-            if app.state.envelope is not None and app.state.envelope.store is not None:
-                await app.state.envelope.store.close()
+            if app.state.key_store is not None:
+                await app.state.key_store.close()
             await app.state.hot_pool.close()
             await engine.dispose()
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from cases.config import CasesSettings
 from cases.retention import service
 from cases.retention.service import RetentionReport
-from ombuds_shared.app import load_envelope_with_store
+from ombuds_shared.app import open_key_store
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.errors import NotFound
 from ombuds_shared.http import ServiceClient
@@ -42,11 +42,11 @@ async def run_once(
         settings.intake_url, name="intake", timeout_seconds=settings.peer_timeout_seconds
     )
     private = load_or_create_key(settings.resolved_signing_key_file, create=settings.is_development)
-    envelope = load_envelope_with_store(settings, create=False)
+    key_store = open_key_store(settings)
     try:
         return await service.run(
             session_maker=create_session_maker(engine),
-            envelope=envelope,
+            key_store=key_store,
             destroy_identity=identity_destroyer(intake, SigningKey.for_owner(private, "cases")),
             months=settings.retention_months,
             dry_run=dry_run,
@@ -55,8 +55,8 @@ async def run_once(
     finally:
         await intake.close()
         await engine.dispose()
-        if envelope is not None and envelope.store is not None:
-            await envelope.store.close()
+        if key_store is not None:
+            await key_store.close()
 
 
 async def periodically(app: FastAPI) -> None:
@@ -68,7 +68,7 @@ async def periodically(app: FastAPI) -> None:
         try:
             report = await service.run(
                 session_maker=app.state.session_maker,
-                envelope=app.state.envelope,
+                key_store=app.state.key_store,
                 destroy_identity=destroy,
                 months=settings.retention_months,
                 dry_run=False,

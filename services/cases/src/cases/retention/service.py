@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.audit import service as audit
 from cases.case.models import CaseFile
-from cases.case.service import case_context, require_envelope
+from cases.case.service import case_context
 from cases.consent.models import Consent, Disclosure
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
-from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
-from ombuds_shared.errors import AppError
+from ombuds_shared.errors import AppError, ServiceUnavailable
+from ombuds_shared.keystore import KeyStore
 from ombuds_shared.tokens import Actor
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
@@ -76,7 +76,7 @@ async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMa
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],
-    envelope: Envelope | None,
+    key_store: KeyStore | None,
     destroy_identity: DestroyIdentity,
     months: int,
     dry_run: bool,
@@ -89,10 +89,11 @@ async def run(
     report.due = [row["id"] for row in due]
     if dry_run:
         return report
-    ring = require_envelope(envelope)
+    if key_store is None:
+        raise ServiceUnavailable("The key store is not configured.")
     for row in due:
         try:
-            await _destroy_one(session_maker, ring, destroy_identity, row)
+            await _destroy_one(session_maker, key_store, destroy_identity, row)
         except AppError as exc:
             report.failed[row["id"]] = type(exc).__name__
             continue
@@ -103,14 +104,14 @@ async def run(
             report.failed[row["id"]] = type(exc).__name__
             continue
         report.destroyed.append(row["id"])
-    if report.destroyed and ring.store is not None:
-        await ring.store.compact()
+    if report.destroyed:
+        await key_store.compact()
     return report
 
 
 async def _destroy_one(
     session_maker: async_sessionmaker[AsyncSession],
-    envelope: Envelope,
+    key_store: KeyStore,
     destroy_identity: DestroyIdentity,
     case: RowMapping,
 ) -> None:
@@ -132,7 +133,7 @@ async def _destroy_one(
         await destroy_identity(ref)
     # The key first: once it is gone, nothing left of the case can be read, even if the
     # transaction below fails (the case then stays due and the next run finishes it).
-    await envelope.destroy_keys([case_context(case_id)])
+    await key_store.delete([case_context(case_id)])
     async with session_maker() as session:
         now = utcnow()
         # Claiming the case first locks its row: a concurrent run (another replica) waits
