@@ -94,7 +94,11 @@ class Envelope:
 
     async def destroy_keys(self, key_ids: Iterable[str]) -> int:
         """Crypto-shreds: the data keys leave the key store, physically."""
-        return await self._store().delete(key_ids)
+        store = self._store()
+        deleted = await store.delete(key_ids)
+        if deleted:
+            await store.compact()
+        return deleted
 
     @property
     def active_key_id(self) -> str:

@@ -48,6 +48,10 @@ DATA_KEY = Table(
     Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 _DESTROY_BATCH = 500
+# How the SQLite key store is opened. Module values so that the forensics test can show what
+# a WAL or a plain delete would leave behind (tests/test_forensics.py); keep them as they are.
+JOURNAL_MODE = "DELETE"
+SECURE_DELETE = True
 
 
 class KeyStore(Protocol):
@@ -72,11 +76,9 @@ class KeyStore(Protocol):
     async def close(self) -> None: ...
 
 
-def create_key_engine(
-    url: str, *, pool_size: int = 5, journal_mode: str = "DELETE", secure_delete: bool = True
-) -> AsyncEngine:
-    """An engine for a key store. `journal_mode` and `secure_delete` exist to show, in the
-    forensics test, what a WAL or a plain delete would leave behind; keep the defaults."""
+def create_key_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+    """An engine for a key store: on SQLite, deletion that overwrites and no WAL."""
+    journal_mode, secure_delete = JOURNAL_MODE, SECURE_DELETE
     if is_sqlite(url):
         engine = _create_async_engine(url, connect_args={"timeout": 30})
 
@@ -147,12 +149,14 @@ class SqlKeyStore:
         return deleted
 
     async def compact(self) -> None:
+        if is_sqlite(str(self.engine.url)):
+            return  # secure_delete overwrote the bytes at the DELETE itself
         await self._ensure_table()
-        statement = "VACUUM" if is_sqlite(str(self.engine.url)) else "VACUUM FULL data_key"
-        # VACUUM runs outside a transaction on both backends.
+        # A plain VACUUM can leave a dead tuple's bytes in the page's free space (measured
+        # with pageinspect); VACUUM FULL writes the live rows to a new file.
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text(statement))
+            await autocommit.execute(text("VACUUM FULL data_key"))
 
     async def close(self) -> None:
         await self.engine.dispose()

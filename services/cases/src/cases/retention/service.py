@@ -133,7 +133,7 @@ async def _destroy_one(
         await destroy_identity(ref)
     # The key first: once it is gone, nothing left of the case can be read, even if the
     # transaction below fails (the case then stays due and the next run finishes it).
-    await key_store.delete([case_context(case_id)])
+    await key_store.delete([case_context(case_id)])  # compacted once, after the run
     async with session_maker() as session:
         now = utcnow()
         # Claiming the case first locks its row: a concurrent run (another replica) waits
