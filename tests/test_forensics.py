@@ -270,3 +270,21 @@ async def test_a_key_store_that_keeps_copies_fails_the_forensics(
     assert kept == {"data keys": 1, "identity": 1, "note": 1, "consent": 1}
     assert destroyed["data keys"] > 0
     assert destroyed["note"] + destroyed["consent"] + destroyed["identity"] > 0
+
+
+async def test_a_postgres_key_store_left_to_plain_deletes_fails_the_forensics(
+    stack: Stack, master_keys: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a DELETE leaves a dead tuple in the page: VACUUM FULL is what removes it."""
+    if stack.apps["cases"].state.settings.resolved_key_store_url.startswith("sqlite"):
+        pytest.skip("the PostgreSQL key store's variant")
+
+    async def no_compaction(self: keystore.SqlKeyStore) -> None:
+        return None
+
+    monkeypatch.setattr(keystore.SqlKeyStore, "compact", no_compaction)
+    destroyed, kept = await _retention_and_carving(stack, master_keys)
+    print(f"\nforensics, PostgreSQL key store without VACUUM FULL: destroyed {destroyed}, "
+          f"kept {kept}")  # fmt: skip
+    assert kept == {"data keys": 1, "identity": 1, "note": 1, "consent": 1}
+    assert destroyed["data keys"] > 0
