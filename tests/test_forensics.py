@@ -25,6 +25,7 @@ without secure_delete, and count what the carving then recovers.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -133,7 +134,8 @@ async def _postgres_pages(url: str) -> list[bytes]:
                 text(
                     "SELECT c.oid::regclass::text FROM pg_class c "
                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE c.relkind IN ('r', 't') AND n.nspname IN ('public', 'pg_toast')"
+                    "WHERE (c.relkind IN ('r', 't') AND n.nspname IN ('public', 'pg_toast')) "
+                    "OR c.oid = 'pg_statistic'::regclass"
                 )
             )
             for name in list(tables):
@@ -150,16 +152,66 @@ async def _postgres_pages(url: str) -> list[bytes]:
     return pages
 
 
-async def _everything_written(stack: Stack) -> list[bytes]:
-    blobs = [path.read_bytes() for path in _sqlite_files(stack)]
+def _postgres_urls(stack: Stack) -> list[str]:
     urls = [*stack.database_urls.values()]
     urls += [
         str(stack.apps[name].state.settings.resolved_key_store_url)
         for name in ("intake", "cases", "mediation")
     ]
-    for url in dict.fromkeys(urls):
-        if not url.startswith("sqlite"):
-            blobs.extend(await _postgres_pages(url))
+    return [url for url in dict.fromkeys(urls) if not url.startswith("sqlite")]
+
+
+async def _analyze_postgres(stack: Stack) -> None:
+    """Statistics sample column values into pg_statistic: collect them before the run."""
+    for url in _postgres_urls(stack):
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("ANALYZE"))
+        finally:
+            await engine.dispose()
+
+
+async def settle_postgres(url: str, table: str) -> int:
+    """VACUUM FULL until no dead version of the table's rows is left in its pages; returns the
+    passes it took. VACUUM keeps a dead row while any transaction that may still see it runs,
+    and on a busy server (here: other test runs creating and dropping databases) that can be
+    a while: the operator's procedure in docs/operations.md checks the same way."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            for attempt in range(1, 61):  # bounded: about 30 s
+                await autocommit.execute(text(f'VACUUM FULL "{table}"'))
+                size = await autocommit.scalar(
+                    text("SELECT pg_relation_size(CAST(:t AS regclass))"), {"t": table}
+                )
+                dead = 0
+                for block in range(int(size or 0) // 8192):
+                    dead += int(
+                        await autocommit.scalar(
+                            text(
+                                "SELECT count(*) FROM heap_page_items(get_raw_page(:t, :b)) "
+                                "WHERE t_xmax <> '0'"
+                            ),
+                            {"t": table, "b": block},
+                        )
+                        or 0
+                    )
+                if not dead:
+                    return attempt
+                await asyncio.sleep(0.5)
+    finally:
+        await engine.dispose()
+    raise AssertionError(f"dead rows of {table} were still kept after 60 VACUUM FULL")
+
+
+async def _everything_written(stack: Stack) -> list[bytes]:
+    blobs = [path.read_bytes() for path in _sqlite_files(stack)]
+    for url in _postgres_urls(stack):
+        blobs.extend(await _postgres_pages(url))
     return blobs
 
 
@@ -209,18 +261,26 @@ def carve(blobs: list[bytes], master_keys: dict[str, bytes]) -> Findings:
 
 
 async def _retention_and_carving(
-    stack: Stack, master_keys: str
+    stack: Stack, master_keys: str, *, settle: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two cases destroyed, one kept; returns what carving recovered of each (counts)."""
     destroyed = [await _case_with_content(stack, n, close=True) for n in (1, 2)]
     kept = await _case_with_content(stack, 3, close=False)
+    await _analyze_postgres(stack)  # as autovacuum would, sooner or later
     report = await runner.run_once(
         stack.apps["cases"].state.settings, dry_run=False, now=utcnow() + LATER
     )
     assert sorted(report.destroyed) == sorted(p.case_id for p in destroyed)
     for planted in destroyed:  # the API agrees that the content is gone
-        notes = await stack.gateway.get(f"/v1/cases/{planted.case_id}/notes", headers=handler(stack))
+        notes = await stack.gateway.get(
+            f"/v1/cases/{planted.case_id}/notes", headers=handler(stack)
+        )
         assert notes.status_code == 409
+    for name in ("intake", "cases"):
+        url = str(stack.apps[name].state.settings.resolved_key_store_url)
+        if settle and not url.startswith("sqlite"):
+            passes = await settle_postgres(url, "data_key")
+            print(f"\n{name} key store: dead rows gone after {passes} VACUUM FULL")
     findings = carve(await _everything_written(stack), parse_master_keys(master_keys))
 
     def score(cases: list[Planted]) -> dict[str, Any]:
@@ -283,7 +343,7 @@ async def test_a_postgres_key_store_left_to_plain_deletes_fails_the_forensics(
         return None
 
     monkeypatch.setattr(keystore.SqlKeyStore, "compact", no_compaction)
-    destroyed, kept = await _retention_and_carving(stack, master_keys)
+    destroyed, kept = await _retention_and_carving(stack, master_keys, settle=False)
     print(f"\nforensics, PostgreSQL key store without VACUUM FULL: destroyed {destroyed}, "
           f"kept {kept}")  # fmt: skip
     assert kept == {"data keys": 1, "identity": 1, "note": 1, "consent": 1}

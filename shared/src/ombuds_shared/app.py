@@ -184,9 +184,7 @@ def create_service_app(
         app.state.key_store = open_key_store(settings)
         app.state.envelope = load_envelope(settings)
         if app.state.envelope is not None:
-            app.state.envelope = dataclasses.replace(
-                app.state.envelope, store=app.state.key_store
-            )
+            app.state.envelope = dataclasses.replace(app.state.envelope, store=app.state.key_store)
         app.state.peers = {
             name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
             for name, url in (peer_urls or {}).items()

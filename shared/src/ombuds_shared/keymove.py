@@ -13,8 +13,9 @@ that drops those columns:
   finishes. A column that is gone (already migrated) or never existed is skipped.
 - **Scrubbed.** When something moved, the data database is rewritten so that
   the old values leave its files too: SQLite `VACUUM` and a truncating WAL
-  checkpoint; PostgreSQL `VACUUM FULL` of the table (its WAL and backups age
-  out by the procedure in docs/operations.md).
+  checkpoint; PostgreSQL `VACUUM (FULL, ANALYZE)` of the table and `VACUUM
+  FULL pg_statistic`, whose sampled values held keys too (its WAL and backups
+  age out by the procedure in docs/operations.md).
 """
 
 from __future__ import annotations
@@ -94,7 +95,12 @@ async def scrub(engine: AsyncEngine, tables: Sequence[str]) -> None:
             await autocommit.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         else:
             for name in tables:
-                await autocommit.execute(text(f'VACUUM FULL "{name}"'))
+                # ANALYZE too: the statistics sampled the old values (pg_statistic).
+                await autocommit.execute(text(f'VACUUM (FULL, ANALYZE) "{name}"'))
+            # The replaced statistics are dead tuples of pg_statistic until it is rewritten
+            # (PostgreSQL skips it with a warning for a role that may not: then see
+            # docs/operations.md, key store, upgrading).
+            await autocommit.execute(text("VACUUM FULL pg_statistic"))
 
 
 async def move_legacy_keys(

@@ -111,6 +111,12 @@ class SqlKeyStore:
         if not self._ready:
             async with self.engine.begin() as connection:
                 await connection.run_sync(KEY_METADATA.create_all, checkfirst=True)
+                if not is_sqlite(str(self.engine.url)):
+                    # ANALYZE would copy sampled keys into pg_statistic (histogram bounds),
+                    # beyond the reach of a DELETE: collect no statistics on them at all.
+                    await connection.execute(
+                        text("ALTER TABLE data_key ALTER COLUMN wrapped SET STATISTICS 0")
+                    )
             self._ready = True
 
     async def put(self, key_id: str, wrapped: bytes) -> bytes:
