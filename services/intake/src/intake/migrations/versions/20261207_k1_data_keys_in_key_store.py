@@ -31,11 +31,10 @@ def upgrade() -> None:
             f"{left} data key(s) are still in visitor.wrapped_key: run `ombuds migrate` or "
             "`python -m intake.migrate`, which move them to the key store first"
         )
-    with op.batch_alter_table("visitor") as batch:
-        batch.drop_column("wrapped_key")
+    # A plain DROP COLUMN (SQLite 3.35+): no copy of the table, whose rows others reference.
+    op.drop_column("visitor", "wrapped_key")
 
 
 def downgrade() -> None:
     # The keys stay in the key store; the column comes back empty.
-    with op.batch_alter_table("visitor") as batch:
-        batch.add_column(sa.Column("wrapped_key", sa.LargeBinary(), nullable=True))
+    op.add_column("visitor", sa.Column("wrapped_key", sa.LargeBinary(), nullable=True))

@@ -31,11 +31,10 @@ def upgrade() -> None:
             f"{left} data key(s) are still in mediation.notes_wrapped_key: run `ombuds migrate` or "
             "`python -m mediation.migrate`, which move them to the key store first"
         )
-    with op.batch_alter_table("mediation") as batch:
-        batch.drop_column("notes_wrapped_key")
+    # A plain DROP COLUMN (SQLite 3.35+): no copy of the table, whose rows others reference.
+    op.drop_column("mediation", "notes_wrapped_key")
 
 
 def downgrade() -> None:
     # The keys stay in the key store; the column comes back empty.
-    with op.batch_alter_table("mediation") as batch:
-        batch.add_column(sa.Column("notes_wrapped_key", sa.LargeBinary(), nullable=True))
+    op.add_column("mediation", sa.Column("notes_wrapped_key", sa.LargeBinary(), nullable=True))
