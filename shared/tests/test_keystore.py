@@ -14,6 +14,10 @@ from ombuds_shared.crypto import Envelope, KeyDestroyed, generate_master_key, pa
 from ombuds_shared.keystore import SqlKeyStore
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
 @pytest.mark.parametrize("secure_delete", [True, False], ids=["as shipped", "plain delete"])
 async def test_a_destroyed_key_leaves_no_byte_in_the_store_file(
     tmp_path: Path, secure_delete: bool, monkeypatch: pytest.MonkeyPatch
@@ -35,9 +39,9 @@ async def test_a_destroyed_key_leaves_no_byte_in_the_store_file(
         assert await envelope.data_key("case:kept") == kept
     finally:
         await store.close()
-    files = [p for p in tmp_path.iterdir() if p.is_file()]
-    assert [p.name for p in files] == ["svc.keys.db"]  # no WAL, no journal left behind
-    left = any(wrapped in p.read_bytes() for p in files)
+    files = _files(tmp_path)
+    assert list(files) == ["svc.keys.db"]  # no WAL, no journal left behind
+    left = any(wrapped in content for content in files.values())
     assert left is not secure_delete  # a plain delete leaves the key in the page
 
 
