@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.db import (
+    DATABASE_DOWN,
     MAYBE_DATABASE_DOWN,
     HotPool,
     create_engine,
@@ -182,6 +183,10 @@ def create_service_app(
         )
         # Destroying a key needs the store only; creating and opening one, the ring too.
         app.state.key_store = open_key_store(settings)
+        if app.state.key_store is not None:
+            # Before the first request; a store that is away is opened on first use instead.
+            with contextlib.suppress(*DATABASE_DOWN, OSError):
+                await app.state.key_store.open()
         app.state.envelope = load_envelope(settings)
         if app.state.envelope is not None:
             app.state.envelope = dataclasses.replace(app.state.envelope, store=app.state.key_store)

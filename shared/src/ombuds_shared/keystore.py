@@ -26,12 +26,24 @@ associated data, see docs/operations.md).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Column, LargeBinary, MetaData, String, Table, delete, event, select, text
+from sqlalchemy import (
+    Column,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -101,23 +113,45 @@ class SqlKeyStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._ready = False
+        self._creating = asyncio.Lock()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqlKeyStore:
         return cls(create_key_engine(url, **options))
 
+    async def open(self) -> None:
+        """Creates the key table if it is not there (the service does it at startup)."""
+        await self._ensure_table()
+
     async def _ensure_table(self) -> None:
-        # The store has one table and no migrations yet: it is created on first use.
-        if not self._ready:
-            async with self.engine.begin() as connection:
-                await connection.run_sync(KEY_METADATA.create_all, checkfirst=True)
-                if not is_sqlite(str(self.engine.url)):
-                    # ANALYZE would copy sampled keys into pg_statistic (histogram bounds),
-                    # beyond the reach of a DELETE: collect no statistics on them at all.
-                    await connection.execute(
-                        text("ALTER TABLE data_key ALTER COLUMN wrapped SET STATISTICS 0")
+        # The store has one table and no migrations yet: it is created on first use, by
+        # one task of this process; replicas starting together may race, and the loser
+        # finds the table made.
+        if self._ready:
+            return
+        async with self._creating:
+            if self._ready:
+                return
+            try:
+                await self._create_table()
+            except DBAPIError:
+                async with self.engine.connect() as connection:
+                    made = await connection.run_sync(
+                        lambda sync: inspect(sync).has_table(DATA_KEY.name)
                     )
+                if not made:
+                    raise
             self._ready = True
+
+    async def _create_table(self) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(KEY_METADATA.create_all, checkfirst=True)
+            if not is_sqlite(str(self.engine.url)):
+                # ANALYZE would copy sampled keys into pg_statistic (histogram bounds),
+                # beyond the reach of a DELETE: collect no statistics on them at all.
+                await connection.execute(
+                    text("ALTER TABLE data_key ALTER COLUMN wrapped SET STATISTICS 0")
+                )
 
     async def put(self, key_id: str, wrapped: bytes) -> bytes:
         await self._ensure_table()
