@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ombuds_shared.batching import Grouped
 from ombuds_shared.db import UTCDateTime, is_sqlite, utcnow
 
 KEY_METADATA = MetaData()
@@ -114,6 +115,9 @@ class SqlKeyStore:
         self.engine = engine
         self._ready = False
         self._creating = asyncio.Lock()
+        # New keys arriving together are stored in one statement and one commit (the intake
+        # submission creates one per request).
+        self._inserts: Grouped[tuple[str, bytes], None] = Grouped(self._insert_many)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqlKeyStore:
@@ -153,8 +157,25 @@ class SqlKeyStore:
                     text("ALTER TABLE data_key ALTER COLUMN wrapped SET STATISTICS 0")
                 )
 
+    async def _insert_many(self, keys: list[tuple[str, bytes]]) -> list[None]:
+        now = utcnow()
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                DATA_KEY.insert(),
+                [{"id": key_id, "wrapped": wrapped, "created_at": now} for key_id, wrapped in keys],
+            )
+        return [None] * len(keys)
+
     async def put(self, key_id: str, wrapped: bytes) -> bytes:
         await self._ensure_table()
+        try:
+            await self._inserts((key_id, wrapped))
+            return wrapped
+        except IntegrityError:
+            # A key of the batch (this one or another) was there already: one at a time.
+            return await self._put_one(key_id, wrapped)
+
+    async def _put_one(self, key_id: str, wrapped: bytes) -> bytes:
         try:
             async with self.engine.begin() as connection:
                 await connection.execute(
