@@ -53,6 +53,10 @@ BENCH_ENV = {
 }
 
 
+# The services whose data keys live in a key store (ombuds_shared.keystore).
+KEY_STORES = ("intake", "cases", "mediation")
+
+
 @contextlib.contextmanager
 def bench_databases() -> Iterator[dict[str, str]]:
     """A fresh PostgreSQL database per backend, as the services' settings; dropped afterwards."""
@@ -64,10 +68,17 @@ def bench_databases() -> Iterator[dict[str, str]]:
                 "postgresql://", "postgresql+asyncpg://"
             )
             env[f"{spec.env_prefix}LOG_LEVEL"] = "WARNING"
+            if spec.name in KEY_STORES:  # as in production: a database of its own
+                keys = fresh_database(f"ombuds_bench_{spec.name}_keys")
+                env[f"{spec.env_prefix}KEY_STORE_URL"] = keys.replace(
+                    "postgresql://", "postgresql+asyncpg://"
+                )
         yield env
     finally:
         for spec in system.BACKENDS:
             drop_database(f"ombuds_bench_{spec.name}")
+            if spec.name in KEY_STORES:
+                drop_database(f"ombuds_bench_{spec.name}_keys")
 
 
 @contextlib.contextmanager

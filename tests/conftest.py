@@ -129,6 +129,8 @@ async def running_stack(
                 data_dir=data_dir,
                 database_url=database_urls[name],
                 master=master_keys,
+                # On PostgreSQL, each service's key store is a database of its own too.
+                key_store_url=databases.empty(f"{name}_keys") if databases.on_postgres else None,
             )
             peers = {f"{peer}_url": url for peer, url in urls.items() if peer != name}
             peers["gateway_url"] = gateway_url

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from cases.retention import runner
 from ombuds import cli
 from ombuds_shared import rewrap
 from ombuds_shared.crypto import Envelope, generate_master_key, parse_master_keys
-from ombuds_shared.db import create_engine, utcnow
-from ombuds_shared.testing import environment
+from ombuds_shared.db import utcnow
+from ombuds_shared.keystore import DATA_KEY, create_key_engine
+from ombuds_shared.testing import environment, stored_key_ids
 
 from .cases_helpers import assigned_case, handler, query
 from .conftest import BACKENDS, Stack, intake_body
@@ -53,23 +55,28 @@ async def _cli(stack: Stack, tmp_path: Path, ring: str, *args: str) -> int:
     for name in CONFIDENTIAL:
         env[f"OMBUDS_{name.upper()}_DATABASE_URL"] = stack.database_urls[name]
         env[f"OMBUDS_{name.upper()}_MASTER_KEYS"] = ring
+        env[f"OMBUDS_{name.upper()}_KEY_STORE_URL"] = _key_store(stack, name)
     with environment(**env):
         argv = ["--data-dir", str(tmp_path), "rewrap-master-keys", *args]
         return await asyncio.to_thread(cli.main, argv)
 
 
+def _key_store(stack: Stack, name: str) -> str:
+    return str(stack.apps[name].state.settings.resolved_key_store_url)
+
+
 async def _wrapped_keys(stack: Stack) -> dict[str, dict[str, bytes | None]]:
-    """Every stored wrapped data key, per service and `table:row id`."""
+    """Every stored wrapped data key, per service and key id (from the key stores)."""
     found: dict[str, dict[str, bytes | None]] = {}
     for name in CONFIDENTIAL:
-        columns = importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
-        found[name] = {}
-        for target in columns:
-            table, column = target.column.table.name, target.column.name
-            rows = await query(stack.database_urls[name], f"SELECT id, {column} FROM {table}")  # noqa: S608
-            for row in rows:
-                key = f"{table}:{row['id']}"
-                found[name][key] = None if row[column] is None else bytes(row[column])
+        engine = create_key_engine(_key_store(stack, name), pool_size=1)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(DATA_KEY.create, checkfirst=True)  # never used yet
+                rows = (await connection.execute(select(DATA_KEY.c.id, DATA_KEY.c.wrapped))).all()
+        finally:
+            await engine.dispose()
+        found[name] = {key_id: bytes(wrapped) for key_id, wrapped in rows}
     return found
 
 
@@ -136,16 +143,11 @@ async def _everything_reads(stack: Stack, seeded: dict[str, Any]) -> None:
 
 async def _still_destroyed(stack: Stack, seeded: dict[str, Any]) -> None:
     destroyed = seeded["destroyed"]
-    (case,) = await query(
-        stack.database_urls["cases"], "SELECT wrapped_key FROM case_file WHERE id = :id",
-        id=destroyed,
-    )  # fmt: skip
-    assert case["wrapped_key"] is None
-    gone = await query(
-        stack.database_urls["intake"],
-        "SELECT wrapped_key FROM visitor WHERE destroyed_at IS NOT NULL",
+    assert await stored_key_ids(_key_store(stack, "cases"), f"case:{destroyed}") == []
+    (gone,) = await query(
+        stack.database_urls["intake"], "SELECT id FROM visitor WHERE destroyed_at IS NOT NULL"
     )
-    assert [v["wrapped_key"] for v in gone] == [None]
+    assert await stored_key_ids(_key_store(stack, "intake"), f"visitor:{gone['id']}") == []
     refused = await stack.gateway.get(f"/v1/cases/{destroyed}/notes", headers=handler(stack))
     assert refused.status_code == 409
 
@@ -182,25 +184,22 @@ async def test_rotate_rewrap_and_retire_the_old_master_key_while_serving(
     assert await run == 0
     out = capsys.readouterr().out
     assert f"{old_id} wraps nothing any more: it can leave the ring of cases" in out
-    assert "visitor.wrapped_key: 1 of 2 done" in out  # progress, batch by batch
-    assert "visitor.wrapped_key: 2 of 2 done" in out
+    assert "data_key.wrapped: 1 of 2 done" in out  # progress, batch by batch (intake's)
+    assert "data_key.wrapped: 2 of 2 done" in out
 
     after = await _wrapped_keys(stack)
     ring = Envelope(parse_master_keys(f"{old},{new}"))
     for name, keys in after.items():
         assert all(Envelope.wrapped_by(k) == new_id for k in keys.values() if k is not None), name
-        targets = {
-            t.column.table.name: t for t in importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
-        }
-        for row_key, was in before[name].items():
+        (target,) = importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS
+        for row_id, was in before[name].items():
             if was is None:
-                assert keys[row_key] is None  # destroyed stays destroyed
+                assert keys[row_id] is None  # destroyed stays destroyed
                 continue
             # The same data key, wrapped anew: no ciphertext had to change.
-            table, row_id = row_key.split(":", 1)
-            context = targets[table].context(row_id)
-            assert keys[row_key] != was
-            assert ring.unwrap(keys[row_key], context) == ring.unwrap(was, context)
+            context = target.context(row_id)
+            assert keys[row_id] != was
+            assert ring.unwrap(keys[row_id], context) == ring.unwrap(was, context)
 
     await _roll(stack, new)  # the old master key leaves every ring
     await _everything_reads(stack, seeded)
@@ -208,7 +207,7 @@ async def test_rotate_rewrap_and_retire_the_old_master_key_while_serving(
     # Run again: nothing left to do, and it says so.
     assert await _cli(stack, tmp_path, new) == 0
     out = capsys.readouterr().out
-    assert out.count("0 data key(s) to re-wrap") == 4  # one per column of wrapped keys
+    assert out.count("0 data key(s) to re-wrap") == 3
     assert " 0 re-wrapped" in out
 
 
@@ -226,13 +225,13 @@ async def test_a_record_destroyed_during_the_rewrap_stays_destroyed(
     new = generate_master_key()
     envelope = Envelope(parse_master_keys(f"{master_keys},{new}"))
     (target,) = WRAPPED_KEYS
-    engine = create_engine(stack.database_urls["cases"], pool_size=1)
+    engine = create_key_engine(_key_store(stack, "cases"), pool_size=1)
     try:
         async with engine.connect() as connection:
             rows = await rewrap.pending_batch(
                 connection, target, envelope.active_key_id, after=None, limit=10
             )
-        assert [row_id for row_id, _ in rows] == [case_id]
+        assert [row_id for row_id, _ in rows] == [f"case:{case_id}"]
         rewrapped, failed = rewrap.rewrap_rows(envelope, target, rows)
         assert failed == {}
         # Between the re-wrap's read and its write, the retention schedule destroys the case.
@@ -246,8 +245,7 @@ async def test_a_record_destroyed_during_the_rewrap_stays_destroyed(
             assert await rewrap.census(connection, target) == {}
     finally:
         await engine.dispose()
-    (row,) = await query(stack.database_urls["cases"], "SELECT wrapped_key FROM case_file")
-    assert row["wrapped_key"] is None
+    assert await stored_key_ids(_key_store(stack, "cases"), "case:") == []
 
 
 async def test_keys_missing_from_the_ring_are_reported_and_block_retirement(
@@ -264,7 +262,7 @@ async def test_keys_missing_from_the_ring_are_reported_and_block_retirement(
     assert not [line for line in out.splitlines() if line.startswith(("intake", "mediation"))]
     assert await _wrapped_keys(stack) == before
     # Without a database or a ring, the command says which and exits 2.
-    with environment(OMBUDS_CASES_DATABASE_URL="postgresql+asyncpg://u:pw@127.0.0.1:1/x",
+    with environment(OMBUDS_CASES_KEY_STORE_URL="postgresql+asyncpg://u:pw@127.0.0.1:1/x",
                      OMBUDS_CASES_MASTER_KEYS=master_keys):  # fmt: skip
         argv = ["--data-dir", str(tmp_path), "rewrap-master-keys", "--service", "cases"]
         assert await asyncio.to_thread(cli.main, argv) == 2
@@ -274,8 +272,8 @@ async def test_keys_missing_from_the_ring_are_reported_and_block_retirement(
 
 
 def test_every_wrapped_key_column_is_rewrapped() -> None:
-    """A new column of wrapped data keys must join its service's WRAPPED_KEYS, or the old
-    master key could never leave the ring."""
+    """Wrapped data keys live in the key store only: no data database has a column of them
+    (its WAL and free pages would keep destroyed keys), and the store's is re-wrapped."""
     for name in (*CONFIDENTIAL, "analytics", "gateway"):
         importlib.import_module(f"{name}.main")
         try:
@@ -289,9 +287,7 @@ def test_every_wrapped_key_column_is_rewrapped() -> None:
             for column in table.columns
             if "wrapped" in column.name
         }
-        declared = (
-            {t.label for t in importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS}
-            if name in CONFIDENTIAL
-            else set()
-        )
-        assert found == declared, name
+        assert found == set(), name
+        if name in CONFIDENTIAL:
+            declared = {t.label for t in importlib.import_module(f"{name}.rewrap").WRAPPED_KEYS}
+            assert declared == {"data_key.wrapped"}, name

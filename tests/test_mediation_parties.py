@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from mediation.retention.runner import identities_destroyer
+from ombuds_shared.testing import stored_key_ids
 
 from .cases_helpers import execute, query
 from .conftest import Stack
@@ -228,7 +229,9 @@ async def test_a_mediations_parties_are_destroyed_with_its_content(stack: Stack)
     assert await destroy(mediation_id) == 2
     assert await destroy(mediation_id) == 0  # idempotent
     rows = await query(stack.database_urls["intake"], "SELECT * FROM mediation_party")
-    assert all(r["wrapped_key"] is None and r["name_sealed"] is None for r in rows)
+    assert all(r["name_sealed"] is None for r in rows)
+    intake_keys = stack.apps["intake"].state.settings.resolved_key_store_url
+    assert await stored_key_ids(intake_keys, "party:") == []  # the keys left the key store
     destroyed = await query(
         stack.database_urls["intake"],
         "SELECT * FROM audit_event WHERE action = 'party.destroy' AND context_id = :m",

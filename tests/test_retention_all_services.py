@@ -12,9 +12,8 @@ import pytest
 from mediation.main import create_app as create_mediation
 from mediation.retention import runner
 from ombuds import cli
-from ombuds_shared.crypto import Envelope, KeyDestroyed, parse_master_keys
 from ombuds_shared.db import utcnow
-from ombuds_shared.testing import app_client, environment
+from ombuds_shared.testing import app_client, environment, stored_key_ids
 
 from .cases_helpers import assigned_case, execute, handler, query
 from .conftest import Stack, intake_body
@@ -66,10 +65,9 @@ async def test_mediation_notes_and_parties_are_destroyed_after_closure(
     mediation_id = await _closed_mediation_with_notes(med)
     visitor_id = await _bind_identity_to(stack, mediation_id)
     mediation_db = stack.database_urls["mediation"]
-    (before,) = await query(mediation_db, "SELECT * FROM mediation WHERE id = :id", id=mediation_id)
-    envelope = Envelope(parse_master_keys(master_keys))
-    envelope.unwrap(before["notes_wrapped_key"], f"mediation:{mediation_id}")  # readable now
     settings = stack.apps["mediation"].state.settings
+    notes_key = f"mediation:{mediation_id}"
+    assert await stored_key_ids(settings.resolved_key_store_url, notes_key) == [notes_key]
 
     assert (await runner.run_once(settings, dry_run=False, now=utcnow())).due == []
     dry = await runner.run_once(settings, dry_run=True, now=utcnow() + LATER)
@@ -85,10 +83,8 @@ async def test_mediation_notes_and_parties_are_destroyed_after_closure(
 
     # With the database and the master key, the notes and the parties are gone for good.
     (after,) = await query(mediation_db, "SELECT * FROM mediation WHERE id = :id", id=mediation_id)
-    assert after["notes_wrapped_key"] is None
     assert after["destroyed_at"] is not None
-    with pytest.raises(KeyDestroyed):
-        envelope.unwrap(after["notes_wrapped_key"], f"mediation:{mediation_id}")
+    assert await stored_key_ids(settings.resolved_key_store_url, notes_key) == []
     assert await query(mediation_db, "SELECT * FROM mediation_note") == []
     parties = await query(mediation_db, "SELECT id, reference FROM mediation_party")
     assert len(parties) == 2
@@ -103,7 +99,8 @@ async def test_mediation_notes_and_parties_are_destroyed_after_closure(
     (visitor,) = await query(
         stack.database_urls["intake"], "SELECT * FROM visitor WHERE id = :id", id=visitor_id
     )
-    assert visitor["wrapped_key"] is None
+    intake_keys = stack.apps["intake"].state.settings.resolved_key_store_url
+    assert await stored_key_ids(intake_keys, f"visitor:{visitor_id}") == []
     assert visitor["name_sealed"] is None
     intake_dump = repr(await query(stack.database_urls["intake"], "SELECT * FROM intake_request"))
     assert "party-one" not in intake_dump

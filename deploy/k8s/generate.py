@@ -110,7 +110,12 @@ def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
 def database_env(service: Service) -> list[dict[str, Any]]:
     if not service.database:
         return []
-    return [secret_env(f"{service.env_prefix}DATABASE_URL", f"ombuds-{service.name}-db", "url")]
+    env = [secret_env(f"{service.env_prefix}DATABASE_URL", f"ombuds-{service.name}-db", "url")]
+    if service.confidential:
+        # The wrapped data keys: a database of its own, where deletion is made physical.
+        name = f"ombuds-{service.name}-key-store"
+        env.append(secret_env(f"{service.env_prefix}KEY_STORE_URL", name, "url"))
+    return env
 
 
 def service_env(service: Service) -> list[dict[str, Any]]:
@@ -394,6 +399,9 @@ def secrets() -> list[dict[str, Any]]:
             url = f"postgresql+asyncpg://{name}:REPLACE@postgres.example.org:5432/{name}"
             documents.append(secret(f"ombuds-{name}-db", name, {"url": url}))
         if service.confidential:
+            keys_url = (f"postgresql+asyncpg://{name}:REPLACE@keys.postgres.example.org:5432/"
+                        f"{name}_keys")  # fmt: skip
+            documents.append(secret(f"ombuds-{name}-key-store", name, {"url": keys_url}))
             master_hint = "REPLACE: python -m ombuds.ops master-key"
             documents.append(secret(f"ombuds-{name}-master-keys", name, {"keys": master_hint}))
         if service.certificates:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ombuds_shared import ports
 from ombuds_shared.keys import load_or_create_key
-from ombuds_shared.migrations import upgrade
+from ombuds_shared.migrations import move_keys_to_store, upgrade
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -122,7 +122,18 @@ def migrate(
         url: str = settings.resolved_database_url  # type: ignore[attr-defined]
         module = importlib.import_module(f"{spec.name}.main")
         report(f"  migrating {spec.name:<10} {_redact(url)}")
+        # Data keys an earlier release kept in the data database go to the key store
+        # before the migration that drops their columns.
+        legacy = getattr(_rewrap_module(spec.name), "LEGACY_WRAPPED_KEYS", ())
+        move_keys_to_store(settings, legacy, report=report)  # type: ignore[arg-type]
         upgrade(module.MIGRATIONS, url)
+
+
+def _rewrap_module(name: str) -> object:
+    try:
+        return importlib.import_module(f"{name}.rewrap")
+    except ModuleNotFoundError:
+        return None  # a service without data keys
 
 
 def _redact(url: str) -> str:

@@ -18,6 +18,7 @@ class Intake:
     client: httpx.AsyncClient
     keys: TestKeys
     database_url: str
+    key_store_url: str
 
     def auth(self, who: Actor) -> dict[str, str]:
         return bearer(self.keys.user_token("intake", who))
@@ -62,6 +63,7 @@ async def intake(
     keys: TestKeys, databases: TestDatabases, master_keys: str, tmp_path: Path
 ) -> AsyncIterator[Intake]:
     url = databases.fresh("intake", MIGRATIONS)
-    app = create_app(intake_settings(keys, tmp_path, url, master_keys))
+    settings = intake_settings(keys, tmp_path, url, master_keys)
+    app = create_app(settings)
     async with app_client(app) as client:
-        yield Intake(client, keys, url)
+        yield Intake(client, keys, url, settings.resolved_key_store_url)

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import actor, bearer
+from ombuds_shared.testing import actor, bearer, stored_key_ids
 from ombuds_shared.tokens import Actor
 
 from .conftest import Intake
@@ -88,7 +88,7 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
         "identities": 0,
     }
     (row,) = await _sql(intake, "SELECT * FROM mediation_party")
-    assert row["wrapped_key"] is None
+    assert not await stored_key_ids(intake.key_store_url, f"party:{row['id']}")
     assert row["name_sealed"] is None
     assert row["destroyed_at"] is not None
     after = await intake.client.get(path, headers=vouched)

@@ -13,7 +13,14 @@ from intake.main import MIGRATIONS, create_app
 from intake.request.schemas import IntakeCreate
 from intake.retention import runner
 from ombuds_shared.db import create_engine, utcnow
-from ombuds_shared.testing import TestDatabases, TestKeys, actor, app_client, bearer
+from ombuds_shared.testing import (
+    TestDatabases,
+    TestKeys,
+    actor,
+    app_client,
+    bearer,
+    stored_key_ids,
+)
 
 from .conftest import Intake, intake_body, intake_settings
 
@@ -80,7 +87,7 @@ async def test_declined_and_untriaged_requests_are_destroyed_on_schedule(
     visitors = await _sql(intake.database_url, "SELECT * FROM visitor")
     assert len(visitors) == 2
     for visitor in visitors:
-        assert visitor["wrapped_key"] is None
+        assert not await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}")
         assert visitor["destroyed_at"] is not None
         assert all(visitor[c] is None for c in visitor if c.endswith("_sealed"))
     requests = await _sql(intake.database_url, "SELECT * FROM intake_request")
@@ -125,7 +132,7 @@ async def test_a_recent_request_is_kept(
     almost = utcnow() + dt.timedelta(days=150)  # within six months of submission
     assert (await runner.run_once(settings, dry_run=False, now=almost)).due == []
     (visitor,) = await _sql(intake.database_url, "SELECT * FROM visitor")
-    assert visitor["wrapped_key"] is not None
+    assert await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}")
 
 
 def _plain_hash(body: dict[str, Any], channel: str) -> str:
@@ -185,7 +192,7 @@ async def test_identities_bound_to_a_mediation_are_destroyed_by_mediation_only(
         refused = await intake.client.post(path, headers=bearer(token))
         assert refused.status_code == 403
     (kept,) = await _sql(intake.database_url, "SELECT * FROM visitor")
-    assert kept["wrapped_key"] is not None
+    assert await stored_key_ids(intake.key_store_url, f"visitor:{kept['id']}")
     mediation = bearer(intake.keys.peer_token("mediation", "intake", None))
     destroyed = await intake.client.post(path, headers=mediation)
     assert destroyed.status_code == 200, destroyed.text
@@ -198,7 +205,7 @@ async def test_identities_bound_to_a_mediation_are_destroyed_by_mediation_only(
     again = await intake.client.post(path, headers=mediation)  # idempotent
     assert again.status_code == 200
     (visitor,) = await _sql(intake.database_url, "SELECT * FROM visitor")
-    assert visitor["wrapped_key"] is None
+    assert not await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}")
     assert visitor["name_sealed"] is None
     (request,) = await _sql(intake.database_url, "SELECT * FROM intake_request")
     assert request["submitted_by"] is None
@@ -250,4 +257,4 @@ async def test_the_service_runs_its_schedule_by_itself(
             await asyncio.sleep(0.05)
     assert len(destroyed) == 1
     (visitor,) = await _sql(url, "SELECT * FROM visitor")
-    assert visitor["wrapped_key"] is None
+    assert not await stored_key_ids(settings.resolved_key_store_url, f"visitor:{visitor['id']}")

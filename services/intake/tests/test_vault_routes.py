@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import text
 
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import actor, bearer
+from ombuds_shared.testing import actor, bearer, stored_key_ids
 from ombuds_shared.tokens import Actor
 
 from .conftest import Intake, intake_body
@@ -52,6 +52,8 @@ async def test_cases_reveals_and_destroys_an_identity_once_and_for_all(intake: I
     (entry,) = await _sql(intake, "SELECT * FROM audit_event WHERE action = 'visitor.reveal'")
     assert entry["subject"] == "omb-handler"
     assert entry["peer"] == "cases"
+    (visitor,) = await _sql(intake, "SELECT id FROM visitor")
+    assert await stored_key_ids(intake.key_store_url) == [f"visitor:{visitor['id']}"]
     destroyed = await intake.client.post(f"/v1/internal/visitors/{ref}/destroy", headers=cases)
     assert destroyed.status_code == 200
     again = await intake.client.post(f"/v1/internal/visitors/{ref}/destroy", headers=cases)
@@ -60,8 +62,10 @@ async def test_cases_reveals_and_destroys_an_identity_once_and_for_all(intake: I
     gone = await intake.client.get(f"/v1/internal/cases/{case_id}/visitor", headers=cases)
     assert gone.status_code == 404
     (visitor,) = await _sql(intake, "SELECT * FROM visitor")
-    assert visitor["wrapped_key"] is None
     assert visitor["name_sealed"] is None
+    # The data key left the key store (the row never held it).
+    assert "wrapped_key" not in visitor
+    assert await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}") == []
     unknown = await intake.client.post("/v1/internal/visitors/vis_nobody/destroy", headers=cases)
     assert unknown.status_code == 404
 

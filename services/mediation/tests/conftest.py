@@ -53,7 +53,13 @@ async def keyless_service(
     certificate_key = tmp_path / "certificate.pem"
     generate_key_file(certificate_key)
     settings = mediation_settings(
-        keys, tmp_path, url, None, environment="production", certificate_key_files=[certificate_key]
+        keys,
+        tmp_path,
+        url,
+        None,
+        environment="production",
+        certificate_key_files=[certificate_key],
+        key_store_url=f"sqlite+aiosqlite:///{tmp_path / 'mediation.keys.db'}",
     )
     app = create_app(settings)
     async with app_client(app) as client:

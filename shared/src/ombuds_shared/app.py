@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.db import (
+    DATABASE_DOWN,
     MAYBE_DATABASE_DOWN,
     HotPool,
     create_engine,
@@ -34,6 +36,7 @@ from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.hot_path import HotPathMiddleware, HotRoute
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
+from ombuds_shared.keystore import SqlKeyStore
 from ombuds_shared.logs import RequestContextMiddleware, configure_logging
 from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
 from ombuds_shared.openapi import document_problems
@@ -124,6 +127,15 @@ def load_envelope(settings: ServiceSettings, *, create: bool = True) -> crypto.E
     return crypto.Envelope(crypto.parse_master_keys(spec)) if spec else None
 
 
+def open_key_store(settings: ServiceSettings) -> SqlKeyStore | None:
+    """The service's key store, or None for a service that keeps no data keys."""
+    if not isinstance(settings, ConfidentialSettings):
+        return None
+    return SqlKeyStore.from_url(
+        settings.resolved_key_store_url, pool_size=settings.database_pool_size
+    )
+
+
 def internal_key_source(settings: ServiceSettings) -> JwksKeySource:
     if settings.internal_jwks_file is not None:
         return JwksKeySource(file=settings.internal_jwks_file)
@@ -169,7 +181,15 @@ def create_service_app(
             audience=settings.service_name,
             issuers={GATEWAY_ISSUER, *trusted_peers},
         )
+        # Destroying a key needs the store only; creating and opening one, the ring too.
+        app.state.key_store = open_key_store(settings)
+        if app.state.key_store is not None:
+            # Before the first request; a store that is away is opened on first use instead.
+            with contextlib.suppress(*DATABASE_DOWN, OSError):
+                await app.state.key_store.open()
         app.state.envelope = load_envelope(settings)
+        if app.state.envelope is not None:
+            app.state.envelope = dataclasses.replace(app.state.envelope, store=app.state.key_store)
         app.state.peers = {
             name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
             for name, url in (peer_urls or {}).items()
@@ -205,6 +225,8 @@ def create_service_app(
             for client in app.state.peers.values():
                 await client.close()
             await key_source.close()
+            if app.state.key_store is not None:
+                await app.state.key_store.close()
             await app.state.hot_pool.close()
             await engine.dispose()
 

@@ -131,3 +131,23 @@ class ConfidentialSettings(ServiceSettings):
         description="Envelope master keys, 'id:base64,...'; the last wraps new data keys. "
         "In development a key ring is created in the data folder when unset.",
     )
+    key_store_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL of the key store, where the wrapped data keys live "
+        "apart from the data (deleting one there is physical; docs/operations.md, key store). "
+        "Defaults to an SQLite file `<service>.keys.db` in the data folder; in production a "
+        "PostgreSQL database of its own, shared by the service's replicas.",
+    )
+
+    @property
+    def resolved_key_store_url(self) -> str:
+        if self.key_store_url:
+            return self.key_store_url
+        path = (self.data_dir / f"{self.service_name}.keys.db").resolve()
+        return f"sqlite+aiosqlite:///{path}"
+
+    @model_validator(mode="after")
+    def _production_needs_a_key_store(self) -> ConfidentialSettings:
+        if self.environment == "production" and not self.key_store_url:
+            raise ValueError("production needs an explicit key_store_url (PostgreSQL)")
+        return self

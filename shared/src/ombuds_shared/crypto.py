@@ -2,7 +2,9 @@
 
 Destroying a record's wrapped data key makes every ciphertext under it
 unreadable for good (crypto-shredding), even from a database backup that
-still holds the ciphertext, once the key row is gone from every copy.
+still holds the ciphertext, once the key is gone from every copy. That is why
+wrapped data keys live in a key store of their own (`ombuds_shared.keystore`),
+where deletion is physical, and never in the data database.
 Master keys are a keyring (id -> 32 bytes); the newest wraps, all unwrap,
 so the master key can be rotated without downtime.
 """
@@ -12,12 +14,17 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ombuds_shared.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from ombuds_shared.keystore import KeyStore
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
@@ -60,9 +67,38 @@ def key_id_field(key_id: str) -> bytes:
 
 @dataclass(frozen=True)
 class Envelope:
-    """Wraps and unwraps data keys, and seals and opens fields under them."""
+    """Wraps and unwraps data keys, keeps them in its key store, and seals and opens fields."""
 
     master_keys: dict[str, bytes]
+    # Where the wrapped data keys are kept; None for tools that only (re-)wrap.
+    store: KeyStore | None = field(default=None, compare=False)
+
+    def _store(self) -> KeyStore:
+        if self.store is None:
+            raise ServiceUnavailable("The key store is not configured.")
+        return self.store
+
+    async def create_key(self, key_id: str) -> bytes:
+        """A new data key stored (wrapped) under `key_id`; the stored one if it exists."""
+        stored = await self._store().put(key_id, self.new_wrapped_key(key_id))
+        return self.unwrap(stored, key_id)
+
+    async def data_key_or_new(self, key_id: str) -> bytes:
+        """The data key stored under `key_id`, created on first use."""
+        stored = await self._store().get(key_id)
+        return self.unwrap(stored, key_id) if stored else await self.create_key(key_id)
+
+    async def data_key(self, key_id: str) -> bytes:
+        """The data key stored under `key_id`, unwrapped; KeyDestroyed when it is gone."""
+        return self.unwrap(await self._store().get(key_id), key_id)
+
+    async def destroy_keys(self, key_ids: Iterable[str]) -> int:
+        """Crypto-shreds: the data keys leave the key store, physically."""
+        store = self._store()
+        deleted = await store.delete(key_ids)
+        if deleted:
+            await store.compact()
+        return deleted
 
     @property
     def active_key_id(self) -> str:

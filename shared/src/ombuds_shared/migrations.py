@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,8 +17,10 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.types import TypeDecorator
 
-from ombuds_shared.config import ServiceSettings
+from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.db import DATABASE_DOWN, create_engine, is_sqlite
+from ombuds_shared.keymove import LegacyKeyColumn, move_legacy_keys
+from ombuds_shared.keystore import SqlKeyStore
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -137,8 +139,33 @@ async def _upgrade_locked(script_location: Path, url: str, lock_name: str) -> No
         await engine.dispose()
 
 
+def move_keys_to_store(
+    settings: ServiceSettings,
+    legacy_keys: Sequence[LegacyKeyColumn],
+    report: Callable[[str], None] | None = None,
+) -> int:
+    """Moves the data keys an earlier release left in the data database into the key store
+    (before the migration that drops their columns; resumable, see ombuds_shared.keymove)."""
+    if not legacy_keys or not isinstance(settings, ConfidentialSettings):
+        return 0
+
+    async def move() -> int:
+        store = SqlKeyStore.from_url(settings.resolved_key_store_url, pool_size=1)
+        try:
+            return await move_legacy_keys(
+                settings.resolved_database_url, store, legacy_keys, report=report
+            )
+        finally:
+            await store.close()
+
+    return asyncio.run(move())
+
+
 def migrate_main(
-    settings: ServiceSettings, script_location: Path, argv: Sequence[str] | None = None
+    settings: ServiceSettings,
+    script_location: Path,
+    argv: Sequence[str] | None = None,
+    legacy_keys: Sequence[LegacyKeyColumn] = (),
 ) -> int:
     """`python -m <service>.migrate [--check]`: upgrade the database, or report if it is behind.
 
@@ -158,6 +185,7 @@ def migrate_main(
             print(f"{settings.service_name}: {'behind' if behind else 'at'} head ({shown})")
             return 1 if behind else 0
         print(f"{settings.service_name}: migrating {shown}", flush=True)
+        move_keys_to_store(settings, legacy_keys, report=lambda line: print(line, flush=True))
         lock = f"ombuds-migrate-{settings.service_name}"
         asyncio.run(_upgrade_locked(script_location, url, lock))
     except _UNREACHABLE as exc:

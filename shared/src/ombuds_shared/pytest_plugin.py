@@ -34,7 +34,13 @@ def master_keys() -> str:
 
 
 def settings_overrides(
-    name: str, *, keys: TestKeys, data_dir: Path, database_url: str | None, master: str | None
+    name: str,
+    *,
+    keys: TestKeys,
+    data_dir: Path,
+    database_url: str | None,
+    master: str | None,
+    key_store_url: str | None = None,
 ) -> dict[str, object]:
     """The settings a service needs to run in a test, isolated from the developer's data."""
     values: dict[str, object] = {
@@ -48,4 +54,6 @@ def settings_overrides(
         values["database_url"] = database_url
     if master is not None:
         values["master_keys"] = master
+    if key_store_url is not None:
+        values["key_store_url"] = key_store_url
     return values

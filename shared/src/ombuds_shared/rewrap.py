@@ -1,7 +1,8 @@
 """Re-wrapping stored data keys under the newest master key, so that an old one can be retired.
 
-Each confidential record keeps its own data key, wrapped by a master key of
-the service's ring (`crypto.Envelope`). After a new master key has been
+Each confidential record has its own data key, wrapped by a master key of
+the service's ring (`crypto.Envelope`) and kept in the service's key store
+(`ombuds_shared.keystore`, not the data database). After a new master key has been
 appended to the ring (it now wraps new keys), this module re-wraps every
 stored data key under it; the data keys themselves, and so every ciphertext,
 stay as they are. Once no data key is wrapped by the old master key, the old
@@ -34,10 +35,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ombuds_shared.app import load_envelope
-from ombuds_shared.config import ServiceSettings
+from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.crypto import KEY_ID_BYTES, Envelope, KeyDestroyed, key_id_field
-from ombuds_shared.db import DATABASE_DOWN, create_engine
+from ombuds_shared.db import DATABASE_DOWN
 from ombuds_shared.errors import ServiceUnavailable
+from ombuds_shared.keystore import KEY_METADATA, create_key_engine
 
 Report = Callable[[str], None]
 
@@ -66,6 +68,10 @@ class WrappedKeyColumn:
     def row_id(self) -> Column[Any]:
         (primary_key,) = self.column.table.primary_key.columns
         return primary_key
+
+
+# The one column of wrapped data keys: the key store's (the key id is the envelope context).
+STORED_KEYS = WrappedKeyColumn(KEY_METADATA.tables["data_key"].c.wrapped, lambda key_id: key_id)
 
 
 def _wrapped_by(target: WrappedKeyColumn) -> Any:
@@ -209,10 +215,16 @@ async def rewrap_service(
     if envelope is None:
         raise LookupError(f"{name}: no master key ring is configured")
     active = envelope.active_key_id
-    shown = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
-    report(f"{name}: {shown}; ring {', '.join(envelope.master_keys)} ({active} wraps)")
-    engine = create_engine(settings.resolved_database_url, pool_size=1)
+    if not isinstance(settings, ConfidentialSettings):
+        raise LookupError(f"{name}: keeps no data keys")
+    # The wrapped keys are in the key store, opened as the service opens it (no WAL).
+    url = settings.resolved_key_store_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    report(f"{name}: key store {shown}; ring {', '.join(envelope.master_keys)} ({active} wraps)")
+    engine = create_key_engine(url, pool_size=1)
     try:
+        async with engine.begin() as connection:
+            await connection.run_sync(KEY_METADATA.create_all, checkfirst=True)
         outcomes = []
         if not status_only:
             for target in columns:

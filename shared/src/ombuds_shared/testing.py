@@ -244,3 +244,14 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+async def stored_key_ids(key_store_url: str, prefix: str = "") -> list[str]:
+    """The ids of the data keys a key store holds (ids only, never a key)."""
+    from ombuds_shared.keystore import SqlKeyStore, key_ids
+
+    store = SqlKeyStore.from_url(key_store_url, pool_size=1)
+    try:
+        return list(await key_ids(store, prefix))
+    finally:
+        await store.close()

@@ -4,13 +4,15 @@ the ring (docs/operations.md, key rotation)."""
 
 import sys
 
-from cases.case.models import CaseFile
 from cases.case.service import case_context
 from cases.config import CasesSettings
-from ombuds_shared.rewrap import WrappedKeyColumn, rewrap_main
+from ombuds_shared.keymove import LegacyKeyColumn
+from ombuds_shared.rewrap import STORED_KEYS, rewrap_main
 
-# Every column of this service that holds a data key wrapped by the master key.
-WRAPPED_KEYS = (WrappedKeyColumn(CaseFile.__table__.c.wrapped_key, case_context),)
+# Every column that holds a data key wrapped by the master key: the key store's only.
+WRAPPED_KEYS = (STORED_KEYS,)
+# Where releases before the key store kept them; `ombuds migrate` moves them to the store.
+LEGACY_WRAPPED_KEYS = (LegacyKeyColumn("case_file", "wrapped_key", case_context),)
 
 if __name__ == "__main__":
     sys.exit(rewrap_main(CasesSettings(), WRAPPED_KEYS))

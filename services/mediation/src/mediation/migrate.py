@@ -4,7 +4,8 @@ import sys
 
 from mediation.config import MediationSettings
 from mediation.main import MIGRATIONS
+from mediation.rewrap import LEGACY_WRAPPED_KEYS
 from ombuds_shared.migrations import migrate_main
 
 if __name__ == "__main__":
-    sys.exit(migrate_main(MediationSettings(), MIGRATIONS))
+    sys.exit(migrate_main(MediationSettings(), MIGRATIONS, legacy_keys=LEGACY_WRAPPED_KEYS))

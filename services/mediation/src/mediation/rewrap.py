@@ -4,13 +4,15 @@ rotation)."""
 
 import sys
 
-from mediation.case.models import Mediation
 from mediation.config import MediationSettings
 from mediation.note.service import notes_context
-from ombuds_shared.rewrap import WrappedKeyColumn, rewrap_main
+from ombuds_shared.keymove import LegacyKeyColumn
+from ombuds_shared.rewrap import STORED_KEYS, rewrap_main
 
-# Every column of this service that holds a data key wrapped by the master key.
-WRAPPED_KEYS = (WrappedKeyColumn(Mediation.__table__.c.notes_wrapped_key, notes_context),)
+# Every column that holds a data key wrapped by the master key: the key store's only.
+WRAPPED_KEYS = (STORED_KEYS,)
+# Where releases before the key store kept them; `ombuds migrate` moves them to the store.
+LEGACY_WRAPPED_KEYS = (LegacyKeyColumn("mediation", "notes_wrapped_key", notes_context),)
 
 if __name__ == "__main__":
     sys.exit(rewrap_main(MediationSettings(), WRAPPED_KEYS))

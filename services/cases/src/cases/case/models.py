@@ -1,7 +1,7 @@
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cases.db import Base
@@ -33,7 +33,6 @@ class CaseFile(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # The case's data key, wrapped by the master key: notes, consent details and
     # disclosure reasons are sealed under it. Deleting it is the crypto-shredding.
-    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 

@@ -35,7 +35,7 @@ from ombuds_shared.tokens import Actor
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _CASE = cast(Table, CaseFile.__table__)
 # What a case read returns: every column but the wrapped data key.
-_READ_COLUMNS = [c for c in _CASE.c if c.name not in ("wrapped_key", "intake_request_id")]
+_READ_COLUMNS = [c for c in _CASE.c if c.name != "intake_request_id"]
 
 # Which status may follow which; a closed case stays closed.
 _NEXT: dict[CaseStatus, frozenset[CaseStatus]] = {
@@ -110,7 +110,7 @@ async def open_case(
     """Opens a case in the actor's office (walk-in visitors, group processes)."""
     office = actor.office or ""
     await _check_office(session, office)
-    case = _new_case(
+    case = await _new_case(
         envelope,
         visitor_ref=None,
         pillar=data.pillar,
@@ -140,7 +140,7 @@ async def open_from_intake(
         await session.commit()
         return existing, False
     await _check_office(session, data.office)
-    case = _new_case(
+    case = await _new_case(
         envelope,
         visitor_ref=data.visitor_ref,
         pillar=data.pillar,
@@ -162,8 +162,10 @@ async def open_from_intake(
             )
         await session.commit()
     except IntegrityError:
-        # A concurrent retry of the same acceptance won the race: answer with its case.
+        # A concurrent retry of the same acceptance won the race: answer with its case
+        # (the key made for this attempt protects nothing).
         await session.rollback()
+        await require_envelope(envelope).destroy_keys([case_context(case.id)])
         winner = await _by_intake_request(session, data.intake_request_id)
         if winner is None:
             raise
@@ -174,9 +176,10 @@ async def open_from_intake(
     return row, True
 
 
-def _new_case(envelope: Envelope | None, **values: Any) -> CaseFile:
+async def _new_case(envelope: Envelope | None, **values: Any) -> CaseFile:
+    """A new case, its data key created in the key store (the row holds none)."""
     case = CaseFile(id=str(uuid.uuid4()), **values)
-    case.wrapped_key = require_envelope(envelope).new_wrapped_key(case_context(case.id))
+    await require_envelope(envelope).create_key(case_context(case.id))
     return case
 
 

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import records
 from cases.audit import service as audit
-from cases.case.models import CaseFile
 from cases.case.service import case_context, require_envelope
 from cases.consent.models import Consent, ConsentedAction, Disclosure
 from cases.consent.schemas import (
@@ -33,9 +32,8 @@ from ombuds_shared.tokens import Actor
 async def data_key(session: AsyncSession, envelope: Envelope | None, case_id: str) -> bytes:
     """The case's data key, unwrapped (the case must not have been destroyed)."""
     envelope = require_envelope(envelope)
-    wrapped = await session.scalar(select(CaseFile.wrapped_key).where(CaseFile.id == case_id))
     try:
-        return envelope.unwrap(wrapped, case_context(case_id))
+        return await envelope.data_key(case_context(case_id))
     except KeyDestroyed as exc:
         raise Conflict("This case's content was destroyed.") from exc
 

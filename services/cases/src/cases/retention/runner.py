@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from cases.config import CasesSettings
 from cases.retention import service
+from ombuds_shared.app import open_key_store
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.errors import NotFound
 from ombuds_shared.http import ServiceClient
@@ -41,9 +42,11 @@ async def run_once(
         settings.intake_url, name="intake", timeout_seconds=settings.peer_timeout_seconds
     )
     private = load_or_create_key(settings.resolved_signing_key_file, create=settings.is_development)
+    key_store = open_key_store(settings)
     try:
         return await service.run(
             session_maker=create_session_maker(engine),
+            key_store=key_store,
             destroy_identity=identity_destroyer(intake, SigningKey.for_owner(private, "cases")),
             months=settings.retention_months,
             dry_run=dry_run,
@@ -52,6 +55,8 @@ async def run_once(
     finally:
         await intake.close()
         await engine.dispose()
+        if key_store is not None:
+            await key_store.close()
 
 
 async def periodically(app: FastAPI) -> None:
@@ -63,6 +68,7 @@ async def periodically(app: FastAPI) -> None:
         try:
             report = await service.run(
                 session_maker=app.state.session_maker,
+                key_store=app.state.key_store,
                 destroy_identity=destroy,
                 months=settings.retention_months,
                 dry_run=False,

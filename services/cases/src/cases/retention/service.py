@@ -1,9 +1,12 @@
 """The retention schedule (P9): destroying the confidential content of cases closed long enough.
 
 For each due case, intake first crypto-shreds the visitor's identity (an
-idempotent call), then one transaction here deletes the notes, the sealed
-terms of consents and reasons of disclosures, and the case's data key, and
-writes the destruction record. A failure between the two steps leaves the case
+idempotent call), then the case's data key leaves the key store (physically:
+that is what makes every copy of the ciphertext unreadable, see
+ombuds_shared.keystore), then one transaction here deletes the notes, the
+sealed terms of consents and reasons of disclosures, and writes the
+destruction record. A run that destroyed something ends by compacting the key
+store. A failure between the two steps leaves the case
 due, and the next run finishes it. What remains is de-identified: pillar,
 office, location, group, issues, services, referrals, tags, dates, statuses.
 """
@@ -19,11 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.audit import service as audit
 from cases.case.models import CaseFile
+from cases.case.service import case_context
 from cases.consent.models import Consent, Disclosure
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
-from ombuds_shared.errors import AppError
+from ombuds_shared.errors import AppError, ServiceUnavailable
+from ombuds_shared.keystore import KeyStore
 from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
@@ -45,6 +50,7 @@ async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMa
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],
+    key_store: KeyStore | None,
     destroy_identity: DestroyIdentity,
     months: int,
     dry_run: bool,
@@ -57,9 +63,11 @@ async def run(
     report.due = [row["id"] for row in due]
     if dry_run:
         return report
+    if key_store is None:
+        raise ServiceUnavailable("The key store is not configured.")
     for row in due:
         try:
-            await _destroy_one(session_maker, destroy_identity, row)
+            await _destroy_one(session_maker, key_store, destroy_identity, row)
         except AppError as exc:
             report.failed[row["id"]] = type(exc).__name__
             continue
@@ -70,11 +78,15 @@ async def run(
             report.failed[row["id"]] = type(exc).__name__
             continue
         report.destroyed.append(row["id"])
+    # Every run, not only one that destroyed: a VACUUM FULL keeps a dead key while an older
+    # transaction runs anywhere on the server, and the next run's pass removes it.
+    await key_store.compact()
     return report
 
 
 async def _destroy_one(
     session_maker: async_sessionmaker[AsyncSession],
+    key_store: KeyStore,
     destroy_identity: DestroyIdentity,
     case: RowMapping,
 ) -> None:
@@ -94,6 +106,9 @@ async def _destroy_one(
     identity_destroyed = ref is not None and not shared
     if identity_destroyed:
         await destroy_identity(ref)
+    # The key first: once it is gone, nothing left of the case can be read, even if the
+    # transaction below fails (the case then stays due and the next run finishes it).
+    await key_store.delete([case_context(case_id)])  # compacted once, after the run
     async with session_maker() as session:
         now = utcnow()
         # Claiming the case first locks its row: a concurrent run (another replica) waits
@@ -101,7 +116,7 @@ async def _destroy_one(
         claimed = await session.execute(
             update(_CASE)
             .where(_CASE.c.id == case_id, _CASE.c.destroyed_at.is_(None))
-            .values(wrapped_key=None, visitor_ref=None, destroyed_at=now)
+            .values(visitor_ref=None, destroyed_at=now)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await session.rollback()

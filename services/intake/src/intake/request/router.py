@@ -186,11 +186,11 @@ async def list_requests(
     # A list is for finding a request, not for knowing who asked: the office opens one
     # request (audited) to see the identity. A visitor's own list is theirs to see.
     items = [
-        service.to_read(
+        await service.to_read(
             request=row,
             actor=actor,
             envelope=envelope,
-            identity=vault.reveal(envelope=envelope, visitor=row.visitor)
+            identity=await vault.reveal(envelope=envelope, visitor=row.visitor)
             if service.is_own(actor, row)
             else None,
         )

@@ -141,7 +141,7 @@ async def submit(
     # Keyed (see intake.request.fingerprint): nobody can test a guess against it.
     fingerprint = keyed_fingerprint(fingerprint_key, channel.value, data.model_dump_json())
     for _attempt in range(5):  # a fresh reference on the rare collision
-        visitor = vault.sealed_visitor(envelope=envelope, identity=data.visitor)
+        visitor = await vault.sealed_visitor(envelope=envelope, identity=data.visitor)
         submitted_at = utcnow()
         reference = new_reference()
         request = {
@@ -295,13 +295,13 @@ async def reveal_for_read(
                 record_type="visitor",
                 record_id=request.visitor_id,
             )
-        identity = vault.reveal(envelope=envelope, visitor=request.visitor)
-    return to_read(
+        identity = await vault.reveal(envelope=envelope, visitor=request.visitor)
+    return await to_read(
         request=request, actor=actor, envelope=envelope, identity=identity, conflicts=conflicts
     )
 
 
-def to_read(
+async def to_read(
     *,
     request: IntakeRequest,
     actor: Actor,
@@ -316,7 +316,7 @@ def to_read(
     if request.decline_note_sealed is not None and (
         own_view or (office_view and actor.subject not in conflicts)
     ):
-        note = _open_note(envelope, request)
+        note = await _open_note(envelope, request)
     # Which case a request became: for the chief's oversight and the one who accepted it.
     sees_case = office_view and (actor.has_any("chief") or request.triaged_by == actor.subject)
     return IntakeRead(
@@ -382,11 +382,13 @@ def _note_context(request: IntakeRequest) -> tuple[str, str]:
     return context, f"{context}:decline_note:{request.id}"
 
 
-def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
+async def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
     context, field = _note_context(request)
     sealed = request.decline_note_sealed
+    if sealed is None:
+        return None
     try:
-        data_key = vault.require_envelope(envelope).unwrap(request.visitor.wrapped_key, context)
+        data_key = await vault.require_envelope(envelope).data_key(context)
         return Envelope.open(data_key, sealed, field) if sealed else None
     except KeyDestroyed:
         return None
@@ -490,7 +492,10 @@ async def decline(
     sealed_note = None
     if body.note:
         context, field = _note_context(request)
-        data_key = vault.require_envelope(envelope).unwrap(request.visitor.wrapped_key, context)
+        try:
+            data_key = await vault.require_envelope(envelope).data_key(context)
+        except KeyDestroyed as exc:
+            raise Conflict("This visitor's identity was destroyed.") from exc
         sealed_note = Envelope.seal(data_key, body.note, field)
     # Not while an accept may still be opening the case (a failed one holds off for a while).
     accept_settled = or_(

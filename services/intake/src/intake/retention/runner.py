@@ -3,12 +3,15 @@ the service."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from fastapi import FastAPI
 
 from intake.config import IntakeSettings
 from intake.retention import service
+from ombuds_shared.app import load_envelope, open_key_store
+from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.retention import RetentionReport
 
@@ -18,15 +21,21 @@ async def run_once(
 ) -> RetentionReport:
     """One run against the configured database (what `ombuds retention run` does)."""
     engine = create_engine(settings.resolved_database_url, pool_size=2)
+    key_store = open_key_store(settings)
+    # Destroying needs the key store only; the ring is there when the service has one.
+    ring = load_envelope(settings, create=False) or Envelope({})
     try:
         return await service.run(
             session_maker=create_session_maker(engine),
+            envelope=dataclasses.replace(ring, store=key_store),
             months=settings.request_retention_months,
             dry_run=dry_run,
             now=now,
         )
     finally:
         await engine.dispose()
+        if key_store is not None:
+            await key_store.close()
 
 
 async def run_retention(app: FastAPI) -> RetentionReport:
@@ -34,6 +43,7 @@ async def run_retention(app: FastAPI) -> RetentionReport:
     settings: IntakeSettings = app.state.settings
     return await service.run(
         session_maker=app.state.session_maker,
+        envelope=app.state.envelope,
         months=settings.request_retention_months,
         dry_run=False,
     )

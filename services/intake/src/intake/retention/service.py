@@ -24,6 +24,7 @@ from intake.request.schemas import RequestStatus
 from intake.request.service import ACCEPT_HOLD
 from intake.vault import service as vault
 from intake.vault.models import Visitor
+from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
 
@@ -65,6 +66,7 @@ async def due_requests(
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],
+    envelope: Envelope | None,
     months: int,
     dry_run: bool,
     now: dt.datetime | None = None,
@@ -78,7 +80,7 @@ async def run(
         return report
     for request_id in report.due:
         try:
-            destroyed = await _destroy_one(session_maker, request_id, report.cutoff, now)
+            destroyed = await _destroy_one(session_maker, envelope, request_id, report.cutoff, now)
         except MAYBE_DATABASE_DOWN as exc:
             if not database_unavailable(exc):
                 raise
@@ -91,6 +93,7 @@ async def run(
 
 async def _destroy_one(
     session_maker: async_sessionmaker[AsyncSession],
+    envelope: Envelope | None,
     request_id: str,
     cutoff: dt.datetime,
     now: dt.datetime,
@@ -112,7 +115,7 @@ async def _destroy_one(
         )
         visitor = await session.get(Visitor, visitor_id)
         if visitor is not None and visitor.destroyed_at is None:
-            vault.destroy(visitor=visitor)
+            await vault.destroy(envelope=envelope, visitor=visitor)
         await vault.erase_requests(session=session, visitor_ids=[str(visitor_id)])
         await audit.record(
             session,

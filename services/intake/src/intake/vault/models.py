@@ -18,7 +18,7 @@ class Visitor(Base):
 
     Other services know the visitor only by `ref`, and the vault reveals the identity
     only through the one case or mediation it is bound to (`bound_kind`, `bound_id`,
-    in `bound_office`), never by the reference alone. Destroying `wrapped_key`
+    in `bound_office`), never by the reference alone. Destroying its data key
     (with the ciphertexts) makes the identity unrecoverable.
     """
 
@@ -26,7 +26,6 @@ class Visitor(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     ref: Mapped[str] = mapped_column(String(64), unique=True, default=new_visitor_ref)
-    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -58,7 +57,6 @@ class MediationParty(Base):
     ref: Mapped[str] = mapped_column(String(64), unique=True, default=new_party_ref)
     mediation_id: Mapped[str] = mapped_column(String(36), index=True)
     office: Mapped[str] = mapped_column(String(40))
-    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     role_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

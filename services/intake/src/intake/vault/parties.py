@@ -28,21 +28,20 @@ def party_context(party_id: str) -> str:
     return f"party:{party_id}"
 
 
-def seal(
+async def seal(
     *, envelope: Envelope | None, identity: PartyIdentity, mediation_id: str, office: str
 ) -> MediationParty:
-    """A new party, its identity sealed under a fresh data key and bound to its mediation."""
+    """A new party, its identity sealed under a fresh data key (kept in the key store, never
+    in the row) and bound to its mediation."""
     envelope = require_envelope(envelope)
     party_id = str(uuid.uuid4())
     context = party_context(party_id)
-    wrapped = envelope.new_wrapped_key(context)
-    data_key = envelope.unwrap(wrapped, context)
+    data_key = await envelope.create_key(context)
     party = MediationParty(
         id=party_id,
         ref=new_party_ref(),
         mediation_id=mediation_id,
         office=office,
-        wrapped_key=wrapped,
         created_at=utcnow(),
     )
     for field, column in _FIELDS.items():
@@ -52,12 +51,14 @@ def seal(
     return party
 
 
-def reveal(*, envelope: Envelope | None, party: MediationParty) -> PartyIdentity | None:
+async def reveal(*, envelope: Envelope | None, party: MediationParty) -> PartyIdentity | None:
     """The party's identity, or None once it has been destroyed."""
     envelope = require_envelope(envelope)
     context = party_context(party.id)
+    if party.destroyed_at is not None:
+        return None
     try:
-        data_key = envelope.unwrap(party.wrapped_key, context)
+        data_key = await envelope.data_key(context)
         values = {
             field: Envelope.open(data_key, sealed, f"{context}:{field}")
             for field, column in _FIELDS.items()
@@ -68,9 +69,15 @@ def reveal(*, envelope: Envelope | None, party: MediationParty) -> PartyIdentity
     return PartyIdentity.model_validate(values)
 
 
-def destroy(*, party: MediationParty) -> None:
-    """Crypto-shreds the party: the data key and every ciphertext go."""
-    party.wrapped_key = None
+async def destroy(*, envelope: Envelope | None, parties: list[MediationParty]) -> None:
+    """Crypto-shreds parties: their data keys leave the key store first (that alone makes every
+    copy of the ciphertexts unreadable), then the ciphertexts go from the rows."""
+    await require_envelope(envelope).destroy_keys([party_context(p.id) for p in parties])
+    for party in parties:
+        _clear(party)
+
+
+def _clear(party: MediationParty) -> None:
     for column in _FIELDS.values():
         setattr(party, column, None)
     party.destroyed_at = utcnow()

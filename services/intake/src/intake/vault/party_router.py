@@ -63,7 +63,7 @@ async def seal_party(
     if actor is None or not actor.has_any("mediator", "chief"):
         raise Forbidden("Only a mediator or the chief adds the parties of a mediation.")
     _vouched_for(caller, mediation_id)
-    party = parties.seal(
+    party = await parties.seal(
         envelope=request.app.state.envelope,
         identity=data.identity,
         mediation_id=mediation_id,
@@ -118,7 +118,9 @@ async def reveal_parties(
     return BoundParties(
         mediation_id=mediation_id,
         items=[
-            PartyRevealed(party_ref=p.ref, identity=parties.reveal(envelope=envelope, party=p))
+            PartyRevealed(
+                party_ref=p.ref, identity=await parties.reveal(envelope=envelope, party=p)
+            )
             for p in bound
         ],
     )
@@ -130,16 +132,18 @@ async def reveal_parties(
     summary="Crypto-shred every party of a mediation (mediation only; idempotent)",
 )
 async def destroy_parties(
-    mediation_id: str, session: SessionDep, caller: MediationPeerDep
+    mediation_id: str, request: Request, session: SessionDep, caller: MediationPeerDep
 ) -> PartiesDestroyed:
     mediation_id = _mediation_id(mediation_id)
     bound = await parties.bound_to(session=session, mediation_id=mediation_id)
     live = [p for p in bound if p.destroyed_at is None]
-    for party in live:
-        parties.destroy(party=party)
+    envelope = request.app.state.envelope
+    await parties.destroy(envelope=envelope, parties=live)
     # Any other identity bound to the mediation goes with it, and so does what its request
     # kept of it (submitter, Idempotency-Key, fingerprint).
-    identities = await vault.destroy_bound(session=session, kind="mediation", bound_id=mediation_id)
+    identities = await vault.destroy_bound(
+        session=session, envelope=envelope, kind="mediation", bound_id=mediation_id
+    )
     await audit.record(
         session,
         actor=caller.actor or RETENTION_ACTOR,

@@ -74,7 +74,7 @@ async def reveal_case_visitor(
         record_type="visitor",
         record_id=visitor.id,
     )
-    identity = service.reveal(envelope=request.app.state.envelope, visitor=visitor)
+    identity = await service.reveal(envelope=request.app.state.envelope, visitor=visitor)
     if identity is None:
         raise service.gone()
     return identity
@@ -86,7 +86,9 @@ async def reveal_case_visitor(
     summary="Crypto-shred a visitor's identity and sealed notes (cases only; idempotent)",
 )
 async def destroy_visitor(
-    visitor_ref: str, session: SessionDep, caller: CasesPeerDep
+    visitor_ref: str, request: Request, session: SessionDep, caller: CasesPeerDep
 ) -> DestructionResult:
-    destroyed_at = await service.destroy_by_ref(session=session, ref=visitor_ref)
+    destroyed_at = await service.destroy_by_ref(
+        session=session, envelope=request.app.state.envelope, ref=visitor_ref
+    )
     return DestructionResult(visitor_ref=visitor_ref, destroyed_at=destroyed_at)

@@ -37,17 +37,16 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
     return envelope
 
 
-def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
-    """The column values of a new visitor row, its identity sealed under a fresh data key."""
+async def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
+    """The column values of a new visitor row, its identity sealed under a fresh data key
+    (kept in the key store, never in the row)."""
     envelope = require_envelope(envelope)
     visitor_id = str(uuid.uuid4())
     context = visitor_context(visitor_id)
-    wrapped = envelope.new_wrapped_key(context)
-    data_key = envelope.unwrap(wrapped, context)
+    data_key = await envelope.create_key(context)
     values: dict[str, Any] = {
         "id": visitor_id,
         "ref": new_visitor_ref(),
-        "wrapped_key": wrapped,
         "created_at": utcnow(),
     }
     for field, column in _FIELDS.items():
@@ -58,12 +57,14 @@ def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> d
     return values
 
 
-def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
+async def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
     """The visitor's identity, or None once it has been destroyed."""
     envelope = require_envelope(envelope)
     context = visitor_context(visitor.id)
+    if visitor.destroyed_at is not None:
+        return None
     try:
-        data_key = envelope.unwrap(visitor.wrapped_key, context)
+        data_key = await envelope.data_key(context)
         values = {
             field: Envelope.open(data_key, sealed, f"{context}:{field}")
             for field, column in _FIELDS.items()
@@ -74,9 +75,10 @@ def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | 
     return VisitorIdentity.model_validate(values)
 
 
-def destroy(*, visitor: Visitor) -> None:
-    """Crypto-shreds the identity: the data key and every ciphertext go."""
-    visitor.wrapped_key = None
+async def destroy(*, envelope: Envelope | None, visitor: Visitor) -> None:
+    """Crypto-shreds the identity: the data key leaves the key store first (that alone makes
+    every copy of the ciphertext unreadable), then the ciphertexts go from the row."""
+    await require_envelope(envelope).destroy_keys([visitor_context(visitor.id)])
     for column in _FIELDS.values():
         setattr(visitor, column, None)
     visitor.destroyed_at = utcnow()
@@ -138,18 +140,22 @@ async def erase_requests(*, session: AsyncSession, visitor_ids: list[str]) -> No
     )
 
 
-async def destroy_by_ref(*, session: AsyncSession, ref: str) -> dt.datetime:
+async def destroy_by_ref(
+    *, session: AsyncSession, envelope: Envelope | None, ref: str
+) -> dt.datetime:
     """Destroys a visitor's identity and what their requests keep of it (idempotent)."""
     visitor = await get_by_ref(session=session, ref=ref)
     if visitor.destroyed_at is None:
-        destroy(visitor=visitor)
+        await destroy(envelope=envelope, visitor=visitor)
     await erase_requests(session=session, visitor_ids=[visitor.id])
     await session.commit()
     assert visitor.destroyed_at is not None
     return visitor.destroyed_at
 
 
-async def destroy_bound(*, session: AsyncSession, kind: str, bound_id: str) -> int:
+async def destroy_bound(
+    *, session: AsyncSession, envelope: Envelope | None, kind: str, bound_id: str
+) -> int:
     """Destroys every identity bound to this case or mediation (idempotent): how many.
     The caller commits, with its audit entry."""
     visitors = list(
@@ -159,6 +165,6 @@ async def destroy_bound(*, session: AsyncSession, kind: str, bound_id: str) -> i
     )
     for visitor in visitors:
         if visitor.destroyed_at is None:
-            destroy(visitor=visitor)
+            await destroy(envelope=envelope, visitor=visitor)
     await erase_requests(session=session, visitor_ids=[v.id for v in visitors])
     return len(visitors)

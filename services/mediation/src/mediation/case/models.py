@@ -7,7 +7,6 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
-    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -48,8 +47,6 @@ class Mediation(Base):
     settlement_implementation_deadline: Mapped[dt.date | None] = mapped_column(Date)
     mediator: Mapped[str | None] = mapped_column(String(200), index=True)
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # The per-mediation data key of its confidential notes (envelope encryption).
-    notes_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

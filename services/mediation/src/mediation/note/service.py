@@ -52,9 +52,8 @@ async def write(
     if mediation.destroyed_at is not None:
         raise Conflict("This mediation's content was destroyed under the retention schedule.")
     context = _context(mediation)
-    if mediation.notes_wrapped_key is None:
-        mediation.notes_wrapped_key = ring.new_wrapped_key(context)
-    data_key = ring.unwrap(mediation.notes_wrapped_key, context)
+    # Created in the key store on first use (concurrent first notes share the one stored).
+    data_key = await ring.data_key_or_new(context)
     note_id = str(uuid.uuid4())
     note = MediationNote(
         id=note_id,
@@ -76,6 +75,11 @@ async def write(
     return NoteRead(id=note.id, author=note.author, body=body, written_at=note.written_at)
 
 
+async def destroy_notes_key(*, envelope: Envelope | None, mediation_id: str) -> int:
+    """Crypto-shreds a mediation's notes: their data key leaves the key store, physically."""
+    return await require_envelope(envelope).destroy_keys([notes_context(mediation_id)])
+
+
 async def read_all(
     *, session: AsyncSession, envelope: Envelope | None, mediation: Mediation, actor: Actor
 ) -> list[NoteRead]:
@@ -94,7 +98,7 @@ async def read_all(
     )
     context = _context(mediation)
     try:
-        data_key: bytes | None = ring.unwrap(mediation.notes_wrapped_key, context)
+        data_key: bytes | None = await ring.data_key(context)
     except KeyDestroyed:
         data_key = None
     notes = []

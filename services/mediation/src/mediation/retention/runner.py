@@ -3,12 +3,15 @@ the service."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from fastapi import FastAPI
 
 from mediation.config import MediationSettings
 from mediation.retention import service
+from ombuds_shared.app import load_envelope, open_key_store
+from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key
@@ -41,9 +44,13 @@ async def run_once(
         settings.intake_url, name="intake", timeout_seconds=settings.peer_timeout_seconds
     )
     private = load_or_create_key(settings.resolved_signing_key_file, create=settings.is_development)
+    key_store = open_key_store(settings)
+    # Destroying needs the key store only; the ring is there when the service has one.
+    ring = load_envelope(settings, create=False) or Envelope({})
     try:
         return await service.run(
             session_maker=create_session_maker(engine),
+            envelope=dataclasses.replace(ring, store=key_store),
             destroy_identities=identities_destroyer(
                 intake, SigningKey.for_owner(private, "mediation")
             ),
@@ -54,6 +61,8 @@ async def run_once(
     finally:
         await intake.close()
         await engine.dispose()
+        if key_store is not None:
+            await key_store.close()
 
 
 async def run_retention(app: FastAPI) -> RetentionReport:
@@ -61,6 +70,7 @@ async def run_retention(app: FastAPI) -> RetentionReport:
     settings: MediationSettings = app.state.settings
     return await service.run(
         session_maker=app.state.session_maker,
+        envelope=app.state.envelope,
         destroy_identities=identities_destroyer(app.state.peers["intake"], app.state.signing_key),
         months=settings.retention_months,
         dry_run=False,

@@ -2,8 +2,9 @@
 
 Once `retention_months` have passed since a mediation closed, intake first
 crypto-shreds the identities bound to it (its parties; an idempotent call),
-then one transaction here deletes its notes and their data key, replaces each
-party's reference by the party row's own random id, and writes the
+then the notes' data key leaves the key store, and one transaction here
+deletes the notes, replaces each party's reference by the party row's own
+random id, and writes the
 destruction record (counts and dates, no content). A failure between the two
 steps leaves the mediation due, and the next run finishes it.
 
@@ -25,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mediation.case.models import Mediation, Party
 from mediation.case.schemas import MediationStatus
 from mediation.note.models import MediationNote
+from mediation.note.service import destroy_notes_key
 from mediation.retention.models import MediationDestruction
+from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError
 from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
@@ -52,6 +55,7 @@ async def due_mediations(*, session: AsyncSession, cutoff: dt.datetime) -> list[
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],
+    envelope: Envelope | None,
     destroy_identities: DestroyIdentities,
     months: int,
     dry_run: bool,
@@ -65,7 +69,9 @@ async def run(
         return report
     for mediation_id in report.due:
         try:
-            destroyed = await _destroy_one(session_maker, destroy_identities, mediation_id)
+            destroyed = await _destroy_one(
+                session_maker, envelope, destroy_identities, mediation_id
+            )
         except AppError as exc:  # intake refused or is away: retried on the next run
             report.failed[mediation_id] = type(exc).__name__
             continue
@@ -81,17 +87,21 @@ async def run(
 
 async def _destroy_one(
     session_maker: async_sessionmaker[AsyncSession],
+    envelope: Envelope | None,
     destroy_identities: DestroyIdentities,
     mediation_id: str,
 ) -> bool:
     identities = await destroy_identities(mediation_id)
+    # The notes' key first, from the key store: once it is gone nothing left of the notes can
+    # be read, even if the transaction below fails (the mediation then stays due).
+    await destroy_notes_key(envelope=envelope, mediation_id=mediation_id)
     async with session_maker() as session:
         now = utcnow()
         # Claiming the mediation locks its row: a concurrent run waits, then finds it done.
         claimed = await session.execute(
             update(_MEDIATION)
             .where(_MEDIATION.c.id == mediation_id, _MEDIATION.c.destroyed_at.is_(None))
-            .values(notes_wrapped_key=None, destroyed_at=now, version=_MEDIATION.c.version + 1)
+            .values(destroyed_at=now, version=_MEDIATION.c.version + 1)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await session.rollback()

@@ -1,0 +1,42 @@
+"""Data keys leave the intake database: they live in the key store now.
+
+The wrapped data keys move to the service's key store (ombuds_shared.keystore),
+where deleting one is physical, before this migration runs: `ombuds migrate`
+and `python -m intake.migrate` move them first (ombuds_shared.keymove). This
+migration refuses to drop a column that still holds a key, so no key is lost
+when the move was skipped.
+
+Revision ID: 20261207_k1
+Revises: 20261207_r1
+Create Date: 2026-12-07 00:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "20261207_k1"
+down_revision: str | None = "20261207_r1"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    for table in ("visitor", "mediation_party"):
+        left = op.get_bind().scalar(
+            sa.text(f"SELECT count(*) FROM {table} WHERE wrapped_key IS NOT NULL")  # noqa: S608
+        )
+        if left:
+            raise RuntimeError(
+                f"{left} data key(s) are still in {table}.wrapped_key: run `ombuds migrate` or "
+                "`python -m intake.migrate`, which move them to the key store first"
+            )
+        # A plain DROP COLUMN (SQLite 3.35+): no copy of the table, whose rows others reference.
+        op.drop_column(table, "wrapped_key")
+
+
+def downgrade() -> None:
+    # The keys stay in the key store; the column comes back empty.
+    for table in ("visitor", "mediation_party"):
+        op.add_column(table, sa.Column("wrapped_key", sa.LargeBinary(), nullable=True))
