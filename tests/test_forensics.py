@@ -6,8 +6,8 @@ The attacker here carves blindly, with no knowledge of the records:
 1. every file under the data folders (SQLite databases, WAL, shared memory, journals,
    key stores) is read as raw bytes; on PostgreSQL, every page of every table of the
    data and key store databases as `pageinspect` returns it, dead tuples included;
-2. every UUID-shaped string found there makes three candidate key ids (`case:`,
-   `visitor:`, `mediation:`), the envelope contexts of the data keys;
+2. every UUID-shaped string found there makes four candidate key ids (`case:`,
+   `visitor:`, `party:`, `mediation:`), the envelope contexts of the data keys;
 3. every byte run that starts like a wrapped data key (version byte, master key id) is
    unwrapped with the master key under every candidate id;
 4. with each data key so recovered, every byte run that starts like a sealed value
@@ -40,14 +40,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from cases.retention import runner
+from mediation.retention import runner as mediation_runner
 from ombuds_shared import keystore
 from ombuds_shared.crypto import KEY_ID_BYTES, Envelope, key_id_field, parse_master_keys
 from ombuds_shared.db import create_engine, utcnow
 
 from .cases_helpers import handler
 from .conftest import BACKENDS, Stack, intake_body
+from .mediation_support import Mediations, expect, today
 
 LATER = dt.timedelta(days=3 * 366)
+KINDS = ("identity", "note", "consent", "party", "mediation note")
+NOTHING = {"data keys": 0, **dict.fromkeys(KINDS, 0)}
+# Kept: one case (its key, identity, note, consent) and one mediation (its notes' key, a
+# party, a note).
+EVERYTHING = {"data keys": 2, **dict.fromkeys(KINDS, 1)}
 _UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _WRAPPED_BYTES = 1 + KEY_ID_BYTES + 12 + 32 + 16
 _NONCE = 12
@@ -109,6 +116,39 @@ async def _case_with_content(stack: Stack, n: int, *, close: bool) -> Planted:
         closing = {"status": "closed", "closure_reason": "options_provided"}
         response = await stack.gateway.post(f"{base}/status", json=closing, headers=me)
         assert response.status_code == 200, response.text
+    return planted
+
+
+@dataclass
+class PlantedMediation:
+    """What a mediation carries: its id, a party's identity (in intake's vault) and a note."""
+
+    mediation_id: str
+    party: str
+    note: str
+
+    def secrets(self) -> dict[str, str]:
+        return {"party": self.party, "mediation note": self.note}
+
+
+async def _mediation_with_content(stack: Stack, n: int, *, close: bool) -> PlantedMediation:
+    med = Mediations(stack)
+    mediation_id = await med.open()
+    planted = PlantedMediation(
+        mediation_id=mediation_id,
+        party=f"Party Number{n} Vantreurenova",
+        note=f"Mediation {n}: Ms. Holmgaard{n} would accept a written apology.",
+    )
+    identity = {"name": planted.party, "role": "Applicant", "email": f"p{n}@example.org"}
+    expect(await med.post(mediation_id, "parties", {"identity": identity}), 201)
+    await med.accept(mediation_id)
+    await med.agree_all(mediation_id)
+    await med.assign_self(mediation_id)
+    expect(await med.start(mediation_id), 200)
+    expect(await med.post(mediation_id, "notes", {"body": planted.note}), 201)
+    if close:
+        await med.issue(mediation_id)
+        expect(await med.close(mediation_id, "settled", settlement_signed_on=today()), 200)
     return planted
 
 
@@ -226,7 +266,8 @@ def carve(blobs: list[bytes], master_keys: dict[str, bytes]) -> Findings:
     """The blind carving described in the module's docstring."""
     findings = Findings()
     ids = {m.group().decode() for blob in blobs for m in _UUID.finditer(blob)}
-    contexts = [f"{kind}:{i}" for i in sorted(ids) for kind in ("case", "visitor", "mediation")]
+    kinds = ("case", "visitor", "party", "mediation")
+    contexts = [f"{kind}:{i}" for i in sorted(ids) for kind in kinds]
     for key_id in master_keys:
         envelope = Envelope({key_id: master_keys[key_id]})
         header = b"\x01" + key_id_field(key_id)
@@ -263,33 +304,43 @@ def carve(blobs: list[bytes], master_keys: dict[str, bytes]) -> Findings:
 async def _retention_and_carving(
     stack: Stack, master_keys: str, *, settle: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Two cases destroyed, one kept; returns what carving recovered of each (counts)."""
+    """Two cases and a mediation destroyed, one of each kept; returns what carving recovered
+    of each (counts)."""
     destroyed = [await _case_with_content(stack, n, close=True) for n in (1, 2)]
     kept = await _case_with_content(stack, 3, close=False)
+    mediation_destroyed = await _mediation_with_content(stack, 1, close=True)
+    mediation_kept = await _mediation_with_content(stack, 2, close=False)
     await _analyze_postgres(stack)  # as autovacuum would, sooner or later
     report = await runner.run_once(
         stack.apps["cases"].state.settings, dry_run=False, now=utcnow() + LATER
     )
     assert sorted(report.destroyed) == sorted(p.case_id for p in destroyed)
+    report = await mediation_runner.run_once(
+        stack.apps["mediation"].state.settings, dry_run=False, now=utcnow() + LATER
+    )
+    assert report.destroyed == [mediation_destroyed.mediation_id]
     for planted in destroyed:  # the API agrees that the content is gone
         notes = await stack.gateway.get(
             f"/v1/cases/{planted.case_id}/notes", headers=handler(stack)
         )
         assert notes.status_code == 409
-    for name in ("intake", "cases"):
+    for name in ("intake", "cases", "mediation"):
         url = str(stack.apps[name].state.settings.resolved_key_store_url)
         if settle and not url.startswith("sqlite"):
             passes = await settle_postgres(url, "data_key")
             print(f"\n{name} key store: dead rows gone after {passes} VACUUM FULL")
     findings = carve(await _everything_written(stack), parse_master_keys(master_keys))
 
-    def score(cases: list[Planted]) -> dict[str, Any]:
+    def score(cases: list[Planted], mediation: PlantedMediation) -> dict[str, Any]:
         counts = {"data keys": sum(f"case:{p.case_id}" in findings.keys for p in cases)}
+        counts["data keys"] += f"mediation:{mediation.mediation_id}" in findings.keys
         for kind in ("identity", "note", "consent"):
             counts[kind] = sum(findings.recovered(p.secrets()[kind]) for p in cases)
+        for kind, secret in mediation.secrets().items():
+            counts[kind] = int(findings.recovered(secret))
         return counts
 
-    return score(destroyed), score([kept])
+    return score(destroyed, mediation_destroyed), score([kept], mediation_kept)
 
 
 async def test_nothing_destroyed_is_recovered_by_carving_every_byte(
@@ -297,9 +348,9 @@ async def test_nothing_destroyed_is_recovered_by_carving_every_byte(
 ) -> None:
     destroyed, kept = await _retention_and_carving(stack, master_keys)
     print(f"\nforensics, key store as shipped: destroyed {destroyed}, kept {kept}")
-    assert destroyed == {"data keys": 0, "identity": 0, "note": 0, "consent": 0}
+    assert destroyed == NOTHING
     # The same carving finds everything that was kept: it would find the destroyed too.
-    assert kept == {"data keys": 1, "identity": 1, "note": 1, "consent": 1}
+    assert kept == EVERYTHING
 
 
 @pytest.mark.parametrize(
@@ -327,7 +378,7 @@ async def test_a_key_store_that_keeps_copies_fails_the_forensics(
     destroyed, kept = await _retention_and_carving(stack, master_keys)
     print(f"\nforensics, journal_mode={journal_mode} secure_delete={secure_delete}: "
           f"destroyed {destroyed}, kept {kept}")  # fmt: skip
-    assert kept == {"data keys": 1, "identity": 1, "note": 1, "consent": 1}
+    assert kept == EVERYTHING
     assert destroyed["data keys"] > 0
     assert destroyed["note"] + destroyed["consent"] + destroyed["identity"] > 0
 
@@ -346,5 +397,5 @@ async def test_a_postgres_key_store_left_to_plain_deletes_fails_the_forensics(
     destroyed, kept = await _retention_and_carving(stack, master_keys, settle=False)
     print(f"\nforensics, PostgreSQL key store without VACUUM FULL: destroyed {destroyed}, "
           f"kept {kept}")  # fmt: skip
-    assert kept == {"data keys": 1, "identity": 1, "note": 1, "consent": 1}
+    assert kept == EVERYTHING
     assert destroyed["data keys"] > 0

@@ -184,8 +184,8 @@ async def test_rotate_rewrap_and_retire_the_old_master_key_while_serving(
     assert await run == 0
     out = capsys.readouterr().out
     assert f"{old_id} wraps nothing any more: it can leave the ring of cases" in out
-    assert "data_key.wrapped: 1 of 2 done" in out  # progress, batch by batch (intake's)
-    assert "data_key.wrapped: 2 of 2 done" in out
+    assert "data_key.wrapped: 1 of 3 done" in out  # progress, batch by batch (intake's)
+    assert "data_key.wrapped: 3 of 3 done" in out  # two visitors and a party
 
     after = await _wrapped_keys(stack)
     ring = Envelope(parse_master_keys(f"{old},{new}"))
