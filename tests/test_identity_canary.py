@@ -353,9 +353,20 @@ async def _answers_without_need_to_know(stack: Stack) -> list[str]:
     return answers
 
 
-async def test_identities_stay_in_the_vault_and_reach_only_who_needs_them(stack: Stack) -> None:
-    """The canary outside analytics: nothing of an identity in any other service's database,
-    in any log line of any service, or in any answer to a role without need to know."""
+def _sqlite_files(url: str) -> str:
+    """A SQLite database's files byte for byte (free pages and the WAL included)."""
+    path = Path(url.split("///", 1)[1])
+    blobs = [p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-journal"))
+             if p.exists()]  # fmt: skip
+    return "\n".join(b.decode("latin-1") for b in blobs)
+
+
+async def test_identities_stay_in_the_vault_and_reach_only_who_needs_them(
+    stack: Stack, databases: TestDatabases
+) -> None:
+    """The canary outside analytics: nothing of an identity in any other service's database
+    (its rows, and on SQLite its files), in any log line of any service, or in any answer
+    to a role without need to know."""
     captured = _Captured()
     logging.getLogger().addHandler(captured)
     try:
@@ -364,9 +375,14 @@ async def test_identities_stay_in_the_vault_and_reach_only_who_needs_them(stack:
         await _drained(stack, "cases")
         stored = {name: await _every_table(stack.database_urls[name])
                   for name in ("cases", "mediation", "analytics")}  # fmt: skip
+        if not databases.on_postgres:
+            for name in list(stored):
+                stored[f"{name} files"] = _sqlite_files(stack.database_urls[name])
     finally:
         logging.getLogger().removeHandler(captured)
     assert "fear_of_speaking_out" in stored["cases"]  # the lives were recorded
+    if not databases.on_postgres:  # and the files searched are the ones written
+        assert "fear_of_speaking_out" in stored["cases files"]
     identities = [v for visitor in VISITORS for k, v in visitor.items() if k != "sub"]
     identities += [v for party in PARTIES for v in party.values()]
     canaries = identities + [v.lower() for v in identities]
