@@ -154,6 +154,20 @@ async def test_no_one_but_the_assigned_mediator_reads_a_party(stack: Stack) -> N
     assert declared.status_code == 201, declared.text
     shut = await stack.gateway.get(path, headers=med.mediator)
     assert shut.status_code == 403, shut.text
+    # ...and cannot declare the conflict away to take the mediation back (its author's
+    # declaration stands, as in cases).
+    withdrawn = await stack.gateway.post(
+        f"/v1/mediations/{mediation_id}/declarations",
+        json={"has_conflict": False},
+        headers=med.mediator,
+    )
+    assert withdrawn.status_code == 409, withdrawn.text
+    retaken = await stack.gateway.put(
+        f"/v1/mediations/{mediation_id}/mediator", json={}, headers=med.mediator
+    )
+    assert retaken.status_code == 409, retaken.text
+    still_shut = await stack.gateway.get(path, headers=med.mediator)
+    assert still_shut.status_code == 403, still_shut.text
     assert await _reveals(stack) == []
 
 

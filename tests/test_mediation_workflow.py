@@ -243,10 +243,14 @@ async def test_a_mediator_is_assigned_only_after_declaring_no_conflict(
         headers=other.mediator,
     )
     assert put.status_code == 403
+    # A declared conflict stands: its author cannot declare it away (as in cases).
+    withdrawn = await med.post(mediation_id, "declarations", {"has_conflict": False})
+    assert withdrawn.status_code == 409, withdrawn.text
     # Nor can a mediator take a colleague's mediation; the chief reassigns.
-    expect(await med.post(mediation_id, "declarations", {"has_conflict": False}), 201)
+    third = Mediations(stack, mediator_sub="mediator-cy")
+    expect(await third.post(mediation_id, "declarations", {"has_conflict": False}), 201)
     put = await stack.gateway.put(
-        f"/v1/mediations/{mediation_id}/mediator", json={}, headers=med.mediator
+        f"/v1/mediations/{mediation_id}/mediator", json={}, headers=third.mediator
     )
     assert put.status_code == 403
 

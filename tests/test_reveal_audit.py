@@ -72,11 +72,13 @@ async def test_mediation_records_notes_parties_and_certificates(stack: Stack) ->
     entries = await _log(stack, "mediation", mediation_id=mediation_id)
     parties = [p["id"] for p in (await desk.get(mediation_id))["parties"]]
     seen = [(e["action"], e["record_type"], e["record_id"]) for e in entries]
+    declaration = next(e["record_id"] for e in entries if e["action"] == "conflict.declare")
     assert seen == [
         *[("party.add", "party", party) for party in parties],
         ("referral.accept", "mediation", mediation_id),
         *[("party.agreement", "party", party) for party in parties],
-        ("mediator.assign", "mediation", mediation_id),
+        ("conflict.declare", "conflict_declaration", declaration),
+        ("mediator.assign", "mediator", desk.mediator_sub),
         ("note.write", "note", written["id"]),
         ("notes.read", "notes", mediation_id),
         ("certificate.issue", "certificate", certificate["id"]),

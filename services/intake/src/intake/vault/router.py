@@ -89,6 +89,6 @@ async def destroy_visitor(
     visitor_ref: str, request: Request, session: SessionDep, caller: CasesPeerDep
 ) -> DestructionResult:
     destroyed_at = await service.destroy_by_ref(
-        session=session, envelope=request.app.state.envelope, ref=visitor_ref
+        session=session, envelope=request.app.state.envelope, ref=visitor_ref, peer=caller.peer
     )
     return DestructionResult(visitor_ref=visitor_ref, destroyed_at=destroyed_at)

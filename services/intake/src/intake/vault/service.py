@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.audit import service as audit
 from intake.request.models import IntakeRequest
 from intake.vault.models import Visitor, new_visitor_ref
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.crypto import Envelope, KeyDestroyed
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable
+from ombuds_shared.retention import RETENTION_ACTOR
 
 _FIELDS = {
     "name": "name_sealed",
@@ -141,13 +143,23 @@ async def erase_requests(*, session: AsyncSession, visitor_ids: list[str]) -> No
 
 
 async def destroy_by_ref(
-    *, session: AsyncSession, envelope: Envelope | None, ref: str
+    *, session: AsyncSession, envelope: Envelope | None, ref: str, peer: str | None
 ) -> dt.datetime:
-    """Destroys a visitor's identity and what their requests keep of it (idempotent)."""
+    """Destroys a visitor's identity and what their requests keep of it (idempotent),
+    recorded (ids only) in intake's audit log."""
     visitor = await get_by_ref(session=session, ref=ref)
     if visitor.destroyed_at is None:
         await destroy(envelope=envelope, visitor=visitor)
     await erase_requests(session=session, visitor_ids=[visitor.id])
+    await audit.record(
+        session,
+        actor=RETENTION_ACTOR,
+        peer=peer,
+        action="visitor.destroy",
+        context_id=visitor.bound_id or visitor.id,
+        record_type="visitor",
+        record_id=visitor.id,
+    )
     await session.commit()
     assert visitor.destroyed_at is not None
     return visitor.destroyed_at

@@ -412,12 +412,21 @@ async def record_agreement(
 async def declare(
     *, session: AsyncSession, mediation: Mediation, actor: Actor, has_conflict: bool
 ) -> ConflictDeclaration:
-    """Records the calling mediator's declaration on a conflict of interest (P10)."""
+    """Records the calling mediator's declaration on a conflict of interest (P10).
+
+    A declared conflict stands: its author cannot declare it away (as in cases), or the
+    mediator it took off the mediation could take it back, with its notes and parties."""
     states.require(
         mediation.status,
         {states.REFERRED, states.PENDING, states.IN_MEDIATION},
         "declare on a conflict of interest",
     )
+    if not has_conflict and await has_declared_conflict(
+        session, mediation_id=mediation.id, mediator=actor.subject
+    ):
+        raise Conflict(
+            "You declared a conflict of interest on this mediation; it cannot be withdrawn."
+        )
     declaration = ConflictDeclaration(
         mediation_id=mediation.id, mediator=actor.subject, has_conflict=has_conflict
     )
@@ -426,8 +435,31 @@ async def declare(
         # A conflict that comes to light later takes the mediator off the mediation.
         mediation.mediator = None
         mediation.assigned_at = None
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="conflict.declare",
+        mediation_id=mediation.id,
+        record_type="conflict_declaration",
+        record_id=declaration.id,
+    )
     await _commit(session)
     return declaration
+
+
+async def has_declared_conflict(session: AsyncSession, *, mediation_id: str, mediator: str) -> bool:
+    """Whether this mediator ever declared a conflict on this mediation: it shuts them out."""
+    found = await session.scalar(
+        select(ConflictDeclaration.id)
+        .where(
+            ConflictDeclaration.mediation_id == mediation_id,
+            ConflictDeclaration.mediator == mediator,
+            ConflictDeclaration.has_conflict.is_(True),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def assign(
@@ -461,12 +493,19 @@ async def assign(
     latest = result.scalar_one_or_none()
     if latest is None:
         raise Conflict("The mediator must first declare that they have no conflict of interest.")
-    if latest:
+    if latest or await has_declared_conflict(session, mediation_id=mediation.id, mediator=subject):
         raise Conflict("The mediator declared a conflict of interest; they cannot be assigned.")
     mediation.mediator = subject
     mediation.assigned_at = utcnow()
     # Who is assigned decides who reads the notes and the parties' identities.
-    await audit.record(session, actor=actor, action="mediator.assign", mediation_id=mediation.id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="mediator.assign",
+        mediation_id=mediation.id,
+        record_type="mediator",
+        record_id=subject,
+    )
     await _commit(session)
     return mediation
 

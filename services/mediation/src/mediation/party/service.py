@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.case import service as case_service
-from mediation.case.models import ConflictDeclaration, Mediation, Party
+from mediation.case.models import Mediation, Party
 from mediation.case.schemas import (
     Agreement,
     IdentityStatus,
@@ -73,18 +72,11 @@ async def require_assigned_without_conflict(
     its parties' identities; not the chief, not a colleague."""
     if not actor.has_any("mediator") or mediation.mediator != actor.subject:
         raise Forbidden("Only the mediator assigned to this mediation sees its parties.")
-    # A declared conflict takes the mediator off the mediation; checked again here, on the
-    # latest declaration (the one assignment goes by), so no path around it reveals anything.
-    latest = await session.scalar(
-        select(ConflictDeclaration.has_conflict)
-        .where(
-            ConflictDeclaration.mediation_id == mediation.id,
-            ConflictDeclaration.mediator == actor.subject,
-        )
-        .order_by(ConflictDeclaration.declared_at.desc(), ConflictDeclaration.id.desc())
-        .limit(1)
-    )
-    if latest:
+    # A declared conflict takes the mediator off the mediation, for good; checked again here
+    # so that no path around assignment reveals anything.
+    if await case_service.has_declared_conflict(
+        session, mediation_id=mediation.id, mediator=actor.subject
+    ):
         raise Forbidden("You declared a conflict of interest on this mediation.")
 
 
