@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from cases.retention import runner
 from mediation.retention import runner as mediation_runner
-from ombuds_shared import keystore
+from ombuds_shared import db, keystore, retention
 from ombuds_shared.crypto import KEY_ID_BYTES, Envelope, key_id_field, parse_master_keys
 from ombuds_shared.db import create_engine, utcnow
 
@@ -370,6 +370,10 @@ async def test_a_key_store_that_keeps_copies_fails_the_forensics(
         pytest.skip("the SQLite key store's variants")
     monkeypatch.setattr(keystore, "JOURNAL_MODE", journal_mode)
     monkeypatch.setattr(keystore, "SECURE_DELETE", secure_delete)
+    # The data files' own scrubbing is a second layer; off here, so that what is measured is
+    # the key store alone (as with a backup or a PostgreSQL page that keeps ciphertext).
+    monkeypatch.setattr(db, "SQLITE_SECURE_DELETE", False)
+    monkeypatch.setattr(retention, "SCRUB_WAL", False)
     for name in ("intake", "cases", "mediation"):  # reopen the stores with these settings
         settings = stack.apps[name].state.settings
         await stack.stop(name)
@@ -399,3 +403,22 @@ async def test_a_postgres_key_store_left_to_plain_deletes_fails_the_forensics(
           f"kept {kept}")  # fmt: skip
     assert kept == EVERYTHING
     assert destroyed["data keys"] > 0
+
+
+async def test_what_destruction_erases_in_the_clear_leaves_no_file(
+    stack: Stack, master_keys: str
+) -> None:
+    """Not sealed but erased: a destroyed request's submitter (the visitor's login subject),
+    kept in no file of the data folder (SQLite runs with secure_delete, and the WAL is
+    checkpointed away after destruction)."""
+    if not stack.apps["intake"].state.settings.resolved_database_url.startswith("sqlite"):
+        pytest.skip("the embedded default's files; PostgreSQL's dead rows: docs/operations.md")
+    await _retention_and_carving(stack, master_keys)
+    blobs = {path.name: path.read_bytes() for path in _sqlite_files(stack)}
+    found = {
+        subject: [name for name, blob in blobs.items() if subject.encode() in blob]
+        for subject in ("visitor-1", "visitor-2")  # the submitters of the destroyed cases
+    }
+    assert found == {"visitor-1": [], "visitor-2": []}
+    # The same search finds the kept case's submitter: it would find the destroyed ones.
+    assert any(b"visitor-3" in blob for blob in blobs.values())

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ombuds_shared.tokens import Actor
 
@@ -29,6 +30,25 @@ class RetentionReport:
     due: list[str] = field(default_factory=list)
     destroyed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+
+
+# Off only in the forensics test that shows the key store carries the guarantee alone.
+SCRUB_WAL = True
+
+
+async def scrub_wal(bind: AsyncEngine | AsyncSession | async_sessionmaker[AsyncSession]) -> None:
+    """After destruction on SQLite, the WAL's older page images (which still hold what was
+    erased) go: a truncating checkpoint. The database file itself runs with secure_delete.
+    On PostgreSQL, dead row versions go by the VACUUM procedure in docs/operations.md."""
+    engine: object = bind
+    if isinstance(bind, async_sessionmaker):
+        engine = bind.kw["bind"]
+    elif isinstance(bind, AsyncSession):
+        engine = bind.bind
+    if not SCRUB_WAL or not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:  # outside any transaction
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def cutoff_for(now: dt.datetime, months: int) -> dt.datetime:

@@ -29,7 +29,7 @@ from cases.retention.models import DestructionRecord
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
 _CASE = cast(Table, CaseFile.__table__)
@@ -81,6 +81,8 @@ async def run(
     # Every run, not only one that destroyed: a VACUUM FULL keeps a dead key while an older
     # transaction runs anywhere on the server, and the next run's pass removes it.
     await key_store.compact()
+    if report.destroyed:
+        await scrub_wal(session_maker)
     return report
 
 

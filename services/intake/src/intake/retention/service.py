@@ -26,7 +26,7 @@ from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
 
 
 def _due(cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
@@ -88,6 +88,8 @@ async def run(
             continue
         if destroyed:
             report.destroyed.append(request_id)
+    if report.destroyed:
+        await scrub_wal(session_maker)
     return report
 
 

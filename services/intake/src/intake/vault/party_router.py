@@ -25,7 +25,7 @@ from intake.vault.schemas import (
 )
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import Forbidden, NotFound
-from ombuds_shared.retention import RETENTION_ACTOR
+from ombuds_shared.retention import RETENTION_ACTOR, scrub_wal
 from ombuds_shared.tokens import Caller
 
 router = APIRouter(prefix="/v1/internal/mediations", tags=["internal"])
@@ -154,6 +154,7 @@ async def destroy_parties(
         record_id=mediation_id,
     )
     await session.commit()
+    await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return PartiesDestroyed(
         mediation_id=mediation_id, destroyed=len(live), total=len(bound), identities=identities
     )

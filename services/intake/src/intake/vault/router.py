@@ -22,6 +22,7 @@ from intake.vault import service
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import Forbidden, NotFound
+from ombuds_shared.retention import scrub_wal
 from ombuds_shared.tokens import Caller
 
 router = APIRouter(prefix="/v1/internal", tags=["internal"])
@@ -91,4 +92,5 @@ async def destroy_visitor(
     destroyed_at = await service.destroy_by_ref(
         session=session, envelope=request.app.state.envelope, ref=visitor_ref, peer=caller.peer
     )
+    await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return DestructionResult(visitor_ref=visitor_ref, destroyed_at=destroyed_at)

@@ -31,7 +31,7 @@ from mediation.retention.models import MediationDestruction
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
 
 # Asks intake to destroy the identities bound to a mediation; answers how many there were.
 DestroyIdentities = Callable[[str], Awaitable[int]]
@@ -82,6 +82,8 @@ async def run(
             continue
         if destroyed:
             report.destroyed.append(mediation_id)
+    if report.destroyed:
+        await scrub_wal(session_maker)
     return report
 
 
