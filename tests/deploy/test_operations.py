@@ -93,7 +93,11 @@ def test_intakes_fingerprint_key_for_a_deployment(
 ) -> None:
     assert ops_main(["fingerprint-key"]) == 0
     printed = capsys.readouterr().out.strip()
-    production = {"environment": "production", "database_url": "postgresql+asyncpg://x/y"}
+    production = {
+        "environment": "production",
+        "database_url": "postgresql+asyncpg://x/y",
+        "key_store_url": "postgresql+asyncpg://x/y_keys",
+    }
     settings = IntakeSettings(**production, fingerprint_key=printed, data_dir=tmp_path)
     assert load_fingerprint_key(settings) == base64.b64decode(printed)
     # Without it, production intake does not start (no key is invented for it).
