@@ -71,6 +71,16 @@ async def write(
         record_type="note",
         record_id=note_id,
     )
+    await session.flush()
+    # Retention may have destroyed the mediation (and its notes' key) since it was read: asked
+    # again inside this write, so that a note never outlives the content it belongs to.
+    destroyed = await session.scalar(
+        select(Mediation.destroyed_at).where(Mediation.id == mediation.id)
+    )
+    if destroyed is not None:
+        await session.rollback()
+        await ring.destroy_keys([context])  # the key this write may have created
+        raise Conflict("This mediation's content was destroyed under the retention schedule.")
     await session.commit()
     return NoteRead(id=note.id, author=note.author, body=body, written_at=note.written_at)
 

@@ -128,7 +128,10 @@ async def _destroy_one(
             )
         )
         await session.commit()
-        return True
+    # Again, now that the mediation is claimed: a note written while this ran may have
+    # created the key anew (note writes re-check `destroyed_at` from here on).
+    await destroy_notes_key(envelope=envelope, mediation_id=mediation_id)
+    return True
 
 
 async def _count(session: AsyncSession, model: type, mediation_id: str) -> int:
