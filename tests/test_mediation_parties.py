@@ -105,6 +105,12 @@ async def test_the_assigned_mediator_reads_the_parties_and_intake_audits_each_re
     assert {r["subject"] for r in reveals} == {med.mediator_sub}
     assert {r["peer"] for r in reveals} == {"mediation"}
     assert {r["context_id"] for r in reveals} == {mediation_id}
+    # Mediation's own log has the read too: who asked, through which mediation.
+    (asked,) = await query(
+        stack.database_urls["mediation"],
+        "SELECT * FROM audit_event WHERE action = 'parties.read'",
+    )
+    assert (asked["subject"], asked["context_id"]) == (med.mediator_sub, mediation_id)
 
     # GraphQL goes through the same route: the same answer, two more audited reveals.
     answer = await _graphql(stack, mediation_id, med.mediator)

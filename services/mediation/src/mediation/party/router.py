@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request
 
+from mediation.audit import service as audit
 from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
 from mediation.case.schemas import PartyDirectory
 from mediation.party import service
@@ -21,6 +22,15 @@ async def read_parties(
 ) -> PartyDirectory:
     await service.require_assigned_without_conflict(
         session=session, actor=actor, mediation=mediation
+    )
+    # On record here too (committed before the vault is asked), beside intake's entry for
+    # each party revealed: who asked, through which mediation.
+    await audit.record_read(
+        session,
+        actor=actor,
+        action="parties.read",
+        mediation_id=mediation.id,
+        record_type="parties",
     )
     # The session is done with before the vault is asked (released before the answer).
     await session.close()
