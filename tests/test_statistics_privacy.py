@@ -169,6 +169,15 @@ async def test_a_closed_mediation_hands_each_party_one_answer(stack: Stack) -> N
     assert "exit_survey_tokens" not in read  # handed over once, kept nowhere
 
 
+async def test_a_mediation_that_never_ran_hands_over_no_token(stack: Stack) -> None:
+    """Opened with labels and withdrawn at once, a mediation would otherwise mint a token per
+    (made-up) party: a way for staff to stuff the survey."""
+    med = Mediations(stack)
+    mediation_id = await med.open()
+    closed = expect(await med.close(mediation_id, "withdrawn"), 200)
+    assert closed["exit_survey_tokens"] == []
+
+
 async def test_graphql_closes_and_answers_through_the_same_routes(stack: Stack) -> None:
     case_id = await assigned_case(stack)
     closing = """mutation($id: ID!) { changeCaseStatus(caseId: $id, status: "closed",

@@ -11,6 +11,7 @@ from mediation.case.dependencies import (
     WorkerDep,
 )
 from mediation.case.schemas import (
+    Agreement,
     AgreementRecord,
     CloseBody,
     ConflictDeclarationCreate,
@@ -215,11 +216,18 @@ async def close_mediation(
     request: Request,
 ) -> MediationClosed:
     await service.close(session=session, mediation=mediation, data=data, settings=settings)
-    # A closed mediation stays closed, so each party is offered one token; none is kept.
-    tokens = [
-        mint_exit_survey_token(request.app.state.signing_key, issuer="mediation")
-        for _ in mediation.parties
-    ]
+    # A closed mediation stays closed, so each party is offered one token; none is kept. Only
+    # a mediation that really ran hands any over, and only to the parties who agreed to it:
+    # one opened and withdrawn (or declined) mints nothing to stuff the survey with.
+    tokens = (
+        [
+            mint_exit_survey_token(request.app.state.signing_key, issuer="mediation")
+            for party in mediation.parties
+            if party.agreement == Agreement.AGREED
+        ]
+        if mediation.started_on is not None
+        else []
+    )
     return MediationClosed(**service.to_read(mediation).model_dump(), exit_survey_tokens=tokens)
 
 
