@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.vault.models import MediationParty, new_party_ref
 from intake.vault.schemas import PartyIdentity
-from intake.vault.service import require_envelope
-from ombuds_shared.crypto import Envelope, KeyDestroyed
+from intake.vault.service import open_fields, require_envelope, seal_fields
+from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
 
 _FIELDS = {
@@ -44,29 +44,15 @@ async def seal(
         office=office,
         created_at=utcnow(),
     )
-    for field, column in _FIELDS.items():
-        value = getattr(identity, field)
-        if value is not None:
-            setattr(party, column, Envelope.seal(data_key, str(value), f"{context}:{field}"))
+    for column, sealed in seal_fields(data_key, context, identity, _FIELDS).items():
+        setattr(party, column, sealed)
     return party
 
 
 async def reveal(*, envelope: Envelope | None, party: MediationParty) -> PartyIdentity | None:
     """The party's identity, or None once it has been destroyed."""
-    envelope = require_envelope(envelope)
-    context = party_context(party.id)
-    if party.destroyed_at is not None:
-        return None
-    try:
-        data_key = await envelope.data_key(context)
-        values = {
-            field: Envelope.open(data_key, sealed, f"{context}:{field}")
-            for field, column in _FIELDS.items()
-            if (sealed := getattr(party, column)) is not None
-        }
-    except KeyDestroyed:
-        return None
-    return PartyIdentity.model_validate(values)
+    values = await open_fields(envelope, party_context(party.id), party, _FIELDS)
+    return None if values is None else PartyIdentity.model_validate(values)
 
 
 async def destroy(*, envelope: Envelope | None, parties: list[MediationParty]) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +41,42 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
     return envelope
 
 
+class SealedRecord(Protocol):
+    """A vault row whose identity fields are sealed under its own data key."""
+
+    destroyed_at: dt.datetime | None
+
+
+def seal_fields(
+    data_key: bytes, context: str, identity: BaseModel, fields: Mapping[str, str]
+) -> dict[str, bytes | None]:
+    """Each field of the identity sealed under the data key, by the column that keeps it."""
+    return {
+        column: None
+        if (value := getattr(identity, field)) is None
+        else Envelope.seal(data_key, str(value), f"{context}:{field}")
+        for field, column in fields.items()
+    }
+
+
+async def open_fields(
+    envelope: Envelope | None, context: str, record: SealedRecord, fields: Mapping[str, str]
+) -> dict[str, str] | None:
+    """The record's sealed fields opened, by field; None once it has been destroyed."""
+    envelope = require_envelope(envelope)
+    if record.destroyed_at is not None:
+        return None
+    try:
+        data_key = await envelope.data_key(context)
+        return {
+            field: Envelope.open(data_key, sealed, f"{context}:{field}")
+            for field, column in fields.items()
+            if (sealed := getattr(record, column)) is not None
+        }
+    except KeyDestroyed:
+        return None
+
+
 async def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
     """The column values of a new visitor row, its identity sealed under a fresh data key
     (kept in the key store, never in the row)."""
@@ -51,30 +89,14 @@ async def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity
         "ref": new_visitor_ref(),
         "created_at": utcnow(),
     }
-    for field, column in _FIELDS.items():
-        value = getattr(identity, field)
-        values[column] = (
-            Envelope.seal(data_key, str(value), f"{context}:{field}") if value is not None else None
-        )
+    values.update(seal_fields(data_key, context, identity, _FIELDS))
     return values
 
 
 async def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
     """The visitor's identity, or None once it has been destroyed."""
-    envelope = require_envelope(envelope)
-    context = visitor_context(visitor.id)
-    if visitor.destroyed_at is not None:
-        return None
-    try:
-        data_key = await envelope.data_key(context)
-        values = {
-            field: Envelope.open(data_key, sealed, f"{context}:{field}")
-            for field, column in _FIELDS.items()
-            if (sealed := getattr(visitor, column)) is not None
-        }
-    except KeyDestroyed:
-        return None
-    return VisitorIdentity.model_validate(values)
+    values = await open_fields(envelope, visitor_context(visitor.id), visitor, _FIELDS)
+    return None if values is None else VisitorIdentity.model_validate(values)
 
 
 async def destroy(*, envelope: Envelope | None, visitor: Visitor) -> None:
