@@ -8,6 +8,8 @@ Descriptions are the project's own short wording.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 TAXONOMY_VERSION = "ioa-urc-2007-v2"
 
 # code -> (IOA label, the label the office's reports use)
@@ -85,6 +87,16 @@ SYSTEMIC_ISSUES: dict[str, str] = {
     "diversity": "Diversity",
     "administration": "Administration",
 }
+
+
+class SystemicIssueStatus(StrEnum):
+    """Where a register entry stands with leadership, followed over the years."""
+
+    OPEN = "open"
+    RECOMMENDATION_MADE = "recommendation_made"
+    RESPONSE_RECEIVED = "response_received"
+    IMPLEMENTED = "implemented"
+    CLOSED = "closed"
 
 
 def category_of(code: str) -> str:

@@ -9,6 +9,7 @@ from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
 from cases.note.router import router as note_router
+from cases.register.router import router as register_router
 from cases.visitor.router import router as visitor_router
 
 ROUTERS = (
@@ -19,6 +20,7 @@ ROUTERS = (
     note_router,
     visitor_router,
     oversight_router,
+    register_router,
     audit_router,
     batch_router,
     case_internal_router,

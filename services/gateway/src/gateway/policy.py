@@ -162,6 +162,15 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
+    # The systemic-issue register: the office's ombudsmen and chief keep its entries (texts
+    # about patterns, never about a case; evidence as counts only); only the chief marks an
+    # entry publishable in the annual report, or withdraws it.
+    rule("GET",  "/v1/systemic-issues",                     "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/systemic-issues",                     "cases",  {OMBUDSMAN, CHIEF}),
+    rule("GET",  "/v1/systemic-issues/{entry_id}",          "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("PATCH", "/v1/systemic-issues/{entry_id}",         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("GET",  "/v1/systemic-issues/{entry_id}/history",  "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    rule("POST", "/v1/systemic-issues/{entry_id}/publication", "cases", {CHIEF}, reach=OFFICE),
     # Each service's audit log: ids, actions and times, never content; auditors only.
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),

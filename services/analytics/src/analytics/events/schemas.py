@@ -1,7 +1,10 @@
 """What analytics accepts: the projected events, each under a strict schema.
 
-Unknown fields are errors; no field holds free text: codes come from fixed
-vocabularies or a narrow code pattern, dates are months, ids are pseudonyms.
+Unknown fields are errors; no field holds free text about a case: codes come
+from fixed vocabularies or a narrow code pattern, dates are months, ids are
+pseudonyms. The one text analytics takes is a systemic-issue register entry the
+chief approved for the annual report: the office's own words about a pattern,
+never about a case (docs/cases.md, "The systemic-issue register").
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from pydantic import (
 )
 
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
-from ombuds_shared.taxonomy import CATEGORIES, SUBCATEGORIES, SYSTEMIC_ISSUES
+from ombuds_shared.taxonomy import (
+    CATEGORIES,
+    SUBCATEGORIES,
+    SYSTEMIC_ISSUES,
+    SystemicIssueStatus,
+)
 
 Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
@@ -226,6 +234,43 @@ class MediationClosed(Strict):
         return value
 
 
+Year = Annotated[StrictInt, Field(ge=1990, le=2100)]
+RegisterText = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class StatusAtYear(Strict):
+    year: Year
+    status: SystemicIssueStatus
+
+
+class SystemicIssuePublished(Strict):
+    """A register entry as the chief approved it for the annual report."""
+
+    entry_key: Pseudonym
+    published_month: Month
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    observation: RegisterText
+    category: str
+    offices: list[Code] = Field(max_length=20)
+    pillars: list[Pillar] = Field(max_length=3)
+    first_reported_year: Year
+    recommendation: RegisterText
+    management_response: RegisterText
+    status_by_year: list[StatusAtYear] = Field(min_length=1, max_length=100)
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SYSTEMIC_ISSUES:
+            raise ValueError("not an issue of the systemic-issue register")
+        return value
+
+
+class SystemicIssueWithdrawn(Strict):
+    entry_key: Pseudonym
+    withdrawn_month: Month
+
+
 PAYLOADS: dict[str, type[Strict]] = {
     "case.opened": CaseOpened,
     "case.issue_recorded": CaseIssueRecorded,
@@ -241,6 +286,8 @@ PAYLOADS: dict[str, type[Strict]] = {
     "mediation.session_held": MediationSessionHeld,
     "mediation.extension_granted": MediationExtensionGranted,
     "mediation.closed": MediationClosed,
+    "systemic_issue.published": SystemicIssuePublished,
+    "systemic_issue.withdrawn": SystemicIssueWithdrawn,
 }
 
 

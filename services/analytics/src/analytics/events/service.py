@@ -8,13 +8,14 @@ concurrent batches on PostgreSQL lock rollup rows in the same order.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,8 +36,11 @@ from analytics.events.schemas import (
     MediationSessionHeld,
     Outcome,
     Strict,
+    SystemicIssuePublished,
+    SystemicIssueWithdrawn,
 )
 from analytics.facts.models import CaseCount, CaseFact, CaseIssue, CaseTag, MediationFact
+from analytics.register.models import PublishedSystemicIssue
 from ombuds_shared.errors import Conflict
 from ombuds_shared.reference import OccupationalGroup
 
@@ -68,12 +72,20 @@ class _Batch:
     new_mediations: list[dict[str, Any]] = field(default_factory=list)
     changed_mediations: set[str] = field(default_factory=set)
     rollup: Counter[RollupKey] = field(default_factory=Counter)
+    # Register entries published (their row) or withdrawn (None), the last word per entry.
+    register: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def count(self, dimension: str, year: Any, case: dict[str, Any], value: Any) -> None:
         self.rollup[(dimension, year, case["pillar"], case["office"], value)] += 1
 
     def apply(self, event_type: str, payload: Strict) -> bool:
         """Applies one event; False when it refers to a case or mediation never opened."""
+        if isinstance(payload, SystemicIssuePublished):
+            self.register[payload.entry_key] = _published_row(payload)
+            return True
+        if isinstance(payload, SystemicIssueWithdrawn):
+            self.register[payload.entry_key] = None
+            return True
         if isinstance(payload, CaseOpened):
             return self._case_opened(payload)
         if isinstance(payload, MediationOpened):
@@ -186,6 +198,22 @@ class _Batch:
         else:
             return  # agreement, start and a party declining change no reported figure
         self.changed_mediations.add(key)
+
+
+def _published_row(event: SystemicIssuePublished) -> dict[str, Any]:
+    return {
+        "entry_key": event.entry_key,
+        "published_year": _year(event.published_month),
+        "category": event.category,
+        "title": event.title,
+        "observation": event.observation,
+        "recommendation": event.recommendation,
+        "management_response": event.management_response,
+        "offices": json.dumps(event.offices),
+        "pillars": json.dumps([p.value for p in event.pillars]),
+        "first_reported_year": event.first_reported_year,
+        "status_by_year": json.dumps([s.model_dump(mode="json") for s in event.status_by_year]),
+    }
 
 
 def _validated(raw: dict[str, Any]) -> tuple[IncomingEvent, Strict] | None:
@@ -319,6 +347,15 @@ async def _write(session: AsyncSession, batch: _Batch, applied: list[dict[str, s
         )
     if batch.rollup:
         await upsert_counts(session, batch.rollup)
+    if batch.register:
+        # A published entry replaces what was published before; a withdrawn one leaves nothing.
+        keys = sorted(batch.register)
+        await session.execute(
+            delete(PublishedSystemicIssue).where(PublishedSystemicIssue.entry_key.in_(keys))
+        )
+        rows = [row for key in keys if (row := batch.register[key]) is not None]
+        if rows:
+            await session.execute(insert(PublishedSystemicIssue), rows)
     await session.execute(
         update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1)
     )

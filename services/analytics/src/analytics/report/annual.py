@@ -12,10 +12,12 @@ import html
 import json
 from typing import Any
 
+from analytics.register.service import ReportedIssue, reported_in
 from analytics.report.charts import ChartFormat, draw
 from analytics.statistics.service import STATISTICS, Filters, Reader
 from analytics.statistics.tables import Table
 from ombuds_shared.errors import ValidationFailed
+from ombuds_shared.taxonomy import SYSTEMIC_ISSUES
 
 TREND_YEARS = 10
 
@@ -162,5 +164,46 @@ async def render(reader: Reader, *, year: int, filters: Filters) -> str:
             parts.append(f"<figure>{_inline_svg(svg[name])}</figure>")
             parts.append(table_html(table, year))
             parts.append("</section>")
+    reported = await reported_in(
+        reader.session, year=year, pillar=filters.pillar, office=filters.office
+    )
+    parts.append(register_html(reported, tables.get("systemic-issues"), year))
     parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def register_html(issues: list[ReportedIssue], tagged: Table | None, year: int) -> str:
+    """The register entries the chief published, each with the year's count of cases
+    tagged with its category (from the suppressed statistic: small counts withheld)."""
+    parts = [
+        '<section id="systemic-issue-register">',
+        "<h3>Systemic issues reported to leadership</h3>",
+    ]
+    if not issues:
+        parts.append('<p class="note">No entry of the register is published for this year.</p>')
+    counts = next((r["cells"] for r in tagged.rows if r.get("year") == year), {}) if tagged else {}
+    for issue in issues:
+        history = ", ".join(
+            f"{s['year']}: {str(s['status']).replace('_', ' ')}" for s in issue.status_by_year
+        )
+        parts += [
+            '<article class="systemic-issue">',
+            f"<h4>{html.escape(issue.title)}</h4>",
+            f'<p class="note">{html.escape(SYSTEMIC_ISSUES[issue.category])}; first reported '
+            f"{issue.first_reported_year}; status in {year}: "
+            f"{html.escape(issue.status.replace('_', ' '))} ({html.escape(history)}); cases "
+            f"tagged in {year}: {_format(counts.get(issue.category))}.</p>",
+            f"<p><strong>Observation.</strong> {html.escape(issue.observation)}</p>",
+        ]
+        if issue.recommendation:
+            parts.append(
+                f"<p><strong>Recommendation.</strong> {html.escape(issue.recommendation)}</p>"
+            )
+        if issue.management_response:
+            parts.append(
+                "<p><strong>Management's response.</strong> "
+                f"{html.escape(issue.management_response)}</p>"
+            )
+        parts.append("</article>")
+    parts.append("</section>")
     return "\n".join(parts)

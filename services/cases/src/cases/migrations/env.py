@@ -7,6 +7,7 @@ from cases.consent import models as _consent_models  # noqa: F401
 from cases.db import Base
 from cases.note import models as _note_models  # noqa: F401
 from cases.office import models as _office_models  # noqa: F401
+from cases.register import models as _register_models  # noqa: F401
 from cases.retention import models as _retention_models  # noqa: F401
 from ombuds_shared.migrations import run_env
 

@@ -4,6 +4,12 @@ Only the fields listed here pass; everything else is dropped. Ids become keyed
 pseudonyms, dates become months (reports need the year; the month is kept for
 trends within a year), and every kept value must be a code, a flag or a count,
 so that a name slipped into a field by mistake is refused rather than forwarded.
+
+One exception, by design: a systemic-issue register entry the chief has marked
+publishable carries the office's own texts for the annual report (title,
+observation, recommendation, management's response). They are about patterns
+across cases, never about a case, and publishing them is the chief's act
+(docs/cases.md); here they pass only as bounded plain text, on that event alone.
 """
 
 from __future__ import annotations
@@ -52,6 +58,38 @@ def _count(value: Any, _: Pseudonymizer) -> int | None:
     return value
 
 
+def _year(value: Any, _: Pseudonymizer) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1990 <= value <= 2100:
+        raise Refused("a year must be a whole number between 1990 and 2100")
+    return value
+
+
+def _text(limit: int) -> Transform:
+    """Plain text of the chief-approved register entry: bounded, no control characters."""
+
+    def transform(value: Any, _: Pseudonymizer) -> str:
+        if not isinstance(value, str) or len(value) > limit:
+            raise Refused("a register text must be a string within its length")
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            raise Refused("a register text may not hold control characters")
+        return value
+
+    return transform
+
+
+def _statuses(value: Any, pseudonym: Pseudonymizer) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or len(value) > 100:
+        raise Refused("a list of statuses by year is expected")
+    statuses = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"year", "status"}:
+            raise Refused("a status by year holds a year and a status, nothing else")
+        statuses.append(
+            {"year": _year(item["year"], pseudonym), "status": _code(item["status"], pseudonym)}
+        )
+    return statuses
+
+
 def _month(value: Any, _: Pseudonymizer) -> str:
     try:
         day = dt.date.fromisoformat(str(value)[:10])
@@ -79,6 +117,7 @@ class Field:
 
 CASE = Field("case_key", _pseudonym("case"))
 MEDIATION = Field("mediation_key", _pseudonym("mediation"))
+REGISTER_ENTRY = Field("entry_key", _pseudonym("systemic_entry"))
 
 
 def _month_as(name: str) -> Field:
@@ -174,10 +213,31 @@ ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
         "closed_on": _month_as("closed_month"),
         "outcome": _kept("outcome"),
     },
+    # The register entry the chief approved for the annual report, and its withdrawal.
+    "systemic_issue.published": {
+        "entry_id": REGISTER_ENTRY,
+        "published_on": _month_as("published_month"),
+        "title": _kept("title", _text(200)),
+        "observation": _kept("observation", _text(4000)),
+        "category": _kept("category"),
+        "offices": _kept("offices", _codes),
+        "pillars": _kept("pillars", _codes),
+        "first_reported_year": _kept("first_reported_year", _year),
+        "recommendation": _kept("recommendation", _text(4000)),
+        "management_response": _kept("management_response", _text(4000)),
+        "status_by_year": _kept("status_by_year", _statuses),
+    },
+    "systemic_issue.withdrawn": {
+        "entry_id": REGISTER_ENTRY,
+        "withdrawn_on": _month_as("withdrawn_month"),
+    },
 }
 
 # Which producer may speak of which events: a service cannot forge another's facts.
-PRODUCERS: Mapping[str, str] = {"cases": "case.", "mediation": "mediation."}
+PRODUCERS: Mapping[str, tuple[str, ...]] = {
+    "cases": ("case.", "systemic_issue."),
+    "mediation": ("mediation.",),
+}
 
 
 def project(
@@ -188,7 +248,7 @@ def project(
     allowed = ALLOW_LIST.get(event_type)
     if allowed is None:
         raise Refused("unknown event type")
-    if not event_type.startswith(PRODUCERS.get(producer, "\x00")):
+    if not event_type.startswith(PRODUCERS.get(producer, ("\x00",))):
         raise Refused("this service does not produce this event type")
     projected: dict[str, Any] = {}
     for source, field in allowed.items():

@@ -1,0 +1,1 @@
+"""Systemic-issue register entries the chief published for the annual report."""
