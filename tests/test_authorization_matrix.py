@@ -53,7 +53,8 @@ OTHER_TRIBUNAL = "appeals_tribunal"
 GATEWAY_REFUSAL = "Your role may not use this route."
 # Path parameters that name an object (checked against the callers' reach) ...
 OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "mediation_id",
-                     "party_id", "extension_id", "request_id", "certificate_id"}  # fmt: skip
+                     "party_id", "extension_id", "request_id", "certificate_id",
+                     "entry_id"}  # fmt: skip
 # ... and those that only choose what to compute.
 # The year: the last closed one, since the open year's report is published once it closes.
 VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened",
@@ -214,6 +215,16 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "case_id": c.target.params["case_id"] if c.target else "none"})
        for records in ("issues", "services", "referrals", "systemic-issues", "status-changes",
                        "assignments")},
+    # the systemic-issue register: the office's own entries
+    ("GET", "/v1/systemic-issues"): Op(
+        kind="systemic_entry", listed=_items(), query=lambda c: {"limit": 200}),
+    ("POST", "/v1/systemic-issues"): Op(body=lambda c: _register_entry(c.n)),
+    ("GET", "/v1/systemic-issues/{entry_id}"): Op(kind="systemic_entry"),
+    ("PATCH", "/v1/systemic-issues/{entry_id}"): Op(
+        kind="systemic_entry", body=lambda c: {"recommendation": f"Recommendation {c.n}."}),
+    ("GET", "/v1/systemic-issues/{entry_id}/history"): Op(kind="systemic_entry"),
+    ("POST", "/v1/systemic-issues/{entry_id}/publication"): Op(
+        kind="systemic_entry", body=lambda c: {"publishable": True}),
     ("GET", "/v1/oversight/disclosures"): Op(
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),
@@ -293,6 +304,12 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True,
         "token": mint_exit_survey_token(c.keys.keys["cases"], issuer="cases")}),
 }  # fmt: skip
+
+
+def _register_entry(n: int) -> dict[str, Any]:
+    return {"title": f"Systemic issue {n}", "observation": "A pattern across cases.",
+            "category": _SYSTEMIC[n % len(_SYSTEMIC)],
+            "first_reported_year": dt.datetime.now(dt.UTC).year}  # fmt: skip
 
 
 def _mediation_body(office: str, case_number: str, tribunal: str) -> dict[str, Any]:
@@ -387,6 +404,10 @@ class World:
             )  # fmt: skip
             return Target({"certificate_id": certificate["id"]}, mediation.owner,
                           certificate["id"], mediation.case_number)  # fmt: skip
+        if kind == "systemic_entry":
+            made = await self.ok("POST", "/v1/systemic-issues", self._ombudsman(context),
+                                 _register_entry(n))  # fmt: skip
+            return Target({"entry_id": made["id"]}, owner("ombudsman", context), made["id"])
         if kind == "certificate_request":
             registry, tribunal = owner("registry", context), tribunal_of(context)
             asking = self.auth("registry", registry, None, tribunal)
