@@ -171,6 +171,7 @@ class World:
     mediation_id: str
     certificate_id: str
     request_id: str
+    entry_id: str
 
 
 async def _world(stack: Stack) -> World:
@@ -189,7 +190,15 @@ async def _world(stack: Stack) -> World:
         headers=med.registry,
     )
     assert asked.status_code == 201, asked.text
-    return World(reference, case_id, mediation_id, certificate["id"], asked.json()["id"])
+    entry = await stack.gateway.post(
+        "/v1/systemic-issues",
+        json={"title": "Leadership", "observation": "A pattern.", "category": "leadership",
+              "first_reported_year": 2025},
+        headers=me,
+    )  # fmt: skip
+    assert entry.status_code == 201, entry.text
+    return World(reference, case_id, mediation_id, certificate["id"], asked.json()["id"],
+                 entry.json()["id"])  # fmt: skip
 
 
 def _claims(role: Role, *, mediation_side: bool = False) -> dict[str, str]:
