@@ -13,6 +13,7 @@ from gateway.events.projection import Refused, project
 
 from .cases_helpers import OFFICE, assigned_case, handler
 from .conftest import Stack
+from .graphql_support import attempt, graphql_as, run
 
 THIS_YEAR = dt.datetime.now(dt.UTC).year
 LAST_YEAR = THIS_YEAR - 1
@@ -234,3 +235,51 @@ def test_only_the_cases_service_speaks_of_register_entries() -> None:
                 payload={**event, "status_by_year": [{"year": 2025, "status": "open",
                                                       "note": "x"}]},
                 pseudonym=pseudonym)  # fmt: skip
+
+
+async def test_graphql_keeps_and_publishes_entries_through_the_same_routes(stack: Stack) -> None:
+    fields = "id title currentStatus publishable statusByYear { year status } evidence { cases }"
+    async with graphql_as(stack, "ombudsman", sub="omb-amani", office=OFFICE) as ombudsman:
+        made = await run(
+            ombudsman,
+            f"mutation($input: SystemicIssueInput!) {{ createSystemicIssue(input: $input) "
+            f"{{ {fields} }} }}",
+            {"input": {"title": "Sick-leave backlog", "observation": "Claims wait for months.",
+                       "category": "sick_leave_administration",
+                       "firstReportedYear": LAST_YEAR, "pillars": ["SECRETARIAT"]}},
+        )  # fmt: skip
+        entry = made["createSystemicIssue"]
+        edited = await run(
+            ombudsman,
+            f'mutation {{ updateSystemicIssue(id: "{entry["id"]}", input: {{statusByYear: '
+            f"[{{year: {LAST_YEAR}, status: RECOMMENDATION_MADE}}]}}) {{ {fields} }} }}",
+        )
+        assert edited["updateSystemicIssue"]["currentStatus"] == "RECOMMENDATION_MADE"
+        _, errors = await attempt(
+            ombudsman,
+            f'mutation {{ setSystemicIssuePublication(id: "{entry["id"]}", publishable: true) '
+            "{ id } }",
+        )
+        assert errors["setSystemicIssuePublication"]["extensions"]["problem"]["status"] == 403
+    async with graphql_as(stack, "chief", sub="chief-of-nairobi", office=OFFICE) as chief_:
+        published = await run(
+            chief_,
+            f'mutation {{ setSystemicIssuePublication(id: "{entry["id"]}", publishable: true) '
+            f"{{ publishable }} }}",
+        )
+        assert published["setSystemicIssuePublication"]["publishable"] is True
+        read = await run(
+            chief_,
+            f'{{ systemicIssue(id: "{entry["id"]}") {{ title publishable '
+            "history { action changedBy changes { field before after } } } }",
+        )
+    rest = await stack.gateway.get(f"{REGISTER}/{entry['id']}", headers=chief(stack))
+    assert rest.json()["title"] == read["systemicIssue"]["title"] == "Sick-leave backlog"
+    assert rest.json()["publishable"] is read["systemicIssue"]["publishable"] is True
+    rest_history = await stack.gateway.get(f"{REGISTER}/{entry['id']}/history",
+                                           headers=chief(stack))  # fmt: skip
+    assert [(c["action"], c["changed_by"]) for c in rest_history.json()["items"]] == [
+        (c["action"], c["changedBy"]) for c in read["systemicIssue"]["history"]
+    ]
+    assert [c["action"] for c in read["systemicIssue"]["history"]] == [
+        "created", "edited", "published"]  # fmt: skip
