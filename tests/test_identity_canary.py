@@ -40,6 +40,7 @@ PARTIES = [
     {"name": "Thaddeus Ormsby-Vlasic", "email": "thaddeus.ormsby@example.net",
      "role": "Administration representative, Zephyr Unit", "phone": "+1 212 555 0147"},
 ]  # fmt: skip
+REGISTER_TITLE = "Speaking up in small duty stations"
 OUTCOMES = ["settled", "not_settled", "party_declined", "resolved_before_mediation", "withdrawn"]
 
 
@@ -264,6 +265,16 @@ async def _real_lives(stack: Stack) -> list[str]:
         expect(await med.start(open_id), 200)
         seen = await stack.gateway.get(f"/v1/mediations/{open_id}/parties", headers=med.mediator)
         assert PARTIES[n]["name"] in seen.text
+    # The office's register entry on the pattern these cases are tagged with, published by
+    # its chief: its own text reaches analytics (by design), its raw id does not.
+    chief = stack.auth("chief", sub="chief-canary", office="nairobi")
+    entry = expect(await stack.gateway.post("/v1/systemic-issues", headers=chief, json={
+        "title": REGISTER_TITLE, "observation": "Staff hesitate to raise concerns.",
+        "category": "fear_of_speaking_out", "first_reported_year": 2025}), 201)  # fmt: skip
+    published = await stack.gateway.post(f"/v1/systemic-issues/{entry['id']}/publication",
+                                         json={"publishable": True}, headers=chief)  # fmt: skip
+    expect(published, 200)
+    raw.append(entry["id"])
     return raw
 
 
@@ -283,6 +294,8 @@ async def test_real_case_and_mediation_lives_leave_no_trace_in_analytics(
     # The real services' events did arrive (a systemic tag, an outcome, a referral).
     assert "fear_of_speaking_out" in stored
     assert "resolved_before_mediation" in stored
+    assert REGISTER_TITLE in stored
+    assert any(REGISTER_TITLE in answer for answer in answers)  # the 2025 report shows it
     canaries = [v for visitor in VISITORS for v in visitor.values()]
     canaries += [v.lower() for v in canaries] + raw_ids
     logs = "\n".join(captured.lines)
