@@ -176,7 +176,7 @@ def register_html(issues: list[ReportedIssue], tagged: Table | None, year: int) 
     """The register entries the chief published, each with the year's count of cases
     tagged with its category (from the suppressed statistic: small counts withheld)."""
     parts = [
-        '<section id="systemic-issue-register">',
+        '<div id="systemic-issue-register">',
         "<h3>Systemic issues reported to leadership</h3>",
     ]
     if not issues:
@@ -205,5 +205,5 @@ def register_html(issues: list[ReportedIssue], tagged: Table | None, year: int) 
                 f"{html.escape(issue.management_response)}</p>"
             )
         parts.append("</article>")
-    parts.append("</section>")
+    parts.append("</div>")
     return "\n".join(parts)
