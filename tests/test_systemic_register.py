@@ -45,9 +45,9 @@ async def created(stack: Stack, headers: dict[str, str], **changes: Any) -> dict
     return entry
 
 
-async def report(stack: Stack, year: int = LAST_YEAR) -> str:
+async def report(stack: Stack, year: int = LAST_YEAR, **filters: str) -> str:
     answer = await stack.gateway.get(
-        f"/v1/analytics/reports/annual/{year}", headers=stack.auth("analyst")
+        f"/v1/analytics/reports/annual/{year}", params=filters, headers=stack.auth("analyst")
     )
     assert answer.status_code == 200, answer.text
     return answer.text
@@ -141,6 +141,10 @@ async def test_only_what_the_chief_publishes_reaches_the_annual_report(stack: St
     page = await report_shows(stack, title, shown=True)
     assert entry["observation"] in page
     assert entry["recommendation"] in page
+    assert f"status in {LAST_YEAR}: open" in page
+    # A report for a pillar the entry does not concern leaves it out.
+    assert title in await report(stack, pillar="secretariat")
+    assert title not in await report(stack, pillar="unhcr")
 
     # Any edit withdraws it: the report carries only texts the chief approved.
     edited = await stack.gateway.patch(

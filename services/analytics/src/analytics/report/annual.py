@@ -181,7 +181,9 @@ def register_html(issues: list[ReportedIssue], tagged: Table | None, year: int) 
     ]
     if not issues:
         parts.append('<p class="note">No entry of the register is published for this year.</p>')
-    counts = next((r["cells"] for r in tagged.rows if r.get("year") == year), {}) if tagged else {}
+    counts: dict[str, Any] = {}
+    if tagged is not None:
+        counts = next((r["cells"] for r in tagged.rows if r.get("year") == year), {})
     for issue in issues:
         history = ", ".join(
             f"{s['year']}: {str(s['status']).replace('_', ' ')}" for s in issue.status_by_year
