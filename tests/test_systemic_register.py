@@ -287,3 +287,12 @@ async def test_graphql_keeps_and_publishes_entries_through_the_same_routes(stack
     ]
     assert [c["action"] for c in read["systemicIssue"]["history"]] == [
         "created", "edited", "published"]  # fmt: skip
+
+
+async def test_a_filter_or_an_id_out_of_shape_is_a_clean_refusal(stack: Stack) -> None:
+    unknown = await stack.gateway.get(REGISTER, params={"category": "nope"}, headers=chief(stack))
+    assert unknown.status_code == 422
+    assert unknown.json()["field"] == "category"
+    for entry_id in ("not-an-entry", "0" * 36):
+        missing = await stack.gateway.get(f"{REGISTER}/{entry_id}", headers=chief(stack))
+        assert missing.status_code == 404, entry_id

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit.service import AUDIT
 from cases.case.models import CaseFile
+from cases.case.service import is_case_id
 from cases.coding.models import SystemicTag
 from cases.office.models import Office
 from cases.outbox import OutboxEvent
@@ -122,7 +123,8 @@ async def create(
 
 async def get_for_office(*, session: AsyncSession, entry_id: str, actor: Actor) -> SystemicEntry:
     """The entry, if it is in the caller's office's register; otherwise it does not exist."""
-    entry = await session.get(SystemicEntry, entry_id) if len(entry_id) <= 36 else None
+    # A value that cannot be an entry id names none, and never reaches the database.
+    entry = await session.get(SystemicEntry, entry_id) if is_case_id(entry_id) else None
     if entry is None or entry.office != actor.office:
         raise NotFound(_NOT_FOUND)
     return entry
@@ -220,6 +222,9 @@ async def list_for_office(
 ) -> tuple[list[SystemicEntry], str | None]:
     """The office's register, newest entry first, one page at a time."""
     query = select(SystemicEntry).where(SystemicEntry.office == office)
+    if category and category not in SYSTEMIC_ISSUES:
+        raise ValidationFailed(f"{category!r} is not a systemic issue of the register.",
+                               field="category")  # fmt: skip
     if category:
         query = query.where(SystemicEntry.category == category)
     if publishable is not None:
