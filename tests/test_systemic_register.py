@@ -11,7 +11,7 @@ import pytest
 
 from gateway.events.projection import Refused, project
 
-from .cases_helpers import OFFICE, assigned_case, handler
+from .cases_helpers import OFFICE, assigned_case, events, handler
 from .conftest import Stack
 from .graphql_support import attempt, graphql_as, run
 
@@ -296,3 +296,24 @@ async def test_a_filter_or_an_id_out_of_shape_is_a_clean_refusal(stack: Stack) -
     for entry_id in ("not-an-entry", "0" * 36):
         missing = await stack.gateway.get(f"{REGISTER}/{entry_id}", headers=chief(stack))
         assert missing.status_code == 404, entry_id
+
+
+async def test_publication_and_withdrawal_are_the_events_docs_events_md_lists(
+    stack: Stack,
+) -> None:
+    entry = await created(stack, chief(stack))
+    path = f"{REGISTER}/{entry['id']}/publication"
+    for publishable in (True, True, False, False):  # the same answer twice sends nothing again
+        answer = await stack.gateway.post(
+            path, json={"publishable": publishable}, headers=chief(stack)
+        )
+        assert answer.status_code == 200, answer.text
+    sent = await events(stack, entry["id"])
+    assert [event_type for event_type, _ in sent] == [
+        "systemic_issue.published", "systemic_issue.withdrawn"]  # fmt: skip
+    assert set(sent[0][1]) == {
+        "entry_id", "published_on", "title", "observation", "category", "offices", "pillars",
+        "first_reported_year", "recommendation", "management_response", "status_by_year",
+    }  # fmt: skip
+    assert set(sent[1][1]) == {"entry_id", "withdrawn_on"}
+    assert sent[0][1]["observation"] == entry["observation"]
