@@ -317,3 +317,20 @@ async def test_publication_and_withdrawal_are_the_events_docs_events_md_lists(
     }  # fmt: skip
     assert set(sent[1][1]) == {"entry_id", "withdrawn_on"}
     assert sent[0][1]["observation"] == entry["observation"]
+
+
+async def test_an_edit_that_breaks_the_years_changes_nothing(stack: Stack) -> None:
+    entry = await created(stack, chief(stack))
+    path = f"{REGISTER}/{entry['id']}"
+    later = await stack.gateway.patch(
+        path, json={"first_reported_year": THIS_YEAR, "title": "Renamed"}, headers=chief(stack)
+    )
+    assert later.status_code == 422, later.text
+    assert later.json()["field"] == "status_by_year"
+    nothing = await stack.gateway.patch(path, json={"title": None}, headers=chief(stack))
+    assert nothing.status_code == 422
+    read = await stack.gateway.get(path, headers=chief(stack))
+    assert read.json()["title"] == entry["title"]
+    assert read.json()["first_reported_year"] == LAST_YEAR
+    history = await stack.gateway.get(f"{path}/history", headers=chief(stack))
+    assert [i["action"] for i in history.json()["items"]] == ["created"]
