@@ -10,18 +10,18 @@ import httpx
 
 from ombuds_shared.crypto import KeyDestroyed
 
-from .cases_helpers import HANDLER, OFFICE, assigned_case, handler, query
+from .cases_helpers import HANDLER, OFFICE, handler, query
 from .conftest import Stack, intake_body
 from .test_intake_flow import _count_cases
 
 PROBLEM = "application/problem+json"
 
 
-async def _submit(stack: Stack, visitor: str, **changes: Any) -> str:
+async def _submit(stack: Stack, sub: str, **changes: Any) -> str:
     response = await stack.gateway.post(
         "/v1/intake/requests",
         json=intake_body(**changes),
-        headers=stack.auth("visitor", sub=visitor),
+        headers=stack.auth("visitor", sub=sub),
     )
     assert response.status_code == 201, response.text
     return str(response.json()["reference"])
@@ -161,3 +161,175 @@ async def test_an_accept_and_a_withdraw_racing_never_leave_a_case_behind_a_withd
     assert set(statuses.values()) <= {"accepted", "withdrawn"}
     accepted = sum(1 for status in statuses.values() if status == "accepted")
     assert await _count_cases(stack.database_urls["cases"]) == accepted
+
+
+# --- what the office holds about me -------------------------------------------------------
+
+
+async def _case_of(stack: Stack, visitor: str, *, note: str, name: str) -> tuple[str, str]:
+    """A visitor's request accepted and taken by the handler, with a note: (reference, case)."""
+    body = {"visitor": {"name": name, "email": f"{visitor}@example.org"}}  # a name to find
+    reference = await _submit(stack, visitor, visitor=body["visitor"])
+    me = handler(stack)
+    accepted = await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
+    assert accepted.status_code == 200, accepted.text
+    case_id = str(accepted.json()["case_id"])
+    base = f"/v1/cases/{case_id}"
+    for url, payload in [
+        (f"{base}/conflict-declarations", {"has_conflict": False}),
+        (f"{base}/assignment", {}),
+        (f"{base}/notes", {"body": note}),
+        (f"{base}/consents", {"scope": "contact_hr", "details": f"Consent about {note}"}),
+    ]:
+        response = await stack.gateway.post(url, json=payload, headers=me)
+        assert response.status_code in (200, 201), response.text
+    return reference, case_id
+
+
+async def _close(stack: Stack, case_id: str) -> None:
+    closing = {"status": "closed", "closure_reason": "options_provided"}
+    response = await stack.gateway.post(
+        f"/v1/cases/{case_id}/status", json=closing, headers=handler(stack)
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_visitor_reads_what_the_office_holds_about_them_and_no_more(stack: Stack) -> None:
+    note = "The director Mr. Quellbrunn shouted in the lift."
+    accepted, case_id = await _case_of(
+        stack, "visitor-reader", note=note, name="Reader Zanzibarova"
+    )
+    waiting = await _submit(stack, "visitor-reader")
+    elsewhere = await _submit(stack, "visitor-someone-else")
+    await _close(stack, case_id)
+    me = stack.auth("visitor", sub="visitor-reader")
+
+    answer = await stack.gateway.get("/v1/intake/me", headers=me)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Cache-Control"] == "no-store"
+    held = {item["reference"]: item for item in answer.json()["requests"]}
+    assert set(held) == {accepted, waiting}  # theirs, and nobody else's
+    assert held[accepted]["visitor"]["name"] == "Reader Zanzibarova"
+    assert held[waiting]["visitor"]["name"] == intake_body()["visitor"]["name"]
+    assert held[waiting]["case"] is None
+    case = held[accepted]["case"]
+    assert case["status"] == "closed"
+    assert [step["status"] for step in case["status_history"]] == ["opened", "closed"]
+    assert case["erasure"] is None
+    # Privileged: no note, consent, coding, handler or case id reaches the visitor.
+    text = answer.text
+    for withheld in (note, "Consent about", case_id, HANDLER, "options_provided", elsewhere):
+        assert withheld not in text, withheld
+    # Every read is on intake's log, ids only, before anything left.
+    reads = await _audit(stack, "intake", "visitor.data.read")
+    assert [e["subject"] for e in reads] == ["visitor:self"]
+    reveals = {e["context_id"] for e in await _audit(stack, "intake", "visitor.reveal")}
+    assert (await _request_row(stack, accepted))["id"] in reveals
+    assert "visitor-reader" not in str(await _audit(stack, "intake", "visitor.reveal"))
+
+    for role in ("ombudsman", "chief", "hr_portal", "auditor", "analyst"):
+        refused = await stack.gateway.get("/v1/intake/me", headers=stack.auth(role, office=OFFICE))
+        assert refused.status_code == 403, (role, refused.text)
+    nobody = await stack.gateway.get(
+        "/v1/intake/me", headers=stack.auth("visitor", sub="visitor-new")
+    )
+    assert nobody.json() == {"requests": []}
+
+
+# --- erasure of a closed matter -------------------------------------------------------------
+
+
+async def test_an_erasure_leaves_nothing_but_de_identified_facts(stack: Stack) -> None:
+    note = "Ms. Ostrowska asked the visitor to keep quiet about the audit."
+    reference, case_id = await _case_of(
+        stack, "visitor-eraser", note=note, name="Eraser Vantreurenova"
+    )
+    me = stack.auth("visitor", sub="visitor-eraser")
+    asking = f"/v1/intake/requests/{reference}/erasure-request"
+    confirm = f"/v1/cases/{case_id}/erasure/confirm"
+    open_case = "Only a closed matter is erased; this case is still open."
+    _conflict(await stack.gateway.post(asking, headers=me), open_case)
+    not_asked = "The visitor has not asked for this case to be erased."
+    await _close(stack, case_id)
+    _conflict(await stack.gateway.post(confirm, headers=handler(stack)), not_asked)
+
+    asked = await stack.gateway.post(asking, headers=me)
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["confirmed_at"] is None
+    again = await stack.gateway.post(asking, headers=me)  # asking twice changes nothing
+    assert again.json()["requested_at"] == asked.json()["requested_at"]
+    stranger = await stack.gateway.post(asking, headers=stack.auth("visitor", sub="visitor-x"))
+    assert stranger.status_code == 404
+    held = (await stack.gateway.get("/v1/intake/me", headers=me)).json()["requests"]
+    assert held[0]["case"]["erasure"]["requested_at"] == asked.json()["requested_at"]
+
+    # The handler and the chief see the request (case id and dates, no identity) ...
+    for viewer in (handler(stack), stack.auth("chief", office=OFFICE)):
+        listed = await stack.gateway.get("/v1/case-erasure-requests", headers=viewer)
+        assert listed.status_code == 200, listed.text
+        assert [i["case_id"] for i in listed.json()["items"]] == [case_id]
+        assert "Eraser" not in listed.text
+    colleague = handler(stack, sub="omb-colleague")
+    listed = await stack.gateway.get("/v1/case-erasure-requests", headers=colleague)
+    assert listed.json()["items"] == []
+    # ... and only they confirm: not a colleague, not another office's chief.
+    refused = await stack.gateway.post(confirm, headers=colleague)
+    assert refused.status_code == 403, refused.text
+    other_chief = stack.auth("chief", office="geneva")
+    assert (await stack.gateway.post(confirm, headers=other_chief)).status_code == 404
+
+    confirmed = await stack.gateway.post(confirm, headers=handler(stack))
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["identity_destroyed"] is True
+    assert confirmed.json()["confirmed_at"] is not None
+    # Confirming again reports the same erasure.
+    repeated = await stack.gateway.post(confirm, headers=handler(stack))
+    assert repeated.json()["destroyed_at"] == confirmed.json()["destroyed_at"]
+
+    # Content and identity are gone through every route ...
+    notes = await stack.gateway.get(f"/v1/cases/{case_id}/notes", headers=handler(stack))
+    assert notes.status_code == 409
+    visitor = await stack.gateway.get(f"/v1/cases/{case_id}/visitor", headers=handler(stack))
+    assert visitor.status_code in (404, 409), visitor.text
+    assert (await stack.gateway.get("/v1/intake/me", headers=me)).json() == {"requests": []}
+    # ... and from the databases: what stays is the case's de-identified facts.
+    row = await _request_row(stack, reference)
+    assert row["visitor_destroyed_at"] is not None
+    assert (row["submitted_by"], row["name_sealed"]) == (None, None)
+    assert await _key_gone(stack, row["visitor_id"])
+    cases_db = stack.database_urls["cases"]
+    kept = await query(
+        cases_db,
+        "SELECT status, pillar, office, visitor_ref, destroyed_at FROM case_file WHERE id = :id",
+        id=case_id,
+    )
+    assert kept[0]["status"] == "closed"
+    assert kept[0]["visitor_ref"] is None
+    assert kept[0]["destroyed_at"] is not None
+    left = await query(
+        cases_db, "SELECT count(*) AS n FROM case_note WHERE case_id = :id", id=case_id
+    )
+    assert left == [{"n": 0}]
+    # Every step on record: asked (through intake), confirmed, destroyed, identity shredded.
+    assert len(await _audit(stack, "intake", "erasure.request")) == 2  # each time asked
+    asked_entries = await _audit(stack, "cases", "erasure.request")
+    assert [(e["subject"], e["peer"]) for e in asked_entries] == [("visitor:self", "intake")]
+    confirmed_entries = await _audit(stack, "cases", "erasure.confirm")
+    assert [e["subject"] for e in confirmed_entries] == [HANDLER]
+    destroyed = await _audit(stack, "cases", "case.destroy")
+    assert [(e["subject"], e["context_id"]) for e in destroyed] == [(HANDLER, case_id)]
+    assert len(await _audit(stack, "intake", "visitor.destroy")) == 1
+
+
+async def test_the_chief_confirms_an_erasure_of_the_office(stack: Stack) -> None:
+    reference, case_id = await _case_of(stack, "visitor-c", note="A note.", name="C Person")
+    await _close(stack, case_id)
+    asked = await stack.gateway.post(
+        f"/v1/intake/requests/{reference}/erasure-request",
+        headers=stack.auth("visitor", sub="visitor-c"),
+    )
+    assert asked.status_code == 202, asked.text
+    confirmed = await stack.gateway.post(
+        f"/v1/cases/{case_id}/erasure/confirm", headers=stack.auth("chief", office=OFFICE)
+    )
+    assert confirmed.status_code == 200, confirmed.text

@@ -124,7 +124,7 @@ POLICY: tuple[Rule, ...] = (
     # The visitor's own data: only the visitor who submitted (issue 19). Withdrawing destroys
     # the identity at once; an erasure the case's handler or the chief confirms.
     rule("POST", "/v1/intake/requests/{reference}/withdraw", "intake", {VISITOR}, reach=OWN),
-    rule("POST", "/v1/intake/requests/{reference}/erasure-request", "intake", {VISITOR}, reach=OWN),  # noqa: E501
+    rule("POST", "/v1/intake/requests/{reference}/erasure-request", "intake", {VISITOR}, reach=OWN),
     rule("GET",  "/v1/intake/me",                           "intake", {VISITOR}),
     # A conflict shuts its author out of the request, its identity and its case, for good.
     rule("POST", "/v1/intake/requests/{reference}/conflict-declarations", "intake", {OMBUDSMAN}, reach=OFFICE),  # noqa: E501
