@@ -12,6 +12,7 @@ from ombuds_shared.crypto import KeyDestroyed
 
 from .cases_helpers import HANDLER, OFFICE, handler, query
 from .conftest import Stack, intake_body
+from .graphql_support import attempt, graphql_as, run
 from .test_intake_flow import _count_cases
 
 PROBLEM = "application/problem+json"
@@ -333,3 +334,33 @@ async def test_the_chief_confirms_an_erasure_of_the_office(stack: Stack) -> None
         f"/v1/cases/{case_id}/erasure/confirm", headers=stack.auth("chief", office=OFFICE)
     )
     assert confirmed.status_code == 200, confirmed.text
+
+
+async def test_graphql_serves_the_visitor_and_the_handler_the_same_erasure(stack: Stack) -> None:
+    reference, case_id = await _case_of(stack, "visitor-gql", note="A note.", name="Gql Person")
+    waiting = await _submit(stack, "visitor-gql")
+    await _close(stack, case_id)
+    async with graphql_as(stack, "visitor", sub="visitor-gql") as visitor:
+        own = "{ myData { requests { reference visitor { name } case { status statusHistory "
+        own += "{ status } erasure { requestedAt } } } } }"
+        mine = await run(visitor, own)
+        by_reference = {r["reference"]: r for r in mine["myData"]["requests"]}
+        assert by_reference[reference]["case"]["statusHistory"] == [
+            {"status": "opened"}, {"status": "closed"}]  # fmt: skip
+        assert by_reference[waiting]["case"] is None
+        asked = await run(visitor, "mutation($r: String!) { requestErasure(reference: $r) "
+                          "{ reference confirmedAt } }", {"r": reference})  # fmt: skip
+        assert asked["requestErasure"] == {"reference": reference, "confirmedAt": None}
+        withdrawn = await run(visitor, "mutation($r: String!) { withdrawIntakeRequest("
+                              "reference: $r) { status } }", {"r": waiting})  # fmt: skip
+        assert withdrawn["withdrawIntakeRequest"] == {"status": "withdrawn"}
+    async with graphql_as(stack, "ombudsman", sub=HANDLER, office=OFFICE) as desk:
+        listed = await run(desk, "{ erasureRequests { edges { node { caseId caseStatus } } } }")
+        nodes = [edge["node"] for edge in listed["erasureRequests"]["edges"]]
+        assert nodes == [{"caseId": case_id, "caseStatus": "closed"}]
+        confirmed = await run(desk, "mutation($c: String!) { confirmErasure(caseId: $c) "
+                              "{ caseId identityDestroyed } }", {"c": case_id})  # fmt: skip
+        assert confirmed["confirmErasure"] == {"caseId": case_id, "identityDestroyed": True}
+    async with graphql_as(stack, "chief", office=OFFICE) as chief:
+        _, errors = await attempt(chief, "{ myData { requests { reference } } }")
+        assert errors["myData"]["extensions"]["problem"]["status"] == 403

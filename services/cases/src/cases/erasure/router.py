@@ -10,10 +10,10 @@ from cases.case import service as cases
 from cases.case.dependencies import CaseReaderDep, OfficeCaseDep, SessionDep
 from cases.erasure import service
 from cases.erasure.schemas import (
+    CaseErasureState,
     ErasureConfirmation,
     ErasureRequestPage,
     ErasureRequestRead,
-    ErasureState,
     VisitorCaseView,
 )
 from cases.retention.runner import identity_destroyer
@@ -48,15 +48,17 @@ async def visitor_view(case_id: str, session: SessionDep, caller: IntakePeerDep)
 
 @internal_router.post(
     "/{case_id}/erasure-request",
-    response_model=ErasureState,
+    response_model=CaseErasureState,
     summary="Record the visitor's request that their closed case be erased (intake only)",
 )
-async def request_erasure(case_id: str, session: SessionDep, caller: IntakePeerDep) -> ErasureState:
+async def request_erasure(
+    case_id: str, session: SessionDep, caller: IntakePeerDep
+) -> CaseErasureState:
     case = await _case_for_intake(case_id, session)
     erasure = await service.request_erasure(
         session=session, case=case, actor=caller.actor, peer=caller.peer
     )
-    return ErasureState.model_validate(dict(erasure))
+    return CaseErasureState.model_validate(dict(erasure))
 
 
 @router.get(

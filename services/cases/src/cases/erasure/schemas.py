@@ -5,14 +5,14 @@ from pydantic import BaseModel, Field
 from ombuds_shared.pagination import Page
 
 
-class ErasureState(BaseModel):
+class CaseErasureState(BaseModel):
     """Where a visitor's request for erasure stands: dates only."""
 
     requested_at: dt.datetime
     confirmed_at: dt.datetime | None = None
 
 
-class StatusStep(BaseModel):
+class CaseStatusStep(BaseModel):
     """One step of a case's status history as its visitor sees it: no reason, no author."""
 
     status: str
@@ -26,8 +26,8 @@ class VisitorCaseView(BaseModel):
     status: str
     opened_at: dt.datetime
     closed_at: dt.datetime | None = None
-    status_history: list[StatusStep]
-    erasure: ErasureState | None = None
+    status_history: list[CaseStatusStep]
+    erasure: CaseErasureState | None = None
 
 
 class ErasureRequestRead(BaseModel):

@@ -25,14 +25,23 @@ from gateway.graphql.operations.cases import CaseMutation, CaseQuery
 from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
+from gateway.graphql.operations.own_data import OwnDataMutation, OwnDataQuery
 from ombuds_shared.errors import AppError
 
 Query = merge_types(
-    "Query", (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery)
+    "Query",
+    (IntakeQuery, OwnDataQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (IntakeMutation, CaseMutation, MediationMutation, CertificateMutation, AnalyticsMutation),
+    (
+        IntakeMutation,
+        OwnDataMutation,
+        CaseMutation,
+        MediationMutation,
+        CertificateMutation,
+        AnalyticsMutation,
+    ),
 )
 
 
