@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from ombuds_shared.crypto import KeyDestroyed
+from ombuds_shared.testing import actor, bearer
 
 from .cases_helpers import HANDLER, OFFICE, handler, query
 from .conftest import Stack, intake_body
@@ -364,3 +365,47 @@ async def test_graphql_serves_the_visitor_and_the_handler_the_same_erasure(stack
     async with graphql_as(stack, "chief", office=OFFICE) as chief:
         _, errors = await attempt(chief, "{ myData { requests { reference } } }")
         assert errors["myData"]["extensions"]["problem"]["status"] == 403
+
+
+async def test_a_matter_not_closed_or_never_a_case_is_not_erased_on_request(stack: Stack) -> None:
+    waiting = await _submit(stack, "visitor-early")
+    declined = await _submit(stack, "visitor-early")
+    refused = await stack.gateway.post(
+        f"/v1/intake/requests/{declined}/decline", json={"reason": "other"}, headers=handler(stack)
+    )
+    assert refused.status_code == 200, refused.text
+    me = stack.auth("visitor", sub="visitor-early")
+    too_early = await stack.gateway.post(
+        f"/v1/intake/requests/{waiting}/erasure-request", headers=me
+    )
+    _conflict(too_early, "This request is not triaged yet: withdraw it instead.")
+    gone_anyway = await stack.gateway.post(
+        f"/v1/intake/requests/{declined}/erasure-request", headers=me
+    )
+    _conflict(
+        gone_anyway, "This request was declined; it is destroyed under the retention schedule."
+    )
+
+
+async def test_the_cases_side_of_a_visitors_data_answers_intake_alone(stack: Stack) -> None:
+    """The internal routes behind /v1/intake/me and the erasure request: intake vouches that
+    the case is the visitor's; no other peer, and no user, is heard."""
+    _, case_id = await _case_of(stack, "visitor-internal", note="A note.", name="In Ternal")
+    base = f"{stack.urls['cases']}/v1/internal/cases/{case_id}"
+    visitor = actor("visitor", sub="visitor:self")
+    async with httpx.AsyncClient() as client:
+        for peer in ("mediation", "gateway"):
+            token = stack.keys.peer_token(peer, "cases", visitor)
+            view = await client.get(f"{base}/visitor-view", headers=bearer(token))
+            assert view.status_code in (401, 403), (peer, view.text)
+            asked = await client.post(f"{base}/erasure-request", headers=bearer(token))
+            assert asked.status_code in (401, 403), (peer, asked.text)
+        token = stack.keys.peer_token("intake", "cases", visitor)
+        view = await client.get(f"{base}/visitor-view", headers=bearer(token))
+        assert view.status_code == 200, view.text
+        assert set(view.json()) == {"status", "opened_at", "closed_at", "status_history", "erasure"}
+    # Nor does the gateway route there.
+    through = await stack.gateway.get(
+        f"/v1/internal/cases/{case_id}/visitor-view", headers=stack.auth("visitor")
+    )
+    assert through.status_code == 404
