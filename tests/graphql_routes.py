@@ -9,6 +9,8 @@ from .mediation_support import CASE_NUMBER
 READS: dict[str, tuple[str, str]] = {
     "/v1/intake/requests": ("", "{ intakeRequests(first: 5) { edges { cursor } } }"),
     "/v1/intake/requests/{reference}": ("", '{ intakeRequest(reference: "{reference}") { status } }'),
+    "/v1/intake/me": ("", "{ myData { requests { reference case { status } } } }"),
+    "/v1/case-erasure-requests": ("", "{ erasureRequests(first: 5) { edges { node { caseId } } } }"),
     "/v1/cases": ("", "{ cases(first: 5) { edges { node { id } } } }"),
     "/v1/cases/{case_id}": ("", '{ case(id: "{case_id}") { id } }'),
     "/v1/cases/{case_id}/status-history": ("", '{ case(id: "{case_id}") { statusHistory { status } } }'),
@@ -65,6 +67,9 @@ WRITES: dict[tuple[str, str], str] = {
     ("POST", "/v1/intake/requests"): 'submitIntakeRequest(input: {visitor: {name: "A"}, pillar: UNHCR, office: "nairobi", location: HEADQUARTERS, occupationalGroup: NON_STAFF}) { reference }',
     ("POST", "/v1/intake/requests/{reference}/accept"): 'acceptIntakeRequest(reference: "x") { status }',
     ("POST", "/v1/intake/requests/{reference}/decline"): 'declineIntakeRequest(reference: "x", reason: "x") { status }',
+    ("POST", "/v1/intake/requests/{reference}/withdraw"): 'withdrawIntakeRequest(reference: "x") { status }',
+    ("POST", "/v1/intake/requests/{reference}/erasure-request"): 'requestErasure(reference: "x") { requestedAt }',
+    ("POST", "/v1/cases/{case_id}/erasure/confirm"): 'confirmErasure(caseId: "x") { destroyedAt }',
     ("POST", "/v1/cases"): 'openCase(input: {pillar: UNHCR, location: HEADQUARTERS, occupationalGroup: NON_STAFF, intakeChannel: "x"}) { id }',
     ("POST", "/v1/cases/{case_id}/status"): 'changeCaseStatus(caseId: "x", status: "x") { id }',
     ("POST", "/v1/cases/{case_id}/conflict-declarations"): 'declareCaseConflict(caseId: "x", hasConflict: false) { ombudsman }',

@@ -166,6 +166,11 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         kind="intake", fresh=True, body=lambda c: {"reason": "outside_mandate"}),
     ("POST", "/v1/intake/requests/{reference}/conflict-declarations"): Op(
         kind="intake", fresh=True, body=lambda c: {"has_conflict": True}),
+    # The visitor's own data: a withdrawal ends the request; asking twice for an erasure is
+    # asking once.
+    ("POST", "/v1/intake/requests/{reference}/withdraw"): Op(kind="intake", fresh=True),
+    ("POST", "/v1/intake/requests/{reference}/erasure-request"): Op(kind="closed_intake"),
+    ("GET", "/v1/intake/me"): Op(),
     ("POST", "/v1/intake/walk-ins"): Op(body=lambda c: {
         **{k: v for k, v in intake_body().items() if k != "office"}, "channel": "phone"}),
     # cases
@@ -225,6 +230,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/systemic-issues/{entry_id}/history"): Op(kind="systemic_entry"),
     ("POST", "/v1/systemic-issues/{entry_id}/publication"): Op(
         kind="systemic_entry", body=lambda c: {"publishable": True}),
+    ("GET", "/v1/case-erasure-requests"): Op(kind="erasure", listed=_items("case_id")),
+    ("POST", "/v1/cases/{case_id}/erasure/confirm"): Op(kind="erasure", fresh=True),
     ("GET", "/v1/oversight/disclosures"): Op(
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),
@@ -368,6 +375,8 @@ class World:
             return await self._intake(context, n)
         if kind == "case":
             return await self._case(context, n)
+        if kind in ("closed_intake", "erasure"):
+            return await self._closed_matter(kind, context, n)
         if kind in ("consent", "disclosure"):
             return await self._case_record(kind, context)
         if kind == "conflict":
@@ -449,6 +458,28 @@ class World:
         await self.ok("POST", f"{base}/conflict-declarations", ombudsman, {"has_conflict": False})
         await self.ok("POST", f"{base}/assignment", ombudsman, {})
         await self.ok("POST", f"{base}/consents", ombudsman, {"scope": "contact_hr"})
+        return Target({"case_id": case_id}, owner("ombudsman", context), case_id)
+
+    async def _closed_matter(self, kind: str, context: Context, n: int) -> Target:
+        """A visitor's request whose case its ombudsman took and closed; for "erasure", the
+        visitor has asked for it to be erased."""
+        visitor = owner("visitor", context)
+        reference = (await self._intake(context, n)).params["reference"]
+        ombudsman = self._ombudsman(context)
+        accepted = await self.ok("POST", f"/v1/intake/requests/{reference}/accept", ombudsman)
+        case_id = accepted["case_id"]
+        base = f"/v1/cases/{case_id}"
+        await self.ok("POST", f"{base}/conflict-declarations", ombudsman, {"has_conflict": False})
+        await self.ok("POST", f"{base}/assignment", ombudsman, {})
+        closing = {"status": "closed", "closure_reason": "options_provided"}
+        await self.ok("POST", f"{base}/status", ombudsman, closing)
+        if kind == "closed_intake":
+            return Target({"reference": reference}, visitor, reference)
+        asked = await self.stack.gateway.post(
+            f"/v1/intake/requests/{reference}/erasure-request",
+            headers=self.auth("visitor", visitor, None),
+        )
+        assert asked.status_code == 202, asked.text
         return Target({"case_id": case_id}, owner("ombudsman", context), case_id)
 
     async def _case_record(self, kind: str, context: Context) -> Target:

@@ -75,6 +75,17 @@ async def _drive(stack: Stack, cases: Any, mediation: Any) -> list[str]:
         )
         case_id = accepted.json()["case_id"]
         raw_ids += [case_id, reference]
+        # The visitor's own data: they read it, and withdraw a second request (issue 19).
+        own = stack.auth("visitor", sub=visitor["sub"])
+        second = await stack.gateway.post(
+            "/v1/intake/requests", json=intake_body(visitor=identity), headers=own
+        )
+        withdrawn = await stack.gateway.post(
+            f"/v1/intake/requests/{second.json()['reference']}/withdraw", headers=own
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        mine = await stack.gateway.get("/v1/intake/me", headers=own)
+        assert mine.json()["requests"][0]["visitor"]["name"] == visitor["name"]
         # Every case state, with identity smuggled into fields the allow-list does not know.
         life = case_life(case_id, office="nairobi")
         for _, _, payload in life:

@@ -8,6 +8,8 @@ from cases.case.router import router as case_router
 from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
+from cases.erasure.router import internal_router as erasure_internal_router
+from cases.erasure.router import router as erasure_router
 from cases.note.router import router as note_router
 from cases.register.router import router as register_router
 from cases.visitor.router import router as visitor_router
@@ -24,4 +26,6 @@ ROUTERS = (
     audit_router,
     batch_router,
     case_internal_router,
+    erasure_router,
+    erasure_internal_router,
 )

@@ -121,6 +121,11 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/intake/requests/{reference}",         "intake", {VISITOR, OMBUDSMAN, CHIEF}, _INTAKE_FIELDS, reach=_INTAKE_REACH),  # noqa: E501
     rule("POST", "/v1/intake/requests/{reference}/accept",  "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/intake/requests/{reference}/decline", "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    # The visitor's own data: only the visitor who submitted (issue 19). Withdrawing destroys
+    # the identity at once; an erasure the case's handler or the chief confirms.
+    rule("POST", "/v1/intake/requests/{reference}/withdraw", "intake", {VISITOR}, reach=OWN),
+    rule("POST", "/v1/intake/requests/{reference}/erasure-request", "intake", {VISITOR}, reach=OWN),
+    rule("GET",  "/v1/intake/me",                           "intake", {VISITOR}),
     # A conflict shuts its author out of the request, its identity and its case, for good.
     rule("POST", "/v1/intake/requests/{reference}/conflict-declarations", "intake", {OMBUDSMAN}, reach=OFFICE),  # noqa: E501
     # Identities enter only through intake: an ombudsman records a walk-in for their office.
@@ -161,6 +166,10 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    # Erasure requests name case ids and dates, never the visitor; the handler confirms for
+    # their case, the chief for any of the office (cases checks the case is closed).
+    rule("GET",  "/v1/case-erasure-requests",               "cases",  {OMBUDSMAN, CHIEF}, reach={OMBUDSMAN: HANDLED, CHIEF: OFFICE}),  # noqa: E501
+    rule("POST", "/v1/cases/{case_id}/erasure/confirm",     "cases",  {OMBUDSMAN, CHIEF}, reach={OMBUDSMAN: HANDLED, CHIEF: OFFICE}),  # noqa: E501
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     # The systemic-issue register: the office's ombudsmen and chief keep its entries (texts
     # about patterns, never about a case; evidence as counts only); only the chief marks an

@@ -30,6 +30,7 @@ from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
 from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
+from ombuds_shared.tokens import Actor
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
 _CASE = cast(Table, CaseFile.__table__)
@@ -67,7 +68,7 @@ async def run(
         raise ServiceUnavailable("The key store is not configured.")
     for row in due:
         try:
-            await _destroy_one(session_maker, key_store, destroy_identity, row)
+            await destroy_case(session_maker, key_store, destroy_identity, row)
         except AppError as exc:
             report.failed[row["id"]] = type(exc).__name__
             continue
@@ -86,12 +87,17 @@ async def run(
     return report
 
 
-async def _destroy_one(
+async def destroy_case(
     session_maker: async_sessionmaker[AsyncSession],
     key_store: KeyStore,
     destroy_identity: DestroyIdentity,
     case: RowMapping,
-) -> None:
+    *,
+    actor: Actor = RETENTION_ACTOR,
+) -> bool:
+    """Destroys one case's confidential content (and its visitor's identity, unless another
+    of their cases keeps it); False if someone else destroyed it first. The schedule runs it
+    for due cases; a confirmed erasure (cases.erasure) runs it early, as `actor`."""
     case_id, ref = case["id"], case["visitor_ref"]
     async with session_maker() as session:
         shared = ref is not None and await session.scalar(
@@ -122,7 +128,7 @@ async def _destroy_one(
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await session.rollback()
-            return
+            return False
         notes = await _count(session, Note, case_id)
         consents = await _count(session, Consent, case_id)
         disclosures = await _count(session, Disclosure, case_id)
@@ -138,7 +144,7 @@ async def _destroy_one(
         record = DestructionRecord(
             case_id=case_id,
             destroyed_at=now,
-            run_by=RETENTION_ACTOR.subject,
+            run_by=actor.subject,
             notes=notes,
             consents=consents,
             disclosures=disclosures,
@@ -148,13 +154,14 @@ async def _destroy_one(
         await session.flush()
         await audit.record(
             session,
-            actor=RETENTION_ACTOR,
+            actor=actor,
             action="case.destroy",
             case_id=case_id,
             record_type="destruction_record",
             record_id=record.id,
         )
         await session.commit()
+        return True
 
 
 async def _count(session: AsyncSession, model: type, case_id: str) -> int:

@@ -25,17 +25,27 @@ from gateway.graphql.operations.cases import CaseMutation, CaseQuery
 from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
+from gateway.graphql.operations.own_data import OwnDataMutation, OwnDataQuery
 from gateway.graphql.operations.register import RegisterMutation, RegisterQuery
 from ombuds_shared.errors import AppError
 
 Query = merge_types(
     "Query",
-    (IntakeQuery, CaseQuery, RegisterQuery, MediationQuery, CertificateQuery, AnalyticsQuery),
+    (
+        IntakeQuery,
+        OwnDataQuery,
+        CaseQuery,
+        RegisterQuery,
+        MediationQuery,
+        CertificateQuery,
+        AnalyticsQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
     (
         IntakeMutation,
+        OwnDataMutation,
         CaseMutation,
         RegisterMutation,
         MediationMutation,

@@ -44,6 +44,8 @@ class IntakeRequest(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the visitor withdrew it before triage (its identity went at the same moment).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # When retention (or its case's destruction) erased the request's identity and content.
     destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 

@@ -48,6 +48,8 @@ class RequestStatus(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    # The visitor took it back before triage; its identity was destroyed at once.
+    WITHDRAWN = "withdrawn"
 
 
 class DeclineReason(StrEnum):

@@ -395,7 +395,10 @@ async def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str |
 
 
 def refuse_if_destroyed(request: IntakeRequest) -> None:
-    """A request whose identity went under the retention schedule is triaged no more."""
+    """A request withdrawn by its visitor, or whose identity went under the retention
+    schedule, is triaged no more."""
+    if request.status == RequestStatus.WITHDRAWN:
+        raise Conflict("The visitor withdrew this request; it cannot be triaged.")
     if request.destroyed_at is not None:
         raise Conflict(
             "This request was destroyed under the retention schedule; it cannot be triaged."
@@ -548,4 +551,57 @@ async def _settle(
                 "accept it again, or decline it in a few minutes if that accept failed."
             )
         raise Conflict(f"This request was {request.status} meanwhile.")
+    return request
+
+
+async def withdraw(
+    *, session: AsyncSession, envelope: Envelope | None, request: IntakeRequest, actor: Actor
+) -> IntakeRequest:
+    """The visitor takes back a request not yet triaged: it leaves the office's queue and
+    its identity is destroyed at once, as retention would (intake.retention.service).
+
+    One guarded UPDATE decides against a racing accept or decline: it moves only a request
+    still submitted, not destroyed and with no accept under way (an accept that began may
+    be opening the case right now, see `accept`), so a withdrawn request never has a case
+    and an accepted one is never withdrawn. What stays is de-identified (docs/retention.md).
+    """
+    if request.status == RequestStatus.ACCEPTED:
+        raise Conflict("This request was accepted; ask for its erasure once the case is closed.")
+    if request.status != RequestStatus.SUBMITTED:
+        raise Conflict(f"This request was {request.status}; it cannot be withdrawn.")
+    refuse_if_destroyed(request)
+    now = utcnow()
+    accept_settled = or_(
+        IntakeRequest.accept_started_at.is_(None),
+        IntakeRequest.accept_started_at < now - ACCEPT_HOLD,
+    )
+    claimed = await session.execute(
+        update(IntakeRequest)
+        .where(
+            IntakeRequest.id == request.id,
+            IntakeRequest.status == RequestStatus.SUBMITTED,
+            IntakeRequest.destroyed_at.is_(None),
+            accept_settled,
+        )
+        .values(status=RequestStatus.WITHDRAWN.value, withdrawn_at=now, destroyed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        await session.refresh(request)
+        if request.status == RequestStatus.SUBMITTED and request.destroyed_at is None:
+            raise Conflict(
+                "The office is accepting this request right now; it cannot be withdrawn."
+            )
+        raise Conflict(f"This request was {request.status} meanwhile; it cannot be withdrawn.")
+    # The key leaves the key store in this step; the row's ciphertexts, the submitter's
+    # subject, the Idempotency-Key and the fingerprint go in the transaction below.
+    if request.visitor.destroyed_at is None:
+        await vault.destroy(envelope=envelope, visitor=request.visitor)
+    await vault.erase_requests(session=session, visitor_ids=[request.visitor_id])
+    # On record as "a visitor", ids only: the append-only log must not keep the login
+    # subject this step erases (see intake.own.dependencies.SELF).
+    await audit.record(session, actor=actor, action="request.withdraw", context_id=request.id)
+    await session.commit()
+    await session.refresh(request)
     return request

@@ -1,7 +1,7 @@
 """The systemic-issue register: entries independent of cases, and every change to them.
 
 Revision ID: 20261208_sy1
-Revises: 20261207_k2
+Revises: 20261208_ow2
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_sy1"
-down_revision: str | None = "20261207_k2"
+down_revision: str | None = "20261208_ow2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

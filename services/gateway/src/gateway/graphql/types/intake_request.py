@@ -44,7 +44,7 @@ class IntakeRequest(VisitorProfile):
     def reference(self) -> str:
         return str(self.data["reference"])
 
-    @strawberry.field(description="submitted, accepted or declined.")
+    @strawberry.field(description="submitted, accepted, declined or withdrawn.")
     def status(self) -> str:
         return str(self.data["status"])
 
