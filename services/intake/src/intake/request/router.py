@@ -119,6 +119,7 @@ def _acknowledged(
         status=RequestStatus(shown_status),
         submitted_at=submitted.submitted_at,
         notice=INFORMALITY_NOTICE,
+        receipt_code=submitted.receipt_code,
     )
     return acknowledgement, headers
 
@@ -296,7 +297,9 @@ async def record_walk_in(
         )
     else:
         await session.commit()
-    return _triage_result(intake)
+    result = _triage_result(intake)
+    result.receipt_code = submitted.receipt_code  # shown once, to hand to the visitor
+    return result
 
 
 @router.post(

@@ -66,6 +66,7 @@ class IntakeMutation:
             status=ack["status"],
             submitted_at=dt.datetime.fromisoformat(ack["submitted_at"]),
             notice=ack["notice"],
+            receipt_code=ack.get("receipt_code"),
         )
 
     @strawberry.mutation(description="Accept a request of your office: its case is opened.")

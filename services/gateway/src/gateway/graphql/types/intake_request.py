@@ -56,6 +56,10 @@ class IntakeRequest(VisitorProfile):
     def consent_to_contact(self) -> bool:
         return bool(self.data["consent_to_contact"])
 
+    @strawberry.field(description="No identity was given: a receipt code holder.")
+    def anonymous(self) -> bool:
+        return bool(self.data.get("anonymous", False))
+
     @strawberry.field
     def referring_unit(self) -> str | None:
         return self.data.get("referring_unit")
@@ -96,6 +100,9 @@ class IntakeAcknowledgement:
     status: str
     submitted_at: dt.datetime
     notice: str
+    receipt_code: str | None = strawberry.field(
+        default=None, description="An anonymous request's receipt code, shown this once."
+    )
 
 
 @strawberry.type
@@ -103,6 +110,9 @@ class TriageResult:
     reference: str
     status: str
     case_id: str | None
+    receipt_code: str | None = strawberry.field(
+        default=None, description="An anonymous walk-in's receipt code, shown this once."
+    )
 
 
 @strawberry.type(description="A conflict of interest declared with a request (final).")
@@ -114,19 +124,19 @@ class IntakeConflict:
 
 @strawberry.input(description="A visitor an ombudsman records: in person, by phone or e-mail.")
 class WalkInInput:
-    visitor: VisitorIdentityInput
     channel: str
     pillar: PillarEnum  # type: ignore[valid-type]
     location: LocationEnum  # type: ignore[valid-type]
     occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    visitor: VisitorIdentityInput | None = None
+    anonymous: bool = False
     office: str | None = None
     consent_to_contact: bool = True
     accept: bool = False
 
     def to_rest(self) -> dict[str, Any]:
-        visitor = {k: v for k, v in vars(self.visitor).items() if v is not None}
         body: dict[str, Any] = {
-            "visitor": visitor,
+            **_identity(self.visitor, self.anonymous),
             "channel": self.channel,
             "pillar": self.pillar.value,
             "location": self.location.value,
@@ -150,18 +160,18 @@ class VisitorIdentityInput:
 
 @strawberry.input(description="A request for help; see POST /v1/intake/requests.")
 class IntakeRequestInput:
-    visitor: VisitorIdentityInput
     pillar: PillarEnum  # type: ignore[valid-type]
     office: str
     location: LocationEnum  # type: ignore[valid-type]
     occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    visitor: VisitorIdentityInput | None = None
+    anonymous: bool = False
     consent_to_contact: bool = False
     referring_unit: str | None = None
 
     def to_rest(self) -> dict[str, Any]:
-        visitor = {k: v for k, v in vars(self.visitor).items() if v is not None}
         body: dict[str, Any] = {
-            "visitor": visitor,
+            **_identity(self.visitor, self.anonymous),
             "pillar": self.pillar.value,
             "office": self.office,
             "location": self.location.value,
@@ -171,3 +181,11 @@ class IntakeRequestInput:
         if self.referring_unit is not None:
             body["referring_unit"] = self.referring_unit
         return body
+
+
+def _identity(visitor: VisitorIdentityInput | None, anonymous: bool) -> dict[str, Any]:
+    """The identity part of a submission: the visitor, or none at all (anonymous)."""
+    body: dict[str, Any] = {"anonymous": True} if anonymous else {}
+    if visitor is not None:
+        body["visitor"] = {k: v for k, v in vars(visitor).items() if v is not None}
+    return body
