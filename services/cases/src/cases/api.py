@@ -8,6 +8,8 @@ from cases.case.router import router as case_router
 from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
+from cases.message.router import internal_router as message_internal_router
+from cases.message.router import router as message_router
 from cases.note.router import router as note_router
 from cases.visitor.router import router as visitor_router
 
@@ -17,9 +19,11 @@ ROUTERS = (
     coding_router,
     consent_router,
     note_router,
+    message_router,
     visitor_router,
     oversight_router,
     audit_router,
     batch_router,
     case_internal_router,
+    message_internal_router,
 )

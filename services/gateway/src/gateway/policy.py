@@ -123,6 +123,10 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/intake/requests/{reference}/decline", "intake", {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     # A conflict shuts its author out of the request, its identity and its case, for good.
     rule("POST", "/v1/intake/requests/{reference}/conflict-declarations", "intake", {OMBUDSMAN}, reach=OFFICE),  # noqa: E501
+    # Secure messages (case content): the visitor who submitted the request, once it opened a
+    # case, with the case's assigned ombudsman; nobody else, neither chief nor auditor.
+    rule("GET",  "/v1/intake/requests/{reference}/messages", "intake", {VISITOR}, reach=OWN),
+    rule("POST", "/v1/intake/requests/{reference}/messages", "intake", {VISITOR}, reach=OWN),
     # Identities enter only through intake: an ombudsman records a walk-in for their office.
     rule("POST", "/v1/intake/walk-ins",                     "intake", {OMBUDSMAN}),
     rule("GET",  "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
@@ -154,6 +158,8 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/messages",            "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("POST", "/v1/cases/{case_id}/messages",            "cases",  {OMBUDSMAN}, reach=HANDLED),
     # Batch reads for list views (GraphQL's loaders): the per-case routes' roles, many cases.
     rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501

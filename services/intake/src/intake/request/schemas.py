@@ -132,6 +132,17 @@ class IntakeRead(BaseModel):
         description="The case an accepted request opened: shown to the office's chief and to "
         "the ombudsman who accepted it, no one else.",
     )
+    case_status: str | None = Field(
+        None,
+        description="The status of the case the request opened (opened, in_progress, on_hold, "
+        "closed): in the visitor's own read of one accepted request only.",
+    )
+    messages_waiting: int | None = Field(
+        None,
+        description="How many messages from the handler the visitor has not read yet: in the "
+        "visitor's own read of one accepted request only. Never their content: that is in "
+        "GET /v1/intake/requests/{reference}/messages.",
+    )
     visitor: VisitorIdentity | None = Field(
         None,
         description="Shown to the visitor themselves, and, in a read of one request still "

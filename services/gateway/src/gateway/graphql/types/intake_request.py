@@ -7,7 +7,8 @@ from typing import Any
 
 import strawberry
 
-from gateway.graphql.errors import field_forbidden
+from gateway.graphql.context import GqlInfo
+from gateway.graphql.errors import field_forbidden, problems_as_errors
 from gateway.graphql.types.common import (
     LocationEnum,
     OccupationalGroupEnum,
@@ -33,6 +34,25 @@ class VisitorIdentity:
             phone=data.get("phone"),
             staff_index_number=data.get("staff_index_number"),
             preferred_contact=data.get("preferred_contact", "email"),
+        )
+
+
+@strawberry.type(description="A secure message with the handler of your request's case.")
+class IntakeMessage:
+    id: strawberry.ID
+    sender: str = strawberry.field(description="visitor or handler.")
+    body: str | None = strawberry.field(description="Null once destroyed under retention.")
+    sent_at: dt.datetime
+    read_at: dt.datetime | None = strawberry.field(description="When the other side read it.")
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> IntakeMessage:
+        return cls(
+            id=strawberry.ID(data["id"]),
+            sender=data["sender"],
+            body=data.get("body"),
+            sent_at=dt.datetime.fromisoformat(data["sent_at"]),
+            read_at=parse_datetime(data.get("read_at")),
         )
 
 
@@ -85,6 +105,24 @@ class IntakeRequest(VisitorProfile):
         if "case_id" in self.hidden:
             raise field_forbidden("caseId")
         return self.data.get("case_id")
+
+    @strawberry.field(description="The status of the case it opened (the visitor's own read).")
+    def case_status(self) -> str | None:
+        return self.data.get("case_status")
+
+    @strawberry.field(
+        description="Messages from the handler not read yet (the visitor's own read; no content)."
+    )
+    def messages_waiting(self) -> int | None:
+        return self.data.get("messages_waiting")
+
+    @strawberry.field(
+        description="Your messages with the handler of the case (the visitor who submitted it)."
+    )
+    @problems_as_errors
+    async def messages(self, info: GqlInfo) -> list[IntakeMessage] | None:
+        path = f"/v1/intake/requests/{self.data['reference']}/messages"
+        return [IntakeMessage.from_rest(m) for m in await info.context.rest("GET", path)]
 
     @strawberry.field(description="Who asked (the visitor themselves and the office's ombudsmen).")
     def visitor(self) -> VisitorIdentity | None:
