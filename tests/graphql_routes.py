@@ -55,8 +55,22 @@ REST_ONLY_READS = {
     "/v1/certificates/{certificate_id}/printable": "an HTML page to print",
     "/v1/analytics/charts/{chart}": "an SVG or PNG image",
     "/v1/analytics/reports/annual/{year}": "an HTML report",
+    "/v1/receipts/request": "a receipt code's holder has no account, so no GraphQL session",
+    "/v1/receipts/messages": "a receipt code's holder has no account, so no GraphQL session",
 }
 
+
+# Write routes GraphQL leaves to REST, and why.
+REST_ONLY_WRITES = {
+    (
+        "POST",
+        "/v1/receipts/messages",
+    ): "a receipt code's holder has no account, so no GraphQL session",
+    (
+        "PUT",
+        "/v1/receipts/contact",
+    ): "a receipt code's holder has no account, so no GraphQL session",
+}
 
 # Every write route, and the mutation that makes it (arguments of the right type; the
 # policy refuses a role before any service would look at them).

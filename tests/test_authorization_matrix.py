@@ -169,6 +169,12 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/intake/requests/{reference}/messages"): Op(kind="accepted_intake"),
     ("POST", "/v1/intake/requests/{reference}/messages"): Op(
         kind="accepted_intake", body=lambda c: {"body": "A visitor's message."}),
+    # A receipt code's holder has no token: every role's token is refused these routes (the
+    # code's own tests are in tests/test_receipt_codes.py).
+    ("GET", "/v1/receipts/request"): Op(),
+    ("GET", "/v1/receipts/messages"): Op(),
+    ("POST", "/v1/receipts/messages"): Op(body=lambda c: {"body": "A holder's message."}),
+    ("PUT", "/v1/receipts/contact"): Op(body=lambda c: {"name": "A", "email": "a@example.org"}),
     ("POST", "/v1/intake/walk-ins"): Op(body=lambda c: {
         **{k: v for k, v in intake_body().items() if k != "office"}, "channel": "phone"}),
     # cases

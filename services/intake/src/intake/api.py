@@ -2,6 +2,7 @@
 
 from intake.audit.router import router as audit_router
 from intake.message.router import router as message_router
+from intake.receipt.router import router as receipt_router
 from intake.request.router import router as request_router
 from intake.request.router import walk_in_router
 from intake.vault.party_router import router as party_router
@@ -10,6 +11,7 @@ from intake.vault.router import router as vault_router
 ROUTERS = (
     request_router,
     message_router,
+    receipt_router,
     walk_in_router,
     vault_router,
     party_router,

@@ -397,6 +397,11 @@ def _note_context(request: IntakeRequest) -> tuple[str, str]:
     return context, f"{context}:decline_note:{request.id}"
 
 
+async def decline_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
+    """The office's explanation of a decline, for the visitor (None if none, or destroyed)."""
+    return await _open_note(envelope, request)
+
+
 async def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
     context, field = _note_context(request)
     sealed = request.decline_note_sealed

@@ -99,6 +99,20 @@ async def sealed_visitor(
     return values
 
 
+async def add_identity(
+    *, envelope: Envelope | None, visitor: Visitor, identity: VisitorIdentity
+) -> None:
+    """Seals an identity given later (an anonymous visitor's contact details) under the
+    visitor's own data key; the caller commits, with its audit entry."""
+    context = visitor_context(visitor.id)
+    try:
+        data_key = await require_envelope(envelope).data_key(context)
+    except KeyDestroyed as exc:
+        raise Conflict("This request's identity was destroyed.") from exc
+    for column, sealed in seal_fields(data_key, context, identity, _FIELDS).items():
+        setattr(visitor, column, sealed)
+
+
 def is_anonymous(visitor: Visitor) -> bool:
     """No identity was ever given (or added) for this visitor; a destroyed one is not that."""
     return visitor.destroyed_at is None and visitor.name_sealed is None
