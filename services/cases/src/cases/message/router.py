@@ -9,7 +9,7 @@ from cases.case import service as case_service
 from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
 from cases.case.models import CaseFile
 from cases.message import service
-from cases.message.schemas import MessageCreate, MessageRead, Sender, VisitorView
+from cases.message.schemas import CaseMessageRead, MessageCreate, Sender, VisitorView
 from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, Forbidden, NotFound
 from ombuds_shared.openapi import problem_responses
@@ -27,7 +27,7 @@ _CLOSED = problem_responses(
 
 @router.post(
     "",
-    response_model=MessageRead,
+    response_model=CaseMessageRead,
     status_code=status.HTTP_201_CREATED,
     responses=_CLOSED,
     summary="Send the visitor a secure message (assigned ombudsman only)",
@@ -38,7 +38,7 @@ async def send_message(
     case: LiveCaseDep,
     session: SessionDep,
     actor: OmbudsmanDep,
-) -> MessageRead:
+) -> CaseMessageRead:
     return await service.send(
         session=session,
         envelope=request.app.state.envelope,
@@ -51,12 +51,12 @@ async def send_message(
 
 @router.get(
     "",
-    response_model=list[MessageRead],
+    response_model=list[CaseMessageRead],
     summary="Read the messages exchanged with the visitor (assigned ombudsman only; audited)",
 )
 async def read_messages(
     request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
-) -> list[MessageRead]:
+) -> list[CaseMessageRead]:
     return await service.read_all(
         session=session,
         envelope=request.app.state.envelope,
@@ -101,10 +101,10 @@ async def visitor_view(case: VisitorsCaseDep, session: SessionDep) -> VisitorVie
     return await service.visitor_view(session=session, case=case)
 
 
-@internal_router.get("/messages", response_model=list[MessageRead])
+@internal_router.get("/messages", response_model=list[CaseMessageRead])
 async def visitor_reads_messages(
     request: Request, case: VisitorsCaseDep, session: SessionDep, caller: IntakePeerDep
-) -> list[MessageRead]:
+) -> list[CaseMessageRead]:
     return await service.read_all(
         session=session,
         envelope=request.app.state.envelope,
@@ -114,14 +114,16 @@ async def visitor_reads_messages(
     )
 
 
-@internal_router.post("/messages", response_model=MessageRead, status_code=status.HTTP_201_CREATED)
+@internal_router.post(
+    "/messages", response_model=CaseMessageRead, status_code=status.HTTP_201_CREATED
+)
 async def visitor_sends_message(
     data: MessageCreate,
     request: Request,
     case: VisitorsCaseDep,
     session: SessionDep,
     caller: IntakePeerDep,
-) -> MessageRead:
+) -> CaseMessageRead:
     return await service.send(
         session=session,
         envelope=request.app.state.envelope,

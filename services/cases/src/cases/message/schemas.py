@@ -15,7 +15,7 @@ class MessageCreate(InputModel):
     body: str = Field(min_length=1, max_length=10_000)
 
 
-class MessageRead(BaseModel):
+class CaseMessageRead(BaseModel):
     id: str
     sender: Sender = Field(description="Which side wrote it: the visitor or the handler.")
     author: str | None = Field(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases import records
 from cases.consent.service import data_key, seal, unseal
 from cases.message.models import Message
-from cases.message.schemas import MessageCreate, MessageRead, Sender, VisitorView
+from cases.message.schemas import CaseMessageRead, MessageCreate, Sender, VisitorView
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict
@@ -38,7 +38,7 @@ async def send(
     actor: Actor,
     sender: Sender,
     data: MessageCreate,
-) -> MessageRead:
+) -> CaseMessageRead:
     """Adds a message from one side, sealed before it reaches the database (audited)."""
     refuse_if_destroyed(case)
     if case["status"] == "closed":
@@ -57,7 +57,7 @@ async def send(
     await records.commit_with_audit(
         session, actor, f"message.send.{sender.value}", case["id"], _KIND, message
     )
-    return MessageRead(
+    return CaseMessageRead(
         id=message.id,
         sender=sender,
         author=message.author,
@@ -74,7 +74,7 @@ async def read_all(
     case: RowMapping,
     actor: Actor,
     reader: Sender,
-) -> list[MessageRead]:
+) -> list[CaseMessageRead]:
     """The case's messages for one side (the read is audited); what the other side sent
     is marked read."""
     refuse_if_destroyed(case)
@@ -95,7 +95,7 @@ async def read_all(
     )
     await session.commit()
     return [
-        MessageRead(
+        CaseMessageRead(
             id=r["id"],
             sender=Sender(r["sender"]),
             author=r["author"],

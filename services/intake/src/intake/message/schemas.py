@@ -9,7 +9,7 @@ class MessageCreate(InputModel):
     body: str = Field(min_length=1, max_length=10_000)
 
 
-class MessageRead(BaseModel):
+class VisitorMessageRead(BaseModel):
     """A secure message of the request's case, as its visitor sees it."""
 
     id: str

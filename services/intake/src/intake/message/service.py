@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from intake.message.schemas import CaseView, MessageCreate, MessageRead
+from intake.message.schemas import CaseView, MessageCreate, VisitorMessageRead
 from intake.request.models import IntakeRequest
 from ombuds_shared.app import peer_token
 from ombuds_shared.errors import Conflict
@@ -51,14 +51,14 @@ async def case_view(*, app: FastAPI, request: IntakeRequest) -> CaseView:
     return CaseView.model_validate(await _call(app, request, "GET", "visitor-view"))
 
 
-async def read(*, app: FastAPI, request: IntakeRequest) -> list[MessageRead]:
+async def read(*, app: FastAPI, request: IntakeRequest) -> list[VisitorMessageRead]:
     rows = await _call(app, request, "GET", "messages")
-    return [MessageRead.model_validate(_visitors_view(row)) for row in rows]
+    return [VisitorMessageRead.model_validate(_visitors_view(row)) for row in rows]
 
 
-async def send(*, app: FastAPI, request: IntakeRequest, data: MessageCreate) -> MessageRead:
+async def send(*, app: FastAPI, request: IntakeRequest, data: MessageCreate) -> VisitorMessageRead:
     row = await _call(app, request, "POST", "messages", data.model_dump())
-    return MessageRead.model_validate(_visitors_view(row))
+    return VisitorMessageRead.model_validate(_visitors_view(row))
 
 
 def _visitors_view(row: dict[str, Any]) -> dict[str, Any]:

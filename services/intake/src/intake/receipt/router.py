@@ -8,7 +8,7 @@ resolves it to the one request it was given for (see intake.receipt.holder).
 from fastapi import APIRouter, Request, status
 
 from intake.message import service as case_side
-from intake.message.schemas import MessageCreate, MessageRead
+from intake.message.schemas import MessageCreate, VisitorMessageRead
 from intake.receipt import service
 from intake.receipt.holder import ReceiptHeldDep, ReceiptHolderDep, wrong_code
 from intake.receipt.schemas import ContactAdded, ReceiptRequestRead
@@ -43,23 +43,23 @@ async def read_request(
 
 @router.get(
     "/messages",
-    response_model=list[MessageRead],
+    response_model=list[VisitorMessageRead],
     responses=problem_responses(("no-case-yet", Conflict("Messages are exchanged once accepted."))),
     summary="Read your messages with the handler of your request's case (receipt code)",
 )
-async def read_messages(request: Request, intake: ReceiptHeldDep) -> list[MessageRead]:
+async def read_messages(request: Request, intake: ReceiptHeldDep) -> list[VisitorMessageRead]:
     return await case_side.read(app=request.app, request=intake)
 
 
 @router.post(
     "/messages",
-    response_model=MessageRead,
+    response_model=VisitorMessageRead,
     status_code=status.HTTP_201_CREATED,
     summary="Write to the handler of your request's case (receipt code)",
 )
 async def send_message(
     data: MessageCreate, request: Request, intake: ReceiptHeldDep
-) -> MessageRead:
+) -> VisitorMessageRead:
     return await case_side.send(app=request.app, request=intake, data=data)
 
 
