@@ -297,7 +297,8 @@ async def reveal_for_read(
     """One request as this actor may see it; a reveal to the office is audited first."""
     conflicts = await conflicted(session=session, request=request)
     identity = None
-    if sees_identity(actor, request, conflicts):
+    # An anonymous request has nothing to reveal, so nothing to record as revealed.
+    if sees_identity(actor, request, conflicts) and not vault.is_anonymous(request.visitor):
         if is_own(actor, request):
             await session.commit()
         else:  # the reveal is on record (committed) before the identity leaves
