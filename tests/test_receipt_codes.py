@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -56,9 +57,27 @@ def code(value: str) -> dict[str, str]:
     return {"Receipt-Code": value}
 
 
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record) + str(record.__dict__))
+
+
 async def test_the_holder_follows_the_request_writes_and_adds_contact(
     stack: Stack, client_at: Any
 ) -> None:
+    captured = _Lines()
+    logging.getLogger().addHandler(captured)
+    try:
+        await _holder_follows_the_request(stack, client_at, captured)
+    finally:
+        logging.getLogger().removeHandler(captured)
+
+
+async def _holder_follows_the_request(stack: Stack, client_at: Any, captured: _Lines) -> None:
     reference, receipt = await _anonymous(stack)
     holder = client_at("127.0.0.2")
     status = await holder.get("/v1/receipts/request", headers=code(receipt))
@@ -113,6 +132,12 @@ async def test_the_holder_follows_the_request_writes_and_adds_contact(
     for role in ("visitor", "ombudsman", "chief", "auditor"):
         refused = await stack.gateway.get("/v1/receipts/request", headers=stack.auth(role))
         assert refused.status_code == 403, role
+    # The code never reaches a log line, in any of the services.
+    assert captured.lines
+    logs = "\n".join(captured.lines)
+    assert receipt not in logs
+    assert receipt.replace("-", "") not in logs
+    assert SECRET not in logs
 
 
 async def test_a_wrong_code_and_a_malformed_one_are_told_the_same_in_the_same_time(
