@@ -11,6 +11,7 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/intake/requests/{reference}": ("", '{ intakeRequest(reference: "{reference}") { status } }'),
     "/v1/intake/me": ("", "{ myData { requests { reference case { status } } } }"),
     "/v1/case-erasure-requests": ("", "{ erasureRequests(first: 5) { edges { node { caseId } } } }"),
+    "/v1/intake/requests/{reference}/messages": ("", '{ intakeRequest(reference: "{reference}") { messages { body } } }'),
     "/v1/cases": ("", "{ cases(first: 5) { edges { node { id } } } }"),
     "/v1/cases/{case_id}": ("", '{ case(id: "{case_id}") { id } }'),
     "/v1/cases/{case_id}/status-history": ("", '{ case(id: "{case_id}") { statusHistory { status } } }'),
@@ -22,6 +23,7 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/cases/{case_id}/consents": ("", '{ case(id: "{case_id}") { consents { id } } }'),
     "/v1/cases/{case_id}/notes": ("", '{ case(id: "{case_id}") { notes { body } } }'),
     "/v1/cases/{case_id}/visitor": ("", '{ case(id: "{case_id}") { visitor { name } } }'),
+    "/v1/cases/{case_id}/messages": ("", '{ case(id: "{case_id}") { messages { body } } }'),
     "/v1/case-issues": ("case_id={case_id}", "{ cases(first: 5) { edges { node { issues { code } } } } }"),
     "/v1/case-services": ("case_id={case_id}", "{ cases(first: 5) { edges { node { services { id } } } } }"),
     "/v1/case-referrals": ("case_id={case_id}", "{ cases(first: 5) { edges { node { referrals { id } } } } }"),
@@ -58,8 +60,22 @@ REST_ONLY_READS = {
     "/v1/certificates/{certificate_id}/printable": "an HTML page to print",
     "/v1/analytics/charts/{chart}": "an SVG or PNG image",
     "/v1/analytics/reports/annual/{year}": "an HTML report",
+    "/v1/receipts/request": "a receipt code's holder has no account, so no GraphQL session",
+    "/v1/receipts/messages": "a receipt code's holder has no account, so no GraphQL session",
 }
 
+
+# Write routes GraphQL leaves to REST, and why.
+REST_ONLY_WRITES = {
+    (
+        "POST",
+        "/v1/receipts/messages",
+    ): "a receipt code's holder has no account, so no GraphQL session",
+    (
+        "PUT",
+        "/v1/receipts/contact",
+    ): "a receipt code's holder has no account, so no GraphQL session",
+}
 
 # Every write route, and the mutation that makes it (arguments of the right type; the
 # policy refuses a role before any service would look at them).
@@ -89,6 +105,8 @@ WRITES: dict[tuple[str, str], str] = {
     ("POST", "/v1/systemic-issues"): 'createSystemicIssue(input: {title: "x", observation: "x", category: "x", firstReportedYear: 2025}) { id }',
     ("PATCH", "/v1/systemic-issues/{entry_id}"): 'updateSystemicIssue(id: "x", input: {title: "x"}) { id }',
     ("POST", "/v1/systemic-issues/{entry_id}/publication"): 'setSystemicIssuePublication(id: "x", publishable: true) { id }',
+    ("POST", "/v1/cases/{case_id}/messages"): 'sendCaseMessage(caseId: "x", body: "x") { id }',
+    ("POST", "/v1/intake/requests/{reference}/messages"): 'sendIntakeMessage(reference: "x", body: "x") { id }',
     ("POST", "/v1/mediations"): 'openMediation(input: {pillar: UNHCR, referralSource: "x"}) { id }',
     ("POST", "/v1/mediations/{mediation_id}/accept"): 'acceptMediationReferral(mediationId: "x") { id }',
     ("POST", "/v1/mediations/{mediation_id}/parties"): 'addMediationParty(mediationId: "x", reference: "x") { id }',

@@ -171,6 +171,16 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/intake/requests/{reference}/withdraw"): Op(kind="intake", fresh=True),
     ("POST", "/v1/intake/requests/{reference}/erasure-request"): Op(kind="closed_intake"),
     ("GET", "/v1/intake/me"): Op(),
+    # Messages go both ways once the request opened a case (an accepted request).
+    ("GET", "/v1/intake/requests/{reference}/messages"): Op(kind="accepted_intake"),
+    ("POST", "/v1/intake/requests/{reference}/messages"): Op(
+        kind="accepted_intake", body=lambda c: {"body": "A visitor's message."}),
+    # A receipt code's holder has no token: every role's token is refused these routes (the
+    # code's own tests are in tests/test_receipt_codes.py).
+    ("GET", "/v1/receipts/request"): Op(),
+    ("GET", "/v1/receipts/messages"): Op(),
+    ("POST", "/v1/receipts/messages"): Op(body=lambda c: {"body": "A holder's message."}),
+    ("PUT", "/v1/receipts/contact"): Op(body=lambda c: {"name": "A", "email": "a@example.org"}),
     ("POST", "/v1/intake/walk-ins"): Op(body=lambda c: {
         **{k: v for k, v in intake_body().items() if k != "office"}, "channel": "phone"}),
     # cases
@@ -215,6 +225,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/cases/{case_id}/notes"): Op(kind="case", body=lambda c: {"body": "A note."}),
     ("GET", "/v1/cases/{case_id}/notes"): Op(kind="case"),
     ("GET", "/v1/cases/{case_id}/visitor"): Op(kind="case"),
+    ("GET", "/v1/cases/{case_id}/messages"): Op(kind="case"),
+    ("POST", "/v1/cases/{case_id}/messages"): Op(
+        kind="case", body=lambda c: {"body": "The handler's message."}),
     # Batch reads list the records of the cases asked for, of the caller's office only.
     **{("GET", f"/v1/case-{records}"): Op(kind="case", listed=_items("case_id"), query=lambda c: {
         "case_id": c.target.params["case_id"] if c.target else "none"})
@@ -373,6 +386,11 @@ class World:
         n = next(self.numbers)
         if kind == "intake":
             return await self._intake(context, n)
+        if kind == "accepted_intake":
+            made = await self._intake(context, n)
+            await self.ok("POST", f"/v1/intake/requests/{made.member}/accept",
+                          self._ombudsman(context))  # fmt: skip
+            return made
         if kind == "case":
             return await self._case(context, n)
         if kind in ("closed_intake", "erasure"):

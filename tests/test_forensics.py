@@ -50,10 +50,10 @@ from .conftest import BACKENDS, Stack, intake_body
 from .mediation_support import Mediations, expect, today
 
 LATER = dt.timedelta(days=3 * 366)
-KINDS = ("identity", "note", "consent", "party", "mediation note")
+KINDS = ("identity", "note", "consent", "message", "party", "mediation note")
 NOTHING = {"data keys": 0, **dict.fromkeys(KINDS, 0)}
-# Kept: one case (its key, identity, note, consent) and one mediation (its notes' key, a
-# party, a note).
+# Kept: one case (its key, identity, note, consent, a visitor's message) and one mediation
+# (its notes' key, a party, a note).
 EVERYTHING = {"data keys": 2, **dict.fromkeys(KINDS, 1)}
 _UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _WRAPPED_BYTES = 1 + KEY_ID_BYTES + 12 + 32 + 16
@@ -63,15 +63,22 @@ _PREFIX = 16  # plaintext bytes compared when scoring
 
 @dataclass
 class Planted:
-    """What a case carries: its id, the visitor's name, a note and the terms of a consent."""
+    """What a case carries: its id, the visitor's name, a note, the terms of a consent and
+    the visitor's secure message."""
 
     case_id: str
     name: str
     note: str
     consent: str
+    message: str
 
     def secrets(self) -> dict[str, str]:
-        return {"identity": self.name, "note": self.note, "consent": self.consent}
+        return {
+            "identity": self.name,
+            "note": self.note,
+            "consent": self.consent,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -92,6 +99,7 @@ async def _case_with_content(stack: Stack, n: int, *, close: bool) -> Planted:
         name=f"Visitor Number{n} Zanzibarova",
         note=f"Case {n}: the director Mr. Quellbrunn{n} shouted at the visitor in the lift.",
         consent=f"Case {n}: may call the HR partner Ms. Ostrowska{n} only.",
+        message=f"Case {n}: my colleague Mr. Drummondsen{n} took my laptop again.",
     )
     body = intake_body(visitor={"name": planted.name, "email": f"v{n}@example.org"})
     submitted = await stack.gateway.post(
@@ -112,6 +120,12 @@ async def _case_with_content(stack: Stack, n: int, *, close: bool) -> Planted:
     ]:
         response = await stack.gateway.post(url, json=payload, headers=me)
         assert response.status_code in (200, 201), response.text
+    written = await stack.gateway.post(
+        f"/v1/intake/requests/{reference}/messages",
+        json={"body": planted.message},
+        headers=stack.auth("visitor", sub=f"visitor-{n}"),
+    )
+    assert written.status_code == 201, written.text
     if close:
         closing = {"status": "closed", "closure_reason": "options_provided"}
         response = await stack.gateway.post(f"{base}/status", json=closing, headers=me)
@@ -334,7 +348,7 @@ async def _retention_and_carving(
     def score(cases: list[Planted], mediation: PlantedMediation) -> dict[str, Any]:
         counts = {"data keys": sum(f"case:{p.case_id}" in findings.keys for p in cases)}
         counts["data keys"] += f"mediation:{mediation.mediation_id}" in findings.keys
-        for kind in ("identity", "note", "consent"):
+        for kind in ("identity", "note", "consent", "message"):
             counts[kind] = sum(findings.recovered(p.secrets()[kind]) for p in cases)
         for kind, secret in mediation.secrets().items():
             counts[kind] = int(findings.recovered(secret))

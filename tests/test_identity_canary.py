@@ -217,6 +217,13 @@ async def _real_lives(stack: Stack) -> list[str]:
         base = f"/v1/cases/{case_id}"
         visitor_ref = (await stack.gateway.get(base, headers=me)).json()["visitor_ref"]
         raw += [case_id, reference, visitor_ref]
+        # A secure message from the visitor that names them: case content, sealed in cases.
+        written = await stack.gateway.post(
+            f"/v1/intake/requests/{reference}/messages",
+            json={"body": f"I am {visitor['name']}, write to {visitor['email']}."},
+            headers=stack.auth("visitor", sub=visitor["sub"]),
+        )
+        assert written.status_code == 201, written.text
         steps: list[tuple[str, dict[str, Any]]] = [
             ("conflict-declarations", {"has_conflict": False}),
             ("assignment", {}),
@@ -229,6 +236,7 @@ async def _real_lives(stack: Stack) -> list[str]:
                 {"scope": "contact_hr", "details": f"May tell HR about {visitor['name']}"},
             ),
             ("notes", {"body": f"{visitor['name']} ({visitor['email']}) described the team."}),
+            ("messages", {"body": f"Dear {visitor['name']}, shall we meet on Monday?"}),
             ("status", {"status": "in_progress"}),
             ("status", {"status": "on_hold"}),
             ("status", {"status": "in_progress"}),

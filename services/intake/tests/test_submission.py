@@ -43,7 +43,8 @@ async def test_hr_portal_needs_consent_and_an_idempotency_key(intake: Intake) ->
     ok = await intake.submit(portal, intake_body(consent_to_contact=True), key="k1")
     assert ok.status_code == 201
     # The acknowledgement is all a portal ever learns.
-    assert set(ok.json()) == {"reference", "status", "submitted_at", "notice"}
+    assert set(ok.json()) == {"reference", "status", "submitted_at", "notice", "receipt_code"}
+    assert ok.json()["receipt_code"] is None  # only an anonymous visitor's request has one
 
 
 async def test_referring_office_names_the_referring_unit(intake: Intake) -> None:

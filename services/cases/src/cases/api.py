@@ -10,6 +10,8 @@ from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
 from cases.erasure.router import internal_router as erasure_internal_router
 from cases.erasure.router import router as erasure_router
+from cases.message.router import internal_router as message_internal_router
+from cases.message.router import router as message_router
 from cases.note.router import router as note_router
 from cases.register.router import router as register_router
 from cases.visitor.router import router as visitor_router
@@ -20,6 +22,7 @@ ROUTERS = (
     coding_router,
     consent_router,
     note_router,
+    message_router,
     visitor_router,
     oversight_router,
     register_router,
@@ -28,4 +31,5 @@ ROUTERS = (
     case_internal_router,
     erasure_router,
     erasure_internal_router,
+    message_internal_router,
 )

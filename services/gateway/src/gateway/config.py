@@ -104,6 +104,25 @@ class GatewaySettings(ServiceSettings):
     unauthenticated_burst: int = Field(
         20, ge=1, description="Burst of failed authentications per client address."
     )
+    receipt_rate_per_minute: float = Field(
+        6.0,
+        gt=0,
+        description="Calls a minute with a receipt code (an anonymous visitor's credential, "
+        "in the Receipt-Code header) per client address, per replica: each call is a guess "
+        "to someone brute-forcing codes.",
+    )
+    receipt_burst: int = Field(
+        12, ge=1, description="Burst of calls with a receipt code per client address."
+    )
+    receipt_global_rate_per_second: float = Field(
+        5.0,
+        gt=0,
+        description="Calls a second with a receipt code from all clients together, per "
+        "replica: the bound on guesses from many addresses at once.",
+    )
+    receipt_global_burst: int = Field(
+        300, ge=1, description="Burst of calls with a receipt code from all clients together."
+    )
     max_concurrent_requests: int = Field(
         256,
         ge=1,

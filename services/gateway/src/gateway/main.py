@@ -50,6 +50,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.anonymous_limiter = RateLimiter(
             settings.unauthenticated_rate_per_second, settings.unauthenticated_burst
         )
+        # Receipt codes are guessed, if at all, one call at a time: limited per address and
+        # overall, whether the code was right or not (so a 429 says nothing of a code).
+        app.state.receipt_limiter = RateLimiter(
+            settings.receipt_rate_per_minute / 60,
+            settings.receipt_burst,
+            detail="Slow down: too many receipt-code attempts from this client.",
+        )
+        app.state.receipt_global_limiter = RateLimiter(
+            settings.receipt_global_rate_per_second,
+            settings.receipt_global_burst,
+            detail="Too many receipt-code attempts overall; try again shortly.",
+        )
         app.state.external_verifier = verifier
         app.state.minter = InternalTokenMinter(
             internal_key, settings.internal_token_lifetime_seconds
@@ -122,7 +134,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Request-ID",
+                "Receipt-Code",
+            ],
             expose_headers=["Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
             max_age=600,
         )

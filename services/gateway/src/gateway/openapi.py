@@ -61,7 +61,9 @@ def merge(
     paths = document.setdefault("paths", {})
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     document["components"]["securitySchemes"] = {
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        # An anonymous visitor's receipt code: no account, the code itself is the credential.
+        "receipt": {"type": "apiKey", "in": "header", "name": "Receipt-Code"},
     }
     # Services name their schemas independently; a name two services use for different
     # things is qualified with the service's name (refs are rewritten to match).
@@ -87,12 +89,14 @@ def merge(
             continue
         operation = copy.deepcopy(operation)
         roles = ", ".join(sorted(r.value for r in rule.roles))
+        if rule.receipt:
+            roles = "none; the holder of a receipt code (Receipt-Code header), limited per client"
         described = operation.get("description", "") + f"\n\nRoles: {roles}."
         operation["description"] = described.strip()
         operation["x-roles"] = sorted(r.value for r in rule.roles)
         if rule.reach:
             operation["x-reach"] = {role.value: reach.value for role, reach in rule.reach.items()}
-        operation["security"] = [{"bearer": []}]
+        operation["security"] = [{"receipt": []}] if rule.receipt else [{"bearer": []}]
         add_problems(operation, _problems(rule, operation), path=rule.path)
         paths.setdefault(rule.path, {})[rule.method.lower()] = operation
     return document

@@ -59,6 +59,9 @@ class Rule:
     # A lookup whose answer the gateway may reuse for the same caller for a moment
     # (see gateway.answer_cache): the registry's hot path.
     cacheable: bool = False
+    # For the holder of a receipt code (an anonymous visitor, no account): no role of a
+    # token reaches the route; the code, in the Receipt-Code header, does (gateway.proxy).
+    receipt: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -77,6 +80,7 @@ def rule(
     *,
     reach: Reach | dict[Role, Reach] | None = None,
     cacheable: bool = False,
+    receipt: bool = False,
 ) -> Rule:
     """A row; a single `reach` applies to every role of the row."""
     if isinstance(reach, Reach):
@@ -85,6 +89,8 @@ def rule(
         raise ValueError(f"{method} {path}: give a reach for each of its roles, and only them")
     if cacheable and method != "GET":
         raise ValueError("only lookups can be cached")
+    if receipt and (roles or reach):
+        raise ValueError("a receipt route is for the code's holder, not for any role")
     return Rule(
         method,
         path,
@@ -93,6 +99,7 @@ def rule(
         {name: frozenset(seen_by) for name, seen_by in (fields or {}).items()},
         reach or {},
         cacheable,
+        receipt,
     )
 
 
@@ -128,6 +135,17 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/intake/me",                           "intake", {VISITOR}),
     # A conflict shuts its author out of the request, its identity and its case, for good.
     rule("POST", "/v1/intake/requests/{reference}/conflict-declarations", "intake", {OMBUDSMAN}, reach=OFFICE),  # noqa: E501
+    # Secure messages (case content): the visitor who submitted the request, once it opened a
+    # case, with the case's assigned ombudsman; nobody else, neither chief nor auditor.
+    rule("GET",  "/v1/intake/requests/{reference}/messages", "intake", {VISITOR}, reach=OWN),
+    rule("POST", "/v1/intake/requests/{reference}/messages", "intake", {VISITOR}, reach=OWN),
+    # An anonymous visitor's receipt code (Receipt-Code header) reaches their one request:
+    # its status, the messages with its handler, and contact details they choose to add.
+    # No token's role reaches these; the gateway limits the attempts (gateway.proxy).
+    rule("GET",  "/v1/receipts/request",                    "intake", set(), receipt=True),
+    rule("GET",  "/v1/receipts/messages",                   "intake", set(), receipt=True),
+    rule("POST", "/v1/receipts/messages",                   "intake", set(), receipt=True),
+    rule("PUT",  "/v1/receipts/contact",                    "intake", set(), receipt=True),
     # Identities enter only through intake: an ombudsman records a walk-in for their office.
     rule("POST", "/v1/intake/walk-ins",                     "intake", {OMBUDSMAN}),
     rule("GET",  "/v1/cases",                               "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
@@ -159,6 +177,8 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/notes",               "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/visitor",             "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/messages",            "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("POST", "/v1/cases/{case_id}/messages",            "cases",  {OMBUDSMAN}, reach=HANDLED),
     # Batch reads for list views (GraphQL's loaders): the per-case routes' roles, many cases.
     rule("GET",  "/v1/case-issues",                         "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-services",                       "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501

@@ -23,7 +23,14 @@ class _Bucket:
 class RateLimiter:
     """`rate` requests a second on average, bursts up to `burst`, per key."""
 
-    def __init__(self, rate: float, burst: int, max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        max_keys: int = 100_000,
+        detail: str = "Slow down: too many requests from this client.",
+    ) -> None:
+        self.detail = detail
         self.rate = rate
         self.burst = burst
         self.max_keys = max_keys
@@ -44,7 +51,5 @@ class RateLimiter:
             bucket.updated = now
         if bucket.tokens < 1:
             wait = math.ceil((1 - bucket.tokens) / self.rate)
-            raise TooManyRequests(
-                "Slow down: too many requests from this client.", retry_after=wait
-            )
+            raise TooManyRequests(self.detail, retry_after=wait)
         bucket.tokens -= 1

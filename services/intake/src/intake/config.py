@@ -33,6 +33,14 @@ class IntakeSettings(ConfidentialSettings):
         "before the request's identity, decline note and submitter go (the identity of an "
         "accepted request goes with its case).",
     )
+    receipt_lifetime_days: float = Field(
+        90,
+        ge=0,
+        description="Days a receipt code (an anonymous visitor's only credential) keeps "
+        "working after its matter is over: after the request was declined, or after its case "
+        "closed. Then it gets the same answer as a wrong code. It also ends when the "
+        "request's identity is destroyed under retention.",
+    )
     retention_interval_seconds: float = Field(
         86_400, ge=0, description="How often the service runs the retention schedule; 0: never."
     )

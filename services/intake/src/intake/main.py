@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from intake.api import ROUTERS
 from intake.audit.service import AUDIT
 from intake.config import IntakeSettings
+from intake.receipt.codes import receipt_key
 from intake.request.fingerprint import load_fingerprint_key
 from intake.request.router import hot_routes
 from intake.retention.runner import run_retention
@@ -40,5 +41,6 @@ async def _with_submission_inserts(app: FastAPI) -> None:
     of identities are recorded through one group-committing log (see ReadLog); fingerprints
     are keyed with intake's own secret."""
     app.state.fingerprint_key = load_fingerprint_key(app.state.settings)
+    app.state.receipt_key = receipt_key(app.state.fingerprint_key)
     app.state.submission_inserts = GroupedInserts(app.state.hot_pool)
     AUDIT.attach_read_log(app)

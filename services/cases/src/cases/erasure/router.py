@@ -4,9 +4,7 @@ internal routes), the handler or the chief lists and confirms (the public routes
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import RowMapping
 
-from cases.case import service as cases
 from cases.case.dependencies import CaseReaderDep, OfficeCaseDep, SessionDep
 from cases.erasure import service
 from cases.erasure.schemas import (
@@ -14,11 +12,11 @@ from cases.erasure.schemas import (
     ErasureConfirmation,
     ErasureRequestPage,
     ErasureRequestRead,
-    VisitorCaseView,
 )
+from cases.message.router import VisitorsCaseDep
 from cases.retention.runner import identity_destroyer
 from ombuds_shared.auth import require_peer
-from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, Forbidden, NotFound
+from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, Forbidden
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Caller
@@ -28,33 +26,14 @@ internal_router = APIRouter(prefix="/v1/internal/cases", tags=["internal"])
 IntakePeerDep = Annotated[Caller, Depends(require_peer("intake"))]
 
 
-async def _case_for_intake(case_id: str, session: SessionDep) -> RowMapping:
-    case = await cases.get_row(session=session, case_id=case_id)
-    if case is None:
-        raise NotFound("No such case.")
-    return case
-
-
-@internal_router.get(
-    "/{case_id}/visitor-view",
-    response_model=VisitorCaseView,
-    summary="The case as its visitor may see it: statuses and dates (intake only)",
-)
-async def visitor_view(case_id: str, session: SessionDep, caller: IntakePeerDep) -> VisitorCaseView:
-    # Intake vouches that its user is the visitor of this case (it holds the binding).
-    case = await _case_for_intake(case_id, session)
-    return VisitorCaseView.model_validate(await service.visitor_view(session=session, case=case))
-
-
 @internal_router.post(
     "/{case_id}/erasure-request",
     response_model=CaseErasureState,
     summary="Record the visitor's request that their closed case be erased (intake only)",
 )
 async def request_erasure(
-    case_id: str, session: SessionDep, caller: IntakePeerDep
+    case: VisitorsCaseDep, session: SessionDep, caller: IntakePeerDep
 ) -> CaseErasureState:
-    case = await _case_for_intake(case_id, session)
     erasure = await service.request_erasure(
         session=session, case=case, actor=caller.actor, peer=caller.peer
     )

@@ -6,6 +6,7 @@ from cases.coding import models as _coding_models  # noqa: F401
 from cases.consent import models as _consent_models  # noqa: F401
 from cases.db import Base
 from cases.erasure import models as _erasure_models  # noqa: F401
+from cases.message import models as _message_models  # noqa: F401
 from cases.note import models as _note_models  # noqa: F401
 from cases.office import models as _office_models  # noqa: F401
 from cases.register import models as _register_models  # noqa: F401

@@ -24,6 +24,7 @@ from cases.audit import service as audit
 from cases.case.models import CaseFile
 from cases.case.service import case_context
 from cases.consent.models import Consent, Disclosure
+from cases.message.models import Message
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
@@ -133,6 +134,8 @@ async def destroy_case(
         consents = await _count(session, Consent, case_id)
         disclosures = await _count(session, Disclosure, case_id)
         await session.execute(delete(Note).where(Note.case_id == case_id))
+        # Messages are case content like notes: they go with it (their count is not kept).
+        await session.execute(delete(Message).where(Message.case_id == case_id))
         await session.execute(
             update(Consent).where(Consent.case_id == case_id).values(details_sealed=None)
         )

@@ -34,6 +34,7 @@ class Loaders:
         self.case_assignments = records(ctx, "/v1/case-assignments", whole_item=True)
         self.case_consents = _each(ctx, lambda case_id: f"/v1/cases/{case_id}/consents")
         self.case_notes = _each(ctx, lambda case_id: f"/v1/cases/{case_id}/notes")
+        self.case_messages = _each(ctx, lambda case_id: f"/v1/cases/{case_id}/messages")
         self.case_visitor = _each(ctx, lambda case_id: f"/v1/cases/{case_id}/visitor")
         self.mediation = _each(ctx, lambda mediation_id: f"/v1/mediations/{mediation_id}")
         self.mediation_ledger = _each(ctx, lambda m: f"/v1/mediations/{m}/deadlines")

@@ -12,7 +12,7 @@ import re
 from starlette.types import Receive, Scope
 
 from gateway.auth import authenticate
-from gateway.forwarding import forward
+from gateway.forwarding import RECEIPT_HOLDER, Forwarded, forward
 from gateway.policy import Rule
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
 from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
@@ -23,9 +23,15 @@ _FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
 _NO_STORE = (b"cache-control", b"no-store")
 
 
+_RECEIPT_HEADER = "receipt-code"
+_RECEIPT_PREFIX = "/v1/receipts/"
+
+
 async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse:
     state = scope["app"].state
     headers = header_values(scope)
+    if _RECEIPT_HEADER in headers and public_path(scope).startswith(_RECEIPT_PREFIX):
+        return await _with_receipt(scope, receive, headers)
     try:
         actor = await authenticate(
             state.external_verifier, state.settings, headers.get("authorization")
@@ -43,7 +49,6 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
     body = await read_body(receive)
     if body and not headers.get("content-type", "").startswith("application/json"):
         raise UnsupportedMediaType("Send JSON (Content-Type: application/json).")
-    query: bytes = scope["query_string"]
     forwarded = await forward(
         state,
         actor,
@@ -51,9 +56,45 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
         path,
         rule=rule,
         body=body or None,
-        raw_query=query.decode("latin-1") or None,
+        raw_query=scope["query_string"].decode("latin-1") or None,
         headers={n: headers[n] for n in _FORWARDED_REQUEST_HEADERS if n in headers},
     )
+    return _answer(forwarded)
+
+
+async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str]) -> HotResponse:
+    """A call by the holder of a receipt code: no token, the code in the Receipt-Code header.
+
+    Every call is an attempt at a code, so each one counts against the client address
+    and against all clients together, before the code is even looked at: a 429 says
+    nothing about whether a code was right. Intake checks the code itself."""
+    state = scope["app"].state
+    client = scope.get("client")
+    state.receipt_limiter.check(client[0] if client else "unknown")
+    state.receipt_global_limiter.check("all")
+    method: str = scope["method"]
+    path = public_path(scope)
+    rule: Rule = state.policy.match(method, path)
+    scope[ROUTE_TEMPLATE_KEY] = rule.path
+    body = await read_body(receive)
+    if body and not headers.get("content-type", "").startswith("application/json"):
+        raise UnsupportedMediaType("Send JSON (Content-Type: application/json).")
+    forwarded = await forward(
+        state,
+        RECEIPT_HOLDER,
+        method,
+        path,
+        rule=rule,
+        body=body or None,
+        raw_query=scope["query_string"].decode("latin-1") or None,
+        headers={
+            n: headers[n] for n in (*_FORWARDED_REQUEST_HEADERS, _RECEIPT_HEADER) if n in headers
+        },
+    )
+    return _answer(forwarded)
+
+
+def _answer(forwarded: Forwarded) -> HotResponse:
     response_headers = [
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in forwarded.headers.items()

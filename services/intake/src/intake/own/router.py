@@ -10,15 +10,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
+from intake.message.service import call_case
 from intake.own import service
 from intake.own.dependencies import SELF, OwnRequestDep, VisitorDep
 from intake.own.schemas import ErasureRequested, OwnData
 from intake.request import service as requests
 from intake.request.dependencies import SessionDep
+from intake.request.models import IntakeRequest
 from intake.request.schemas import RequestStatus, TriageResult
-from ombuds_shared.app import peer_token
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
-from ombuds_shared.http import ServiceClient
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.retention import scrub_wal
 
@@ -26,12 +26,11 @@ router = APIRouter(prefix="/v1/intake", tags=["your data"], responses=PROBLEM_RE
 
 
 def _cases(request: Request) -> service.CasesCall:
-    """Calls the cases service as intake; the user it names is "a visitor", never a login."""
-    cases: ServiceClient = request.app.state.peers["cases"]
+    """Calls the cases service as intake, vouching for the visitor of one request (never
+    their login), as the messages do."""
 
-    async def call(method: str, path: str) -> dict[str, Any]:
-        token = peer_token(request.app, "cases", SELF)
-        answer: dict[str, Any] = await cases.call(method, path, token=token)
+    async def call(method: str, intake: IntakeRequest, what: str) -> dict[str, Any]:
+        answer: dict[str, Any] = await call_case(request.app, intake, method, what)
         return answer
 
     return call

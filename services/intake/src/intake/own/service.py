@@ -24,8 +24,8 @@ from ombuds_shared.crypto import Envelope
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
 
-# Calls the cases service as intake, for this visitor (method, path) -> answer.
-CasesCall = Callable[[str, str], Awaitable[dict[str, Any]]]
+# Calls the cases service as intake about one request's case (method, request, what) -> answer.
+CasesCall = Callable[[str, IntakeRequest, str], Awaitable[dict[str, Any]]]
 
 # Enough for any one person; a longer history is the office's to explain, not a page to scroll.
 MAX_OWN_REQUESTS = 200
@@ -61,9 +61,7 @@ async def own_data(
         )
         case = None
         if row.status == RequestStatus.ACCEPTED and row.case_id:
-            case = OwnCase.model_validate(
-                await cases("GET", f"/v1/internal/cases/{row.case_id}/visitor-view")
-            )
+            case = OwnCase.model_validate(await cases("GET", row, "visitor-view"))
         items.append(OwnRequest(**read.model_dump(), case=case))
     return OwnData(requests=items)
 
@@ -80,7 +78,7 @@ async def request_erasure(
         )
     case_id = request.case_id
     await session.commit()  # no transaction open while cases answers
-    state = await cases("POST", f"/v1/internal/cases/{case_id}/erasure-request")
+    state = await cases("POST", request, "erasure-request")
     await audit.record(session, actor=SELF, action="erasure.request", context_id=request.id,
                        record_type="case", record_id=case_id)  # fmt: skip
     await session.commit()

@@ -43,6 +43,9 @@ class IntakeRequest(Base):
     accept_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
+    # An anonymous request's receipt code, as a keyed hash only (intake.receipt.codes);
+    # cleared when the request's identity is destroyed, which ends the code for good.
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # When the visitor withdrew it before triage (its identity went at the same moment).
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import StringConstraints, TypeAdapter
 from starlette.types import Receive, Scope
 
+from intake.message import service as case_side
 from intake.request import service
 from intake.request.dependencies import (
     SUBMITTER_ROLES,
@@ -119,6 +120,7 @@ def _acknowledged(
         status=RequestStatus(shown_status),
         submitted_at=submitted.submitted_at,
         notice=INFORMALITY_NOTICE,
+        receipt_code=submitted.receipt_code,
     )
     return acknowledgement, headers
 
@@ -203,9 +205,14 @@ async def list_requests(
 async def read_request(
     request: Request, intake: ReadableRequestDep, session: SessionDep, actor: ReaderDep
 ) -> IntakeRead:
-    return await service.reveal_for_read(
+    read = await service.reveal_for_read(
         session=session, request=intake, actor=actor, envelope=request.app.state.envelope
     )
+    if service.is_own(actor, intake) and intake.case_id is not None:
+        # The visitor learns that a message waits, and the case's status; no content.
+        view = await case_side.case_view(app=request.app, request=intake)
+        read.case_status, read.messages_waiting = view.status, view.messages_waiting
+    return read
 
 
 @router.post(
@@ -296,7 +303,9 @@ async def record_walk_in(
         )
     else:
         await session.commit()
-    return _triage_result(intake)
+    result = _triage_result(intake)
+    result.receipt_code = submitted.receipt_code  # shown once, to hand to the visitor
+    return result
 
 
 @router.post(

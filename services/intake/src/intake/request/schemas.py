@@ -1,7 +1,7 @@
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.pagination import Page
@@ -62,9 +62,19 @@ class DeclineReason(StrEnum):
 
 
 class IntakeCreate(InputModel):
-    """A request for help. No attachments are taken, so no recording can arrive (P3)."""
+    """A request for help. No attachments are taken, so no recording can arrive (P3).
 
-    visitor: VisitorIdentity
+    A visitor may consult anonymously: no `visitor` (or `anonymous: true`). The answer
+    then carries a receipt code, shown once, which is their only way back to the request."""
+
+    visitor: VisitorIdentity | None = Field(
+        None, description="Who asks for help; omit it (or send anonymous: true) to stay anonymous."
+    )
+    anonymous: bool = Field(
+        False,
+        description="Consult without giving any identity: the answer carries a receipt code "
+        "(shown once) with which to follow the request. Visitors and walk-ins only.",
+    )
     pillar: Pillar
     office: str = Field(
         max_length=40, description="Code of the receiving office.", examples=["new-york"]
@@ -80,6 +90,13 @@ class IntakeCreate(InputModel):
         None, description="Which office refers the person (referring offices only)."
     )
 
+    @model_validator(mode="after")
+    def _identity_or_anonymous(self) -> "IntakeCreate":
+        if self.anonymous and self.visitor is not None:
+            raise ValueError("an anonymous request carries no visitor identity")
+        self.anonymous = self.visitor is None
+        return self
+
 
 class IntakeAcknowledgement(BaseModel):
     """All a submitter learns: the reference, and that the office is informal (P8)."""
@@ -88,6 +105,13 @@ class IntakeAcknowledgement(BaseModel):
     status: RequestStatus
     submitted_at: dt.datetime
     notice: str = Field(examples=[INFORMALITY_NOTICE])
+    receipt_code: str | None = Field(
+        None,
+        description="An anonymous request's receipt code, shown this once and never again "
+        "(Ombuds keeps only a keyed hash of it): the holder's only way to read the status, "
+        "exchange messages and add contact details. Null for a request with an identity.",
+        examples=["7K3F-9Q2M-D4XA-PW1C-ZB6R-T8NE"],
+    )
 
 
 class IntakeRead(BaseModel):
@@ -99,6 +123,7 @@ class IntakeRead(BaseModel):
     location: Location
     occupational_group: OccupationalGroup
     consent_to_contact: bool
+    anonymous: bool = Field(False, description="No identity was given (a receipt code holder).")
     referring_unit: ReferringUnit | None = None
     submitted_at: dt.datetime
     triaged_at: dt.datetime | None = None
@@ -108,6 +133,17 @@ class IntakeRead(BaseModel):
         None,
         description="The case an accepted request opened: shown to the office's chief and to "
         "the ombudsman who accepted it, no one else.",
+    )
+    case_status: str | None = Field(
+        None,
+        description="The status of the case the request opened (opened, in_progress, on_hold, "
+        "closed): in the visitor's own read of one accepted request only.",
+    )
+    messages_waiting: int | None = Field(
+        None,
+        description="How many messages from the handler the visitor has not read yet: in the "
+        "visitor's own read of one accepted request only. Never their content: that is in "
+        "GET /v1/intake/requests/{reference}/messages.",
     )
     visitor: VisitorIdentity | None = Field(
         None,
@@ -163,3 +199,8 @@ class TriageResult(BaseModel):
     reference: str
     status: RequestStatus
     case_id: str | None = None
+    receipt_code: str | None = Field(
+        None,
+        description="An anonymous walk-in's receipt code, shown this once: hand it to the "
+        "visitor; it is their only way back to the request.",
+    )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.audit import service as audit
 from intake.office.models import Office
+from intake.receipt import codes as receipt_codes
 from intake.request.fingerprint import fingerprint as keyed_fingerprint
 from intake.request.models import IntakeRequest, RequestConflict
 from intake.request.schemas import (
@@ -72,7 +73,13 @@ WALK_IN_CHANNELS = frozenset({Channel.IN_PERSON, Channel.PHONE, Channel.EMAIL})
 def _check_channel_rules(channel: Channel, data: IntakeCreate, idempotency_key: str | None) -> None:
     on_behalf = channel is not Channel.VISITOR
     integration = channel in (Channel.HR_PORTAL, Channel.REFERRING_OFFICE)
-    if on_behalf and not data.consent_to_contact:
+    if data.anonymous and integration:
+        raise ValidationFailed(
+            "A request made on someone's behalf names them (visitor); only a visitor, or an "
+            "ombudsman recording a walk-in, may leave the identity out.",
+            field="visitor",
+        )
+    if on_behalf and not data.anonymous and not data.consent_to_contact:
         raise ValidationFailed(
             "A request made on someone's behalf needs their consent to be contacted "
             "(consent_to_contact: true)."
@@ -93,6 +100,8 @@ class Submitted:
     status: str
     submitted_at: dt.datetime
     replayed: bool
+    # An anonymous request's receipt code: in this answer only, never stored or replayed.
+    receipt_code: str | None = None
 
 
 _VISITOR = cast(Table, Visitor.__table__)
@@ -140,8 +149,10 @@ async def submit(
         raise ValidationFailed(f"{data.office!r} is not an open office.", field="office")
     # Keyed (see intake.request.fingerprint): nobody can test a guess against it.
     fingerprint = keyed_fingerprint(fingerprint_key, channel.value, data.model_dump_json())
-    for _attempt in range(5):  # a fresh reference on the rare collision
+    receipt_key = receipt_codes.receipt_key(fingerprint_key)
+    for _attempt in range(5):  # a fresh reference (and code) on the rare collision
         visitor = await vault.sealed_visitor(envelope=envelope, identity=data.visitor)
+        code = receipt_codes.new_code() if data.anonymous else None
         submitted_at = utcnow()
         reference = new_reference()
         request = {
@@ -155,7 +166,10 @@ async def submit(
             "office": data.office,
             "location": data.location,
             "occupational_group": data.occupational_group,
-            "consent_to_contact": data.consent_to_contact or channel is Channel.VISITOR,
+            # Nobody to contact without an identity: the holder of the code comes back.
+            "consent_to_contact": not data.anonymous
+            and (data.consent_to_contact or channel is Channel.VISITOR),
+            "receipt_hash": None if code is None else receipt_codes.code_hash(receipt_key, code),
             "status": RequestStatus.SUBMITTED.value,
             "idempotency_key": idempotency_key,
             "request_hash": fingerprint,
@@ -163,7 +177,7 @@ async def submit(
         }
         try:
             await inserts.insert([(_VISITOR, visitor), (_REQUEST, request)])
-            return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False)
+            return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False, code)
         except IntegrityError:
             if idempotency_key:
                 # The same submission was made before (or concurrently): answer as it was.
@@ -283,7 +297,8 @@ async def reveal_for_read(
     """One request as this actor may see it; a reveal to the office is audited first."""
     conflicts = await conflicted(session=session, request=request)
     identity = None
-    if sees_identity(actor, request, conflicts):
+    # An anonymous request has nothing to reveal, so nothing to record as revealed.
+    if sees_identity(actor, request, conflicts) and not vault.is_anonymous(request.visitor):
         if is_own(actor, request):
             await session.commit()
         else:  # the reveal is on record (committed) before the identity leaves
@@ -329,6 +344,7 @@ async def to_read(
         occupational_group=request.occupational_group,  # type: ignore[arg-type]
         consent_to_contact=request.consent_to_contact,
         referring_unit=request.referring_unit,  # type: ignore[arg-type]
+        anonymous=vault.is_anonymous(request.visitor),
         submitted_at=request.submitted_at,
         triaged_at=request.triaged_at,
         decline_reason=request.decline_reason,  # type: ignore[arg-type]
@@ -380,6 +396,11 @@ async def refuse_if_conflicted(
 def _note_context(request: IntakeRequest) -> tuple[str, str]:
     context = vault.visitor_context(request.visitor.id)
     return context, f"{context}:decline_note:{request.id}"
+
+
+async def decline_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:
+    """The office's explanation of a decline, for the visitor (None if none, or destroyed)."""
+    return await _open_note(envelope, request)
 
 
 async def _open_note(envelope: Envelope | None, request: IntakeRequest) -> str | None:

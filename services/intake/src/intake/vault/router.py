@@ -51,6 +51,8 @@ async def reveal_case_visitor(
     visitor = await service.get_bound(session=session, kind="case", bound_id=case_id)
     if visitor.bound_office != actor.office:
         raise NotFound("No identity belongs to this record.")
+    if service.is_anonymous(visitor):
+        raise service.anonymous()
     intake = await session.scalar(
         select(IntakeRequest.id).where(IntakeRequest.visitor_id == visitor.id)
     )

@@ -77,9 +77,12 @@ async def open_fields(
         return None
 
 
-async def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity) -> dict[str, Any]:
+async def sealed_visitor(
+    *, envelope: Envelope | None, identity: VisitorIdentity | None
+) -> dict[str, Any]:
     """The column values of a new visitor row, its identity sealed under a fresh data key
-    (kept in the key store, never in the row)."""
+    (kept in the key store, never in the row). An anonymous visitor (no identity) gets
+    the key too, for the contact details they may add later."""
     envelope = require_envelope(envelope)
     visitor_id = str(uuid.uuid4())
     context = visitor_context(visitor_id)
@@ -89,12 +92,40 @@ async def sealed_visitor(*, envelope: Envelope | None, identity: VisitorIdentity
         "ref": new_visitor_ref(),
         "created_at": utcnow(),
     }
-    values.update(seal_fields(data_key, context, identity, _FIELDS))
+    if identity is None:
+        values.update(dict.fromkeys(_FIELDS.values()))
+    else:
+        values.update(seal_fields(data_key, context, identity, _FIELDS))
     return values
 
 
+async def add_identity(
+    *, envelope: Envelope | None, visitor: Visitor, identity: VisitorIdentity
+) -> None:
+    """Seals an identity given later (an anonymous visitor's contact details) under the
+    visitor's own data key; the caller commits, with its audit entry."""
+    context = visitor_context(visitor.id)
+    try:
+        data_key = await require_envelope(envelope).data_key(context)
+    except KeyDestroyed as exc:
+        raise Conflict("This request's identity was destroyed.") from exc
+    for column, sealed in seal_fields(data_key, context, identity, _FIELDS).items():
+        setattr(visitor, column, sealed)
+
+
+def is_anonymous(visitor: Visitor) -> bool:
+    """No identity was ever given (or added) for this visitor; a destroyed one is not that."""
+    return visitor.destroyed_at is None and visitor.name_sealed is None
+
+
+def anonymous() -> NotFound:
+    return NotFound("This visitor consulted anonymously: there is no identity to reveal.")
+
+
 async def reveal(*, envelope: Envelope | None, visitor: Visitor) -> VisitorIdentity | None:
-    """The visitor's identity, or None once it has been destroyed."""
+    """The visitor's identity, or None once it has been destroyed (or if none was given)."""
+    if is_anonymous(visitor):
+        return None
     values = await open_fields(envelope, visitor_context(visitor.id), visitor, _FIELDS)
     return None if values is None else VisitorIdentity.model_validate(values)
 
@@ -158,6 +189,7 @@ async def erase_requests(*, session: AsyncSession, visitor_ids: list[str]) -> No
             submitted_by=None,
             idempotency_key=None,
             request_hash=None,
+            receipt_hash=None,
             destroyed_at=func.coalesce(IntakeRequest.destroyed_at, utcnow()),
         )
         .execution_options(synchronize_session=False)

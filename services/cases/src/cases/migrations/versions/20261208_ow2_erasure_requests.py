@@ -1,7 +1,7 @@
 """A visitor may ask for their closed case to be erased; the handler or chief confirms.
 
 Revision ID: 20261208_ow2
-Revises: 20261207_k2
+Revises: 20261208_an2
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_ow2"
-down_revision: str | None = "20261207_k2"
+down_revision: str | None = "20261208_an2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,7 @@ from gateway.graphql.types.case import (
     Case,
     CaseInput,
     CaseIssue,
+    CaseMessage,
     CaseNote,
     ConflictDeclaration,
     Consent,
@@ -216,6 +217,16 @@ class CaseMutation:
         path = f"{CASES}/{case_id}/disclosures"
         body = rest_body(disclosed_to=disclosed_to, justification=justification)
         return from_rest(Disclosure, await info.context.rest("POST", path, body=body))
+
+    @strawberry.mutation(
+        description="Send the case's visitor a secure message (assigned ombudsman only)."
+    )
+    @problems_as_errors
+    async def send_case_message(
+        self, info: GqlInfo, case_id: strawberry.ID, body: str
+    ) -> CaseMessage:
+        path = f"{CASES}/{case_id}/messages"
+        return from_rest(CaseMessage, await info.context.rest("POST", path, body={"body": body}))
 
     @strawberry.mutation(description="Write a confidential note (assigned ombudsman only).")
     @problems_as_errors

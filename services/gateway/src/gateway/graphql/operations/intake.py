@@ -12,6 +12,7 @@ from gateway.graphql.types.common import Connection, page_size
 from gateway.graphql.types.intake_request import (
     IntakeAcknowledgement,
     IntakeConflict,
+    IntakeMessage,
     IntakeRequest,
     IntakeRequestInput,
     TriageResult,
@@ -66,7 +67,16 @@ class IntakeMutation:
             status=ack["status"],
             submitted_at=dt.datetime.fromisoformat(ack["submitted_at"]),
             notice=ack["notice"],
+            receipt_code=ack.get("receipt_code"),
         )
+
+    @strawberry.mutation(
+        description="Write to the handler of your request's case (the visitor who submitted it)."
+    )
+    @problems_as_errors
+    async def send_intake_message(self, info: GqlInfo, reference: str, body: str) -> IntakeMessage:
+        path = f"{REQUESTS}/{reference}/messages"
+        return IntakeMessage.from_rest(await info.context.rest("POST", path, body={"body": body}))
 
     @strawberry.mutation(description="Accept a request of your office: its case is opened.")
     @problems_as_errors

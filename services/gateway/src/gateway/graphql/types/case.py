@@ -170,6 +170,20 @@ class CaseNote:
 
 
 @strawberry.type(
+    description="A secure message between the case's visitor and its assigned ombudsman."
+)
+class CaseMessage:
+    id: strawberry.ID
+    sender: str = strawberry.field(description="visitor or handler.")
+    author: str | None = strawberry.field(
+        description="The ombudsman who wrote it; null for the visitor."
+    )
+    body: str | None = strawberry.field(description="Null once destroyed under retention.")
+    sent_at: dt.datetime
+    read_at: dt.datetime | None = strawberry.field(description="When the other side first read it.")
+
+
+@strawberry.type(
     description="An ombudsman case; the visitor is known only by reference. Its records are "
     "nullable: one your role may not read is null, with a FORBIDDEN error for that field."
 )
@@ -273,6 +287,15 @@ class Case(VisitorProfile):
     async def notes(self, info: GqlInfo) -> list[CaseNote] | None:
         rows = await info.context.loaders.case_notes.load(self.data["id"])
         return [from_rest(CaseNote, r) for r in rows]
+
+    @strawberry.field(
+        description="Secure messages with the visitor (the assigned ombudsman only; each read "
+        "is audited and marks the visitor's messages read)."
+    )
+    @problems_as_errors
+    async def messages(self, info: GqlInfo) -> list[CaseMessage] | None:
+        rows = await info.context.loaders.case_messages.load(self.data["id"])
+        return [from_rest(CaseMessage, r) for r in rows]
 
     @strawberry.field(
         description="Who the visitor is, from intake's vault (the assigned ombudsman only; "

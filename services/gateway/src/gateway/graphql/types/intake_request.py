@@ -7,7 +7,8 @@ from typing import Any
 
 import strawberry
 
-from gateway.graphql.errors import field_forbidden
+from gateway.graphql.context import GqlInfo
+from gateway.graphql.errors import field_forbidden, problems_as_errors
 from gateway.graphql.types.common import (
     LocationEnum,
     OccupationalGroupEnum,
@@ -36,6 +37,25 @@ class VisitorIdentity:
         )
 
 
+@strawberry.type(description="A secure message with the handler of your request's case.")
+class IntakeMessage:
+    id: strawberry.ID
+    sender: str = strawberry.field(description="visitor or handler.")
+    body: str | None = strawberry.field(description="Null once destroyed under retention.")
+    sent_at: dt.datetime
+    read_at: dt.datetime | None = strawberry.field(description="When the other side read it.")
+
+    @classmethod
+    def from_rest(cls, data: dict[str, Any]) -> IntakeMessage:
+        return cls(
+            id=strawberry.ID(data["id"]),
+            sender=data["sender"],
+            body=data.get("body"),
+            sent_at=dt.datetime.fromisoformat(data["sent_at"]),
+            read_at=parse_datetime(data.get("read_at")),
+        )
+
+
 @strawberry.type(description="A request for the office's help.")
 class IntakeRequest(VisitorProfile):
     hidden: strawberry.Private[frozenset[str]]
@@ -55,6 +75,10 @@ class IntakeRequest(VisitorProfile):
     @strawberry.field
     def consent_to_contact(self) -> bool:
         return bool(self.data["consent_to_contact"])
+
+    @strawberry.field(description="No identity was given: a receipt code holder.")
+    def anonymous(self) -> bool:
+        return bool(self.data.get("anonymous", False))
 
     @strawberry.field
     def referring_unit(self) -> str | None:
@@ -82,6 +106,24 @@ class IntakeRequest(VisitorProfile):
             raise field_forbidden("caseId")
         return self.data.get("case_id")
 
+    @strawberry.field(description="The status of the case it opened (the visitor's own read).")
+    def case_status(self) -> str | None:
+        return self.data.get("case_status")
+
+    @strawberry.field(
+        description="Messages from the handler not read yet (the visitor's own read; no content)."
+    )
+    def messages_waiting(self) -> int | None:
+        return self.data.get("messages_waiting")
+
+    @strawberry.field(
+        description="Your messages with the handler of the case (the visitor who submitted it)."
+    )
+    @problems_as_errors
+    async def messages(self, info: GqlInfo) -> list[IntakeMessage] | None:
+        path = f"/v1/intake/requests/{self.data['reference']}/messages"
+        return [IntakeMessage.from_rest(m) for m in await info.context.rest("GET", path)]
+
     @strawberry.field(description="Who asked (the visitor themselves and the office's ombudsmen).")
     def visitor(self) -> VisitorIdentity | None:
         if "visitor" in self.hidden:
@@ -96,6 +138,9 @@ class IntakeAcknowledgement:
     status: str
     submitted_at: dt.datetime
     notice: str
+    receipt_code: str | None = strawberry.field(
+        default=None, description="An anonymous request's receipt code, shown this once."
+    )
 
 
 @strawberry.type
@@ -103,6 +148,9 @@ class TriageResult:
     reference: str
     status: str
     case_id: str | None
+    receipt_code: str | None = strawberry.field(
+        default=None, description="An anonymous walk-in's receipt code, shown this once."
+    )
 
 
 @strawberry.type(description="A conflict of interest declared with a request (final).")
@@ -114,19 +162,19 @@ class IntakeConflict:
 
 @strawberry.input(description="A visitor an ombudsman records: in person, by phone or e-mail.")
 class WalkInInput:
-    visitor: VisitorIdentityInput
     channel: str
     pillar: PillarEnum  # type: ignore[valid-type]
     location: LocationEnum  # type: ignore[valid-type]
     occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    visitor: VisitorIdentityInput | None = None
+    anonymous: bool = False
     office: str | None = None
     consent_to_contact: bool = True
     accept: bool = False
 
     def to_rest(self) -> dict[str, Any]:
-        visitor = {k: v for k, v in vars(self.visitor).items() if v is not None}
         body: dict[str, Any] = {
-            "visitor": visitor,
+            **_identity(self.visitor, self.anonymous),
             "channel": self.channel,
             "pillar": self.pillar.value,
             "location": self.location.value,
@@ -150,18 +198,18 @@ class VisitorIdentityInput:
 
 @strawberry.input(description="A request for help; see POST /v1/intake/requests.")
 class IntakeRequestInput:
-    visitor: VisitorIdentityInput
     pillar: PillarEnum  # type: ignore[valid-type]
     office: str
     location: LocationEnum  # type: ignore[valid-type]
     occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    visitor: VisitorIdentityInput | None = None
+    anonymous: bool = False
     consent_to_contact: bool = False
     referring_unit: str | None = None
 
     def to_rest(self) -> dict[str, Any]:
-        visitor = {k: v for k, v in vars(self.visitor).items() if v is not None}
         body: dict[str, Any] = {
-            "visitor": visitor,
+            **_identity(self.visitor, self.anonymous),
             "pillar": self.pillar.value,
             "office": self.office,
             "location": self.location.value,
@@ -171,3 +219,11 @@ class IntakeRequestInput:
         if self.referring_unit is not None:
             body["referring_unit"] = self.referring_unit
         return body
+
+
+def _identity(visitor: VisitorIdentityInput | None, anonymous: bool) -> dict[str, Any]:
+    """The identity part of a submission: the visitor, or none at all (anonymous)."""
+    body: dict[str, Any] = {"anonymous": True} if anonymous else {}
+    if visitor is not None:
+        body["visitor"] = {k: v for k, v in vars(visitor).items() if v is not None}
+    return body

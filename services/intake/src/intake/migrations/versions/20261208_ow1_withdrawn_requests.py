@@ -1,7 +1,7 @@
 """A visitor may withdraw a request not yet triaged: when, kept as a de-identified fact.
 
 Revision ID: 20261208_ow1
-Revises: 20261207_k1
+Revises: 20261208_an1
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_ow1"
-down_revision: str | None = "20261207_k1"
+down_revision: str | None = "20261208_an1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

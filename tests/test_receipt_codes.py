@@ -1,0 +1,242 @@
+"""Receipt codes (issue 19, item 3): the anonymous visitor's only way back to their request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import statistics
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from cases.retention import runner
+from ombuds_shared.db import utcnow
+
+from .cases_helpers import OFFICE, handler, query
+from .conftest import Stack, intake_body
+
+SECRET = "The deputy director keeps my travel claims blocked."
+
+
+async def _anonymous(stack: Stack) -> tuple[str, str]:
+    body = intake_body()
+    del body["visitor"]
+    submitted = await stack.gateway.post(
+        "/v1/intake/requests", json=body, headers=stack.auth("visitor", sub="visitor-quiet")
+    )
+    assert submitted.status_code == 201, submitted.text
+    return submitted.json()["reference"], submitted.json()["receipt_code"]
+
+
+@pytest.fixture
+async def client_at(stack: Stack) -> AsyncIterator[Any]:
+    """A client to the gateway from a loopback address of its own (the limits are per address)."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=stack.gateway_app, client=(address, 40000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+def answer(response: httpx.Response) -> tuple[int, dict[str, Any]]:
+    """What a caller is told, but for the request id every answer has of its own."""
+    body = {k: v for k, v in response.json().items() if k != "request_id"}
+    return response.status_code, body
+
+
+def code(value: str) -> dict[str, str]:
+    return {"Receipt-Code": value}
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record) + str(record.__dict__))
+
+
+async def test_the_holder_follows_the_request_writes_and_adds_contact(
+    stack: Stack, client_at: Any
+) -> None:
+    captured = _Lines()
+    logging.getLogger().addHandler(captured)
+    try:
+        await _holder_follows_the_request(stack, client_at, captured)
+    finally:
+        logging.getLogger().removeHandler(captured)
+
+
+async def _holder_follows_the_request(stack: Stack, client_at: Any, captured: _Lines) -> None:
+    reference, receipt = await _anonymous(stack)
+    holder = client_at("127.0.0.2")
+    status = await holder.get("/v1/receipts/request", headers=code(receipt))
+    assert status.status_code == 200, status.text
+    assert status.json()["reference"] == reference
+    assert status.json()["status"] == "submitted"
+    assert status.json()["contact_given"] is False
+    # As typed by a person: lower case, spaces, no hyphens.
+    typed = receipt.lower().replace("-", " ")
+    assert (await holder.get("/v1/receipts/request", headers=code(typed))).status_code == 200
+    # Messages once the office accepted it and a handler took the case.
+    early = await holder.post("/v1/receipts/messages", json={"body": SECRET}, headers=code(receipt))
+    assert early.status_code == 409
+    me = handler(stack)
+    case_id = (
+        await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
+    ).json()["case_id"]
+    await stack.gateway.post(
+        f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
+    )
+    await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
+    sent = await holder.post("/v1/receipts/messages", json={"body": SECRET}, headers=code(receipt))
+    assert sent.status_code == 201, sent.text
+    await stack.gateway.post(f"/v1/cases/{case_id}/messages", json={"body": "Noted."}, headers=me)
+    waiting = await holder.get("/v1/receipts/request", headers=code(receipt))
+    assert waiting.json()["messages_waiting"] == 1
+    assert waiting.json()["case_status"] == "opened"
+    thread = await holder.get("/v1/receipts/messages", headers=code(receipt))
+    assert [m["body"] for m in thread.json()] == [SECRET, "Noted."]
+    handled = await stack.gateway.get(f"/v1/cases/{case_id}/messages", headers=me)
+    assert [m["body"] for m in handled.json()] == [SECRET, "Noted."]
+    # Nobody to reveal yet; then the holder chooses to give contact details, sealed and bound.
+    assert (await stack.gateway.get(f"/v1/cases/{case_id}/visitor", headers=me)).status_code == 404
+    contact = {"name": "Ines Moreau", "email": "ines.moreau@example.org"}
+    added = await holder.put("/v1/receipts/contact", json=contact, headers=code(receipt))
+    assert added.status_code == 200, added.text
+    again = await holder.put("/v1/receipts/contact", json=contact, headers=code(receipt))
+    assert again.status_code == 409
+    revealed = await stack.gateway.get(f"/v1/cases/{case_id}/visitor", headers=me)
+    assert revealed.json()["name"] == "Ines Moreau"
+    chief = await stack.gateway.get(
+        f"/v1/cases/{case_id}/visitor", headers=stack.auth("chief", office=OFFICE)
+    )
+    assert chief.status_code == 403
+    visitors = await query(stack.database_urls["intake"], "SELECT * FROM visitor")
+    assert "Ines" not in str(visitors)
+    audit = str(await query(stack.database_urls["intake"], "SELECT action FROM audit_event"))
+    for action in ("receipt.use", "visitor.contact.add"):
+        assert action in audit
+    assert receipt not in audit
+    # A token, whatever its role, does not reach the holder's routes.
+    for role in ("visitor", "ombudsman", "chief", "auditor"):
+        refused = await stack.gateway.get("/v1/receipts/request", headers=stack.auth(role))
+        assert refused.status_code == 403, role
+    # The code never reaches a log line, in any of the services.
+    assert captured.lines
+    logs = "\n".join(captured.lines)
+    assert receipt not in logs
+    assert receipt.replace("-", "") not in logs
+    assert SECRET not in logs
+
+
+async def test_a_wrong_code_and_a_malformed_one_are_told_the_same_in_the_same_time(
+    stack: Stack, client_at: Any
+) -> None:
+    _, receipt = await _anonymous(stack)
+    wrong = "7K3F-9Q2M-D4XA-PW1C-ZB6R-T8NE"
+    assert wrong != receipt
+    answers = {}
+    timings: dict[str, list[float]] = {"wrong": [], "malformed": [], "missing": []}
+    for attempt in range(8):
+        # A fresh address each round: the limits are not what is measured here.
+        client = client_at(f"127.0.1.{attempt + 1}")
+        for kind, headers in (
+            ("wrong", code(wrong)),
+            ("malformed", code("hello; DROP TABLE")),
+            ("missing", {"Receipt-Code": ""}),
+        ):
+            started = time.perf_counter()
+            response = await client.get("/v1/receipts/request", headers=headers)
+            timings[kind].append(time.perf_counter() - started)
+            answers[kind] = answer(response)
+    assert answers["wrong"][0] == 401
+    assert answers["wrong"] == answers["malformed"] == answers["missing"]
+    # Looked up by the keyed hash in every case: no early refusal of a malformed code.
+    medians = {kind: statistics.median(values) for kind, values in timings.items()}
+    assert medians["malformed"] > medians["wrong"] / 3, medians
+    assert medians["wrong"] > medians["malformed"] / 3, medians
+
+
+async def test_hammering_codes_gets_429_with_retry_after(stack: Stack, client_at: Any) -> None:
+    _, receipt = await _anonymous(stack)
+    guesser = client_at("127.0.0.3")
+    statuses = []
+    for n in range(40):
+        response = await guesser.get(
+            "/v1/receipts/request", headers=code(f"AAAA-BBBB-CCCC-DDDD-EEEE-{n:04d}")
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            assert int(response.headers["Retry-After"]) >= 1
+            assert response.headers["content-type"] == "application/problem+json"
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {401}
+    # Even the right code is refused from that address now: a 429 tells nothing of a code.
+    right = await guesser.get("/v1/receipts/request", headers=code(receipt))
+    assert right.status_code == 429
+    # Another address is not held back by this one.
+    other = client_at("127.0.0.4")
+    assert (await other.get("/v1/receipts/request", headers=code(receipt))).status_code == 200
+    # And many addresses together meet the global limit.
+    limiter = stack.gateway_app.state.receipt_global_limiter
+    limiter._buckets.clear()
+    limiter.burst = 5
+    spread = [
+        (await client_at(f"127.0.2.{n}").get("/v1/receipts/request", headers=code("x"))).status_code
+        for n in range(1, 10)
+    ]
+    assert 429 in spread
+
+
+async def test_an_expired_code_is_a_wrong_code(stack: Stack, client_at: Any) -> None:
+    reference, receipt = await _anonymous(stack)
+    holder = client_at("127.0.0.5")
+    me = handler(stack)
+    case_id = (
+        await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
+    ).json()["case_id"]
+    await stack.gateway.post(
+        f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
+    )
+    await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
+    closed = await stack.gateway.post(
+        f"/v1/cases/{case_id}/status",
+        json={"status": "closed", "closure_reason": "options_provided"},
+        headers=me,
+    )
+    assert closed.status_code == 200, closed.text
+    # Within its lifetime after closure, the code still shows the outcome.
+    still = await holder.get("/v1/receipts/request", headers=code(receipt))
+    assert still.json()["case_status"] == "closed"
+    wrong = await holder.get("/v1/receipts/request", headers=code("7K3F-9Q2M-D4XA-PW1C-ZB6R-T8NE"))
+    settings = stack.apps["intake"].state.settings
+    settings.receipt_lifetime_days = 0
+    expired = await holder.get("/v1/receipts/request", headers=code(receipt))
+    assert answer(expired) == answer(wrong)
+    settings.receipt_lifetime_days = 90
+    # Destroying the case's identity ends the code for good, whatever the lifetime.
+    cases_settings = stack.apps["cases"].state.settings
+    done = await runner.run_once(
+        cases_settings, dry_run=False, now=utcnow() + dt.timedelta(days=1200)
+    )
+    assert done.destroyed == [case_id]
+    rows = await query(
+        stack.database_urls["intake"],
+        "SELECT receipt_hash FROM intake_request WHERE reference = :r",
+        r=reference,
+    )
+    assert rows == [{"receipt_hash": None}]
+    gone = await holder.get("/v1/receipts/request", headers=code(receipt))
+    assert answer(gone) == answer(wrong)
