@@ -315,7 +315,11 @@ async def test_an_erasure_leaves_nothing_but_de_identified_facts(stack: Stack) -
     # Every step on record: asked (through intake), confirmed, destroyed, identity shredded.
     assert len(await _audit(stack, "intake", "erasure.request")) == 2  # each time asked
     asked_entries = await _audit(stack, "cases", "erasure.request")
-    assert [(e["subject"], e["peer"]) for e in asked_entries] == [("visitor:self", "intake")]
+    # Cases records the visitor as intake vouches for them: by the request, never a login.
+    request_id = row["id"]
+    assert [(e["subject"], e["peer"]) for e in asked_entries] == [
+        (f"visitor-of-request:{request_id}", "intake")
+    ]
     confirmed_entries = await _audit(stack, "cases", "erasure.confirm")
     assert [e["subject"] for e in confirmed_entries] == [HANDLER]
     destroyed = await _audit(stack, "cases", "case.destroy")
@@ -390,7 +394,8 @@ async def test_a_matter_not_closed_or_never_a_case_is_not_erased_on_request(stac
 async def test_the_cases_side_of_a_visitors_data_answers_intake_alone(stack: Stack) -> None:
     """The internal routes behind /v1/intake/me and the erasure request: intake vouches that
     the case is the visitor's; no other peer, and no user, is heard."""
-    _, case_id = await _case_of(stack, "visitor-internal", note="A note.", name="In Ternal")
+    reference, case_id = await _case_of(stack, "visitor-internal", note="A note.", name="In Ternal")
+    vouched = {"request": (await _request_row(stack, reference))["id"]}
     base = f"{stack.urls['cases']}/v1/internal/cases/{case_id}"
     visitor = actor("visitor", sub="visitor:self")
     async with httpx.AsyncClient() as client:
@@ -400,10 +405,23 @@ async def test_the_cases_side_of_a_visitors_data_answers_intake_alone(stack: Sta
             assert view.status_code in (401, 403), (peer, view.text)
             asked = await client.post(f"{base}/erasure-request", headers=bearer(token))
             assert asked.status_code in (401, 403), (peer, asked.text)
+        # Intake itself is heard only when it vouches for the request the case came from.
         token = stack.keys.peer_token("intake", "cases", visitor)
         view = await client.get(f"{base}/visitor-view", headers=bearer(token))
+        assert view.status_code == 403, view.text
+        other = stack.keys.peer_token("intake", "cases", visitor, asserts={"request": "another"})
+        assert (await client.get(f"{base}/visitor-view", headers=bearer(other))).status_code == 403
+        token = stack.keys.peer_token("intake", "cases", visitor, asserts=vouched)
+        view = await client.get(f"{base}/visitor-view", headers=bearer(token))
         assert view.status_code == 200, view.text
-        assert set(view.json()) == {"status", "opened_at", "closed_at", "status_history", "erasure"}
+        assert set(view.json()) == {
+            "status",
+            "opened_at",
+            "closed_at",
+            "status_history",
+            "erasure",
+            "messages_waiting",
+        }
     # Nor does the gateway route there.
     through = await stack.gateway.get(
         f"/v1/internal/cases/{case_id}/visitor-view", headers=stack.auth("visitor")
