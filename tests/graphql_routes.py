@@ -32,6 +32,9 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/mediations/{mediation_id}/deadlines": ("", '{ mediation(id: "{mediation_id}") { ledger { clocks { id } } } }'),
     "/v1/mediations/{mediation_id}/notes": ("", '{ mediation(id: "{mediation_id}") { notes { id } } }'),
     "/v1/mediations/{mediation_id}/parties": ("", '{ mediation(id: "{mediation_id}") { partyIdentities { identity { name } } } }'),
+    "/v1/mediations/{mediation_id}/sessions": ("", '{ mediation(id: "{mediation_id}") { sessionDiary { id venue } } }'),
+    "/v1/mediations/{mediation_id}/sessions/{session_id}": ("", '{ mediationSession(mediationId: "{mediation_id}", sessionId: "{session_id}") { status changes { change } } }'),
+    "/v1/mediation-schedule": ("", "{ mediationSchedule { sessionId startsAt } }"),
     "/v1/mediations/{mediation_id}/certificates": ("", '{ mediation(id: "{mediation_id}") { certificates { id } } }'),
     "/v1/certificates/requests": ("", "{ certificateRequests { edges { node { id } } } }"),
     "/v1/certificates/requests/{request_id}": ("", '{ certificateRequest(id: "{request_id}") { status } }'),
@@ -52,6 +55,8 @@ REST_ONLY_READS = {
     "/v1/audit/mediation/head": "a signed document the auditor keeps outside the system",
     "/v1/certificates/{certificate_id}/printable": "an HTML page to print",
     "/v1/analytics/charts/{chart}": "an SVG or PNG image",
+    "/v1/mediations/{mediation_id}/sessions/{session_id}/calendar.ics": "an iCalendar file for a calendar application",
+    "/v1/calendar/sessions.ics": "an iCalendar feed for a calendar application",
     "/v1/analytics/reports/annual/{year}": "an HTML report",
 }
 
@@ -86,6 +91,9 @@ WRITES: dict[tuple[str, str], str] = {
     ("PUT", "/v1/mediations/{mediation_id}/mediator"): 'assignMediator(mediationId: "x") { id }',
     ("POST", "/v1/mediations/{mediation_id}/start"): 'startMediation(mediationId: "x", startedOn: "2026-01-05", basis: "x") { id }',
     ("POST", "/v1/mediations/{mediation_id}/sessions"): 'recordMediationSession(mediationId: "x", heldOn: "2026-01-05", mode: "x") { id }',
+    ("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/reschedule"): 'rescheduleMediationSession(mediationId: "x", sessionId: "x", startsAt: "2027-01-05T09:00:00", timeZone: "UTC", reason: "x") { id }',
+    ("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/cancel"): 'cancelMediationSession(mediationId: "x", sessionId: "x", reason: "x") { id }',
+    ("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/held"): 'markMediationSessionHeld(mediationId: "x", sessionId: "x") { id }',
     ("POST", "/v1/mediations/{mediation_id}/close"): 'closeMediation(mediationId: "x", outcome: "x", closedOn: "2026-01-05") { id }',
     ("POST", "/v1/mediations/{mediation_id}/deadlines"): 'registerDeadlineClock(mediationId: "x", kind: "x", startedOn: "2026-01-05") { clocks { id } }',
     ("POST", "/v1/mediations/{mediation_id}/extensions"): 'requestExtension(mediationId: "x", requestedOn: "2026-01-05", requestedDays: 5) { id }',

@@ -171,6 +171,7 @@ class World:
     mediation_id: str
     certificate_id: str
     request_id: str
+    session_id: str
 
 
 async def _world(stack: Stack) -> World:
@@ -189,7 +190,10 @@ async def _world(stack: Stack) -> World:
         headers=med.registry,
     )
     assert asked.status_code == 201, asked.text
-    return World(reference, case_id, mediation_id, certificate["id"], asked.json()["id"])
+    session_id = (await med.get(mediation_id))["sessions"][0]["id"]  # its first session
+    return World(
+        reference, case_id, mediation_id, certificate["id"], asked.json()["id"], session_id
+    )
 
 
 def _claims(role: Role, *, mediation_side: bool = False) -> dict[str, str]:

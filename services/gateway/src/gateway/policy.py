@@ -106,7 +106,6 @@ _WORKERS = {MEDIATOR, CHIEF}
 # A mediation is worked by the mediators of its office and overseen by that office's
 # chief: the chief of another office reaches none of it (nor its source case).
 _WORKER_REACH = {MEDIATOR: OFFICE, CHIEF: OFFICE}
-_SESSION_FIELDS = {"venue": {MEDIATOR}}
 _CERTIFICATE_READERS = {REGISTRY, MEDIATOR, CHIEF}
 # A registry account is bound to its tribunal and follows its own requests; requests are
 # addressed to the Mediation Service, whose mediators and chief alone answer them.
@@ -184,10 +183,10 @@ POLICY: tuple[Rule, ...] = (
     rule("PUT",  "/v1/mediations/{mediation_id}/mediator",  "mediation", _WORKERS, reach={MEDIATOR: HANDLED, CHIEF: OFFICE}),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/start",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # The diary: the assigned mediator plans and changes sessions; the office reads them,
-    # the venue only its mediator (the service leaves it out for anyone else, too).
+    # without the venue, which mediation gives the assigned mediator only.
     rule("POST", "/v1/mediations/{mediation_id}/sessions",  "mediation", {MEDIATOR}, reach=HANDLED),
-    rule("GET",  "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS, _SESSION_FIELDS, reach=_WORKER_REACH),  # noqa: E501
-    rule("GET",  "/v1/mediations/{mediation_id}/sessions/{session_id}", "mediation", _WORKERS, _SESSION_FIELDS, reach=_WORKER_REACH),  # noqa: E501
+    rule("GET",  "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("GET",  "/v1/mediations/{mediation_id}/sessions/{session_id}", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/reschedule", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/cancel", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/held", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
