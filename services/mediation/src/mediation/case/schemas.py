@@ -4,7 +4,14 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
@@ -97,7 +104,7 @@ def _time_zones() -> frozenset[str]:
 def _iana_zone(name: str) -> str:
     # Only names of the IANA database: never a path, never a bare offset.
     if name not in _time_zones():
-        raise ValueError("not an IANA time zone name, e.g. Europe/Geneva")
+        raise ValueError("not an IANA time zone name, e.g. Europe/Zurich")
     return name
 
 
@@ -411,9 +418,16 @@ class SessionTime(InputModel):
         description="Local wall time, without offset (the time zone says where).",
         examples=["2027-03-04T09:30:00"],
     )
-    time_zone: TimeZoneName | None = Field(None, examples=["Europe/Geneva"])
+    time_zone: TimeZoneName | None = Field(None, examples=["Europe/Zurich"])
     duration_minutes: int | None = Field(None, ge=15, le=720)
     ends_at: dt.datetime | None = Field(None, description="Local wall time, without offset.")
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _wall_time(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("give the local wall time without an offset; time_zone says where")
+        return value
 
     def planned_window(self) -> tuple[dt.datetime, dt.datetime] | None:
         """The UTC start and end, if this is a planned time (validated already)."""
@@ -435,8 +449,6 @@ class SessionTime(InputModel):
             return
         if self.time_zone is None:
             raise ValueError("a planned session needs its time_zone (IANA name)")
-        if any(t is not None and t.tzinfo is not None for t in (self.starts_at, self.ends_at)):
-            raise ValueError("give local wall times without an offset; time_zone says where")
         if (self.duration_minutes is None) == (self.ends_at is None):
             raise ValueError("give either duration_minutes or ends_at")
         window = self.planned_window()
