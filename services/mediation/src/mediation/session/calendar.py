@@ -57,4 +57,4 @@ def render(records: Iterable[MediationSession], *, name: str) -> bytes:
     calendar.add("x-wr-calname", name)
     for record in records:
         calendar.add_component(_event(record))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -25,7 +25,9 @@ from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 router = APIRouter(prefix="/v1/mediations", tags=["sessions"], responses=PROBLEM_RESPONSES)
 schedule_router = APIRouter(prefix="/v1", tags=["sessions"], responses=PROBLEM_RESPONSES)
 
-_CALENDAR = {200: {"content": {"text/calendar": {}}, "description": "An iCalendar file."}}
+_CALENDAR: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar file."}
+}
 
 
 async def mediation_session(session_id: str, mediation: MediationDep) -> MediationSession:
