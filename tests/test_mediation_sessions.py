@@ -176,6 +176,18 @@ async def test_sessions_stay_within_the_mediation(med: Mediations) -> None:
     # It cannot be held before the mediation starts.
     held = await med.post(referred, f"sessions/{planned['id']}/held", {})
     assert held.status_code == 409, held.text
+    # Started by its first session, which was in the diary for today: that one is held,
+    # and no second session appears.
+    soon = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + dt.timedelta(minutes=1)
+    first = expect(await med.post(referred, "sessions", _plan(soon, zone="UTC", minutes=60)), 201)
+    await med.agree_all(referred)
+    expect(await med.start(referred), 200)
+    sessions = {s["id"]: s for s in (await med.get(referred))["sessions"]}
+    assert set(sessions) == {planned["id"], first["id"]}
+    assert sessions[first["id"]]["status"] == "held"
+    assert sessions[first["id"]]["mode"] == "remote"  # as the start recorded it
+    assert sessions[planned["id"]]["status"] == "planned"
+    assert len(await _session_events(med, referred)) == 1
 
 
 async def test_overlapping_sessions_of_one_mediator_are_flagged_not_refused(

@@ -538,7 +538,18 @@ async def start(
     _event(session, mediation, "mediation.started", started_on=data.started_on.isoformat())
     if data.basis is StartBasis.FIRST_SESSION:
         assert data.mode is not None
-        _session_held(session, mediation, data.started_on, data.mode, actor)
+        planned = next(
+            (
+                s
+                for s in mediation.sessions
+                if s.status == SessionStatus.PLANNED and s.held_on == data.started_on
+            ),
+            None,
+        )
+        if planned is None:
+            _session_held(session, mediation, data.started_on, data.mode, actor)
+        else:  # the first session was in the diary: it is the one held, not a second
+            planned_session_held(session, mediation, planned, data.mode, actor)
     await commit(session)
     return mediation
 
@@ -566,6 +577,32 @@ def _session_held(
     mediation.sessions.append(record)
     session_held_event(session, mediation, held_on, mode)
     return record
+
+
+def planned_session_held(
+    session: AsyncSession,
+    mediation: Mediation,
+    record: MediationSession,
+    mode: SessionMode,
+    actor: Actor,
+) -> None:
+    """A planned session took place (in this mode): its history says so, analytics hears."""
+    record.status = SessionStatus.HELD.value
+    record.mode = mode.value
+    record.changes.append(
+        SessionChange(
+            id=new_id(),
+            sequence=len(record.changes) + 1,
+            change=SessionChangeKind.HELD.value,
+            starts_at=record.starts_at,
+            ends_at=record.ends_at,
+            time_zone=record.time_zone,
+            mode=record.mode,
+            changed_by=actor.subject,
+            changed_at=utcnow(),
+        )
+    )
+    session_held_event(session, mediation, record.held_on, mode)
 
 
 def session_held_event(

@@ -240,11 +240,8 @@ async def mark_held(
         raise ValidationFailed("A session is recorded as held on its day or later.")
     if record.held_on < mediation.started_on:
         raise ValidationFailed("A session cannot be held before the mediation started.")
-    if data.mode is not None:
-        record.mode = data.mode.value
-    record.status = SessionStatus.HELD.value
-    _step(record, SessionChangeKind.HELD, actor)
-    case_service.session_held_event(session, mediation, record.held_on, SessionMode(record.mode))
+    mode = data.mode or SessionMode(record.mode)
+    case_service.planned_session_held(session, mediation, record, mode, actor)
     await _audited(session, mediation, record, "session.held", actor)
     await case_service.commit(session)
 
