@@ -54,7 +54,7 @@ GATEWAY_REFUSAL = "Your role may not use this route."
 # Path parameters that name an object (checked against the callers' reach) ...
 OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "mediation_id",
                      "party_id", "extension_id", "request_id", "certificate_id",
-                     "entry_id"}  # fmt: skip
+                     "entry_id", "session_id"}  # fmt: skip
 # ... and those that only choose what to compute.
 # The year: the last closed one, since the open year's report is published once it closes.
 VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened",
@@ -276,6 +276,19 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         body=lambda c: {"started_on": today(), "basis": "first_session", "mode": "remote"}),
     ("POST", "/v1/mediations/{mediation_id}/sessions"): Op(
         kind=_MEDIATION, body=lambda c: {"held_on": today(), "mode": "remote"}),
+    ("GET", "/v1/mediations/{mediation_id}/sessions"): Op(kind=_MEDIATION),
+    ("GET", "/v1/mediations/{mediation_id}/sessions/{session_id}"): Op(kind="session"),
+    ("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/reschedule"): Op(
+        kind="session", body=lambda c: {**_planned(days=2 + c.n % 20), "reason": "party_request"}),
+    ("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/cancel"): Op(
+        kind="session", fresh=True, body=lambda c: {"reason": "party_unavailable"}),
+    # Held on its day: a session planned a moment ahead, today.
+    ("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/held"): Op(
+        kind="session:today", fresh=True, body=lambda c: {}),
+    ("GET", "/v1/mediations/{mediation_id}/sessions/{session_id}/calendar.ics"): Op(
+        kind="session"),
+    ("GET", "/v1/mediation-schedule"): Op(kind="session", listed=_items("session_id")),
+    ("GET", "/v1/calendar/sessions.ics"): Op(),
     ("POST", "/v1/mediations/{mediation_id}/close"): Op(
         kind=_MEDIATION, fresh=True,
         body=lambda c: {"outcome": "not_settled", "closed_on": today()}),
@@ -330,6 +343,17 @@ def _register_entry(n: int) -> dict[str, Any]:
     return {"title": f"Systemic issue {n}", "observation": "A pattern across cases.",
             "category": _SYSTEMIC[n % len(_SYSTEMIC)],
             "first_reported_year": dt.datetime.now(dt.UTC).year}  # fmt: skip
+
+
+def _planned(*, days: int = 1, minutes: int = 0) -> dict[str, Any]:
+    """A session planned `days` (or `minutes`) ahead, in UTC, for an hour."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    start = (
+        now + dt.timedelta(minutes=minutes)
+        if minutes
+        else (now.replace(hour=9, minute=0, second=0) + dt.timedelta(days=days))
+    )
+    return {"starts_at": start.isoformat(), "time_zone": "UTC", "duration_minutes": 60}
 
 
 def _mediation_body(office: str, case_number: str, tribunal: str) -> dict[str, Any]:
@@ -414,6 +438,16 @@ class World:
                                  self._mediator(context))  # fmt: skip
             party = read["parties"][0]["id"]
             return Target({**mediation.params, "party_id": party}, mediation.owner, party)
+        if kind.startswith("session"):
+            mediation = await self.target(_MEDIATION, context, fresh=False)
+            mediation_id = mediation.params["mediation_id"]
+            when = _planned(minutes=3) if kind == "session:today" else _planned(days=1)
+            planned = await self.ok(
+                "POST", f"/v1/mediations/{mediation_id}/sessions", self._mediator(context),
+                {**when, "mode": "video"},
+            )  # fmt: skip
+            params = {"mediation_id": mediation_id, "session_id": planned["id"]}
+            return Target(params, mediation.owner, planned["id"])
         if kind == "extension":
             mediation = await self.target(_MEDIATION, context, fresh=False)
             mediation_id = mediation.params["mediation_id"]

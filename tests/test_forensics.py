@@ -140,6 +140,7 @@ class PlantedMediation:
     mediation_id: str
     party: str
     note: str
+    venue: str = ""  # erased in the clear, not sealed: searched for by name, not carved
 
     def secrets(self) -> dict[str, str]:
         return {"party": self.party, "mediation note": self.note}
@@ -160,6 +161,11 @@ async def _mediation_with_content(stack: Stack, n: int, *, close: bool) -> Plant
     await med.assign_self(mediation_id)
     expect(await med.start(mediation_id), 200)
     expect(await med.post(mediation_id, "notes", {"body": planted.note}), 201)
+    planted.venue = f"Venue{n} Quetzalcoatlgasse 7, Stiege {n}"
+    start = (utcnow() + dt.timedelta(days=3)).replace(tzinfo=None, microsecond=0)
+    session = {"starts_at": start.isoformat(), "time_zone": "Europe/Vienna",
+               "duration_minutes": 90, "mode": "in_person", "venue": planted.venue}  # fmt: skip
+    expect(await med.post(mediation_id, "sessions", session), 201)
     if close:
         await med.issue(mediation_id)
         expect(await med.close(mediation_id, "settled", settlement_signed_on=today()), 200)
@@ -436,3 +442,7 @@ async def test_what_destruction_erases_in_the_clear_leaves_no_file(
     assert found == {"visitor-1": [], "visitor-2": []}
     # The same search finds the kept case's submitter: it would find the destroyed ones.
     assert any(b"visitor-3" in blob for blob in blobs.values())
+    # A session's venue, erased with its mediation's content (kept with the other one).
+    venue = b"Venue1 Quetzalcoatlgasse"
+    assert [name for name, blob in blobs.items() if venue in blob] == []
+    assert any(b"Venue2 Quetzalcoatlgasse" in blob for blob in blobs.values())

@@ -172,6 +172,7 @@ class World:
     certificate_id: str
     request_id: str
     entry_id: str
+    session_id: str
 
 
 async def _world(stack: Stack) -> World:
@@ -197,8 +198,9 @@ async def _world(stack: Stack) -> World:
         headers=me,
     )  # fmt: skip
     assert entry.status_code == 201, entry.text
+    session_id = (await med.get(mediation_id))["sessions"][0]["id"]  # its first session
     return World(reference, case_id, mediation_id, certificate["id"], asked.json()["id"],
-                 entry.json()["id"])  # fmt: skip
+                 entry.json()["id"], session_id)  # fmt: skip
 
 
 def _claims(role: Role, *, mediation_side: bool = False) -> dict[str, str]:

@@ -368,13 +368,17 @@ async def _answers_without_need_to_know(stack: Stack) -> list[str]:
     assert mediations.json()["items"]
     for mediation in mediations.json()["items"]:
         for who in (chief, colleague_mediator, stack.auth("auditor"), stack.auth("registry")):
-            for tail in ("", "/parties"):
+            for tail in ("", "/parties", "/sessions"):
                 path = f"/v1/mediations/{mediation['id']}{tail}"
                 answers.append((await stack.gateway.get(path, headers=who)).text)
             document = (f'{{ mediation(id: "{mediation["id"]}") {{ parties {{ reference }} '
                         "partyIdentities { identity { name email role phone } } } }")  # fmt: skip
             graphql = await stack.gateway.post("/graphql", json={"query": document}, headers=who)
             answers.append(graphql.text)
+    for who in (chief, colleague_mediator):
+        answers.append((await stack.gateway.get("/v1/mediation-schedule", headers=who)).text)
+    feed = await stack.gateway.get("/v1/calendar/sessions.ics", headers=colleague_mediator)
+    answers.append(feed.text)
     for role, path in [
         ("auditor", "/v1/audit/cases?limit=200"),
         ("analyst", "/v1/analytics/statistics/cases-opened"),

@@ -20,6 +20,7 @@ from .conftest import Stack, intake_body
 from .mediation_support import Mediations, expect, today
 
 NOTE = "Party P-1 admitted the supervisor Mr. Haddad shouted at her twice."
+VENUE = "Kenyatta International Convention Centre, room 14"
 LATER = dt.timedelta(days=3 * 366)
 
 
@@ -54,6 +55,15 @@ async def _bind_identity_to(stack: Stack, mediation_id: str) -> str:
 async def _closed_mediation_with_notes(med: Mediations) -> str:
     mediation_id = await med.under_way()
     expect(await med.post(mediation_id, "notes", {"body": NOTE}), 201)
+    # A session planned at a venue and moved (a history with a reason), left planned.
+    start = (utcnow() + dt.timedelta(days=2)).replace(tzinfo=None, microsecond=0)
+    when = {"starts_at": start.isoformat(), "time_zone": "Africa/Nairobi", "duration_minutes": 60}
+    planned = expect(
+        await med.post(mediation_id, "sessions", {**when, "mode": "in_person", "venue": VENUE}),
+        201,
+    )
+    moved = {**when, "duration_minutes": 90, "reason": "party_request"}
+    expect(await med.post(mediation_id, f"sessions/{planned['id']}/reschedule", moved), 200)
     await med.issue(mediation_id)
     expect(await med.close(mediation_id, "settled", settlement_signed_on=today()), 200)
     return mediation_id
@@ -92,6 +102,14 @@ async def test_mediation_notes_and_parties_are_destroyed_after_closure(
     dump = repr(await query(mediation_db, "SELECT * FROM mediation_party"))
     assert "P-1" not in dump
     assert "P-2" not in dump
+    # Its sessions keep their day and mode; the venue and the history of changes are gone.
+    sessions = await query(
+        mediation_db, "SELECT * FROM mediation_session WHERE mediation_id = :id", id=mediation_id
+    )
+    assert sorted(s["status"] for s in sessions) == ["cancelled", "held"]
+    assert all(s["venue"] is None for s in sessions)
+    assert VENUE not in repr(sessions)
+    assert await query(mediation_db, "SELECT * FROM mediation_session_change") == []
     (record,) = await query(mediation_db, "SELECT * FROM mediation_destruction")
     assert (record["notes"], record["parties"], record["identities"]) == (1, 2, 1)
     assert record["run_by"] == "system:retention"

@@ -220,7 +220,20 @@ POLICY: tuple[Rule, ...] = (
     # of the office.
     rule("PUT",  "/v1/mediations/{mediation_id}/mediator",  "mediation", _WORKERS, reach={MEDIATOR: HANDLED, CHIEF: OFFICE}),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/start",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
-    rule("POST", "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    # The diary: the assigned mediator plans and changes sessions; the office reads them,
+    # without the venue, which mediation gives the assigned mediator only.
+    rule("POST", "/v1/mediations/{mediation_id}/sessions",  "mediation", {MEDIATOR}, reach=HANDLED),
+    rule("GET",  "/v1/mediations/{mediation_id}/sessions",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("GET",  "/v1/mediations/{mediation_id}/sessions/{session_id}", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/reschedule", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/cancel", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
+    rule("POST", "/v1/mediations/{mediation_id}/sessions/{session_id}/held", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
+    # Calendars leave the system: reference, time and mode only (no party, no content).
+    rule("GET",  "/v1/mediations/{mediation_id}/sessions/{session_id}/calendar.ics", "mediation", {MEDIATOR}, reach=HANDLED),  # noqa: E501
+    # The chief sees the office's schedule (times, modes, who), a mediator their own.
+    rule("GET",  "/v1/mediation-schedule",                  "mediation", _WORKERS, reach={MEDIATOR: OWN, CHIEF: OFFICE}),  # noqa: E501
+    # A mediator's own feed, bearer only: calendar clients fetch it through the frontend.
+    rule("GET",  "/v1/calendar/sessions.ics",               "mediation", {MEDIATOR}),
     rule("POST", "/v1/mediations/{mediation_id}/close",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("GET",  "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501

@@ -11,12 +11,16 @@ from mediation.certificate.router import router as certificate_router
 from mediation.deadline.router import router as deadline_router
 from mediation.note.router import router as note_router
 from mediation.party.router import router as party_router
+from mediation.session.router import router as session_router
+from mediation.session.router import schedule_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     case_router,
     deadline_router,
     note_router,
     party_router,
+    session_router,
+    schedule_router,
     certificate_mediation_router,
     certificate_router,
     case_internal_router,

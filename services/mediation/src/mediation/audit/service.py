@@ -6,9 +6,10 @@ entries of a mediation stay in order in one chain. What is recorded:
 `note.write` and `notes.read` (before the notes leave the service),
 `party.add` and `party.agreement` (a party bound to the mediation, their answer),
 `referral.accept`, `mediator.assign` (who will read the notes and the parties'
-identities), `certificate.issue` and `certificate.revoke`. Whatever else binds a party or
-reveals something about one (e.g. its identity, through intake) records here
-with `record`/`record_read` and `context_id` = the mediation's id.
+identities), `certificate.issue` and `certificate.revoke`, and the diary's
+`session.plan`, `session.reschedule`, `session.cancel` and `session.held`.
+Whatever else binds a party or reveals something about one (e.g. its identity,
+through intake) records here with `record`/`record_read` and `context_id` = the mediation's id.
 """
 
 from __future__ import annotations

@@ -104,7 +104,14 @@ class Party(Base):
 
 
 class MediationSession(Base):
-    """A mediation session: when, and whether in person or remote."""
+    """A mediation session in the mediator's diary: planned ahead (a time in a time zone, a
+    mode, a venue), then held, cancelled or rescheduled; or recorded as held after the fact.
+
+    `held_on` is the session's day (its local date when planned), the only date analytics
+    ever learns, and only once the session is held. The venue is a place, never a party's
+    name; it is shown to the assigned mediator only, reaches a calendar only when they say
+    so (`venue_in_calendar`), and is erased with the mediation's content under retention.
+    """
 
     __tablename__ = "mediation_session"
 
@@ -112,8 +119,42 @@ class MediationSession(Base):
     mediation_id: Mapped[str] = mapped_column(ForeignKey("mediation.id"), index=True)
     held_on: Mapped[dt.date] = mapped_column(Date)
     mode: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="held", index=True)
+    # Planned sessions only: the UTC instants, and the zone they were planned in.
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    venue: Mapped[str | None] = mapped_column(String(300))
+    venue_in_calendar: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changes: Mapped[list["SessionChange"]] = relationship(
+        lazy="selectin",
+        order_by="SessionChange.sequence",
+        cascade="all, delete-orphan",
+    )
+
+
+class SessionChange(Base):
+    """One step of a session's history: planned, rescheduled (with the times it moved to),
+    held, or cancelled, with the reason code for a move or a cancellation; no venue, no text."""
+
+    __tablename__ = "mediation_session_change"
+    # Two changes racing on one session cannot both be its next step (the loser gets a 409).
+    __table_args__ = (UniqueConstraint("session_id", "sequence"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(ForeignKey("mediation_session.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ConflictDeclaration(Base):

@@ -26,8 +26,6 @@ from mediation.case.schemas import (
     MediatorAssignment,
     PartyCreate,
     PartyRead,
-    SessionCreate,
-    SessionRead,
     StartBody,
 )
 from mediation.party import service as party_service
@@ -187,19 +185,6 @@ async def start_mediation(
 ) -> MediationRead:
     await service.start(session=session, mediation=mediation, data=data, actor=actor)
     return service.to_read(mediation)
-
-
-@router.post(
-    "/{mediation_id}/sessions",
-    status_code=status.HTTP_201_CREATED,
-    response_model=SessionRead,
-    summary="Record a session",
-)
-async def add_session(
-    data: SessionCreate, mediation: MediationDep, session: SessionDep, actor: WorkerDep
-) -> SessionRead:
-    record = await service.add_session(session=session, mediation=mediation, data=data, actor=actor)
-    return SessionRead.model_validate(record, from_attributes=True)
 
 
 @router.post(

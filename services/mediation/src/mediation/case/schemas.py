@@ -1,8 +1,17 @@
 import datetime as dt
+import zoneinfo
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
@@ -55,7 +64,57 @@ class StartBasis(StrEnum):
 
 class SessionMode(StrEnum):
     IN_PERSON = "in_person"
-    REMOTE = "remote"
+    REMOTE = "remote"  # remote, not said how (sessions recorded before video and phone)
+    VIDEO = "video"
+    PHONE = "phone"
+
+
+class SessionStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class SessionChangeKind(StrEnum):
+    RECORDED = "recorded"  # recorded as held after the fact
+    PLANNED = "planned"
+    RESCHEDULED = "rescheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class SessionChangeReason(StrEnum):
+    """Why a planned session moved or was called off: codes, never free text."""
+
+    PARTY_UNAVAILABLE = "party_unavailable"
+    PARTY_REQUEST = "party_request"
+    MEDIATOR_UNAVAILABLE = "mediator_unavailable"
+    VENUE_UNAVAILABLE = "venue_unavailable"
+    SCHEDULING_CONFLICT = "scheduling_conflict"
+    RESOLVED_BEFORE_SESSION = "resolved_before_session"
+    MEDIATION_CLOSED = "mediation_closed"  # set by the system when the mediation closes
+    OTHER = "other"
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _iana_zone(name: str) -> str:
+    # Only names of the IANA database: never a path, never a bare offset.
+    if name not in _time_zones():
+        raise ValueError("not an IANA time zone name, e.g. Europe/Zurich")
+    return name
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_iana_zone)]
+# A place (a room, a building, a video-call service), never a party's name; no calendar
+# carries it unless the mediator says so.
+Venue = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+_MAX_SESSION = dt.timedelta(hours=12)
+# Planned sessions within this horizon: a diary, not a far-future calendar.
+PLANNING_HORIZON = dt.timedelta(days=730)
 
 
 # Opaque references only: letters, digits and a few separators, never a name or an email.
@@ -218,9 +277,71 @@ class PartyDirectory(BaseModel):
 
 
 class SessionRead(BaseModel):
+    """A session as the mediation's office sees it: when and how, no venue."""
+
     id: str
-    held_on: dt.date
+    held_on: dt.date = Field(description="The session's day (its local date when planned).")
     mode: SessionMode
+    status: SessionStatus = SessionStatus.HELD
+    starts_at: dt.datetime | None = Field(None, description="UTC; planned sessions only.")
+    ends_at: dt.datetime | None = Field(None, description="UTC; planned sessions only.")
+    time_zone: str | None = Field(None, description="The IANA zone it was planned in.")
+
+
+class SessionChangeRead(BaseModel):
+    change: SessionChangeKind
+    reason: SessionChangeReason | None = None
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    time_zone: str | None = None
+    mode: SessionMode
+    changed_by: str
+    changed_at: dt.datetime
+
+
+class SessionDetail(SessionRead):
+    """A session with its history; the venue for the assigned mediator only."""
+
+    venue: str | None = Field(None, description="The assigned mediator's only.")
+    venue_in_calendar: bool = False
+    changes: list[SessionChangeRead] = []
+
+
+class ScheduleConflict(BaseModel):
+    """Another planned session of the same mediator that overlaps this one."""
+
+    session_id: str
+    mediation_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class SessionScheduled(SessionDetail):
+    """The session as planned or moved, with the mediator's overlapping sessions (warnings,
+    not refusals: the mediator decides)."""
+
+    warnings: list[ScheduleConflict] = []
+
+
+class SessionList(BaseModel):
+    items: list[SessionDetail]
+
+
+class ScheduleEntry(BaseModel):
+    """One planned session in an office's schedule: times and mode, no venue, no content."""
+
+    session_id: str
+    mediation_id: str
+    mediator: str | None = None
+    status: SessionStatus
+    mode: SessionMode
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    time_zone: str
+
+
+class Schedule(BaseModel):
+    items: list[ScheduleEntry]
 
 
 class TribunalReferenceRead(BaseModel):
@@ -288,9 +409,103 @@ class StartBody(InputModel):
         return self
 
 
-class SessionCreate(InputModel):
-    held_on: dt.date
+class SessionTime(InputModel):
+    """When a planned session runs: a local wall time in an IANA zone, for a duration or
+    until an end time (the same day's local time)."""
+
+    starts_at: dt.datetime | None = Field(
+        None,
+        description="Local wall time, without offset (the time zone says where).",
+        examples=["2027-03-04T09:30:00"],
+    )
+    time_zone: TimeZoneName | None = Field(None, examples=["Europe/Zurich"])
+    duration_minutes: int | None = Field(None, ge=15, le=720)
+    ends_at: dt.datetime | None = Field(None, description="Local wall time, without offset.")
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _wall_time(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("give the local wall time without an offset; time_zone says where")
+        return value
+
+    def planned_window(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The UTC start and end, if this is a planned time (validated already)."""
+        if self.starts_at is None or self.time_zone is None:
+            return None
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        start = self.starts_at.replace(tzinfo=zone).astimezone(dt.UTC)
+        if self.ends_at is not None:
+            end = self.ends_at.replace(tzinfo=zone).astimezone(dt.UTC)
+        else:
+            assert self.duration_minutes is not None
+            end = start + dt.timedelta(minutes=self.duration_minutes)
+        return start, end
+
+    def _check_time(self) -> None:
+        if self.starts_at is None:
+            if self.time_zone or self.duration_minutes or self.ends_at:
+                raise ValueError("a time zone, duration or end belongs to a planned starts_at")
+            return
+        if self.time_zone is None:
+            raise ValueError("a planned session needs its time_zone (IANA name)")
+        if (self.duration_minutes is None) == (self.ends_at is None):
+            raise ValueError("give either duration_minutes or ends_at")
+        window = self.planned_window()
+        assert window is not None
+        if not dt.timedelta(minutes=15) <= window[1] - window[0] <= _MAX_SESSION:
+            raise ValueError("a session lasts from 15 minutes to 12 hours")
+
+
+class SessionCreate(SessionTime):
+    """A session held (`held_on`, recorded after the fact), or planned ahead (`starts_at`,
+    `time_zone`, and `duration_minutes` or `ends_at`)."""
+
+    held_on: dt.date | None = Field(None, description="A session already held, on this day.")
     mode: SessionMode
+    venue: Venue | None = None
+    venue_in_calendar: bool = Field(
+        False, description="Whether calendars (.ics) carry the venue; by default they do not."
+    )
+
+    @model_validator(mode="after")
+    def _held_or_planned(self) -> Self:
+        if (self.held_on is None) == (self.starts_at is None):
+            raise ValueError("give held_on (a session held) or starts_at (a session planned)")
+        self._check_time()
+        if self.held_on is not None and (self.venue is not None or self.venue_in_calendar):
+            raise ValueError("a venue belongs to a planned session")
+        return self
+
+
+class SessionReschedule(SessionTime):
+    reason: SessionChangeReason
+    mode: SessionMode | None = None
+    venue: Venue | None = Field(None, description="Omitted: the venue stays.")
+    venue_in_calendar: bool | None = None
+
+    @model_validator(mode="after")
+    def _new_time(self) -> Self:
+        if self.starts_at is None:
+            raise ValueError("a rescheduled session needs its new starts_at")
+        if self.reason is SessionChangeReason.MEDIATION_CLOSED:
+            raise ValueError("mediation_closed is set by the system when the mediation closes")
+        self._check_time()
+        return self
+
+
+class SessionCancel(InputModel):
+    reason: SessionChangeReason
+
+    @model_validator(mode="after")
+    def _not_the_systems(self) -> Self:
+        if self.reason is SessionChangeReason.MEDIATION_CLOSED:
+            raise ValueError("mediation_closed is set by the system when the mediation closes")
+        return self
+
+
+class SessionHeld(InputModel):
+    mode: SessionMode | None = Field(None, description="How it was held, if not as planned.")
 
 
 class CloseBody(InputModel):

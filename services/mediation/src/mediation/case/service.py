@@ -22,6 +22,7 @@ from mediation.case.models import (
     MediationIssue,
     MediationSession,
     Party,
+    SessionChange,
     new_id,
 )
 from mediation.case.schemas import (
@@ -35,9 +36,11 @@ from mediation.case.schemas import (
     MediationStatus,
     Outcome,
     PartyRead,
-    SessionCreate,
+    SessionChangeKind,
+    SessionChangeReason,
     SessionMode,
     SessionRead,
+    SessionStatus,
     SettlementRead,
     StartBasis,
     StartBody,
@@ -56,6 +59,8 @@ from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
 
 _MAX_PARTIES = 50
+# Who cancels the sessions still planned when a mediation closes.
+RETIRED_BY_CLOSURE = "system:mediation-closed"
 # A settlement implemented later than this is not plausible (and dates must stay in range).
 _SETTLEMENT_HORIZON = dt.timedelta(days=3653)
 
@@ -79,7 +84,7 @@ def _event(session: AsyncSession, mediation: Mediation, event_type: str, **paylo
     )
 
 
-async def _commit(session: AsyncSession) -> None:
+async def commit(session: AsyncSession) -> None:
     """Commits; a concurrent change to the same mediation makes this one a 409."""
     try:
         await session.commit()
@@ -309,7 +314,7 @@ async def accept_referral(
         session=session, mediation=mediation, settings=settings, on=_today()
     )
     await audit.record(session, actor=actor, action="referral.accept", mediation_id=mediation.id)
-    await _commit(session)
+    await commit(session)
     return mediation
 
 
@@ -355,7 +360,7 @@ async def add_party(
     )
     mediation.parties.append(party)
     await _party_bound(session, mediation, party, actor)
-    await _commit(session)
+    await commit(session)
     return party
 
 
@@ -405,7 +410,7 @@ async def record_agreement(
         record_type="party",
         record_id=party.id,
     )
-    await _commit(session)
+    await commit(session)
     return mediation
 
 
@@ -444,7 +449,7 @@ async def declare(
         record_type="conflict_declaration",
         record_id=declaration.id,
     )
-    await _commit(session)
+    await commit(session)
     return declaration
 
 
@@ -506,7 +511,7 @@ async def assign(
         record_type="mediator",
         record_id=subject,
     )
-    await _commit(session)
+    await commit(session)
     return mediation
 
 
@@ -533,37 +538,105 @@ async def start(
     _event(session, mediation, "mediation.started", started_on=data.started_on.isoformat())
     if data.basis is StartBasis.FIRST_SESSION:
         assert data.mode is not None
-        _session_held(session, mediation, data.started_on, data.mode, actor)
-    await _commit(session)
+        planned = next(
+            (
+                s
+                for s in mediation.sessions
+                if s.status == SessionStatus.PLANNED and s.held_on == data.started_on
+            ),
+            None,
+        )
+        if planned is None:
+            _session_held(session, mediation, data.started_on, data.mode, actor)
+        else:  # the first session was in the diary: it is the one held, not a second
+            planned_session_held(session, mediation, planned, data.mode, actor)
+    await commit(session)
     return mediation
 
 
 def _session_held(
     session: AsyncSession, mediation: Mediation, held_on: dt.date, mode: SessionMode, actor: Actor
 ) -> MediationSession:
-    record = MediationSession(held_on=held_on, mode=mode.value, recorded_by=actor.subject)
+    """A session recorded as held after the fact (or as the mediation's first)."""
+    record = MediationSession(
+        id=new_id(),
+        held_on=held_on,
+        mode=mode.value,
+        status=SessionStatus.HELD.value,
+        recorded_by=actor.subject,
+    )
+    record.changes.append(
+        SessionChange(
+            sequence=1,
+            change=SessionChangeKind.RECORDED.value,
+            mode=mode.value,
+            changed_by=actor.subject,
+            changed_at=utcnow(),
+        )
+    )
     mediation.sessions.append(record)
+    session_held_event(session, mediation, held_on, mode)
+    return record
+
+
+def planned_session_held(
+    session: AsyncSession,
+    mediation: Mediation,
+    record: MediationSession,
+    mode: SessionMode,
+    actor: Actor,
+) -> None:
+    """A planned session took place (in this mode): its history says so, analytics hears."""
+    record.status = SessionStatus.HELD.value
+    record.mode = mode.value
+    record.changes.append(
+        SessionChange(
+            id=new_id(),
+            sequence=len(record.changes) + 1,
+            change=SessionChangeKind.HELD.value,
+            starts_at=record.starts_at,
+            ends_at=record.ends_at,
+            time_zone=record.time_zone,
+            mode=record.mode,
+            changed_by=actor.subject,
+            changed_at=utcnow(),
+        )
+    )
+    session_held_event(session, mediation, record.held_on, mode)
+
+
+def session_held_event(
+    session: AsyncSession, mediation: Mediation, held_on: dt.date, mode: SessionMode
+) -> None:
+    """The one fact analytics learns of a session: that it was held, in which month, in
+    person or remotely (video and phone are remote there); never a planned or a cancelled
+    session, its time or its venue."""
+    coarse = SessionMode.IN_PERSON if mode is SessionMode.IN_PERSON else SessionMode.REMOTE
     _event(
         session,
         mediation,
         "mediation.session_held",
         held_on=held_on.isoformat(),
-        mode=mode.value,
+        mode=coarse.value,
     )
-    return record
 
 
 async def add_session(
-    *, session: AsyncSession, mediation: Mediation, data: SessionCreate, actor: Actor
+    *,
+    session: AsyncSession,
+    mediation: Mediation,
+    held_on: dt.date,
+    mode: SessionMode,
+    actor: Actor,
 ) -> MediationSession:
-    """Records a session of a mediation under way."""
+    """Records a session of a mediation under way, held on a past day."""
     states.require(mediation.status, {states.IN_MEDIATION}, "record a session")
-    _not_in_future(data.held_on, "A session's date")
+    _not_in_future(held_on, "A session's date")
     assert mediation.started_on is not None
-    if data.held_on < mediation.started_on:
+    if held_on < mediation.started_on:
         raise ValidationFailed("A session cannot be held before the mediation started.")
-    record = _session_held(session, mediation, data.held_on, data.mode, actor)
-    await _commit(session)
+    record = _session_held(session, mediation, held_on, mode, actor)
+    await commit(session)
     return record
 
 
@@ -603,7 +676,7 @@ async def close(
     elif data.settlement_signed_on is not None or data.implementation_deadline is not None:
         raise ValidationFailed("Settlement dates belong to a settled mediation only.")
     await _close(session, mediation, settings, data.outcome, data.closed_on)
-    await _commit(session)
+    await commit(session)
     return mediation
 
 
@@ -617,6 +690,23 @@ async def _close(
     mediation.status = MediationStatus.CLOSED.value
     mediation.outcome = outcome.value
     mediation.closed_at = utcnow()
+    # The sessions still planned will not take place: off the mediator's diary and feeds.
+    for planned in mediation.sessions:
+        if planned.status == SessionStatus.PLANNED:
+            planned.status = SessionStatus.CANCELLED.value
+            planned.changes.append(
+                SessionChange(
+                    sequence=len(planned.changes) + 1,
+                    change=SessionChangeKind.CANCELLED.value,
+                    reason=SessionChangeReason.MEDIATION_CLOSED.value,
+                    starts_at=planned.starts_at,
+                    ends_at=planned.ends_at,
+                    time_zone=planned.time_zone,
+                    mode=planned.mode,
+                    changed_by=RETIRED_BY_CLOSURE,
+                    changed_at=utcnow(),
+                )
+            )
     if mediation.started_on is not None:
         mediation.ended_on = closed_on
     await ledger.on_closed(

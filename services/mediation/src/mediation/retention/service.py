@@ -3,8 +3,9 @@
 Once `retention_months` have passed since a mediation closed, intake first
 crypto-shreds the identities bound to it (its parties; an idempotent call),
 then the notes' data key leaves the key store, and one transaction here
-deletes the notes, replaces each party's reference by the party row's own
-random id, and writes the
+deletes the notes and the history of its sessions, erases the sessions'
+venues, replaces each party's reference by the party row's own random id,
+and writes the
 destruction record (counts and dates, no content). A failure between the two
 steps leaves the mediation due, and the next run finishes it.
 
@@ -23,7 +24,7 @@ from typing import cast
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mediation.case.models import Mediation, Party
+from mediation.case.models import Mediation, MediationSession, Party, SessionChange
 from mediation.case.schemas import MediationStatus
 from mediation.note.models import MediationNote
 from mediation.note.service import destroy_notes_key
@@ -112,6 +113,15 @@ async def _destroy_one(
         parties = await _count(session, Party, mediation_id)
         await session.execute(
             delete(MediationNote).where(MediationNote.mediation_id == mediation_id)
+        )
+        # A session keeps its day and mode (coded facts); its venue and the history of its
+        # moves and cancellations (times, reason codes) go with the content.
+        sessions = select(MediationSession.id).where(MediationSession.mediation_id == mediation_id)
+        await session.execute(delete(SessionChange).where(SessionChange.session_id.in_(sessions)))
+        await session.execute(
+            update(MediationSession)
+            .where(MediationSession.mediation_id == mediation_id)
+            .values(venue=None, venue_in_calendar=False)
         )
         # The reference named the party to the office; the row's random id names nobody.
         await session.execute(

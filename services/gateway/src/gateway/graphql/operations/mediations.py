@@ -16,10 +16,12 @@ from gateway.graphql.types.mediation import (
     Mediation,
     MediationInput,
     MediationNote,
-    MediationSession,
+    MediationSessionDetail,
     MediatorDeclaration,
     Party,
     PartyIdentityInput,
+    ScheduledSession,
+    ScheduleEntry,
 )
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
 
@@ -61,6 +63,31 @@ class MediationQuery:
     @problems_as_errors
     async def mediation(self, info: GqlInfo, id: strawberry.ID) -> Mediation:
         return Mediation.of(await info.context.loaders.mediation.load(id))
+
+    @strawberry.field(description="One session of a mediation, with its history.")
+    @problems_as_errors
+    async def mediation_session(
+        self, info: GqlInfo, mediation_id: strawberry.ID, session_id: strawberry.ID
+    ) -> MediationSessionDetail:
+        path = _path(mediation_id, f"sessions/{session_id}")
+        return MediationSessionDetail.of(await info.context.rest("GET", path))
+
+    @strawberry.field(
+        description="Planned and held sessions in a window: the office's for the chief, your "
+        "own for a mediator; times and modes only."
+    )
+    @problems_as_errors
+    async def mediation_schedule(
+        self,
+        info: GqlInfo,
+        since: Annotated[
+            dt.date | None, strawberry.argument(name="from", description="Default: today.")
+        ] = None,
+        days: int = 31,
+    ) -> list[ScheduleEntry]:
+        query = {"from": since.isoformat() if since else None, "days": days}
+        page = await info.context.rest("GET", "/v1/mediation-schedule", query=query)
+        return [from_rest(ScheduleEntry, item) for item in page["items"]]
 
 
 def _path(mediation_id: str, step: str = "") -> str:
@@ -159,14 +186,87 @@ class MediationMutation:
             await info.context.rest("POST", _path(mediation_id, "start"), body=body)
         )
 
-    @strawberry.mutation(description="Record a session.")
+    @strawberry.mutation(
+        description="Record a session held (heldOn) or plan one (startsAt as local wall time, "
+        "timeZone, and durationMinutes or endsAt); overlaps come back as warnings."
+    )
     @problems_as_errors
     async def record_mediation_session(
-        self, info: GqlInfo, mediation_id: strawberry.ID, held_on: dt.date, mode: str
-    ) -> MediationSession:
-        body = rest_body(held_on=held_on, mode=mode)
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        mode: Annotated[str, strawberry.argument(description="in_person, video or phone.")],
+        held_on: dt.date | None = None,
+        starts_at: dt.datetime | None = None,
+        time_zone: str | None = None,
+        duration_minutes: int | None = None,
+        ends_at: dt.datetime | None = None,
+        venue: str | None = None,
+        venue_in_calendar: bool | None = None,
+    ) -> ScheduledSession:
+        body = rest_body(
+            held_on=held_on,
+            mode=mode,
+            starts_at=starts_at,
+            time_zone=time_zone,
+            duration_minutes=duration_minutes,
+            ends_at=ends_at,
+            venue=venue,
+            venue_in_calendar=venue_in_calendar,
+        )
         answer = await info.context.rest("POST", _path(mediation_id, "sessions"), body=body)
-        return from_rest(MediationSession, answer)
+        return ScheduledSession.of(answer)
+
+    @strawberry.mutation(description="Move a planned session, with a reason code.")
+    @problems_as_errors
+    async def reschedule_mediation_session(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        session_id: strawberry.ID,
+        starts_at: dt.datetime,
+        time_zone: str,
+        reason: str,
+        duration_minutes: int | None = None,
+        ends_at: dt.datetime | None = None,
+        mode: str | None = None,
+        venue: str | None = None,
+        venue_in_calendar: bool | None = None,
+    ) -> ScheduledSession:
+        body = rest_body(
+            starts_at=starts_at,
+            time_zone=time_zone,
+            reason=reason,
+            duration_minutes=duration_minutes,
+            ends_at=ends_at,
+            mode=mode,
+            venue=venue,
+            venue_in_calendar=venue_in_calendar,
+        )
+        path = _path(mediation_id, f"sessions/{session_id}/reschedule")
+        return ScheduledSession.of(await info.context.rest("POST", path, body=body))
+
+    @strawberry.mutation(description="Cancel a planned session, with a reason code.")
+    @problems_as_errors
+    async def cancel_mediation_session(
+        self, info: GqlInfo, mediation_id: strawberry.ID, session_id: strawberry.ID, reason: str
+    ) -> MediationSessionDetail:
+        path = _path(mediation_id, f"sessions/{session_id}/cancel")
+        answer = await info.context.rest("POST", path, body={"reason": reason})
+        return MediationSessionDetail.of(answer)
+
+    @strawberry.mutation(description="Record that a planned session was held, on its day.")
+    @problems_as_errors
+    async def mark_mediation_session_held(
+        self,
+        info: GqlInfo,
+        mediation_id: strawberry.ID,
+        session_id: strawberry.ID,
+        mode: str | None = None,
+    ) -> MediationSessionDetail:
+        path = _path(mediation_id, f"sessions/{session_id}/held")
+        answer = await info.context.rest("POST", path, body=rest_body(mode=mode))
+        return MediationSessionDetail.of(answer)
 
     @strawberry.mutation(description="Close with an outcome the current status allows.")
     @problems_as_errors

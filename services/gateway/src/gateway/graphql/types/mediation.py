@@ -49,11 +49,70 @@ class PartyWithIdentity(Party):
         )
 
 
-@strawberry.type
+@strawberry.type(description="A session: when and how; no venue (see sessionDiary).")
 class MediationSession:
     id: strawberry.ID
-    held_on: dt.date
-    mode: str = strawberry.field(description="in_person or remote.")
+    held_on: dt.date = strawberry.field(description="Its day (the local date when planned).")
+    mode: str = strawberry.field(description="in_person, remote, video or phone.")
+    status: str = strawberry.field(description="planned, held or cancelled.")
+    starts_at: dt.datetime | None = strawberry.field(description="UTC; planned sessions only.")
+    ends_at: dt.datetime | None = strawberry.field(description="UTC; planned sessions only.")
+    time_zone: str | None = strawberry.field(description="The IANA zone it was planned in.")
+
+
+@strawberry.type(description="A step of a session's history: codes and times, no text.")
+class SessionChange:
+    change: str = strawberry.field(description="recorded, planned, rescheduled, held or cancelled.")
+    reason: str | None
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    time_zone: str | None
+    mode: str
+    changed_by: str
+    changed_at: dt.datetime
+
+
+@strawberry.type(description="A session with its history; the venue for its mediator only.")
+class MediationSessionDetail(MediationSession):
+    venue: str | None = strawberry.field(description="The assigned mediator's only.")
+    venue_in_calendar: bool = strawberry.field(description="Whether .ics files carry the venue.")
+    changes: list[SessionChange]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> MediationSessionDetail:
+        changes = [from_rest(SessionChange, c) for c in data.get("changes") or []]
+        return from_rest(cls, {"venue_in_calendar": False, **data}, changes=changes)
+
+
+@strawberry.type(description="Another planned session of the same mediator that overlaps.")
+class ScheduleConflict:
+    session_id: strawberry.ID
+    mediation_id: strawberry.ID
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@strawberry.type(description="A session as planned or moved, with the overlaps as warnings.")
+class ScheduledSession(MediationSessionDetail):
+    warnings: list[ScheduleConflict]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> ScheduledSession:
+        changes = [from_rest(SessionChange, c) for c in data.get("changes") or []]
+        warnings = [from_rest(ScheduleConflict, w) for w in data.get("warnings") or []]
+        return from_rest(cls, data, changes=changes, warnings=warnings)
+
+
+@strawberry.type(description="A session in a schedule: times, mode and mediator, no content.")
+class ScheduleEntry:
+    session_id: strawberry.ID
+    mediation_id: strawberry.ID
+    mediator: str | None
+    status: str
+    mode: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    time_zone: str
 
 
 @strawberry.type
@@ -196,6 +255,14 @@ class Mediation:
     async def party_identities(self, info: GqlInfo) -> list[PartyWithIdentity] | None:
         page = await info.context.loaders.mediation_parties.load(self.id)
         return [PartyWithIdentity.of(p) for p in page["items"]]
+
+    @strawberry.field(
+        description="Its sessions with their history (the venue for its mediator only)."
+    )
+    @problems_as_errors
+    async def session_diary(self, info: GqlInfo) -> list[MediationSessionDetail] | None:
+        page = await info.context.rest("GET", f"/v1/mediations/{self.id}/sessions")
+        return [MediationSessionDetail.of(item) for item in page["items"]]
 
     @strawberry.field(description="The certificates issued for it, newest first.")
     @problems_as_errors
