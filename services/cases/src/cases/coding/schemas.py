@@ -1,32 +1,12 @@
 import datetime as dt
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, category_of
-
-
-class ServiceKind(StrEnum):
-    CONSULTATION = "consultation"
-    OPTIONS = "options"
-    COACHING = "coaching"
-    FACILITATION = "facilitation"
-    PROBLEM_SOLVING = "problem_solving"
-    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
-    MEDIATION = "mediation"
-    GROUP_PROCESS = "group_process"
-    REFERRAL = "referral"
-
-
-class FormalChannel(StrEnum):
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    MANAGEMENT_EVALUATION = "management_evaluation"
-    ETHICS_OFFICE = "ethics_office"
-    INVESTIGATIONS = "investigations"
-    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
+from ombuds_shared.vocabulary import FormalChannel, ServiceKind
 
 
 def _not_in_future(day: dt.date) -> dt.date:

@@ -7,17 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
-
-
-class ReferralSource(StrEnum):
-    DISPUTE_TRIBUNAL = "dispute_tribunal"
-    APPEALS_TRIBUNAL = "appeals_tribunal"
-    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    OMBUDSMAN = "ombudsman"
-    ADMINISTRATION = "administration"
-    SELF_REFERRAL = "self_referral"
-    OTHER = "other"
+from ombuds_shared.vocabulary import ReferralSource, SessionMode
 
 
 class MediationStatus(StrEnum):
@@ -51,11 +41,6 @@ class Agreement(StrEnum):
 class StartBasis(StrEnum):
     FIRST_SESSION = "first_session"
     SIGNED_AGREEMENT = "signed_agreement"
-
-
-class SessionMode(StrEnum):
-    IN_PERSON = "in_person"
-    REMOTE = "remote"
 
 
 # Opaque references only: letters, digits and a few separators, never a name or an email.
