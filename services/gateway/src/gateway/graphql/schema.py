@@ -25,10 +25,12 @@ from gateway.graphql.operations.cases import CaseMutation, CaseQuery
 from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
+from gateway.graphql.operations.reference import ReferenceQuery
 from ombuds_shared.errors import AppError
 
 Query = merge_types(
-    "Query", (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery)
+    "Query",
+    (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery, ReferenceQuery),
 )
 Mutation = merge_types(
     "Mutation",
