@@ -9,12 +9,6 @@ from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, category_of
 from ombuds_shared.vocabulary import FormalChannel, ServiceKind
 
 
-def _not_in_future(day: dt.date) -> dt.date:
-    if day > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
-        raise ValueError("the date may not be in the future")
-    return day
-
-
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
@@ -44,9 +38,10 @@ class IssueRead(BaseModel):
 
 class ServiceCreate(InputModel):
     service: ServiceKind
-    given_on: dt.date = Field(default_factory=_today)
-
-    _given_on = field_validator("given_on")(_not_in_future)
+    given_on: dt.date = Field(
+        default_factory=_today,
+        description="Default today; not in the future, not before the case was opened.",
+    )
 
 
 class ServiceRead(BaseModel):
@@ -60,9 +55,10 @@ class ServiceRead(BaseModel):
 
 class ReferralCreate(InputModel):
     formal_channel: FormalChannel
-    referred_on: dt.date = Field(default_factory=_today)
-
-    _referred_on = field_validator("referred_on")(_not_in_future)
+    referred_on: dt.date = Field(
+        default_factory=_today,
+        description="Default today; not in the future, not before the case was opened.",
+    )
 
 
 class ReferralRead(BaseModel):

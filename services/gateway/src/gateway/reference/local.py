@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.reference.router import router
+from ombuds_shared.app import with_problem_schema
 from ombuds_shared.errors import install_problem_handlers
 from ombuds_shared.http import RawResponse
 
@@ -18,6 +19,7 @@ def local_app() -> FastAPI:
     app = FastAPI(title="Ombuds gateway", openapi_url="/openapi.json", docs_url=None)
     install_problem_handlers(app)
     app.include_router(router)
+    with_problem_schema(app)
     return app
 
 

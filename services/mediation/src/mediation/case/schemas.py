@@ -231,6 +231,7 @@ class MediationRead(BaseModel):
     is_group: bool
     participant_count: int
     status: MediationStatus
+    accepted_on: dt.date | None = Field(None, description="When the referral was accepted.")
     outcome: Outcome | None = None
     start_basis: StartBasis | None = None
     started_on: dt.date | None = None
@@ -252,6 +253,19 @@ class MediationClosed(MediationRead):
     to hand over; the tokens name neither the mediation nor the parties."""
 
     exit_survey_tokens: list[str] = []
+
+
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class ReferralAcceptance(InputModel):
+    accepted_on: dt.date = Field(
+        default_factory=_utc_today,
+        description="The day the office accepted the referral (default today); not in the "
+        "future, not before the referral's date (or the mediation's opening). The tribunal's "
+        "suspension runs from it.",
+    )
 
 
 class AgreementRecord(InputModel):

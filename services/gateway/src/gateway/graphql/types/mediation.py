@@ -145,6 +145,9 @@ class Mediation:
     status: str = strawberry.field(
         description="referred, agreement_pending, in_mediation or closed."
     )
+    accepted_on: dt.date | None = strawberry.field(
+        description="When the office accepted the referral (the suspension runs from it)."
+    )
     outcome: str | None = strawberry.field(
         description="settled, not_settled, party_declined, resolved_before_mediation or withdrawn."
     )
