@@ -4,10 +4,12 @@ used end to end (issue 15 item 5, issue 19 item 7)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
 
+from gateway.reference import registry
 from ombuds_shared.reference import Role
 from ombuds_shared.vocabulary import VOCABULARIES
 
@@ -200,3 +202,25 @@ async def test_a_registry_of_a_new_tribunal_gets_its_certificate(
     assert (
         await stack.gateway.get(f"/v1/certificates/{issued['id']}", headers=undt)
     ).status_code == 404
+
+
+async def test_a_registered_vocabulary_is_listed_and_served_with_its_own_max_age(
+    stack: Stack,
+) -> None:
+    async def offices_of_caller(request: Any) -> list[dict[str, Any]]:
+        # A module serving data (offices) reads the caller and the gateway's state.
+        assert request.state.gateway.clients  # the services it would ask
+        return [{"code": request.state.actor.office, "label": "Regional branch, Nairobi"}]
+
+    registry.register(registry.Listing("test_offices", "Offices", offices_of_caller, 60))
+    try:
+        headers = _as(stack, Role.ANALYST)
+        index = expect(await stack.gateway.get("/v1/reference", headers=headers), 200)
+        assert "test_offices" in {entry["name"] for entry in index["items"]}
+        answer = await stack.gateway.get("/v1/reference/test_offices", headers=headers)
+        assert expect(answer, 200)["items"][0]["code"] == "nairobi"
+        assert answer.headers["cache-control"] == "private, max-age=60, must-revalidate"
+        with pytest.raises(ValueError, match="already served"):
+            registry.register(registry.Listing("formal_channels", "Again"))
+    finally:
+        registry._LISTINGS.pop("test_offices")

@@ -84,7 +84,14 @@ async def forward(
     if rule.service == LOCAL_SERVICE:
         # The gateway's own routes (reference vocabularies): no token, no hop.
         upstream = await call_local(
-            state.local_app, method, path, raw_query=raw_query, headers=out_headers, body=body
+            state.local_app,
+            method,
+            path,
+            raw_query=raw_query,
+            headers=out_headers,
+            body=body,
+            actor=actor,
+            gateway_state=state,
         )
     else:
         out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)

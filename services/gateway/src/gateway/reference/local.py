@@ -3,12 +3,15 @@ services' routes (REST and GraphQL alike), without a network hop."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from gateway.reference.router import router
 from ombuds_shared.app import with_problem_schema
 from ombuds_shared.errors import install_problem_handlers
 from ombuds_shared.http import RawResponse
+from ombuds_shared.tokens import Actor
 
 # The policy rows' `service` for routes the gateway serves itself.
 LOCAL_SERVICE = "gateway"
@@ -31,8 +34,13 @@ async def call_local(
     raw_query: str | None,
     headers: dict[str, str],
     body: bytes | None,
+    actor: Actor,
+    gateway_state: Any,
 ) -> RawResponse:
-    """Calls the local app in process, as ASGI, and collects its answer."""
+    """Calls the local app in process, as ASGI, and collects its answer.
+
+    Its handlers find the caller and the gateway's state (service clients, token
+    minter) in `request.state.actor` and `request.state.gateway`."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -46,6 +54,7 @@ async def call_local(
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
         "client": ("127.0.0.1", 0),
         "server": ("gateway", 0),
+        "state": {"actor": actor, "gateway": gateway_state},
     }
     sent = False
 

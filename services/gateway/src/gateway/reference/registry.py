@@ -9,7 +9,8 @@ from typing import Any
 
 from ombuds_shared.vocabulary import VOCABULARIES, Vocabulary
 
-# Answers a vocabulary's terms as JSON-ready dicts, given the request being served.
+# Answers a vocabulary's terms as JSON-ready dicts, given the request being served
+# (`request.state.actor` is the caller, `request.state.gateway` the gateway's state).
 TermSource = Callable[[Any], Awaitable[list[dict[str, Any]]]]
 
 
@@ -19,6 +20,8 @@ class Listing:
     title: str
     # None: a fixed vocabulary of the shared library; else where its terms come from.
     source: TermSource | None = None
+    # How long a client may reuse an answer before revalidating it (data changes sooner).
+    max_age_seconds: int = 3600
 
 
 _LISTINGS: dict[str, Listing] = {v.name: Listing(v.name, v.title) for v in VOCABULARIES.values()}

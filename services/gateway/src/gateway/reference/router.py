@@ -24,14 +24,14 @@ from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 router = APIRouter(prefix="/v1/reference", tags=["reference"], responses=PROBLEM_RESPONSES)
 
 # Fixed vocabularies change only with a release; an hour of reuse, then revalidation.
-CACHE_CONTROL = "private, max-age=3600, must-revalidate"
+_FIXED_MAX_AGE = 3600
 IfNoneMatch = Annotated[str | None, Header(description="A previous answer's ETag.")]
 
 
-def _cacheable(model: Any, if_none_match: str | None) -> Response:
+def _cacheable(model: Any, if_none_match: str | None, max_age: int = _FIXED_MAX_AGE) -> Response:
     body = model.model_dump_json().encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    headers = {"ETag": etag, "Cache-Control": f"private, max-age={max_age}, must-revalidate"}
     # A list of tags, or "*" (RFC 9110 13.1.2); weak ones compare equal for a GET.
     offered = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
     if etag in offered or "*" in offered:
@@ -46,13 +46,14 @@ def _cacheable(model: Any, if_none_match: str | None) -> Response:
     responses={304: {"description": "Not modified (If-None-Match matched)."}},
 )
 async def reference_index(if_none_match: IfNoneMatch = None) -> Response:
+    listed = registry.listings()
     index = ReferenceIndex(
         items=[
             VocabularyEntry(name=x.name, title=x.title, href=f"/v1/reference/{x.name}")
-            for x in registry.listings()
+            for x in listed
         ]
     )
-    return _cacheable(index, if_none_match)
+    return _cacheable(index, if_none_match, min(x.max_age_seconds for x in listed))
 
 
 @router.get(
@@ -72,4 +73,4 @@ async def read_vocabulary(
     else:
         items = [TermRead(**asdict(term)) for term in registry.fixed(vocabulary).terms]
     answer = VocabularyRead(name=listing.name, title=listing.title, items=items)
-    return _cacheable(answer, if_none_match)
+    return _cacheable(answer, if_none_match, listing.max_age_seconds)
