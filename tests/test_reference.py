@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from gql.transport.exceptions import TransportQueryError
 
 from gateway.reference import registry
 from ombuds_shared.reference import Role
@@ -24,6 +25,7 @@ SERVED = {
     "locations", "occupational_groups", "session_modes",
 }  # fmt: skip
 TERM_FIELDS = {"code", "label", "parent", "report_label", "version"}
+READ_ONE = "query ($name: String!) { reference(vocabulary: $name) { name } }"
 
 
 def _as(stack: Stack, role: Role) -> dict[str, str]:
@@ -115,6 +117,11 @@ async def test_graphql_reads_the_same_vocabulary(stack: Stack) -> None:
             session, '{ reference(vocabulary: "tribunals") { name items { code label } } }'
         )
         listed = await run(session, "{ vocabularies { name title } }")
+        # An unknown name, or one that would steer the call to another route, names nothing.
+        for name in ("offices-of-nowhere", "../../cases"):
+            with pytest.raises(TransportQueryError) as refused:
+                await run(session, READ_ONE, {"name": name})
+            assert (refused.value.errors or [{}])[0]["extensions"]["code"] == "NOT_FOUND"
     assert data["reference"]["items"] == [
         {"code": t["code"], "label": t["label"]} for t in rest["items"]
     ]

@@ -67,7 +67,7 @@ async def read_vocabulary(
 ) -> Response:
     listing = registry.listing(vocabulary)
     if listing is None:
-        raise NotFound(f"No vocabulary {vocabulary!r}; GET /v1/reference lists them.")
+        raise NotFound("No such vocabulary; GET /v1/reference lists them.")
     if listing.source is not None:
         items = [TermRead.model_validate(term) for term in await listing.source(request)]
     else:

@@ -36,5 +36,5 @@ class ReferenceQuery:
     ) -> Vocabulary:
         if not _NAME.fullmatch(vocabulary):
             # A plain name only: it never steers the call to another route.
-            raise NotFound(f"No vocabulary {vocabulary!r}.")
+            raise NotFound("No such vocabulary; `vocabularies` lists them.")
         return Vocabulary.of(await info.context.rest("GET", f"{REFERENCE}/{vocabulary}"))
