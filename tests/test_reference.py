@@ -186,7 +186,7 @@ async def test_a_registry_of_a_new_tribunal_gets_its_certificate(
     case_number = "ILOAT/2026/7" if tribunal.startswith("ilo") else "WBAT/2026/7"
     reference = {"tribunal": tribunal, "case_number": case_number, "referral_date": today()}
     mediation_id = await med.under_way(
-        tribunal=False, referral_source="other", tribunal_reference=reference
+        tribunal=False, referral_source=tribunal, tribunal_reference=reference
     )
     mediation = await med.get(mediation_id)
     assert mediation["tribunal_reference"]["tribunal"] == tribunal

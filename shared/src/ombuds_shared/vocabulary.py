@@ -101,10 +101,12 @@ class DeclineReason(StrEnum):
 
 
 class ReferralSource(StrEnum):
-    """Who referred a case to mediation."""
+    """Who referred a case to mediation; each tribunal is also a referral source."""
 
     DISPUTE_TRIBUNAL = "dispute_tribunal"
     APPEALS_TRIBUNAL = "appeals_tribunal"
+    ILO_ADMINISTRATIVE_TRIBUNAL = "ilo_administrative_tribunal"
+    WORLD_BANK_ADMINISTRATIVE_TRIBUNAL = "world_bank_administrative_tribunal"
     MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
     STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
     OMBUDSMAN = "ombudsman"
@@ -164,6 +166,8 @@ _LABELS: dict[StrEnum, str] = {
     Channel.EMAIL: "E-mail",
     ReferralSource.DISPUTE_TRIBUNAL: "United Nations Dispute Tribunal (UNDT)",
     ReferralSource.APPEALS_TRIBUNAL: "United Nations Appeals Tribunal (UNAT)",
+    ReferralSource.ILO_ADMINISTRATIVE_TRIBUNAL: "ILO Administrative Tribunal (ILOAT)",
+    ReferralSource.WORLD_BANK_ADMINISTRATIVE_TRIBUNAL: "World Bank Administrative Tribunal (WBAT)",
     ReferralSource.OMBUDSMAN: "An ombudsman",
     ReferralSource.SELF_REFERRAL: "Self-referral",
     FormalChannel.STAFF_LEGAL_ASSISTANCE: "Office of Staff Legal Assistance",
@@ -173,6 +177,10 @@ _LABELS: dict[StrEnum, str] = {
     FormalChannel.VICTIMS_RIGHTS_ADVOCATE: "Victims' rights advocate",
     FormalChannel.SPEAK_UP_HELPLINE: "Speak-up helpline",
 }
+
+
+# The referral sources that are tribunals: such a referral names the tribunal's case.
+TRIBUNAL_REFERRAL_SOURCES = frozenset(ReferralSource(t.value) for t in Tribunal)
 
 
 def label_of(term: StrEnum) -> str:
@@ -244,6 +252,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
 }
 
 __all__ = [
+    "TRIBUNAL_REFERRAL_SOURCES",
     "VOCABULARIES",
     "Channel",
     "ClosureReason",

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.vocabulary import ReferralSource, SessionMode
+from ombuds_shared.vocabulary import TRIBUNAL_REFERRAL_SOURCES, ReferralSource, SessionMode
 
 
 class MediationStatus(StrEnum):
@@ -137,10 +137,7 @@ class MediationCreate(InputModel):
 
     @model_validator(mode="after")
     def _tribunal_referrals_name_their_case(self) -> Self:
-        from_tribunal = self.referral_source in (
-            ReferralSource.DISPUTE_TRIBUNAL,
-            ReferralSource.APPEALS_TRIBUNAL,
-        )
+        from_tribunal = self.referral_source in TRIBUNAL_REFERRAL_SOURCES
         if from_tribunal and self.tribunal_reference is None:
             raise ValueError("a tribunal referral needs its tribunal_reference")
         if any(p.identity is not None for p in self.parties):

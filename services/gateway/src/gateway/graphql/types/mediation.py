@@ -226,7 +226,7 @@ class PartyIdentityInput:
 
 @strawberry.input
 class TribunalReferenceInput:
-    tribunal: str = strawberry.field(description="dispute_tribunal or appeals_tribunal.")
+    tribunal: str = strawberry.field(description='A code of `reference(vocabulary: "tribunals")`.')
     case_number: str
     referral_date: dt.date
     deadline: dt.date | None = None
@@ -236,7 +236,9 @@ class TribunalReferenceInput:
 class MediationInput:
     pillar: PillarEnum  # type: ignore[valid-type]
     referral_source: str = strawberry.field(
-        description="dispute_tribunal, appeals_tribunal, management_evaluation_unit, "
+        description='A code of `reference(vocabulary: "referral_sources")`: a tribunal '
+        "(dispute_tribunal, appeals_tribunal, ilo_administrative_tribunal, "
+        "world_bank_administrative_tribunal), management_evaluation_unit, "
         "staff_legal_assistance, ombudsman, administration, self_referral or other."
     )
     office: str | None = None
