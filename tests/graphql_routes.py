@@ -51,6 +51,8 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/analytics/statistics/{statistic}": ("", '{ statistic(name: "cases-opened") { title } }'),
     "/v1/analytics/headcounts": ("", "{ headcounts { year } }"),
     "/v1/analytics/outreach": ("", "{ outreachActivities { id } }"),
+    "/v1/reference": ("", "{ vocabularies { name } }"),
+    "/v1/reference/{vocabulary}": ("", '{ reference(vocabulary: "formal_channels") { items { code } } }'),
 }  # fmt: skip
 # Read routes GraphQL leaves to REST, and why.
 REST_ONLY_READS = {

@@ -58,7 +58,8 @@ OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "me
 # ... and those that only choose what to compute.
 # The year: the last closed one, since the open year's report is published once it closes.
 VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened",
-                    "year": str(dt.datetime.now(dt.UTC).year - 1), "pillar": "unhcr"}  # fmt: skip
+                    "year": str(dt.datetime.now(dt.UTC).year - 1), "pillar": "unhcr",
+                    "vocabulary": "formal_channels"}  # fmt: skip
 
 
 class Context(StrEnum):
@@ -319,6 +320,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/certificates/{certificate_id}/printable"): Op(kind="certificate"),
     ("POST", "/v1/certificates/{certificate_id}/revoke"): Op(
         kind="certificate", fresh=True, body=lambda c: {"reason": "issued_in_error"}),
+    # reference vocabularies: codes and labels, no objects of anyone's
+    ("GET", "/v1/reference"): Op(),
+    ("GET", "/v1/reference/{vocabulary}"): Op(),
     # analytics: aggregates, no objects of anyone's
     ("GET", "/v1/analytics/statistics"): Op(),
     ("GET", "/v1/analytics/statistics/{statistic}"): Op(),

@@ -217,7 +217,7 @@ def _claims(role: Role, *, mediation_side: bool = False) -> dict[str, str]:
 
 
 def _filled(template: str, world: World) -> str:
-    names = {**vars(world), "statistic": "cases-opened"}
+    names = {**vars(world), "statistic": "cases-opened", "vocabulary": "formal_channels"}
     for name, value in names.items():
         template = template.replace("{" + name + "}", value)
     return template

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.policy import POLICY
+from gateway.reference import LOCAL_SERVICE, local_app
 
 from .conftest import BACKENDS
 
@@ -17,6 +18,8 @@ def _public_routes() -> set[tuple[str, str, str]]:
                 continue  # peer routes are never proxied; require_peer guards them
             for method in operations:
                 routes.add((method.upper(), path, name))
+    for path, operations in local_app().openapi()["paths"].items():
+        routes.update((method.upper(), path, LOCAL_SERVICE) for method in operations)
     return routes
 
 

@@ -89,65 +89,66 @@ class _Demo:
 
     def drive(self, number: int, target: str, source: str) -> dict[str, Any]:
         mediation = self.open(number, source)
+        # No step predates the referral: a tribunal's referral is dated 60 days back, so its
+        # story spreads over those days; any other was received today, and all of it is today.
+        day = self.day if source.endswith("_tribunal") else (lambda _: self.day(0))
         path = f"/v1/mediations/{mediation['id']}"
         if target == "referred":
             return mediation
         if target == "withdrawn":
             return dict(
-                self.call(
-                    "POST", f"{path}/close", {"outcome": "withdrawn", "closed_on": self.day(40)}
-                )
+                self.call("POST", f"{path}/close", {"outcome": "withdrawn", "closed_on": day(40)})
             )
-        self.call("POST", f"{path}/accept")
+        self.call("POST", f"{path}/accept", {"accepted_on": day(55)})
         if source == "management_evaluation_unit":
             self.call(
                 "POST",
                 f"{path}/deadlines",
-                {"kind": "management_evaluation", "started_on": self.day(20)},
+                {"kind": "management_evaluation", "started_on": day(20)},
             )
         if target == "agreement_pending":
             return mediation
         if target == "resolved_before_mediation":
             return dict(
-                self.call("POST", f"{path}/close", {"outcome": target, "closed_on": self.day(30)})
+                self.call("POST", f"{path}/close", {"outcome": target, "closed_on": day(30)})
             )
         first, second = mediation["parties"]
         self.call(
-            "POST", f"{path}/parties/{first['id']}/agreement", {"agrees": True, "on": self.day(50)}
+            "POST", f"{path}/parties/{first['id']}/agreement", {"agrees": True, "on": day(50)}
         )
         if target == "party_declined":
             return dict(
                 self.call(
                     "POST",
                     f"{path}/parties/{second['id']}/agreement",
-                    {"agrees": False, "on": self.day(48)},
+                    {"agrees": False, "on": day(48)},
                 )
             )
         self.call(
-            "POST", f"{path}/parties/{second['id']}/agreement", {"agrees": True, "on": self.day(48)}
+            "POST", f"{path}/parties/{second['id']}/agreement", {"agrees": True, "on": day(48)}
         )
         self.call("POST", f"{path}/declarations", {"has_conflict": False})
         self.call("PUT", f"{path}/mediator", {})
         self.call(
             "POST",
             f"{path}/start",
-            {"started_on": self.day(45), "basis": "first_session", "mode": "in_person"},
+            {"started_on": day(45), "basis": "first_session", "mode": "in_person"},
         )
-        self.call("POST", f"{path}/sessions", {"held_on": self.day(30), "mode": "remote"})
+        self.call("POST", f"{path}/sessions", {"held_on": day(30), "mode": "remote"})
         if source == "dispute_tribunal":
             extension = self.call(
-                "POST", f"{path}/extensions", {"requested_on": self.day(5), "requested_days": 30}
+                "POST", f"{path}/extensions", {"requested_on": day(5), "requested_days": 30}
             )
             self.call(
                 "POST",
                 f"{path}/extensions/{extension['id']}/decision",
-                {"granted": True, "decided_on": self.day(2)},
+                {"granted": True, "decided_on": day(2)},
             )
         if target == "in_mediation":
             return dict(self.call("GET", path))
-        close: dict[str, Any] = {"outcome": target, "closed_on": self.day(10)}
+        close: dict[str, Any] = {"outcome": target, "closed_on": day(10)}
         if target == "settled":
-            close["settlement_signed_on"] = self.day(10)
+            close["settlement_signed_on"] = day(10)
         return dict(self.call("POST", f"{path}/close", close))
 
     def certify(self, mediation: dict[str, Any], *, reissue: bool) -> int:

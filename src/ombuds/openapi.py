@@ -16,6 +16,7 @@ from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
 from gateway.openapi import merge
 from gateway.policy import POLICY
+from gateway.reference import LOCAL_SERVICE, local_app
 from ombuds.system import BACKENDS
 
 
@@ -29,6 +30,7 @@ def combined_openapi() -> dict[str, Any]:
         )
         app = importlib.import_module(f"{spec.name}.main").create_app(settings)
         specs[spec.name] = app.openapi()
+    specs[LOCAL_SERVICE] = local_app().openapi()
     gateway = create_gateway(GatewaySettings(environment="test", data_dir=data_dir))
     return merge(gateway.openapi(), specs, POLICY)
 

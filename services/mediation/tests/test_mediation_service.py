@@ -8,6 +8,7 @@ import time
 import pytest
 
 from mediation.case import service as case_service
+from mediation.case.schemas import ReferralAcceptance
 from mediation.certificate import service as certificate_service
 from mediation.certificate.cache import LookupCache
 from ombuds_shared.errors import Conflict
@@ -73,12 +74,20 @@ async def test_two_racing_transitions_cannot_both_win(service: Service) -> None:
         assert mine is not None
         assert theirs is not None
         await case_service.accept_referral(
-            session=first, mediation=mine, settings=settings, actor=MEDIATOR
+            session=first,
+            mediation=mine,
+            data=ReferralAcceptance(),
+            settings=settings,
+            actor=MEDIATOR,
         )
         # The second writer read the mediation while it was still `referred`.
         with pytest.raises(Conflict):
             await case_service.accept_referral(
-                session=second, mediation=theirs, settings=settings, actor=MEDIATOR
+                session=second,
+                mediation=theirs,
+                data=ReferralAcceptance(),
+                settings=settings,
+                actor=MEDIATOR,
             )
     read = await service.client.get(f"/v1/mediations/{mediation_id}", headers=headers)
     assert read.json()["status"] == "agreement_pending"

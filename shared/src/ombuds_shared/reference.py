@@ -1,4 +1,5 @@
-"""Reference vocabulary every service speaks (see DOMAIN.md).
+"""Reference vocabulary every service speaks (see DOMAIN.md); the fixed vocabularies
+themselves live in `ombuds_shared.vocabulary`.
 
 Pillars, duty-station locations and occupational groups are fixed by the
 office's reporting; offices are data (they open, move and close), so only
@@ -9,28 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class Pillar(StrEnum):
-    SECRETARIAT = "secretariat"
-    FUNDS_AND_PROGRAMMES = "funds_and_programmes"
-    UNHCR = "unhcr"
-
-
-class Location(StrEnum):
-    HEADQUARTERS = "headquarters"
-    OFFICE_AWAY_FROM_HEADQUARTERS = "office_away_from_headquarters"
-    FIELD_MISSION = "field_mission"
-
-
-class OccupationalGroup(StrEnum):
-    INTERNATIONAL_PROFESSIONAL = "international_professional"
-    NATIONAL_OFFICER = "national_officer"
-    DIRECTOR_AND_ABOVE = "director_and_above"
-    GENERAL_SERVICE = "general_service"
-    FIELD_SERVICE = "field_service"
-    FORMER_STAFF_OR_RETIREE = "former_staff_or_retiree"
-    NON_STAFF = "non_staff"
-    UNKNOWN = "unknown"
+# Defined once in the vocabulary module; re-exported here for the many imports of this path.
+from ombuds_shared.vocabulary import Location, OccupationalGroup, Pillar, Tribunal
 
 
 class Role(StrEnum):
@@ -43,13 +24,6 @@ class Role(StrEnum):
     REGISTRY = "registry"
     ANALYST = "analyst"
     AUDITOR = "auditor"
-
-
-class Tribunal(StrEnum):
-    """The tribunals that refer cases to mediation; a registry account serves one of them."""
-
-    DISPUTE_TRIBUNAL = "dispute_tribunal"
-    APPEALS_TRIBUNAL = "appeals_tribunal"
 
 
 # code, name, city, pillar served, opened (ISO date)
@@ -72,3 +46,5 @@ INITIAL_OFFICES: tuple[tuple[str, str, str, str, str], ...] = (
     ("santiago", "Regional branch, Santiago", "Santiago", "secretariat", "2010-01-01"),
     ("vienna", "Regional branch, Vienna", "Vienna", "secretariat", "2010-01-01"),
 )
+
+__all__ = ["INITIAL_OFFICES", "Location", "OccupationalGroup", "Pillar", "Role", "Tribunal"]

@@ -15,6 +15,7 @@ from starlette.datastructures import State
 
 from gateway.answer_cache import AnswerCache
 from gateway.policy import Rule
+from gateway.reference.local import LOCAL_SERVICE, call_local
 from ombuds_shared.errors import Forbidden, UpstreamFailed, error_from_problem
 from ombuds_shared.http import RawResponse, ServiceClient
 from ombuds_shared.tokens import Actor
@@ -22,7 +23,14 @@ from ombuds_shared.tokens import Actor
 # Who a caller presenting a receipt code is to the services: nobody in particular.
 RECEIPT_HOLDER = Actor("receipt-holder", frozenset({"receipt_holder"}))
 
-_FORWARDED_RESPONSE_HEADERS = ("content-type", "location", "retry-after", "idempotent-replayed")
+_FORWARDED_RESPONSE_HEADERS = (
+    "content-type",
+    "location",
+    "retry-after",
+    "idempotent-replayed",
+    "etag",
+    "cache-control",
+)
 
 
 @dataclass(frozen=True)
@@ -78,9 +86,24 @@ async def forward(
         if (cached := cache.get(cache_key)) is not None:
             return cached
     out_headers = dict(headers or {})
-    out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)
-    client: ServiceClient = state.clients[rule.service]
-    upstream = await client.send(method, path, headers=out_headers, body=body, raw_query=raw_query)
+    if rule.service == LOCAL_SERVICE:
+        # The gateway's own routes (reference vocabularies): no token, no hop.
+        upstream = await call_local(
+            state.local_app,
+            method,
+            path,
+            raw_query=raw_query,
+            headers=out_headers,
+            body=body,
+            actor=actor,
+            gateway_state=state,
+        )
+    else:
+        out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)
+        client: ServiceClient = state.clients[rule.service]
+        upstream = await client.send(
+            method, path, headers=out_headers, body=body, raw_query=raw_query
+        )
     forwarded = _filtered(upstream, rule, actor.roles)
     if cache_key is not None and forwarded.status == 200:
         cache.put(cache_key, forwarded, rule.service)

@@ -20,6 +20,7 @@ from gateway.policy import Policy
 from gateway.private_listener import private_app, private_listener
 from gateway.proxy.router import hot_routes as proxy_routes
 from gateway.ratelimit import RateLimiter
+from gateway.reference import local_app
 from gateway.security_headers import SecurityHeadersMiddleware
 from ombuds_shared.app import base_app
 from ombuds_shared.errors import ServiceUnavailable
@@ -43,6 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         verifier, dev_key = external_verifier(settings)
         app.state.settings = settings
         app.state.policy = Policy()
+        app.state.local_app = local_app()
         app.state.answer_cache = AnswerCache(settings.lookup_cache_seconds)
         app.state.caller_limiter = RateLimiter(
             settings.rate_limit_per_second, settings.rate_limit_burst

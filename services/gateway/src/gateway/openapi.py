@@ -12,6 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from gateway.policy import Reach, Rule
+from gateway.reference.local import LOCAL_SERVICE
 from ombuds_shared.errors import AppError, Forbidden, ServiceUnavailable
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.openapi import add_problems, route_problems
@@ -27,12 +28,13 @@ async def combined_openapi(request: Request) -> dict[str, Any]:
     if cached is not None:
         return cached
     specs: dict[str, dict[str, Any]] = {}
-    for service in sorted({r.service for r in app.state.policy.rules}):
+    for service in sorted({r.service for r in app.state.policy.rules} - {LOCAL_SERVICE}):
         client: ServiceClient = app.state.clients[service]
         response = await client.send("GET", "/openapi.json")
         if response.status != 200:
             raise ServiceUnavailable(f"The {service} service's API description is unavailable.")
         specs[service] = response.json()
+    specs[LOCAL_SERVICE] = app.state.local_app.openapi()
     document = merge(app.openapi(), specs, app.state.policy.rules)
     app.state.combined_openapi = document
     return document

@@ -104,6 +104,8 @@ def rule(
 
 
 _ANALYSTS = {ANALYST, CHIEF}
+# Codes and labels, no business data: every signed-in role reads them.
+_EVERYONE = set(Role)
 _INTAKE_FIELDS = {"visitor": {VISITOR, OMBUDSMAN}, "case_id": {OMBUDSMAN, CHIEF}}
 # A visitor reaches their own requests; the receiving office reaches its queue.
 _INTAKE_REACH = {VISITOR: OWN, OMBUDSMAN: OFFICE, CHIEF: OFFICE}
@@ -255,6 +257,9 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/certificates/{certificate_id}",       "mediation", _CERTIFICATE_READERS, reach=_CERTIFICATE_REACH, cacheable=True),  # noqa: E501
     rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS, reach=_CERTIFICATE_REACH),  # noqa: E501
     rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    # Reference vocabularies, served by the gateway itself (gateway.reference).
+    rule("GET",  "/v1/reference",                           "gateway", _EVERYONE),
+    rule("GET",  "/v1/reference/{vocabulary}",              "gateway", _EVERYONE),
     # Analytics: suppressed aggregates for analysts and the chief, nobody else (P6).
     rule("GET",  "/v1/analytics/statistics",                "analytics", _ANALYSTS),
     rule("GET",  "/v1/analytics/statistics/{statistic}",    "analytics", _ANALYSTS),

@@ -29,6 +29,13 @@ from ombuds_shared.taxonomy import (
     SYSTEMIC_ISSUES,
     SystemicIssueStatus,
 )
+from ombuds_shared.vocabulary import (
+    ClosureReason,
+    FormalChannel,
+    ReferralSource,
+    SessionMode,
+)
+from ombuds_shared.vocabulary import ServiceKind as Service
 
 Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
@@ -36,51 +43,11 @@ Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
 
 
-class Service(StrEnum):
-    CONSULTATION = "consultation"
-    OPTIONS = "options"
-    COACHING = "coaching"
-    FACILITATION = "facilitation"
-    PROBLEM_SOLVING = "problem_solving"
-    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
-    MEDIATION = "mediation"
-    GROUP_PROCESS = "group_process"
-    REFERRAL = "referral"
-
-
 class CaseStatus(StrEnum):
     OPENED = "opened"
     IN_PROGRESS = "in_progress"
     ON_HOLD = "on_hold"
     CLOSED = "closed"
-
-
-class ClosureReason(StrEnum):
-    RESOLVED = "resolved"
-    OPTIONS_PROVIDED = "options_provided"
-    REFERRED = "referred"
-    VISITOR_WITHDREW = "visitor_withdrew"
-    NOT_AMENABLE = "not_amenable"
-    NO_FURTHER_CONTACT = "no_further_contact"
-
-
-class FormalChannel(StrEnum):
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    MANAGEMENT_EVALUATION = "management_evaluation"
-    ETHICS_OFFICE = "ethics_office"
-    INVESTIGATIONS = "investigations"
-    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
-
-
-class ReferralSource(StrEnum):
-    DISPUTE_TRIBUNAL = "dispute_tribunal"
-    APPEALS_TRIBUNAL = "appeals_tribunal"
-    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    OMBUDSMAN = "ombudsman"
-    ADMINISTRATION = "administration"
-    SELF_REFERRAL = "self_referral"
-    OTHER = "other"
 
 
 class Outcome(StrEnum):
@@ -92,11 +59,6 @@ class Outcome(StrEnum):
     RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
     WITHDRAWN = "withdrawn"
     OPEN = "open"
-
-
-class SessionMode(StrEnum):
-    IN_PERSON = "in_person"
-    REMOTE = "remote"
 
 
 class Strict(BaseModel):

@@ -6,19 +6,11 @@ from sqlalchemy import Boolean, Float, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from analytics.db import Base
+from ombuds_shared.vocabulary import SurveyDimension
 
 # Workplace dimensions a pre-intervention survey asks about; a True answer means the
 # respondent rates that dimension unfavourably (the exposure of the risk ratio).
-DIMENSIONS = (
-    "workload",
-    "role_clarity",
-    "supervisor_support",
-    "colleague_relations",
-    "recognition",
-    "fairness",
-    "communication",
-    "change_management",
-)
+DIMENSIONS = tuple(d.value for d in SurveyDimension)
 
 
 def _random_id() -> str:

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.schemas import InputModel
+from ombuds_shared.vocabulary import ClosureReason
 
 VISITOR_REF_PATTERN = r"^vis_[A-Za-z0-9]{1,60}$"
 
@@ -22,15 +23,6 @@ class CaseOrder(StrEnum):
 
     NEWEST_FIRST = "newest_first"
     OLDEST_FIRST = "oldest_first"
-
-
-class ClosureReason(StrEnum):
-    RESOLVED = "resolved"
-    OPTIONS_PROVIDED = "options_provided"
-    REFERRED = "referred"
-    VISITOR_WITHDREW = "visitor_withdrew"
-    NOT_AMENABLE = "not_amenable"
-    NO_FURTHER_CONTACT = "no_further_contact"
 
 
 class CaseFromIntake(InputModel):

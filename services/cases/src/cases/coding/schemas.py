@@ -1,38 +1,12 @@
 import datetime as dt
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, category_of
-
-
-class ServiceKind(StrEnum):
-    CONSULTATION = "consultation"
-    OPTIONS = "options"
-    COACHING = "coaching"
-    FACILITATION = "facilitation"
-    PROBLEM_SOLVING = "problem_solving"
-    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
-    MEDIATION = "mediation"
-    GROUP_PROCESS = "group_process"
-    REFERRAL = "referral"
-
-
-class FormalChannel(StrEnum):
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    MANAGEMENT_EVALUATION = "management_evaluation"
-    ETHICS_OFFICE = "ethics_office"
-    INVESTIGATIONS = "investigations"
-    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
-
-
-def _not_in_future(day: dt.date) -> dt.date:
-    if day > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
-        raise ValueError("the date may not be in the future")
-    return day
+from ombuds_shared.vocabulary import FormalChannel, ServiceKind
 
 
 def _today() -> dt.date:
@@ -64,9 +38,10 @@ class IssueRead(BaseModel):
 
 class ServiceCreate(InputModel):
     service: ServiceKind
-    given_on: dt.date = Field(default_factory=_today)
-
-    _given_on = field_validator("given_on")(_not_in_future)
+    given_on: dt.date = Field(
+        default_factory=_today,
+        description="Default today; not in the future, not before the case was opened.",
+    )
 
 
 class ServiceRead(BaseModel):
@@ -80,9 +55,10 @@ class ServiceRead(BaseModel):
 
 class ReferralCreate(InputModel):
     formal_channel: FormalChannel
-    referred_on: dt.date = Field(default_factory=_today)
-
-    _referred_on = field_validator("referred_on")(_not_in_future)
+    referred_on: dt.date = Field(
+        default_factory=_today,
+        description="Default today; not in the future, not before the case was opened.",
+    )
 
 
 class ReferralRead(BaseModel):

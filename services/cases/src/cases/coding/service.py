@@ -5,6 +5,7 @@ Each change writes its `case.*` event and its audit entry in the same transactio
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,12 +22,23 @@ from cases.coding.schemas import (
     SystemicTagCreate,
 )
 from cases.outbox import emit_case_event
+from ombuds_shared.dates import check_step_date, earliest_day_of
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.taxonomy import TAXONOMY_VERSION, category_of
 from ombuds_shared.tokens import Actor
 
 OpenMediation = Callable[[dict[str, Any]], Awaitable[str]]
+
+
+def _check_dated(case: RowMapping, day: dt.date, field: str) -> None:
+    """A dated step of a case: not in the future, not before the case was opened."""
+    check_step_date(
+        day,
+        field=field,
+        not_before=earliest_day_of(case["opened_at"]),
+        before_what="the case was opened",
+    )
 
 
 async def record_issue(
@@ -80,6 +92,7 @@ async def give_service(
     The mediation service answers the same id for the same case, so if this
     transaction fails after it answered, recording the service again repairs it.
     """
+    _check_dated(case, data.given_on, "given_on")
     mediation_id = None
     if data.service is ServiceKind.MEDIATION:
         await session.commit()  # end the read transaction before waiting on a peer
@@ -114,6 +127,7 @@ async def refer(
     *, session: AsyncSession, case: RowMapping, actor: Actor, data: ReferralCreate
 ) -> Referral:
     """Records a referral to a formal channel (P8)."""
+    _check_dated(case, data.referred_on, "referred_on")
     referral = Referral(
         case_id=case["id"],
         formal_channel=data.formal_channel.value,

@@ -26,6 +26,7 @@ from gateway.graphql.operations.certificates import CertificateMutation, Certifi
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
 from gateway.graphql.operations.own_data import OwnDataMutation, OwnDataQuery
+from gateway.graphql.operations.reference import ReferenceQuery
 from gateway.graphql.operations.register import RegisterMutation, RegisterQuery
 from ombuds_shared.errors import AppError
 
@@ -39,6 +40,7 @@ Query = merge_types(
         MediationQuery,
         CertificateQuery,
         AnalyticsQuery,
+        ReferenceQuery,
     ),
 )
 Mutation = merge_types(

@@ -18,8 +18,9 @@ from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
 from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
-_FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
-# Everything behind the gateway is confidential: no cache may keep it.
+_FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key", "if-none-match")
+# Everything behind the gateway is confidential: no cache may keep it, unless the route
+# says otherwise (the reference vocabularies, which are code, not business data).
 _NO_STORE = (b"cache-control", b"no-store")
 
 
@@ -99,7 +100,8 @@ def _answer(forwarded: Forwarded) -> HotResponse:
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in forwarded.headers.items()
     ]
-    response_headers.append(_NO_STORE)
+    if "cache-control" not in forwarded.headers:
+        response_headers.append(_NO_STORE)
     return HotResponse(forwarded.status, forwarded.body, response_headers)
 
 

@@ -7,6 +7,7 @@ from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.schemas import InputModel
+from ombuds_shared.vocabulary import Channel, DeclineReason
 
 INFORMALITY_NOTICE = (
     "The Office of the Ombudsman is an informal, confidential and off-the-record resource. "
@@ -15,16 +16,6 @@ INFORMALITY_NOTICE = (
     "formal notice or request a management evaluation, use the formal channels; the Office "
     "can tell you where they are."
 )
-
-
-class Channel(StrEnum):
-    VISITOR = "visitor"
-    HR_PORTAL = "hr_portal"
-    REFERRING_OFFICE = "referring_office"
-    # An ombudsman recording a visitor who came to the office on their own behalf.
-    IN_PERSON = "in_person"
-    PHONE = "phone"
-    EMAIL = "email"
 
 
 class WalkInChannel(StrEnum):
@@ -50,15 +41,6 @@ class RequestStatus(StrEnum):
     DECLINED = "declined"
     # The visitor took it back before triage; its identity was destroyed at once.
     WITHDRAWN = "withdrawn"
-
-
-class DeclineReason(StrEnum):
-    OUTSIDE_MANDATE = "outside_mandate"
-    CONFLICT_OF_INTEREST = "conflict_of_interest"
-    FORMAL_PROCESS_MORE_SUITABLE = "formal_process_more_suitable"
-    DUPLICATE_REQUEST = "duplicate_request"
-    VISITOR_UNREACHABLE = "visitor_unreachable"
-    OTHER = "other"
 
 
 class IntakeCreate(InputModel):

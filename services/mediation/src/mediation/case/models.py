@@ -13,6 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.db import Base
+from ombuds_shared.dates import earliest_day_of
 from ombuds_shared.db import UTCDateTime, utcnow
 
 
@@ -34,6 +35,8 @@ class Mediation(Base):
     tribunal_case_number: Mapped[str | None] = mapped_column(String(60), index=True)
     referral_date: Mapped[dt.date | None] = mapped_column(Date)
     tribunal_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    # The day the office accepted the referral, as given (not the day it was entered).
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
     # The ombudsman case it came from: at most one mediation per case.
     source_case_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -66,6 +69,15 @@ class Mediation(Base):
     sessions: Mapped[list["MediationSession"]] = relationship(
         lazy="selectin", order_by="MediationSession.held_on", cascade="all, delete-orphan"
     )
+
+    def received_on(self) -> dt.date:
+        """The day the referral reached the office: its own date if given, else the opening."""
+        opened = earliest_day_of(self.opened_at)
+        return min(self.referral_date, opened) if self.referral_date else opened
+
+    def accepted_floor(self) -> dt.date:
+        """No later step (a party's answer, a closure, an extension) predates the acceptance."""
+        return self.accepted_on or self.received_on()
 
 
 class MediationIssue(Base):

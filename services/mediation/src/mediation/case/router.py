@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from mediation.case import service
 from mediation.case.dependencies import (
@@ -26,6 +26,7 @@ from mediation.case.schemas import (
     MediatorAssignment,
     PartyCreate,
     PartyRead,
+    ReferralAcceptance,
     StartBody,
 )
 from mediation.party import service as party_service
@@ -92,13 +93,22 @@ async def read_mediation(mediation: MediationDep) -> MediationRead:
 @router.post(
     "/{mediation_id}/accept",
     response_model=MediationRead,
-    summary="Accept the referral (referred -> agreement_pending)",
+    summary="Accept the referral on a date (referred -> agreement_pending); the tribunal's "
+    "suspension runs from it",
 )
 async def accept_referral(
-    mediation: MediationDep, session: SessionDep, settings: SettingsDep, actor: WorkerDep
+    mediation: MediationDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: WorkerDep,
+    data: Annotated[ReferralAcceptance | None, Body()] = None,
 ) -> MediationRead:
     await service.accept_referral(
-        session=session, mediation=mediation, settings=settings, actor=actor
+        session=session,
+        mediation=mediation,
+        data=data or ReferralAcceptance(),
+        settings=settings,
+        actor=actor,
     )
     return service.to_read(mediation)
 

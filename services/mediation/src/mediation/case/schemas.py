@@ -16,17 +16,7 @@ from pydantic import (
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
-
-
-class ReferralSource(StrEnum):
-    DISPUTE_TRIBUNAL = "dispute_tribunal"
-    APPEALS_TRIBUNAL = "appeals_tribunal"
-    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    OMBUDSMAN = "ombudsman"
-    ADMINISTRATION = "administration"
-    SELF_REFERRAL = "self_referral"
-    OTHER = "other"
+from ombuds_shared.vocabulary import TRIBUNAL_REFERRAL_SOURCES, ReferralSource, SessionMode
 
 
 class MediationStatus(StrEnum):
@@ -60,13 +50,6 @@ class Agreement(StrEnum):
 class StartBasis(StrEnum):
     FIRST_SESSION = "first_session"
     SIGNED_AGREEMENT = "signed_agreement"
-
-
-class SessionMode(StrEnum):
-    IN_PERSON = "in_person"
-    REMOTE = "remote"  # remote, not said how (sessions recorded before video and phone)
-    VIDEO = "video"
-    PHONE = "phone"
 
 
 class SessionStatus(StrEnum):
@@ -211,10 +194,7 @@ class MediationCreate(InputModel):
 
     @model_validator(mode="after")
     def _tribunal_referrals_name_their_case(self) -> Self:
-        from_tribunal = self.referral_source in (
-            ReferralSource.DISPUTE_TRIBUNAL,
-            ReferralSource.APPEALS_TRIBUNAL,
-        )
+        from_tribunal = self.referral_source in TRIBUNAL_REFERRAL_SOURCES
         if from_tribunal and self.tribunal_reference is None:
             raise ValueError("a tribunal referral needs its tribunal_reference")
         if any(p.identity is not None for p in self.parties):
@@ -367,6 +347,7 @@ class MediationRead(BaseModel):
     is_group: bool
     participant_count: int
     status: MediationStatus
+    accepted_on: dt.date | None = Field(None, description="When the referral was accepted.")
     outcome: Outcome | None = None
     start_basis: StartBasis | None = None
     started_on: dt.date | None = None
@@ -388,6 +369,19 @@ class MediationClosed(MediationRead):
     to hand over; the tokens name neither the mediation nor the parties."""
 
     exit_survey_tokens: list[str] = []
+
+
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class ReferralAcceptance(InputModel):
+    accepted_on: dt.date = Field(
+        default_factory=_utc_today,
+        description="The day the office accepted the referral (default today); not in the "
+        "future, not before the referral's date (or the mediation's opening). The tribunal's "
+        "suspension runs from it.",
+    )
 
 
 class AgreementRecord(InputModel):

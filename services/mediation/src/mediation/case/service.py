@@ -36,6 +36,7 @@ from mediation.case.schemas import (
     MediationStatus,
     Outcome,
     PartyRead,
+    ReferralAcceptance,
     SessionChangeKind,
     SessionChangeReason,
     SessionMode,
@@ -51,6 +52,7 @@ from mediation.deadline import service as ledger
 from mediation.deadline.models import DeadlineClock
 from mediation.office.models import Office
 from mediation.reference.models import IssueCode, OutboxEvent
+from ombuds_shared.dates import check_step_date, invalid_date
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, Forbidden, ValidationFailed
 from ombuds_shared.outbox import emit
@@ -165,6 +167,8 @@ async def open_mediation(
     if data.source_case_id is not None:
         await _no_mediation_yet(session, data.source_case_id)
     reference = data.tribunal_reference
+    if reference is not None:
+        check_step_date(reference.referral_date, field=("tribunal_reference", "referral_date"))
     mediation = Mediation(
         id=str(uuid.uuid4()),
         pillar=data.pillar.value,
@@ -305,13 +309,26 @@ async def list_mediations(
 
 
 async def accept_referral(
-    *, session: AsyncSession, mediation: Mediation, settings: MediationSettings, actor: Actor
+    *,
+    session: AsyncSession,
+    mediation: Mediation,
+    data: ReferralAcceptance,
+    settings: MediationSettings,
+    actor: Actor,
 ) -> Mediation:
-    """The office accepts the referral: now the parties' agreement is sought."""
+    """The office accepts the referral on the day given: the tribunal's suspension runs from
+    that day, not from the day it was entered; now the parties' agreement is sought."""
     states.require(mediation.status, {states.REFERRED}, "accept the referral")
+    check_step_date(
+        data.accepted_on,
+        field="accepted_on",
+        not_before=mediation.received_on(),
+        before_what="the referral was received",
+    )
     mediation.status = MediationStatus.AGREEMENT_PENDING.value
+    mediation.accepted_on = data.accepted_on
     ledger.on_referral_accepted(
-        session=session, mediation=mediation, settings=settings, on=_today()
+        session=session, mediation=mediation, settings=settings, on=data.accepted_on
     )
     await audit.record(session, actor=actor, action="referral.accept", mediation_id=mediation.id)
     await commit(session)
@@ -381,7 +398,12 @@ async def record_agreement(
 ) -> Mediation:
     """Records a party's agreement, or their refusal, which ends the mediation."""
     states.require(mediation.status, {states.PENDING}, "record a party's agreement")
-    _not_in_future(data.on, "The date of the agreement")
+    check_step_date(
+        data.on,
+        field="on",
+        not_before=mediation.accepted_floor(),
+        before_what="the referral was accepted",
+    )
     if party.agreement != Agreement.PENDING:
         raise Conflict(f"This party has already {party.agreement}; a response is recorded once.")
     party.responded_on = data.on
@@ -528,10 +550,13 @@ async def start(
         )
     if mediation.mediator is None:
         raise Conflict("Assign a mediator before the mediation starts.")
-    _not_in_future(data.started_on, "The start date")
     agreed_on = max(p.responded_on for p in mediation.parties if p.responded_on)
-    if data.started_on < agreed_on:
-        raise ValidationFailed("A mediation cannot start before every party agreed to it.")
+    check_step_date(
+        data.started_on,
+        field="started_on",
+        not_before=agreed_on,
+        before_what="every party agreed to it",
+    )
     mediation.status = MediationStatus.IN_MEDIATION.value
     mediation.started_on = data.started_on
     mediation.start_basis = data.basis.value
@@ -653,9 +678,11 @@ async def close(
             "A refusal is recorded on the party's agreement, which closes the mediation."
         )
     states.require_closable(mediation.status, data.outcome)
-    _not_in_future(data.closed_on, "The closing date")
-    if mediation.started_on is not None and data.closed_on < mediation.started_on:
-        raise ValidationFailed("A mediation cannot close before it started.")
+    if mediation.started_on is not None:
+        floor, what = mediation.started_on, "the mediation started"
+    else:
+        floor, what = mediation.accepted_floor(), "the referral was received or accepted"
+    check_step_date(data.closed_on, field="closed_on", not_before=floor, before_what=what)
     if data.outcome is Outcome.SETTLED:
         if data.settlement_signed_on is None:
             raise ValidationFailed(
@@ -663,7 +690,11 @@ async def close(
             )
         assert mediation.started_on is not None
         if not mediation.started_on <= data.settlement_signed_on <= data.closed_on:
-            raise ValidationFailed("The settlement is signed between the start and the closing.")
+            raise invalid_date(
+                "settlement_signed_on",
+                "The settlement is signed between the start and the closing.",
+                "date_out_of_range",
+            )
         deadline = data.implementation_deadline
         if deadline is not None and not (
             data.settlement_signed_on <= deadline <= data.settlement_signed_on + _SETTLEMENT_HORIZON
@@ -752,6 +783,7 @@ def to_read(mediation: Mediation) -> MediationRead:
         is_group=mediation.is_group,
         participant_count=mediation.participant_count,
         status=mediation.status,
+        accepted_on=mediation.accepted_on,
         outcome=mediation.outcome,
         start_basis=mediation.start_basis,
         started_on=mediation.started_on,

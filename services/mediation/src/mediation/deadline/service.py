@@ -29,6 +29,7 @@ from mediation.deadline.schemas import (
     LedgerRead,
 )
 from mediation.reference.models import OutboxEvent
+from ombuds_shared.dates import check_step_date
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed
 from ombuds_shared.outbox import emit
@@ -196,8 +197,6 @@ async def decide_extension(
     """Grants or refuses a requested extension; a grant moves the suspension's due date."""
     if extension.status != ExtensionStatus.REQUESTED:
         raise Conflict(f"This extension was already {extension.status}.")
-    if data.decided_on < extension.requested_on:
-        raise ValidationFailed("An extension cannot be decided before it was requested.")
     extension.decided_on = data.decided_on
     if not data.granted:
         extension.status = ExtensionStatus.REFUSED.value
@@ -259,8 +258,12 @@ async def request_extension(
         raise Conflict("Only a tribunal-referred mediation has a suspension to extend.")
     if mediation.status not in ("agreement_pending", "in_mediation"):
         raise Conflict(f"Cannot ask for an extension while the mediation is {mediation.status}.")
-    if data.requested_on > utcnow().date():
-        raise ValidationFailed("The request date cannot be in the future.")
+    check_step_date(
+        data.requested_on,
+        field="requested_on",
+        not_before=mediation.accepted_floor(),
+        before_what="the referral was accepted",
+    )
     extension = Extension(
         mediation_id=mediation.id,
         requested_on=data.requested_on,
@@ -286,8 +289,12 @@ async def decide(
     *, session: AsyncSession, mediation: Mediation, extension: Extension, data: ExtensionDecision
 ) -> Extension:
     """Decides an extension; a grant is reported to analytics in the same transaction."""
-    if data.decided_on > utcnow().date():
-        raise ValidationFailed("The decision date cannot be in the future.")
+    check_step_date(
+        data.decided_on,
+        field="decided_on",
+        not_before=extension.requested_on,
+        before_what="the extension was requested",
+    )
     if await decide_extension(session=session, mediation=mediation, extension=extension, data=data):
         emit(
             session,
@@ -315,8 +322,8 @@ async def add_clock(
     """Registers a filing period on the ledger."""
     if mediation.status == "closed":
         raise Conflict("Cannot register a clock: the mediation is closed.")
-    if data.started_on > utcnow().date():
-        raise ValidationFailed("A period cannot start in the future.")
+    # A filing period may well have started before the referral: no floor but today.
+    check_step_date(data.started_on, field="started_on")
     register_clock(
         session=session, mediation=mediation, settings=settings, data=data, all_agreed=all_agreed
     )

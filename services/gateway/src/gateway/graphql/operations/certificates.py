@@ -30,7 +30,8 @@ class CertificateQuery:
         info: GqlInfo,
         tribunal_case_number: str,
         tribunal: Annotated[
-            str | None, strawberry.argument(description="dispute_tribunal or appeals_tribunal.")
+            str | None,
+            strawberry.argument(description='A code of `reference(vocabulary: "tribunals")`.'),
         ] = None,
     ) -> CertificateLookup:
         query = {"tribunal_case_number": tribunal_case_number, "tribunal": tribunal}

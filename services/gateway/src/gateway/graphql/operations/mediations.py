@@ -102,12 +102,19 @@ class MediationMutation:
         body = rest_body(**vars(input))
         return Mediation.of(await info.context.rest("POST", MEDIATIONS, body=body))
 
-    @strawberry.mutation(description="Accept the referral: the parties' agreement is sought.")
+    @strawberry.mutation(
+        description="Accept the referral on a date (default today; not in the future, not "
+        "before the referral): the tribunal's suspension runs from it, and the parties' "
+        "agreement is sought."
+    )
     @problems_as_errors
     async def accept_mediation_referral(
-        self, info: GqlInfo, mediation_id: strawberry.ID
+        self, info: GqlInfo, mediation_id: strawberry.ID, accepted_on: dt.date | None = None
     ) -> Mediation:
-        return Mediation.of(await info.context.rest("POST", _path(mediation_id, "accept")))
+        body = rest_body(accepted_on=accepted_on)
+        return Mediation.of(
+            await info.context.rest("POST", _path(mediation_id, "accept"), body=body)
+        )
 
     @strawberry.mutation(
         description="Add a party before it starts: its identity (sealed in intake's vault, "

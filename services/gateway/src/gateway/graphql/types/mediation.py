@@ -204,6 +204,9 @@ class Mediation:
     status: str = strawberry.field(
         description="referred, agreement_pending, in_mediation or closed."
     )
+    accepted_on: dt.date | None = strawberry.field(
+        description="When the office accepted the referral (the suspension runs from it)."
+    )
     outcome: str | None = strawberry.field(
         description="settled, not_settled, party_declined, resolved_before_mediation or withdrawn."
     )
@@ -290,7 +293,7 @@ class PartyIdentityInput:
 
 @strawberry.input
 class TribunalReferenceInput:
-    tribunal: str = strawberry.field(description="dispute_tribunal or appeals_tribunal.")
+    tribunal: str = strawberry.field(description='A code of `reference(vocabulary: "tribunals")`.')
     case_number: str
     referral_date: dt.date
     deadline: dt.date | None = None
@@ -300,7 +303,9 @@ class TribunalReferenceInput:
 class MediationInput:
     pillar: PillarEnum  # type: ignore[valid-type]
     referral_source: str = strawberry.field(
-        description="dispute_tribunal, appeals_tribunal, management_evaluation_unit, "
+        description='A code of `reference(vocabulary: "referral_sources")`: a tribunal '
+        "(dispute_tribunal, appeals_tribunal, ilo_administrative_tribunal, "
+        "world_bank_administrative_tribunal), management_evaluation_unit, "
         "staff_legal_assistance, ombudsman, administration, self_referral or other."
     )
     office: str | None = None

@@ -4,7 +4,7 @@ Sessions recorded before this revision were all recorded after the fact: they be
 `held`, with no time of day (only `held_on`), as they were.
 
 Revision ID: 20261208_sc1
-Revises: 20261207_k3
+Revises: 20261208_rf1
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_sc1"
-down_revision: str | None = "20261207_k3"
+down_revision: str | None = "20261208_rf1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
