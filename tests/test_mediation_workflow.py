@@ -281,6 +281,7 @@ async def test_the_registry_is_refused_everything_but_certificates(
             .replace("{party_id}", party_id)
             .replace("{extension_id}", party_id)
             .replace("{session_id}", party_id)
+            .replace("{entry_id}", mediation_id)
             .replace("{certificate_id}", certificate["id"])
             .replace("{request_id}", certificate["id"])
             .replace("{reference}", "OMB-0000-0000")
