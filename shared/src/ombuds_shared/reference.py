@@ -43,6 +43,8 @@ class Role(StrEnum):
     REGISTRY = "registry"
     ANALYST = "analyst"
     AUDITOR = "auditor"
+    # The office system's administrator: offices, the staff roster, history imports.
+    ADMINISTRATOR = "administrator"
 
 
 class Tribunal(StrEnum):

@@ -9,7 +9,10 @@ from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
 from cases.note.router import router as note_router
+from cases.office.models import Office, StaffMember
+from cases.office.router import router as reassignment_router
 from cases.visitor.router import router as visitor_router
+from ombuds_shared.directory import directory_receiver
 
 ROUTERS = (
     case_router,
@@ -22,4 +25,6 @@ ROUTERS = (
     audit_router,
     batch_router,
     case_internal_router,
+    reassignment_router,
+    directory_receiver(Office, StaffMember),
 )

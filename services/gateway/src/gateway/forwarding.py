@@ -19,7 +19,13 @@ from ombuds_shared.errors import Forbidden, UpstreamFailed, error_from_problem
 from ombuds_shared.http import RawResponse, ServiceClient
 from ombuds_shared.tokens import Actor
 
-_FORWARDED_RESPONSE_HEADERS = ("content-type", "location", "retry-after", "idempotent-replayed")
+_FORWARDED_RESPONSE_HEADERS = (
+    "content-type",
+    "location",
+    "retry-after",
+    "idempotent-replayed",
+    "etag",
+)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from ombuds_shared.reference import Role
 
 VISITOR, OMBUDSMAN, MEDIATOR, CHIEF = Role.VISITOR, Role.OMBUDSMAN, Role.MEDIATOR, Role.CHIEF
 HR_PORTAL, REFERRING_OFFICE, REGISTRY = Role.HR_PORTAL, Role.REFERRING_OFFICE, Role.REGISTRY
-ANALYST, AUDITOR = Role.ANALYST, Role.AUDITOR
+ANALYST, AUDITOR, ADMINISTRATOR = Role.ANALYST, Role.AUDITOR, Role.ADMINISTRATOR
+# Reference data (no identities, nothing about a case): anyone signed in reads it.
+EVERYONE = set(Role)
 
 
 class Reach(StrEnum):
@@ -59,6 +61,9 @@ class Rule:
     # A lookup whose answer the gateway may reuse for the same caller for a moment
     # (see gateway.answer_cache): the registry's hot path.
     cacheable: bool = False
+    # Reference data a browser may keep and revalidate (ETag, If-None-Match) rather than
+    # fetch anew: it holds nothing confidential, unlike everything else behind the gateway.
+    revalidate: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -77,13 +82,14 @@ def rule(
     *,
     reach: Reach | dict[Role, Reach] | None = None,
     cacheable: bool = False,
+    revalidate: bool = False,
 ) -> Rule:
     """A row; a single `reach` applies to every role of the row."""
     if isinstance(reach, Reach):
         reach = dict.fromkeys(roles, reach)
     if reach is not None and set(reach) != roles:
         raise ValueError(f"{method} {path}: give a reach for each of its roles, and only them")
-    if cacheable and method != "GET":
+    if (cacheable or revalidate) and method != "GET":
         raise ValueError("only lookups can be cached")
     return Rule(
         method,
@@ -93,6 +99,7 @@ def rule(
         {name: frozenset(seen_by) for name, seen_by in (fields or {}).items()},
         reach or {},
         cacheable,
+        revalidate,
     )
 
 
@@ -161,6 +168,9 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/case-systemic-issues",                "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-status-changes",                 "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    # A departed member's open cases, for the chief to reassign (cases scopes it to the
+    # chief's office).
+    rule("GET",  "/v1/case-reassignments",                  "cases",  {CHIEF}),
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     # Each service's audit log: ids, actions and times, never content; auditors only.
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
@@ -216,6 +226,17 @@ POLICY: tuple[Rule, ...] = (
     rule("POST", "/v1/analytics/surveys/workplace",         "analytics", _ANALYSTS),
     # A visitor answers the exit survey; the answer is kept with no link to them.
     rule("POST", "/v1/analytics/surveys/exit",              "analytics", {VISITOR}),
+    # The directory (intake's, the one source of truth): offices are reference data for
+    # everyone; the administrator opens, renames, moves and closes them.
+    rule("GET",  "/v1/reference/offices",                   "intake", EVERYONE, revalidate=True),
+    rule("POST", "/v1/offices",                             "intake", {ADMINISTRATOR}),
+    rule("PATCH", "/v1/offices/{code}",                     "intake", {ADMINISTRATOR}),
+    rule("POST", "/v1/offices/{code}/close",                "intake", {ADMINISTRATOR}),
+    # The staff roster: display names are staff identities, read by the administrator and
+    # by a chief for their own office only (intake scopes the chief's list to it).
+    rule("GET",  "/v1/staff",                               "intake", {ADMINISTRATOR, CHIEF}),
+    rule("POST", "/v1/staff",                               "intake", {ADMINISTRATOR}),
+    rule("POST", "/v1/staff/{subject}/deactivate",          "intake", {ADMINISTRATOR}),
 )  # fmt: skip
 
 

@@ -23,16 +23,25 @@ from gateway.graphql.context import Context, get_context
 from gateway.graphql.operations.analytics import AnalyticsMutation, AnalyticsQuery
 from gateway.graphql.operations.cases import CaseMutation, CaseQuery
 from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
+from gateway.graphql.operations.directory import DirectoryMutation, DirectoryQuery
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
 from ombuds_shared.errors import AppError
 
 Query = merge_types(
-    "Query", (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery)
+    "Query",
+    (IntakeQuery, CaseQuery, MediationQuery, CertificateQuery, AnalyticsQuery, DirectoryQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (IntakeMutation, CaseMutation, MediationMutation, CertificateMutation, AnalyticsMutation),
+    (
+        IntakeMutation,
+        CaseMutation,
+        MediationMutation,
+        CertificateMutation,
+        AnalyticsMutation,
+        DirectoryMutation,
+    ),
 )
 
 

@@ -19,8 +19,12 @@ from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
 _FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
-# Everything behind the gateway is confidential: no cache may keep it.
+# Reference data is revalidated with its ETag (see Rule.revalidate).
+_REVALIDATION_HEADERS = ("if-none-match",)
+# Everything behind the gateway is confidential: no cache may keep it ...
 _NO_STORE = (b"cache-control", b"no-store")
+# ... but reference data, which a browser keeps and asks again about each time.
+_REVALIDATE = (b"cache-control", b"private, no-cache")
 
 
 async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse:
@@ -44,6 +48,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
     if body and not headers.get("content-type", "").startswith("application/json"):
         raise UnsupportedMediaType("Send JSON (Content-Type: application/json).")
     query: bytes = scope["query_string"]
+    passed = _FORWARDED_REQUEST_HEADERS + (_REVALIDATION_HEADERS if rule.revalidate else ())
     forwarded = await forward(
         state,
         actor,
@@ -52,13 +57,13 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
         rule=rule,
         body=body or None,
         raw_query=query.decode("latin-1") or None,
-        headers={n: headers[n] for n in _FORWARDED_REQUEST_HEADERS if n in headers},
+        headers={n: headers[n] for n in passed if n in headers},
     )
     response_headers = [
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in forwarded.headers.items()
     ]
-    response_headers.append(_NO_STORE)
+    response_headers.append(_REVALIDATE if rule.revalidate else _NO_STORE)
     return HotResponse(forwarded.status, forwarded.body, response_headers)
 
 
