@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from ombuds.cli import main
+
 from .cases_helpers import query
 from .conftest import Stack, intake_body
 
@@ -361,3 +363,36 @@ async def test_a_roster_entry_needs_an_open_office_and_a_staff_role(stack: Stack
     assert twice.status_code == 409
     missing = await stack.gateway.post("/v1/staff/nobody/deactivate", headers=admin(stack))
     assert missing.status_code == 404
+
+
+async def test_the_cli_administers_offices_and_staff(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = stack.token("administrator", sub="admin-cli")
+
+    async def ombuds(*args: str) -> int:
+        argv = [*args, "--gateway", stack.public_url, "--token", token]
+        return await asyncio.to_thread(main, argv)
+
+    assert await ombuds("offices", "open", NEW, "--name", "Lisbon", "--city", "Lisbon",
+                        "--pillar", "secretariat") == 0  # fmt: skip
+    assert await ombuds("offices", "rename", NEW, "Regional branch, Lisbon") == 0
+    assert await ombuds("offices", "move", NEW, "--city", "Porto") == 0
+    assert await ombuds("staff", "add", "omb-porto", "--name", "Rui", "--office", NEW,
+                        "--role", "ombudsman") == 0  # fmt: skip
+    assert await ombuds("staff", "deactivate", "omb-porto") == 0
+    capsys.readouterr()
+    assert await ombuds("staff", "list", "--office", NEW) == 0
+    assert "omb-porto" in capsys.readouterr().out
+    assert await ombuds("offices", "close", NEW) == 0
+    capsys.readouterr()
+    assert await ombuds("offices", "list") == 0
+    listed = capsys.readouterr().out
+    line = next(row for row in listed.splitlines() if row.startswith(NEW))
+    assert "Porto" in line
+    assert "closed" in line
+    assert "Regional branch, Lisbon" in line
+    # A refusal is a message and exit 1, naming the field.
+    assert await ombuds("staff", "add", "x", "--name", "X", "--office", NEW,
+                        "--role", "ombudsman") == 1  # fmt: skip
+    assert "(field office)" in capsys.readouterr().err
