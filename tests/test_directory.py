@@ -14,7 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.dev_issuer import mint_dev_token
 from ombuds.cli import main
+from ombuds_shared.directory import OFFICE_PATH, STAFF_PATH
+from ombuds_shared.testing import actor, bearer
 
 from .cases_helpers import query
 from .conftest import Stack, intake_body
@@ -396,3 +399,81 @@ async def test_the_cli_administers_offices_and_staff(
     assert await ombuds("staff", "add", "x", "--name", "X", "--office", NEW,
                         "--role", "ombudsman") == 1  # fmt: skip
     assert "(field office)" in capsys.readouterr().err
+
+
+def signed_in(stack: Stack, sub: str, role: str, office: str, name: str) -> dict[str, str]:
+    token = mint_dev_token(stack.settings, subject=sub, roles=[role], office=office, name=name)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def roster(stack: Stack) -> dict[str, dict[str, Any]]:
+    listed = await stack.gateway.get("/v1/staff", headers=admin(stack))
+    assert listed.status_code == 200, listed.text
+    return {m["subject"]: m for m in listed.json()["items"]}
+
+
+async def test_staff_join_the_roster_on_first_sign_in_only_when_configured(stack: Stack) -> None:
+    amani = signed_in(stack, "omb-amani", "ombudsman", "geneva", "Amani Njeri")
+    assert (await stack.gateway.get("/v1/cases", headers=amani)).status_code == 200
+    assert await roster(stack) == {}  # off by default
+    stack.settings.staff_from_claims = True
+    try:
+        assert (await stack.gateway.get("/v1/cases", headers=amani)).status_code == 200
+        member = (await roster(stack))["omb-amani"]
+        assert member == {**member, "display_name": "Amani Njeri", "office": "geneva",
+                          "role": "ombudsman", "active": True}  # fmt: skip
+        # A departed member signing in again stays departed; a new name changes nothing.
+        left = await stack.gateway.post("/v1/staff/omb-amani/deactivate", headers=admin(stack))
+        assert left.status_code == 200
+        stack.gateway_app.state.staff_signed_in.clear()  # as a fresh gateway process would
+        renamed = signed_in(stack, "omb-amani", "ombudsman", "geneva", "Someone Else")
+        assert (await stack.gateway.get("/v1/cases", headers=renamed)).status_code == 200
+        member = (await roster(stack))["omb-amani"]
+        assert member == {**member, "display_name": "Amani Njeri", "active": False}
+        # Through GraphQL too; roles that are not staff never join.
+        med = signed_in(stack, "med-kofi", "mediator", "mediation-service", "Kofi A.")
+        answer = await stack.gateway.post(
+            "/graphql", json={"query": "{ offices { code } }"}, headers=med
+        )
+        assert answer.status_code == 200, answer.text
+        analyst = signed_in(stack, "analyst-1", "analyst", "geneva", "An Analyst")
+        await stack.gateway.get("/v1/analytics/statistics", headers=analyst)
+        assert set(await roster(stack)) == {"omb-amani", "med-kofi"}
+    finally:
+        stack.settings.staff_from_claims = False
+    entries = await query(
+        stack.database_urls["intake"],
+        "SELECT action FROM audit_event WHERE action = 'staff.sign_in' ORDER BY id",
+    )
+    assert entries == [{"action": "staff.sign_in"}] * 2
+
+
+async def test_only_intake_writes_the_copies_and_its_token_opens_nothing_else(
+    stack: Stack,
+) -> None:
+    office = {"code": "forged", "name": "Forged", "city": "Nowhere", "pillar": "unhcr",
+              "opened_on": today()}  # fmt: skip
+    staff = {"subject": "omb-forged", "office": "geneva", "role": "ombudsman", "active": True}
+    for service in ("cases", "mediation", "analytics"):
+        async with httpx.AsyncClient(base_url=stack.urls[service]) as client:
+            # Another service, or a user through the gateway, cannot write a copy ...
+            for token in (
+                stack.keys.peer_token("cases" if service != "cases" else "mediation", service),
+                stack.keys.user_token(service, actor("chief", office="geneva")),
+            ):
+                forged = await client.post(OFFICE_PATH, json=office, headers=bearer(token))
+                assert forged.status_code in (401, 403), (service, forged.text)
+            intake = bearer(stack.keys.peer_token("intake", service))
+            if service != "analytics":
+                forged = await client.post(STAFF_PATH, json=staff, headers=bearer(token))
+                assert forged.status_code in (401, 403), (service, forged.text)
+                continue
+            # ... and intake's token opens analytics' office route only: not its event
+            # ingestion (the gateway's event tokens only), nor its statistics.
+            events = await client.post("/v1/internal/events", json={"events": []}, headers=intake)
+            assert events.status_code in (401, 403), events.text
+            statistics = await client.get("/v1/analytics/statistics", headers=intake)
+            assert statistics.status_code in (401, 403), statistics.text
+            assert (await client.post(STAFF_PATH, json=staff, headers=intake)).status_code == 404
+    codes = await query(stack.database_urls["analytics"], "SELECT code FROM office")
+    assert {"code": "forged"} not in codes

@@ -1,6 +1,7 @@
 """The routers this service mounts, all under /v1."""
 
 from intake.audit.router import router as audit_router
+from intake.directory.router import internal_router as directory_internal_router
 from intake.directory.router import router as directory_router
 from intake.request.router import router as request_router
 from intake.request.router import walk_in_router
@@ -14,4 +15,5 @@ ROUTERS = (
     party_router,
     audit_router,
     directory_router,
+    directory_internal_router,
 )

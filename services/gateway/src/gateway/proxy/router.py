@@ -11,9 +11,10 @@ import re
 
 from starlette.types import Receive, Scope
 
-from gateway.auth import authenticate
+from gateway.auth import authenticate_with_claims
 from gateway.forwarding import forward
 from gateway.policy import Rule
+from gateway.staff_sync import note_sign_in
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
 from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
@@ -31,7 +32,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
     state = scope["app"].state
     headers = header_values(scope)
     try:
-        actor = await authenticate(
+        actor, claims = await authenticate_with_claims(
             state.external_verifier, state.settings, headers.get("authorization")
         )
     except Unauthorized:
@@ -40,6 +41,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
         state.anonymous_limiter.check(client[0] if client else "unknown")
         raise
     state.caller_limiter.check(actor.subject)
+    await note_sign_in(state, actor, claims)
     method: str = scope["method"]
     path = public_path(scope)
     rule: Rule = state.policy.match(method, path)

@@ -12,6 +12,8 @@ from intake.directory.schemas import (
     OfficeList,
     OfficeRead,
     OfficeUpdate,
+    SignIn,
+    SignInResult,
     StaffCreate,
     StaffList,
     StaffRead,
@@ -159,6 +161,27 @@ async def deactivate_staff(
     member = await service.deactivate_staff(session=session, actor=actor, subject=subject)
     _wake(request)
     return StaffRead.model_validate(member)
+
+
+internal_router = APIRouter(prefix="/v1/internal/directory", tags=["internal"])
+StaffUserDep = Annotated[Actor, Depends(require_user("ombudsman", "mediator", "chief"))]
+
+
+@internal_router.post(
+    "/sign-ins",
+    response_model=SignInResult,
+    summary="A staff member's first sign-in (the gateway, with staff_from_claims on)",
+)
+async def first_sign_in(
+    data: SignIn, request: Request, session: SessionDep, actor: StaffUserDep
+) -> SignInResult:
+    # Only the gateway mints user tokens, and it serves no /v1/internal route: this is
+    # reached only by its claims sync, for the user the token names.
+    outcome = await service.first_sign_in(
+        session=session, actor=actor, role=data.role, display_name=data.display_name
+    )
+    _wake(request)
+    return SignInResult(outcome=outcome)
 
 
 def _wake(request: Request) -> None:

@@ -5,6 +5,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from ombuds_shared.directory import CODE_PATTERN, StaffRole
 from ombuds_shared.reference import Pillar
 
+# A subject the roster's routes can name in a path (the gateway's path segments).
+SUBJECT_PATTERN = r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}$"
+
 
 class OfficeCreate(BaseModel):
     """An office to open."""
@@ -58,12 +61,25 @@ class StaffCreate(BaseModel):
     subject: str = Field(
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$",
+        pattern=SUBJECT_PATTERN,
         description="The `sub` of their token.",
     )
     display_name: str = Field(min_length=1, max_length=200)
     office: str = Field(pattern=CODE_PATTERN)
     role: StaffRole
+
+
+class SignIn(BaseModel):
+    """A staff member's first sign-in, as the gateway read it from their token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: StaffRole
+    display_name: str = Field(min_length=1, max_length=200)
+
+
+class SignInResult(BaseModel):
+    outcome: str = Field(description="added, known (left as it is) or skipped")
 
 
 class StaffRead(BaseModel):

@@ -9,6 +9,7 @@ mediation and analytics, which upsert their own copies.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.audit import service as audit
 from intake.directory.models import DirectoryChange, StaffMember
-from intake.directory.schemas import OfficeCreate, OfficeUpdate, StaffCreate
+from intake.directory.schemas import SUBJECT_PATTERN, OfficeCreate, OfficeUpdate, StaffCreate
 from intake.office.models import Office
 from intake.request import service as request_service
 from ombuds_shared.db import utcnow
@@ -30,6 +31,7 @@ from ombuds_shared.errors import Conflict, NotFound, ValidationFailed
 from ombuds_shared.outbox import emit
 from ombuds_shared.tokens import Actor
 
+SUBJECT = re.compile(SUBJECT_PATTERN)
 OFFICE_CHANGED = "directory.office"
 STAFF_CHANGED = "directory.staff"
 
@@ -153,6 +155,34 @@ async def add_staff(*, session: AsyncSession, actor: Actor, data: StaffCreate) -
     member.changed_at = now
     await _staff_changed(session, actor, member, "staff.add")
     return member
+
+
+async def first_sign_in(
+    *, session: AsyncSession, actor: Actor, role: str, display_name: str
+) -> str:
+    """Adds a staff member signing in for the first time (the gateway's claims sync); says
+    what happened. An entry that exists stays as it is: the administrator's word, or a
+    departure, outranks a token."""
+    if await session.get(StaffMember, actor.subject) is not None:
+        return "known"
+    office = await session.get(Office, actor.office) if actor.office else None
+    if office is None or office.closed_on is not None or not actor.has_any(role):
+        return "skipped"
+    if not SUBJECT.match(actor.subject):
+        return "skipped"  # not addressable by the roster's routes; the administrator decides
+    now = utcnow()
+    member = StaffMember(
+        subject=actor.subject,
+        display_name=display_name,
+        office=office.code,
+        role=role,
+        active=True,
+        added_at=now,
+        changed_at=now,
+    )
+    session.add(member)
+    await _staff_changed(session, actor, member, "staff.sign_in")
+    return "added"
 
 
 async def deactivate_staff(*, session: AsyncSession, actor: Actor, subject: str) -> StaffMember:
