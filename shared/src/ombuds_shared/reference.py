@@ -1,8 +1,9 @@
 """Reference vocabulary every service speaks (see DOMAIN.md).
 
 Pillars, duty-station locations and occupational groups are fixed by the
-office's reporting; offices are data (they open, move and close), so only
-their initial list lives here, for each service's first migration to seed.
+office's reporting; offices are data (they open, move and close, in intake's
+directory: docs/administration.md), so only their initial list lives here, for
+each service's first migration to seed.
 """
 
 from __future__ import annotations
