@@ -337,6 +337,11 @@ async def test_the_roster_is_read_by_the_administrator_and_by_a_chief_for_their_
         "SELECT count(*) AS n FROM audit_event WHERE action = 'staff.read'",
     )
     assert reads == [{"n": 2}]
+    # In intake the names are sealed under each member's own data key, never plaintext.
+    sealed = await query(stack.database_urls["intake"], "SELECT * FROM staff_member")
+    assert len(sealed) == 2
+    assert all(b"Name of" not in bytes(row["display_name_sealed"]) for row in sealed)
+    assert all("Name of" not in str(value) for row in sealed for value in row.values())
     for service in ("cases", "mediation"):
 
         async def copied(service: str = service) -> httpx.Response:

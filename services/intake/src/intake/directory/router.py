@@ -121,12 +121,19 @@ async def close_office(
     summary="The staff roster (administrators: any office; a chief: their own office)",
 )
 async def list_staff(
+    request: Request,
     session: SessionDep,
     actor: RosterReaderDep,
     office: Annotated[str | None, Query(max_length=40)] = None,
 ) -> StaffList:
     members = await service.list_staff(session=session, actor=actor, office=office)
-    return StaffList(items=[StaffRead.model_validate(m) for m in members])
+    envelope = request.app.state.envelope
+    return StaffList(
+        items=[
+            StaffRead.model_validate(await service.readable(envelope=envelope, member=m))
+            for m in members
+        ]
+    )
 
 
 @router.post(
@@ -142,9 +149,10 @@ async def list_staff(
 async def add_staff(
     data: StaffCreate, request: Request, session: SessionDep, actor: AdministratorDep
 ) -> StaffRead:
-    member = await service.add_staff(session=session, actor=actor, data=data)
+    envelope = request.app.state.envelope
+    member = await service.add_staff(session=session, envelope=envelope, actor=actor, data=data)
     _wake(request)
-    return StaffRead.model_validate(member)
+    return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
 
 
 @router.post(
@@ -160,7 +168,8 @@ async def deactivate_staff(
 ) -> StaffRead:
     member = await service.deactivate_staff(session=session, actor=actor, subject=subject)
     _wake(request)
-    return StaffRead.model_validate(member)
+    envelope = request.app.state.envelope
+    return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
 
 
 internal_router = APIRouter(prefix="/v1/internal/directory", tags=["internal"])
@@ -178,7 +187,11 @@ async def first_sign_in(
     # Only the gateway mints user tokens, and it serves no /v1/internal route: this is
     # reached only by its claims sync, for the user the token names.
     outcome = await service.first_sign_in(
-        session=session, actor=actor, role=data.role, display_name=data.display_name
+        session=session,
+        envelope=request.app.state.envelope,
+        actor=actor,
+        role=data.role,
+        display_name=data.display_name,
     )
     _wake(request)
     return SignInResult(outcome=outcome)

@@ -20,6 +20,8 @@ from intake.directory.models import DirectoryChange, StaffMember
 from intake.directory.schemas import SUBJECT_PATTERN, OfficeCreate, OfficeUpdate, StaffCreate
 from intake.office.models import Office
 from intake.request import service as request_service
+from intake.vault.service import require_envelope
+from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
 from ombuds_shared.directory import (
     OFFICE_RECEIVERS,
@@ -116,6 +118,32 @@ async def _office_changed(session: AsyncSession, actor: Actor, office: Office, a
     request_service.forget_open_offices()
 
 
+def _staff_context(subject: str) -> str:
+    return f"staff:{subject}"
+
+
+async def _seal_name(envelope: Envelope | None, member: StaffMember, display_name: str) -> None:
+    context = _staff_context(member.subject)
+    data_key = await require_envelope(envelope).data_key_or_new(context)
+    member.display_name_sealed = Envelope.seal(data_key, display_name, f"{context}:display_name")
+
+
+async def readable(*, envelope: Envelope | None, member: StaffMember) -> dict[str, Any]:
+    """The roster entry with its display name opened (for the administrator or its chief)."""
+    context = _staff_context(member.subject)
+    data_key = await require_envelope(envelope).data_key(context)
+    name = Envelope.open(data_key, member.display_name_sealed, f"{context}:display_name")
+    return {
+        "subject": member.subject,
+        "display_name": name,
+        "office": member.office,
+        "role": member.role,
+        "active": member.active,
+        "added_at": member.added_at,
+        "changed_at": member.changed_at,
+    }
+
+
 async def list_staff(*, session: AsyncSession, actor: Actor, office: str | None) -> list[Any]:
     """The roster: an administrator's of any office, a chief's of their own office only."""
     if not actor.has_any("administrator"):
@@ -136,7 +164,9 @@ async def list_staff(*, session: AsyncSession, actor: Actor, office: str | None)
     return members
 
 
-async def add_staff(*, session: AsyncSession, actor: Actor, data: StaffCreate) -> StaffMember:
+async def add_staff(
+    *, session: AsyncSession, envelope: Envelope | None, actor: Actor, data: StaffCreate
+) -> StaffMember:
     """Adds a member to an open office's roster, or brings a departed one back."""
     office = await session.get(Office, data.office)
     if office is None or office.closed_on is not None:
@@ -148,7 +178,7 @@ async def add_staff(*, session: AsyncSession, actor: Actor, data: StaffCreate) -
     if member is None:
         member = StaffMember(subject=data.subject, added_at=now)
         session.add(member)
-    member.display_name = data.display_name
+    await _seal_name(envelope, member, data.display_name)
     member.office = data.office
     member.role = data.role
     member.active = True
@@ -158,7 +188,12 @@ async def add_staff(*, session: AsyncSession, actor: Actor, data: StaffCreate) -
 
 
 async def first_sign_in(
-    *, session: AsyncSession, actor: Actor, role: str, display_name: str
+    *,
+    session: AsyncSession,
+    envelope: Envelope | None,
+    actor: Actor,
+    role: str,
+    display_name: str,
 ) -> str:
     """Adds a staff member signing in for the first time (the gateway's claims sync); says
     what happened. An entry that exists stays as it is: the administrator's word, or a
@@ -173,13 +208,13 @@ async def first_sign_in(
     now = utcnow()
     member = StaffMember(
         subject=actor.subject,
-        display_name=display_name,
         office=office.code,
         role=role,
         active=True,
         added_at=now,
         changed_at=now,
     )
+    await _seal_name(envelope, member, display_name)
     session.add(member)
     await _staff_changed(session, actor, member, "staff.sign_in")
     return "added"

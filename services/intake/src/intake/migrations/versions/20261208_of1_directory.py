@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "staff_member",
         sa.Column("subject", sa.String(length=200), nullable=False),
-        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("display_name_sealed", sa.LargeBinary(), nullable=False),
         sa.Column("office", sa.String(length=40), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
