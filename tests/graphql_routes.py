@@ -44,6 +44,7 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/reference/offices": ("", "{ offices { code name open } }"),
     "/v1/staff": ("", "{ staff { subject displayName } }"),
     "/v1/case-reassignments": ("", "{ caseReassignments { caseId } }"),
+    "/v1/mediation-reassignments": ("", "{ mediationReassignments { mediationId } }"),
 }  # fmt: skip
 # Read routes GraphQL leaves to REST, and why.
 REST_ONLY_READS = {

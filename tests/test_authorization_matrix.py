@@ -218,6 +218,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
        for records in ("issues", "services", "referrals", "systemic-issues", "status-changes",
                        "assignments")},
     ("GET", "/v1/case-reassignments"): Op(),
+    ("GET", "/v1/mediation-reassignments"): Op(),
     ("GET", "/v1/oversight/disclosures"): Op(
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),

@@ -312,6 +312,23 @@ async def test_a_mediator_is_assigned_only_from_the_roster(stack: Stack) -> None
     )
     taken = await stack.gateway.put(f"{base}/mediator", json={}, headers=on_roster)
     assert taken.status_code == 200, taken.text
+    # Once they leave, the mediation waits in the chief's list, for that office's chief only.
+    left = await stack.gateway.post("/v1/staff/med-on-roster/deactivate", headers=admin(stack))
+    assert left.status_code == 200
+    chief = stack.auth("chief", sub="chief-ms", office=office)
+
+    async def listed() -> httpx.Response:
+        answer = await stack.gateway.get("/v1/mediation-reassignments", headers=chief)
+        items = answer.json()["items"]
+        return httpx.Response(200 if [i["mediator"] for i in items] == ["med-on-roster"] else 409)
+
+    await eventually(listed, 200)
+    elsewhere = await stack.gateway.get(
+        "/v1/mediation-reassignments", headers=stack.auth("chief", office="geneva")
+    )
+    assert elsewhere.json()["items"] == []
+    denied = await stack.gateway.get("/v1/mediation-reassignments", headers=on_roster)
+    assert denied.status_code == 403
 
 
 async def test_the_roster_is_read_by_the_administrator_and_by_a_chief_for_their_office(

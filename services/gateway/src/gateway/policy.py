@@ -179,6 +179,9 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/audit/intake/head",                   "intake", {AUDITOR}),
     rule("GET",  "/v1/audit/mediation",                     "mediation", {AUDITOR}),
     rule("GET",  "/v1/audit/mediation/head",                "mediation", {AUDITOR}),
+    # A departed mediator's open mediations, for the chief to reassign (mediation scopes it
+    # to the chief's office).
+    rule("GET",  "/v1/mediation-reassignments",             "mediation", {CHIEF}),
     rule("GET",  "/v1/mediations",                          "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations",                          "mediation", _WORKERS),
     rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501

@@ -11,6 +11,7 @@ from mediation.certificate.router import router as certificate_router
 from mediation.deadline.router import router as deadline_router
 from mediation.note.router import router as note_router
 from mediation.office.models import Office, StaffMember
+from mediation.office.router import router as reassignment_router
 from mediation.party.router import router as party_router
 from ombuds_shared.directory import directory_receiver
 
@@ -24,5 +25,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     case_internal_router,
     keys_router,
     audit_router,
+    reassignment_router,
     directory_receiver(Office, StaffMember),
 )

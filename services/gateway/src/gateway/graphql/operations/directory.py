@@ -13,6 +13,7 @@ from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import PillarEnum, from_rest, rest_body
 from gateway.graphql.types.directory import (
     CaseReassignment,
+    MediationReassignment,
     Office,
     OfficeInput,
     StaffMember,
@@ -47,6 +48,12 @@ class DirectoryQuery:
     async def case_reassignments(self, info: GqlInfo) -> list[CaseReassignment]:
         page = await info.context.rest("GET", "/v1/case-reassignments")
         return [from_rest(CaseReassignment, r) for r in page["items"]]
+
+    @strawberry.field(description="Open mediations of your office whose mediator has left (chief).")
+    @problems_as_errors
+    async def mediation_reassignments(self, info: GqlInfo) -> list[MediationReassignment]:
+        page = await info.context.rest("GET", "/v1/mediation-reassignments")
+        return [from_rest(MediationReassignment, r) for r in page["items"]]
 
 
 @strawberry.type

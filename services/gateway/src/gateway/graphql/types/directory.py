@@ -42,6 +42,14 @@ class CaseReassignment:
     opened_at: dt.datetime
 
 
+@strawberry.type(description="An open mediation of your office whose mediator has left.")
+class MediationReassignment:
+    mediation_id: str
+    mediator: str
+    status: str
+    opened_at: dt.datetime
+
+
 @strawberry.input(description="An office to open.")
 class OfficeInput:
     code: str
