@@ -239,7 +239,7 @@ async def _staff_changed(
     snapshot = StaffSnapshot(
         subject=member.subject,
         office=member.office,
-        role=member.role,  # type: ignore[arg-type]
+        role=member.role,
         active=member.active,
     ).model_dump(mode="json")
     _push(session, STAFF_CHANGED, STAFF_RECEIVERS, snapshot)
