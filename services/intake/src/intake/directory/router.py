@@ -18,6 +18,7 @@ from intake.directory.schemas import (
     StaffList,
     StaffRead,
 )
+from intake.office.models import Office
 from intake.request.dependencies import SessionDep
 from ombuds_shared.auth import require_user
 from ombuds_shared.errors import (
@@ -37,12 +38,16 @@ RosterReaderDep = Annotated[Actor, Depends(require_user(Role.ADMINISTRATOR, Role
 AnyUserDep = Annotated[Actor, Depends(require_user())]
 
 
-def _read(office: object) -> OfficeRead:
-    read = OfficeRead.model_validate(
-        {**{k: getattr(office, k) for k in OfficeRead.model_fields if k != "open"}, "open": False}
+def _read(office: Office) -> OfficeRead:
+    return OfficeRead(
+        code=office.code,
+        name=office.name,
+        city=office.city,
+        pillar=office.pillar,
+        opened_on=office.opened_on,
+        closed_on=office.closed_on,
+        open=office.closed_on is None,
     )
-    read.open = read.closed_on is None
-    return read
 
 
 @router.get(

@@ -38,8 +38,6 @@ class OfficeClose(BaseModel):
 
 
 class OfficeRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     code: str
     name: str
     city: str
