@@ -50,6 +50,8 @@ class Stack:
     servers: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
     # The gateway's private listener (internal JWKS, event ingress, metrics), over real HTTP.
     private: httpx.AsyncClient | None = None
+    # The gateway's public listener over real HTTP, for clients that are not async (the CLI).
+    public_url: str = ""
 
     @property
     def internal(self) -> httpx.AsyncClient:
@@ -160,6 +162,7 @@ async def running_stack(
         stack = Stack(client, gateway_settings, urls, database_urls, keys, apps)
         stack.gateway_app = gateway_app
         stack.private = private
+        stack.public_url = f"http://127.0.0.1:{gateway_port}"
         try:
             for name in BACKENDS:
                 await stack.start(name)

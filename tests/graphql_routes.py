@@ -53,6 +53,10 @@ READS: dict[str, tuple[str, str]] = {
     "/v1/analytics/outreach": ("", "{ outreachActivities { id } }"),
     "/v1/reference": ("", "{ vocabularies { name } }"),
     "/v1/reference/{vocabulary}": ("", '{ reference(vocabulary: "formal_channels") { items { code } } }'),
+    "/v1/reference/offices": ("", "{ offices { code name open } }"),
+    "/v1/staff": ("", "{ staff { subject displayName } }"),
+    "/v1/case-reassignments": ("", "{ caseReassignments { caseId } }"),
+    "/v1/mediation-reassignments": ("", "{ mediationReassignments { mediationId } }"),
 }  # fmt: skip
 # Read routes GraphQL leaves to REST, and why.
 REST_ONLY_READS = {
@@ -138,4 +142,9 @@ WRITES: dict[tuple[str, str], str] = {
     ("POST", "/v1/analytics/outreach"): 'recordOutreach(input: {activityType: "x", heldOn: "2026-01-05", office: "x", participants: 1}) { id }',
     ("POST", "/v1/analytics/surveys/workplace"): 'uploadWorkplaceSurvey(responses: []) { received }',
     ("POST", "/v1/analytics/surveys/exit"): "answerExitSurvey(input: {helpful: 5, respected: 5, wouldRecommend: true, matterResolved: true}) { received }",
+    ("POST", "/v1/offices"): 'openOffice(input: {code: "x", name: "x", city: "x", pillar: UNHCR}) { code }',
+    ("PATCH", "/v1/offices/{code}"): 'updateOffice(code: "x", name: "x") { code }',
+    ("POST", "/v1/offices/{code}/close"): 'closeOffice(code: "x") { code }',
+    ("POST", "/v1/staff"): 'addStaffMember(input: {subject: "x", displayName: "x", office: "x", role: "ombudsman"}) { subject }',
+    ("POST", "/v1/staff/{subject}/deactivate"): 'deactivateStaffMember(subject: "x") { subject }',
 }  # fmt: skip

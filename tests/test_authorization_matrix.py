@@ -57,9 +57,12 @@ OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "me
                      "entry_id", "session_id"}  # fmt: skip
 # ... and those that only choose what to compute.
 # The year: the last closed one, since the open year's report is published once it closes.
+# The office the administrator renames and then closes, and the roster entry it adds and then
+# deactivates: neither the callers' offices, so the other rows are not disturbed.
 VALUE_PARAMETERS = {"statistic": "cases-opened", "chart": "cases-opened",
                     "year": str(dt.datetime.now(dt.UTC).year - 1), "pillar": "unhcr",
-                    "vocabulary": "formal_channels"}  # fmt: skip
+                    "vocabulary": "formal_channels",
+                    "code": "vienna", "subject": "matrix-leaver"}  # fmt: skip
 
 
 class Context(StrEnum):
@@ -246,6 +249,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         kind="systemic_entry", body=lambda c: {"publishable": True}),
     ("GET", "/v1/case-erasure-requests"): Op(kind="erasure", listed=_items("case_id")),
     ("POST", "/v1/cases/{case_id}/erasure/confirm"): Op(kind="erasure", fresh=True),
+    ("GET", "/v1/case-reassignments"): Op(),
+    ("GET", "/v1/mediation-reassignments"): Op(),
     ("GET", "/v1/oversight/disclosures"): Op(
         kind="disclosure", listed=_items(within="disclosures")),
     ("GET", "/v1/audit/cases"): Op(),
@@ -340,6 +345,21 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/analytics/surveys/exit"): Op(body=lambda c: {
         "helpful": 4, "respected": 5, "would_recommend": True, "matter_resolved": True,
         "token": mint_exit_survey_token(c.keys.keys["cases"], issuer="cases")}),
+    # directory: reference data for everyone; offices and roster for the administrator (the
+    # rows run in the policy's order: the rename before the close, the add before the leave).
+    ("GET", "/v1/reference/offices"): Op(),
+    ("POST", "/v1/offices"): Op(body=lambda c: {
+        "code": f"matrix-{c.n}", "name": "Matrix office", "city": "Lisbon",
+        "pillar": "secretariat"}),
+    ("PATCH", "/v1/offices/{code}"): Op(body=lambda c: {"city": "Vienna"}),
+    ("POST", "/v1/offices/{code}/close"): Op(body=lambda c: {}),
+    ("GET", "/v1/staff"): Op(),
+    # Santiago: a roster turns on assignment checks for its office, and the callers' is
+    # Nairobi.
+    ("POST", "/v1/staff"): Op(body=lambda c: {
+        "subject": "matrix-leaver", "display_name": "Matrix Leaver", "office": "santiago",
+        "role": "ombudsman"}),
+    ("POST", "/v1/staff/{subject}/deactivate"): Op(),
 }  # fmt: skip
 
 

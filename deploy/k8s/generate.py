@@ -59,11 +59,19 @@ GATEWAY = Service("gateway", callers=(), database=False, confidential=False, max
 SERVICES = (
     GATEWAY,
     # Mediation calls intake to destroy its parties' identities under its retention schedule.
-    Service("intake", callers=("gateway", "cases", "mediation"), peers=("cases",)),
+    # Intake's directory pushes office and roster changes to cases, mediation and analytics.
+    Service(
+        "intake",
+        callers=("gateway", "cases", "mediation"),
+        peers=("cases", "mediation", "analytics"),
+    ),
     Service("cases", callers=("gateway", "intake"), peers=("intake", "mediation")),
-    Service("mediation", callers=("gateway", "cases"), peers=("intake",), certificates=True),
-    # Analytics' ingestion takes events from the gateway's projection only.
-    Service("analytics", callers=("gateway",), confidential=False),
+    Service(
+        "mediation", callers=("gateway", "cases", "intake"), peers=("intake",), certificates=True
+    ),
+    # Analytics' ingestion takes events from the gateway's projection only; intake's
+    # directory reaches one internal route (offices, reference data).
+    Service("analytics", callers=("gateway", "intake"), confidential=False),
 )
 BACKENDS = tuple(s for s in SERVICES if s is not GATEWAY)
 

@@ -29,8 +29,9 @@ KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 CALLERS = {
     "intake": {"gateway", "cases", "mediation"},  # mediation seals and reads its parties
     "cases": {"gateway", "intake"},
-    "mediation": {"gateway", "cases"},
-    "analytics": {"gateway"},
+    # intake's directory pushes office and roster changes (ombuds_shared.directory)
+    "mediation": {"gateway", "cases", "intake"},
+    "analytics": {"gateway", "intake"},
 }
 
 
@@ -236,10 +237,11 @@ def test_network_policies_admit_only_the_listed_callers() -> None:
             assert allowed == (source in callers), f"{source} -> {target}: {allowed}"
         for stranger in strangers:
             assert not reachable(stranger, _pod(target), 8000), (stranger, target)
-    # Analytics' ingestion, in particular, hears from the gateway and nobody else.
+    # Analytics hears from the gateway, and from intake's directory (whose token opens the
+    # office route only: its ingestion takes the gateway's event tokens and nothing else).
     analytics = _pod("analytics")
     senders = {s for s in SERVICE_NAMES if reachable(("ombuds", _pod(s)), analytics, 8000)}
-    assert senders == {"gateway"}
+    assert senders == {"gateway", "intake"}
     # The gateway is the public entry; monitoring reaches only the metrics port.
     assert reachable(("ingress-nginx", {"app": "controller"}), _pod("gateway"), 8000)
     for service in SERVICE_NAMES:

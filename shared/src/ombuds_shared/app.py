@@ -151,6 +151,7 @@ def create_service_app(
     trusted_peers: Iterable[str] = (),
     peer_urls: Mapping[str, str] | None = None,
     on_startup: StartupHook | None = None,
+    on_shutdown: StartupHook | None = None,
     outbox_model: type[OutboxColumns] | None = None,
     hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
@@ -218,6 +219,8 @@ def create_service_app(
         try:
             yield
         finally:
+            if on_shutdown is not None:
+                await on_shutdown(app)
             if app.state.outbox_relay is not None:
                 await app.state.outbox_relay.stop()
             if relay_client is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, String
+from sqlalchemy import Boolean, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ombuds_shared.reference import INITIAL_OFFICES
@@ -35,3 +35,14 @@ def initial_office_rows() -> list[dict[str, Any]]:
         }
         for code, name, city, pillar, opened in INITIAL_OFFICES
     ]
+
+
+class StaffColumns:
+    """A roster entry as the case services keep it: who may be assigned, in which office.
+
+    No display name: that is a staff identity, kept by intake's directory alone."""
+
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    office: Mapped[str] = mapped_column(String(40), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

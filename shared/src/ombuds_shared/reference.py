@@ -2,8 +2,9 @@
 themselves live in `ombuds_shared.vocabulary`.
 
 Pillars, duty-station locations and occupational groups are fixed by the
-office's reporting; offices are data (they open, move and close), so only
-their initial list lives here, for each service's first migration to seed.
+office's reporting; offices are data (they open, move and close, in intake's
+directory: docs/administration.md), so only their initial list lives here, for
+each service's first migration to seed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Role(StrEnum):
     REGISTRY = "registry"
     ANALYST = "analyst"
     AUDITOR = "auditor"
+    # The office system's administrator: offices, the staff roster, history imports.
+    ADMINISTRATOR = "administrator"
 
 
 # code, name, city, pillar served, opened (ISO date)

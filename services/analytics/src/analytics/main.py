@@ -48,6 +48,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
         description="De-identified facts, the statistics and reports built on them, "
         "outreach, anonymous surveys and staff headcounts.",
         routers=ROUTERS,
-        trusted_peers=(),
+        # Intake's directory pushes office changes (reference data, never an identity) to
+        # one internal route; every other route refuses its token (require_peer, require_user).
+        trusted_peers=("intake",),
         on_startup=on_startup,
     )

@@ -13,8 +13,11 @@ from cases.erasure.router import router as erasure_router
 from cases.message.router import internal_router as message_internal_router
 from cases.message.router import router as message_router
 from cases.note.router import router as note_router
+from cases.office.models import Office, StaffMember
+from cases.office.router import router as reassignment_router
 from cases.register.router import router as register_router
 from cases.visitor.router import router as visitor_router
+from ombuds_shared.directory import directory_receiver
 
 ROUTERS = (
     case_router,
@@ -32,4 +35,6 @@ ROUTERS = (
     erasure_router,
     erasure_internal_router,
     message_internal_router,
+    reassignment_router,
+    directory_receiver(Office, StaffMember),
 )

@@ -42,6 +42,14 @@ def external_verifier(settings: GatewaySettings) -> tuple[TokenVerifier, Signing
 async def authenticate(
     verifier: TokenVerifier, settings: GatewaySettings, authorization: str | None
 ) -> Actor:
+    """The caller (see `authenticate_with_claims`)."""
+    actor, _ = await authenticate_with_claims(verifier, settings, authorization)
+    return actor
+
+
+async def authenticate_with_claims(
+    verifier: TokenVerifier, settings: GatewaySettings, authorization: str | None
+) -> tuple[Actor, dict[str, Any]]:
     """Verifies the caller's bearer token and reads their roles, office and tribunal from it.
 
     A registry account is bound to its tribunal: without the claim it would reach every
@@ -58,7 +66,7 @@ async def authenticate(
         raise Forbidden(
             f"A registry token must name its tribunal (claim '{settings.tribunal_claim}')."
         )
-    return Actor(str(claims["sub"]), roles, str(office) if office else None, tribunal)
+    return Actor(str(claims["sub"]), roles, str(office) if office else None, tribunal), claims
 
 
 def _roles(value: Any) -> frozenset[str]:

@@ -58,6 +58,17 @@ class GatewaySettings(ServiceSettings):
         "(e.g. dispute_tribunal); a registry token without it is refused.",
     )
 
+    staff_from_claims: bool = Field(
+        default=False,
+        description="Add an ombudsman, mediator or chief to their office's staff roster (in "
+        "intake's directory) the first time they sign in, from their token's subject, role, "
+        "office and name claim. Off: the administrator keeps the roster. A member already "
+        "on it (a departed one included) is never changed by signing in.",
+    )
+    staff_name_claim: str = Field(
+        default="name", description="Claim of external tokens with the user's display name."
+    )
+
     dev_issuer: str = Field(
         default="ombuds-dev-issuer", description="Issuer name of the development tokens."
     )

@@ -29,6 +29,7 @@ def mint_dev_token(
     office: str | None = None,
     tribunal: str | None = None,
     lifetime: int = DEFAULT_LIFETIME_SECONDS,
+    name: str | None = None,
 ) -> str:
     """A token as the organization's identity provider would issue it, for development."""
     if not settings.uses_dev_issuer:
@@ -49,4 +50,6 @@ def mint_dev_token(
         claims[settings.office_claim] = office
     if tribunal:
         claims[settings.tribunal_claim] = tribunal
+    if name:
+        claims[settings.staff_name_claim] = name
     return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})

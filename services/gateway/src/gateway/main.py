@@ -43,6 +43,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         internal_key = SigningKey.for_owner(private, "gateway")
         verifier, dev_key = external_verifier(settings)
         app.state.settings = settings
+        app.state.staff_signed_in = set()
         app.state.policy = Policy()
         app.state.local_app = local_app()
         app.state.answer_cache = AnswerCache(settings.lookup_cache_seconds)

@@ -20,7 +20,8 @@ from ombuds_shared.reference import Role
 
 VISITOR, OMBUDSMAN, MEDIATOR, CHIEF = Role.VISITOR, Role.OMBUDSMAN, Role.MEDIATOR, Role.CHIEF
 HR_PORTAL, REFERRING_OFFICE, REGISTRY = Role.HR_PORTAL, Role.REFERRING_OFFICE, Role.REGISTRY
-ANALYST, AUDITOR = Role.ANALYST, Role.AUDITOR
+ANALYST, AUDITOR, ADMINISTRATOR = Role.ANALYST, Role.AUDITOR, Role.ADMINISTRATOR
+# Reference data (no identities, nothing about a case): anyone signed in reads it.
 
 
 class Reach(StrEnum):
@@ -62,6 +63,9 @@ class Rule:
     # For the holder of a receipt code (an anonymous visitor, no account): no role of a
     # token reaches the route; the code, in the Receipt-Code header, does (gateway.proxy).
     receipt: bool = False
+    # Reference data a browser may keep and revalidate (ETag, If-None-Match) rather than
+    # fetch anew: it holds nothing confidential, unlike everything else behind the gateway.
+    revalidate: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -81,13 +85,14 @@ def rule(
     reach: Reach | dict[Role, Reach] | None = None,
     cacheable: bool = False,
     receipt: bool = False,
+    revalidate: bool = False,
 ) -> Rule:
     """A row; a single `reach` applies to every role of the row."""
     if isinstance(reach, Reach):
         reach = dict.fromkeys(roles, reach)
     if reach is not None and set(reach) != roles:
         raise ValueError(f"{method} {path}: give a reach for each of its roles, and only them")
-    if cacheable and method != "GET":
+    if (cacheable or revalidate) and method != "GET":
         raise ValueError("only lookups can be cached")
     if receipt and (roles or reach):
         raise ValueError("a receipt route is for the code's holder, not for any role")
@@ -100,6 +105,7 @@ def rule(
         reach or {},
         cacheable,
         receipt,
+        revalidate,
     )
 
 
@@ -192,6 +198,9 @@ POLICY: tuple[Rule, ...] = (
     # their case, the chief for any of the office (cases checks the case is closed).
     rule("GET",  "/v1/case-erasure-requests",               "cases",  {OMBUDSMAN, CHIEF}, reach={OMBUDSMAN: HANDLED, CHIEF: OFFICE}),  # noqa: E501
     rule("POST", "/v1/cases/{case_id}/erasure/confirm",     "cases",  {OMBUDSMAN, CHIEF}, reach={OMBUDSMAN: HANDLED, CHIEF: OFFICE}),  # noqa: E501
+    # A departed member's open cases, for the chief to reassign (cases scopes it to the
+    # chief's office).
+    rule("GET",  "/v1/case-reassignments",                  "cases",  {CHIEF}),
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     # The systemic-issue register: the office's ombudsmen and chief keep its entries (texts
     # about patterns, never about a case; evidence as counts only); only the chief marks an
@@ -209,6 +218,9 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/audit/intake/head",                   "intake", {AUDITOR}),
     rule("GET",  "/v1/audit/mediation",                     "mediation", {AUDITOR}),
     rule("GET",  "/v1/audit/mediation/head",                "mediation", {AUDITOR}),
+    # A departed mediator's open mediations, for the chief to reassign (mediation scopes it
+    # to the chief's office).
+    rule("GET",  "/v1/mediation-reassignments",             "mediation", {CHIEF}),
     rule("GET",  "/v1/mediations",                          "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations",                          "mediation", _WORKERS),
     rule("GET",  "/v1/mediations/{mediation_id}",           "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
@@ -258,8 +270,21 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/certificates/{certificate_id}/printable", "mediation", _CERTIFICATE_READERS, reach=_CERTIFICATE_REACH),  # noqa: E501
     rule("POST", "/v1/certificates/{certificate_id}/revoke", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     # Reference vocabularies, served by the gateway itself (gateway.reference).
-    rule("GET",  "/v1/reference",                           "gateway", _EVERYONE),
-    rule("GET",  "/v1/reference/{vocabulary}",              "gateway", _EVERYONE),
+    # The directory (intake's, the one source of truth): offices are reference data for
+    # everyone; the administrator opens, renames, moves and closes them.
+    rule("GET",  "/v1/reference/offices",                   "intake", _EVERYONE, revalidate=True),
+    rule("POST", "/v1/offices",                             "intake", {ADMINISTRATOR}),
+    rule("PATCH", "/v1/offices/{code}",                     "intake", {ADMINISTRATOR}),
+    rule("POST", "/v1/offices/{code}/close",                "intake", {ADMINISTRATOR}),
+    # The staff roster: display names are staff identities, read by the administrator and
+    # by a chief for their own office only (intake scopes the chief's list to it).
+    rule("GET",  "/v1/staff",                               "intake", {ADMINISTRATOR, CHIEF}),
+    rule("POST", "/v1/staff",                               "intake", {ADMINISTRATOR}),
+    rule("POST", "/v1/staff/{subject}/deactivate",          "intake", {ADMINISTRATOR}),
+    # The static row /v1/reference/offices (above) comes before /{vocabulary}: the first
+    # match wins.
+    rule("GET",  "/v1/reference",                           "gateway", _EVERYONE, revalidate=True),
+    rule("GET",  "/v1/reference/{vocabulary}",              "gateway", _EVERYONE, revalidate=True),
     # Analytics: suppressed aggregates for analysts and the chief, nobody else (P6).
     rule("GET",  "/v1/analytics/statistics",                "analytics", _ANALYSTS),
     rule("GET",  "/v1/analytics/statistics/{statistic}",    "analytics", _ANALYSTS),

@@ -1,6 +1,8 @@
 """The routers this service mounts, all under /v1."""
 
 from intake.audit.router import router as audit_router
+from intake.directory.router import internal_router as directory_internal_router
+from intake.directory.router import router as directory_router
 from intake.message.router import router as message_router
 from intake.own.router import router as own_router
 from intake.receipt.router import router as receipt_router
@@ -18,4 +20,6 @@ ROUTERS = (
     vault_router,
     party_router,
     audit_router,
+    directory_router,
+    directory_internal_router,
 )

@@ -13,6 +13,9 @@ class IntakeSettings(ConfidentialSettings):
 
     service_name: str = "intake"
     cases_url: str = "http://127.0.0.1:8002"
+    # The directory (offices, staff roster) pushes its changes to these services' copies.
+    mediation_url: str = "http://127.0.0.1:8003"
+    analytics_url: str = "http://127.0.0.1:8004"
 
     fingerprint_key: SecretStr | None = Field(
         default=None,

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from intake.api import ROUTERS
 from intake.audit.service import AUDIT
 from intake.config import IntakeSettings
+from intake.directory.relay import directory_relay
 from intake.receipt.codes import receipt_key
 from intake.request.fingerprint import load_fingerprint_key
 from intake.request.router import hot_routes
@@ -25,9 +26,14 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         description="The identity vault (visitors and mediation parties) and intake requests.",
         routers=ROUTERS,
         trusted_peers=("cases", "mediation"),
-        peer_urls={"cases": settings.cases_url},
+        peer_urls={
+            "cases": settings.cases_url,
+            "mediation": settings.mediation_url,
+            "analytics": settings.analytics_url,
+        },
         hot_routes=hot_routes,
         on_startup=_with_submission_inserts,
+        on_shutdown=_stop_directory_relay,
     )
     if settings.retention_interval_seconds > 0:
         with_periodic_schedule(
@@ -44,3 +50,9 @@ async def _with_submission_inserts(app: FastAPI) -> None:
     app.state.receipt_key = receipt_key(app.state.fingerprint_key)
     app.state.submission_inserts = GroupedInserts(app.state.hot_pool)
     AUDIT.attach_read_log(app)
+    app.state.directory_relay = directory_relay(app)
+    app.state.directory_relay.start()
+
+
+async def _stop_directory_relay(app: FastAPI) -> None:
+    await app.state.directory_relay.stop()

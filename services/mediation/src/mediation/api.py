@@ -10,9 +10,12 @@ from mediation.certificate.router import mediation_router as certificate_mediati
 from mediation.certificate.router import router as certificate_router
 from mediation.deadline.router import router as deadline_router
 from mediation.note.router import router as note_router
+from mediation.office.models import Office, StaffMember
+from mediation.office.router import router as reassignment_router
 from mediation.party.router import router as party_router
 from mediation.session.router import router as session_router
 from mediation.session.router import schedule_router
+from ombuds_shared.directory import directory_receiver
 
 ROUTERS: tuple[APIRouter, ...] = (
     case_router,
@@ -26,4 +29,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     case_internal_router,
     keys_router,
     audit_router,
+    reassignment_router,
+    directory_receiver(Office, StaffMember),
 )

@@ -13,7 +13,9 @@ from cases.assignment.models import Assignment, ConflictDeclaration
 from cases.assignment.schemas import AssignmentCreate, ClearingCreate, DeclarationCreate
 from cases.audit import service as audit
 from cases.case.models import CaseFile
+from cases.office.models import StaffMember
 from ombuds_shared.db import utcnow
+from ombuds_shared.directory import check_assignable
 from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ombuds_shared.tokens import Actor
 
@@ -71,6 +73,14 @@ async def assign(
         assignee = actor.subject
     if case["destroyed_at"] is not None:
         raise Conflict("This case's content was destroyed; it is not handled any more.")
+    await check_assignable(
+        session,
+        StaffMember,
+        subject=assignee,
+        office=case["office"],
+        role="ombudsman",
+        field="assignee",
+    )
     if case["assigned_to"] == assignee:
         await session.commit()
         return assignee

@@ -12,9 +12,10 @@ from starlette.datastructures import State
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
-from gateway.auth import authenticate
+from gateway.auth import authenticate_with_claims
 from gateway.forwarding import forward, hidden_fields
 from gateway.graphql.loaders import Loaders
+from gateway.staff_sync import note_sign_in
 from ombuds_shared.errors import BadRequest, Unauthorized
 from ombuds_shared.tokens import Actor
 
@@ -84,11 +85,12 @@ async def get_context(request: Request) -> Context:
     """Authenticates the caller exactly as the REST routes do."""
     state = request.app.state
     try:
-        actor = await authenticate(
+        actor, claims = await authenticate_with_claims(
             state.external_verifier, state.settings, request.headers.get("Authorization")
         )
     except Unauthorized:
         state.anonymous_limiter.check(request.client.host if request.client else "unknown")
         raise
     state.caller_limiter.check(actor.subject)
+    await note_sign_in(state, actor, claims)
     return Context(state=state, actor=actor)

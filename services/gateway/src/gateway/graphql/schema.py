@@ -23,6 +23,7 @@ from gateway.graphql.context import Context, get_context
 from gateway.graphql.operations.analytics import AnalyticsMutation, AnalyticsQuery
 from gateway.graphql.operations.cases import CaseMutation, CaseQuery
 from gateway.graphql.operations.certificates import CertificateMutation, CertificateQuery
+from gateway.graphql.operations.directory import DirectoryMutation, DirectoryQuery
 from gateway.graphql.operations.intake import IntakeMutation, IntakeQuery
 from gateway.graphql.operations.mediations import MediationMutation, MediationQuery
 from gateway.graphql.operations.own_data import OwnDataMutation, OwnDataQuery
@@ -41,6 +42,7 @@ Query = merge_types(
         CertificateQuery,
         AnalyticsQuery,
         ReferenceQuery,
+        DirectoryQuery,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +55,7 @@ Mutation = merge_types(
         MediationMutation,
         CertificateMutation,
         AnalyticsMutation,
+        DirectoryMutation,
     ),
 )
 

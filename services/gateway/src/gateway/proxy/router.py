@@ -11,17 +11,22 @@ import re
 
 from starlette.types import Receive, Scope
 
-from gateway.auth import authenticate
+from gateway.auth import authenticate_with_claims
 from gateway.forwarding import RECEIPT_HOLDER, Forwarded, forward
 from gateway.policy import Rule
+from gateway.staff_sync import note_sign_in
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
 from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
-_FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key", "if-none-match")
-# Everything behind the gateway is confidential: no cache may keep it, unless the route
-# says otherwise (the reference vocabularies, which are code, not business data).
+_FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
+# Reference data is revalidated with its ETag (see Rule.revalidate).
+_REVALIDATION_HEADERS = ("if-none-match",)
+# Everything behind the gateway is confidential: no cache may keep it ...
 _NO_STORE = (b"cache-control", b"no-store")
+# ... but reference data, which a browser keeps and asks again about (unless the route
+# says for how long it may keep it).
+_REVALIDATE = (b"cache-control", b"private, no-cache")
 
 
 _RECEIPT_HEADER = "receipt-code"
@@ -34,7 +39,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
     if _RECEIPT_HEADER in headers and public_path(scope).startswith(_RECEIPT_PREFIX):
         return await _with_receipt(scope, receive, headers)
     try:
-        actor = await authenticate(
+        actor, claims = await authenticate_with_claims(
             state.external_verifier, state.settings, headers.get("authorization")
         )
     except Unauthorized:
@@ -43,6 +48,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
         state.anonymous_limiter.check(client[0] if client else "unknown")
         raise
     state.caller_limiter.check(actor.subject)
+    await note_sign_in(state, actor, claims)
     method: str = scope["method"]
     path = public_path(scope)
     rule: Rule = state.policy.match(method, path)
@@ -58,9 +64,9 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
         rule=rule,
         body=body or None,
         raw_query=scope["query_string"].decode("latin-1") or None,
-        headers={n: headers[n] for n in _FORWARDED_REQUEST_HEADERS if n in headers},
+        headers={n: headers[n] for n in _passed(rule) if n in headers},
     )
-    return _answer(forwarded)
+    return _answer(forwarded, rule)
 
 
 async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str]) -> HotResponse:
@@ -92,16 +98,20 @@ async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str])
             n: headers[n] for n in (*_FORWARDED_REQUEST_HEADERS, _RECEIPT_HEADER) if n in headers
         },
     )
-    return _answer(forwarded)
+    return _answer(forwarded, rule)
 
 
-def _answer(forwarded: Forwarded) -> HotResponse:
+def _passed(rule: Rule) -> tuple[str, ...]:
+    return _FORWARDED_REQUEST_HEADERS + (_REVALIDATION_HEADERS if rule.revalidate else ())
+
+
+def _answer(forwarded: Forwarded, rule: Rule) -> HotResponse:
     response_headers = [
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in forwarded.headers.items()
     ]
     if "cache-control" not in forwarded.headers:
-        response_headers.append(_NO_STORE)
+        response_headers.append(_REVALIDATE if rule.revalidate else _NO_STORE)
     return HotResponse(forwarded.status, forwarded.body, response_headers)
 
 

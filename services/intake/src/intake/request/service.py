@@ -113,6 +113,11 @@ _OFFICE_CACHE_SECONDS = 60.0
 _open_offices_cache: dict[str, tuple[float, frozenset[str]]] = {}
 
 
+def forget_open_offices() -> None:
+    """Drops the cached office codes: the directory has just changed one."""
+    _open_offices_cache.clear()
+
+
 async def open_offices(engine: AsyncEngine) -> frozenset[str]:
     """Codes of the offices open today (cached briefly per database)."""
     key = str(engine.url)

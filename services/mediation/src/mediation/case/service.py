@@ -50,10 +50,11 @@ from mediation.case.schemas import (
 from mediation.config import MediationSettings
 from mediation.deadline import service as ledger
 from mediation.deadline.models import DeadlineClock
-from mediation.office.models import Office
+from mediation.office.models import Office, StaffMember
 from mediation.reference.models import IssueCode, OutboxEvent
 from ombuds_shared.dates import check_step_date, invalid_date
 from ombuds_shared.db import utcnow
+from ombuds_shared.directory import check_assignable
 from ombuds_shared.errors import Conflict, Forbidden, ValidationFailed
 from ombuds_shared.outbox import emit
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
@@ -507,6 +508,14 @@ async def assign(
         mediation.status,
         {states.REFERRED, states.PENDING, states.IN_MEDIATION},
         "assign a mediator",
+    )
+    await check_assignable(
+        session,
+        StaffMember,
+        subject=subject,
+        office=mediation.office,
+        role="mediator",
+        field="mediator",
     )
     result = await session.execute(
         select(ConflictDeclaration.has_conflict)

@@ -4,7 +4,7 @@ Mediations accepted before keep the start of their tribunal suspension, which wa
 the day of acceptance; others accepted without a tribunal stay unknown (NULL).
 
 Revision ID: 20261208_rf1
-Revises: 20261207_k3
+Revises: 20261208_of3
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_rf1"
-down_revision: str | None = "20261207_k3"
+down_revision: str | None = "20261208_of3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
