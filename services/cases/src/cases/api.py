@@ -8,6 +8,7 @@ from cases.case.router import router as case_router
 from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
+from cases.contact.router import router as contact_router
 from cases.note.router import router as note_router
 from cases.visitor.router import router as visitor_router
 
@@ -15,6 +16,7 @@ ROUTERS = (
     case_router,
     assignment_router,
     coding_router,
+    contact_router,
     consent_router,
     note_router,
     visitor_router,
