@@ -8,7 +8,9 @@ sealed notes. So a contact row carries nothing a retention run must destroy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -110,6 +112,20 @@ def participants_text(roles: list[ContactParticipant]) -> str:
 def participants_of(text: str) -> list[ContactParticipant]:
     """Roles as read back."""
     return [ContactParticipant(code) for code in text.split(",") if code]
+
+
+_READ_FIELDS = ("id", "contacted_on", "medium", "duration_minutes", "recorded_at")
+
+
+def contact_read(row: Any) -> ContactRead:
+    """A stored contact (an entity or a row mapping) as read, its roles as a list."""
+    values = {
+        name: row[name] if isinstance(row, Mapping) else getattr(row, name)
+        for name in (*_READ_FIELDS, "participants")
+    }
+    return ContactRead.model_validate(
+        {**values, "participants": participants_of(str(values["participants"]))}
+    )
 
 
 def contact_log(rows: list[ContactRead]) -> ContactLog:

@@ -4,7 +4,13 @@ from cases import records
 from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep, SessionDep
 from cases.contact import service
 from cases.contact.models import CaseContact
-from ombuds_shared.contact import ContactCreate, ContactLog, ContactRead, contact_log
+from ombuds_shared.contact import (
+    ContactCreate,
+    ContactLog,
+    ContactRead,
+    contact_log,
+    contact_read,
+)
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["contacts"], responses=PROBLEM_RESPONSES)
@@ -19,7 +25,7 @@ router = APIRouter(prefix="/v1/cases/{case_id}", tags=["contacts"], responses=PR
 async def log_contact(
     data: ContactCreate, case: LiveCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> ContactRead:
-    return service.to_read(
+    return contact_read(
         await service.log_contact(session=session, case=case, actor=actor, data=data)
     )
 
@@ -35,4 +41,4 @@ async def list_contacts(
     rows = await records.list_rows(
         session=session, model=CaseContact, case=case, actor=actor, what="contact"
     )
-    return contact_log(service.in_contact_order([service.to_read(r) for r in rows]))
+    return contact_log(service.in_contact_order([contact_read(r) for r in rows]))

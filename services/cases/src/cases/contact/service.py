@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import records
 from cases.contact.models import CaseContact
 from cases.outbox import emit_case_event
-from ombuds_shared.contact import ContactCreate, ContactRead, participants_of, participants_text
+from ombuds_shared.contact import ContactCreate, ContactRead, participants_text
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.tokens import Actor
@@ -48,17 +45,6 @@ async def log_contact(
     return contact
 
 
-def to_read(row: CaseContact | Mapping[str, Any]) -> ContactRead:
-    """A contact as read, its roles as a list."""
-    values = row if isinstance(row, Mapping) else {c: getattr(row, c) for c in _COLUMNS}
-    return ContactRead.model_validate(
-        {**values, "participants": participants_of(values["participants"])}
-    )
-
-
 def in_contact_order(contacts: list[ContactRead]) -> list[ContactRead]:
     """The log in the order the contacts happened (then as recorded)."""
     return sorted(contacts, key=lambda c: (c.contacted_on, c.recorded_at, c.id))
-
-
-_COLUMNS = [c.name for c in CaseContact.__table__.c]

@@ -2,7 +2,13 @@ from fastapi import APIRouter, status
 
 from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
 from mediation.contact import service
-from ombuds_shared.contact import ContactCreate, ContactLog, ContactRead, contact_log
+from ombuds_shared.contact import (
+    ContactCreate,
+    ContactLog,
+    ContactRead,
+    contact_log,
+    contact_read,
+)
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mediations", tags=["contacts"], responses=PROBLEM_RESPONSES)
@@ -20,7 +26,7 @@ async def log_contact(
     contact = await service.log_contact(
         session=session, mediation=mediation, actor=actor, data=data
     )
-    return service.to_read(contact)
+    return contact_read(contact)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from mediation.audit import service as audit
 from mediation.case.models import Mediation
 from mediation.contact.models import MediationContact
 from mediation.reference.models import OutboxEvent
-from ombuds_shared.contact import ContactCreate, ContactRead, participants_of, participants_text
+from ombuds_shared.contact import ContactCreate, ContactRead, contact_read, participants_text
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed
 from ombuds_shared.outbox import emit
@@ -71,19 +71,4 @@ async def contacts(*, session: AsyncSession, mediation: Mediation) -> list[Conta
         .where(table.c.mediation_id == mediation.id)
         .order_by(table.c.contacted_on, table.c.recorded_at, table.c.id)
     )
-    return [to_read(row) for row in result.mappings()]
-
-
-def to_read(row: object) -> ContactRead:
-    """A contact as read, its roles as a list."""
-    values = {c: _get(row, c) for c in _COLUMNS}
-    return ContactRead.model_validate(
-        {**values, "participants": participants_of(values["participants"])}
-    )
-
-
-def _get(row: object, name: str) -> object:
-    return row[name] if hasattr(row, "keys") else getattr(row, name)  # type: ignore[index]
-
-
-_COLUMNS = [c.name for c in MediationContact.__table__.c]
+    return [contact_read(row) for row in result.mappings()]
