@@ -15,6 +15,8 @@ import contextlib
 import datetime as dt
 from typing import Any
 
+import pytest
+from gql.transport.exceptions import TransportQueryError
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
@@ -23,6 +25,7 @@ from ombuds_shared.testing import TestDatabases, TestKeys
 
 from .cases_helpers import OFFICE, assigned_case, events, handler
 from .conftest import Stack
+from .graphql_support import graphql_as, run
 from .mediation_support import OFFICE as MEDIATION_OFFICE
 from .mediation_support import Mediations, expect
 from .pipeline import (
@@ -277,3 +280,41 @@ async def test_statistics_per_year_match_what_was_logged(
     assert mediations["from_start_within_30_share"] is None
     # A slice reads the same protected cube: Nairobi alone is all of last year's cases.
     assert (await row("time-to-resolution", office="nairobi"))["resolved"] == 20
+
+
+_LOG = """query ($id: ID!) { case(id: $id) { contacts { contactCount timeOnCaseMinutes
+  items { id contactedOn medium durationMinutes participants } } } }"""
+_LOG_CONTACT = """mutation ($id: ID!, $input: ContactInput!) {
+  logCaseContact(caseId: $id, input: $input) { id medium durationMinutes participants } }"""
+
+
+async def test_graphql_logs_and_reads_the_same_contacts_as_rest(stack: Stack) -> None:
+    case_id = await assigned_case(stack)
+    me = handler(stack)
+    expect(
+        await stack.gateway.post(f"/v1/cases/{case_id}/contacts", json=contact(), headers=me),
+        201,
+    )
+    contact_input = {"medium": "video", "durationMinutes": 40, "participants": ["manager"]}
+    async with graphql_as(stack, "ombudsman", sub="omb-amani", office=OFFICE) as session:
+        logged = await run(session, _LOG_CONTACT, {"id": case_id, "input": contact_input})
+        assert logged["logCaseContact"]["participants"] == ["manager"]
+        read = (await run(session, _LOG, {"id": case_id}))["case"]["contacts"]
+        # No free text passes GraphQL either: the input type has no field for it.
+        with pytest.raises(TransportQueryError):
+            await run(session, _LOG_CONTACT, {"id": case_id, "input": {
+                **contact_input, "summary": "What was said."}})  # fmt: skip
+    rest = expect(await stack.gateway.get(f"/v1/cases/{case_id}/contacts", headers=me), 200)
+    assert (read["contactCount"], read["timeOnCaseMinutes"]) == (2, 65)
+    as_read = [(c["id"], c["medium"], c["durationMinutes"], c["participants"])
+               for c in read["items"]]  # fmt: skip
+    assert as_read == [
+        (c["id"], c["medium"], c["duration_minutes"], c["participants"]) for c in rest["items"]
+    ]
+    async with graphql_as(stack, "chief", sub="chief-nairobi", office=OFFICE) as session:
+        chief_view = (await run(session, _LOG, {"id": case_id}))["case"]["contacts"]
+    assert chief_view == read
+    async with graphql_as(stack, "ombudsman", sub="omb-colleague", office=OFFICE) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            await run(session, _LOG_CONTACT, {"id": case_id, "input": contact_input})
+    assert "FORBIDDEN" in str(refused.value)
