@@ -21,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
 from analytics.facts.models import CaseFact, MediationFact
+from cases.retention import runner
+from ombuds_shared.db import utcnow
 from ombuds_shared.testing import TestDatabases, TestKeys
 
-from .cases_helpers import OFFICE, assigned_case, events, handler
+from .cases_helpers import OFFICE, assigned_case, events, handler, query
 from .conftest import Stack
 from .graphql_support import graphql_as, run
 from .mediation_support import OFFICE as MEDIATION_OFFICE
@@ -318,3 +320,31 @@ async def test_graphql_logs_and_reads_the_same_contacts_as_rest(stack: Stack) ->
         with pytest.raises(TransportQueryError) as refused:
             await run(session, _LOG_CONTACT, {"id": case_id, "input": contact_input})
     assert "FORBIDDEN" in str(refused.value)
+
+
+async def test_the_contact_log_outlives_destruction_as_codes_and_takes_no_more_entries(
+    stack: Stack,
+) -> None:
+    """Decided: a contact holds a date, codes and minutes only, like a service given, so
+    retention keeps it (the office's workload stays countable); the content is in the
+    notes, which are destroyed. A destroyed case takes no new contact."""
+    case_id = await assigned_case(stack)
+    me = handler(stack)
+    path = f"/v1/cases/{case_id}/contacts"
+    expect(await stack.gateway.post(path, json=contact(), headers=me), 201)
+    closed = await stack.gateway.post(
+        f"/v1/cases/{case_id}/status",
+        json={"status": "closed", "closure_reason": "resolved"},
+        headers=me,
+    )
+    assert closed.status_code == 200, closed.text
+    later = utcnow() + dt.timedelta(days=3 * 366)
+    done = await runner.run_once(stack.apps["cases"].state.settings, dry_run=False, now=later)
+    assert done.destroyed == [case_id]
+    log = expect(await stack.gateway.get(path, headers=me), 200)
+    assert (log["contact_count"], log["time_on_case_minutes"]) == (1, 25)
+    (row,) = await query(stack.database_urls["cases"], "SELECT * FROM case_contact")
+    assert set(row) == {"id", "case_id", "contacted_on", "medium", "duration_minutes",
+                        "participants", "recorded_by", "recorded_at"}  # fmt: skip
+    refused = await stack.gateway.post(path, json=contact(), headers=me)
+    assert refused.status_code == 409, refused.text
