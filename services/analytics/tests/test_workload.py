@@ -57,6 +57,8 @@ async def test_contacts_and_hours_are_published_only_where_the_cases_are(
     assert cells(per_office, 2024, office="*")["hours"] == 16.0
     assert cells(per_office, 2024, office="geneva")["hours"] is None
     assert cells(per_office, 2024, office="nairobi")["hours"] is None
+    other_pillar = await logged.statistic("hours-per-office", pillar="unhcr", **YEAR)
+    assert [row["office"] for row in other_pillar["rows"]] == ["*"]
 
 
 async def test_time_to_resolution_withholds_small_bands_and_their_complements(

@@ -127,7 +127,8 @@ async def hours_per_office(reader: Reader, f: Filters) -> Table:
             if pillar != ALL and office != ALL:
                 sums.add(year, pillar, office, n, more.minutes[cell])
     protected = protect(*cube(rows, {}), reader.threshold)
-    offices = [f.office] if f.office else [*sorted({row[3] for row in rows}), ALL]
+    present = {office for _, _, pillar, office, _, _ in rows if f.p in (ALL, pillar)}
+    offices = [f.office] if f.office else [*sorted(present), ALL]
     table = Table(
         "hours-per-office", "Contacts and hours per office", _WORKLOAD_COLUMNS, ["year", "office"]
     )
