@@ -216,6 +216,10 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/v1/cases/{case_id}/systemic-issues"): Op(
         kind="case", body=lambda c: {"systemic_issue": _SYSTEMIC[c.n % len(_SYSTEMIC)]}),
     ("GET", "/v1/cases/{case_id}/systemic-issues"): Op(kind="case"),
+    ("POST", "/v1/cases/{case_id}/contacts"): Op(kind="case", body=lambda c: {
+        "contacted_on": today(), "medium": "phone", "duration_minutes": 20,
+        "participants": ["visitor", "ombudsman"]}),
+    ("GET", "/v1/cases/{case_id}/contacts"): Op(kind="case"),
     ("POST", "/v1/cases/{case_id}/consents"): Op(
         kind="case", body=lambda c: {"scope": "contact_supervisor"}),
     ("GET", "/v1/cases/{case_id}/consents"): Op(kind="case"),
@@ -295,6 +299,10 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         kind="session"),
     ("GET", "/v1/mediation-schedule"): Op(kind="session", listed=_items("session_id")),
     ("GET", "/v1/calendar/sessions.ics"): Op(),
+    ("POST", "/v1/mediations/{mediation_id}/contacts"): Op(kind=_MEDIATION, body=lambda c: {
+        "contacted_on": today(), "medium": "video", "duration_minutes": 45,
+        "participants": ["other_party", "mediator"]}),
+    ("GET", "/v1/mediations/{mediation_id}/contacts"): Op(kind=_MEDIATION),
     ("POST", "/v1/mediations/{mediation_id}/close"): Op(
         kind=_MEDIATION, fresh=True,
         body=lambda c: {"outcome": "not_settled", "closed_on": today()}),

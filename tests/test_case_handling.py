@@ -15,9 +15,11 @@ EVENT_FIELDS = {
                             "recorded_on"},
     "case.service_given": {"case_id", "service", "given_on"},
     "case.status_changed": {"case_id", "status", "changed_on"},
-    "case.closed": {"case_id", "closed_on", "closure_reason"},
+    "case.closed": {"case_id", "closed_on", "closure_reason", "days_open"},
     "case.systemic_issue_tagged": {"case_id", "systemic_issue", "tagged_on"},
     "case.referral_made": {"case_id", "formal_channel", "referred_on"},
+    "case.contact_logged": {"case_id", "contacted_on", "medium", "duration_minutes",
+                            "participants"},
 }  # fmt: skip
 
 

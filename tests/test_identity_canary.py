@@ -232,6 +232,14 @@ async def _real_lives(stack: Stack) -> list[str]:
             ("systemic-issues", {"systemic_issue": "fear_of_speaking_out"}),
             ("referrals", {"formal_channel": "ethics_office"}),
             (
+                "contacts",
+                {
+                    "medium": "phone",
+                    "duration_minutes": 20,
+                    "participants": ["visitor", "ombudsman"],
+                },
+            ),
+            (
                 "consents",
                 {"scope": "contact_hr", "details": f"May tell HR about {visitor['name']}"},
             ),
@@ -282,6 +290,8 @@ async def _real_lives(stack: Stack) -> list[str]:
         await med.agree_all(open_id)
         await med.assign_self(open_id)
         expect(await med.start(open_id), 200)
+        logged = {"medium": "video", "duration_minutes": 50, "participants": ["other_party"]}
+        expect(await med.post(open_id, "contacts", logged), 201)
         seen = await stack.gateway.get(f"/v1/mediations/{open_id}/parties", headers=med.mediator)
         assert PARTIES[n]["name"] in seen.text
     # The office's register entry on the pattern these cases are tagged with, published by

@@ -39,7 +39,14 @@ _EVENT_FIELDS = {
     "mediation.started": {"mediation_id", "started_on"},
     "mediation.session_held": {"mediation_id", "held_on", "mode"},
     "mediation.extension_granted": {"mediation_id", "granted_on", "days"},
-    "mediation.closed": {"mediation_id", "closed_on", "outcome"},
+    "mediation.closed": {"mediation_id", "closed_on", "outcome", "days_open", "days_since_start"},
+    "mediation.contact_logged": {
+        "mediation_id",
+        "contacted_on",
+        "medium",
+        "duration_minutes",
+        "participants",
+    },
 }
 
 

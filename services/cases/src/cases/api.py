@@ -8,6 +8,7 @@ from cases.case.router import router as case_router
 from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
+from cases.contact.router import router as contact_router
 from cases.erasure.router import internal_router as erasure_internal_router
 from cases.erasure.router import router as erasure_router
 from cases.message.router import internal_router as message_internal_router
@@ -23,6 +24,7 @@ ROUTERS = (
     case_router,
     assignment_router,
     coding_router,
+    contact_router,
     consent_router,
     note_router,
     message_router,

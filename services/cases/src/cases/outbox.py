@@ -33,4 +33,5 @@ _DATE_FIELD = {
     "case.closed": "closed_on",
     "case.systemic_issue_tagged": "tagged_on",
     "case.referral_made": "referred_on",
+    "case.contact_logged": "contacted_on",
 }

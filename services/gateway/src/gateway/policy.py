@@ -176,6 +176,9 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/cases/{case_id}/referrals",           "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/cases/{case_id}/systemic-issues",     "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/systemic-issues",     "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
+    # The contact log: codes, dates and minutes only (no names, no content), like issues.
+    rule("POST", "/v1/cases/{case_id}/contacts",            "cases",  {OMBUDSMAN}, reach=HANDLED),
+    rule("GET",  "/v1/cases/{case_id}/contacts",            "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     # Confidential content: the assigned ombudsman only (P2, P4, P5); never the chief.
     rule("POST", "/v1/cases/{case_id}/consents",            "cases",  {OMBUDSMAN}, reach=HANDLED),
     rule("GET",  "/v1/cases/{case_id}/consents",            "cases",  {OMBUDSMAN}, reach=HANDLED),
@@ -248,6 +251,8 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/mediation-schedule",                  "mediation", _WORKERS, reach={MEDIATOR: OWN, CHIEF: OFFICE}),  # noqa: E501
     # A mediator's own feed, bearer only: calendar clients fetch it through the frontend.
     rule("GET",  "/v1/calendar/sessions.ics",               "mediation", {MEDIATOR}),
+    rule("POST", "/v1/mediations/{mediation_id}/contacts",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
+    rule("GET",  "/v1/mediations/{mediation_id}/contacts",  "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/close",     "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("GET",  "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501
     rule("POST", "/v1/mediations/{mediation_id}/deadlines", "mediation", _WORKERS, reach=_WORKER_REACH),  # noqa: E501

@@ -8,6 +8,7 @@ from mediation.case.router import router as case_router
 from mediation.certificate.router import keys_router
 from mediation.certificate.router import mediation_router as certificate_mediation_router
 from mediation.certificate.router import router as certificate_router
+from mediation.contact.router import router as contact_router
 from mediation.deadline.router import router as deadline_router
 from mediation.note.router import router as note_router
 from mediation.office.models import Office, StaffMember
@@ -21,6 +22,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     case_router,
     deadline_router,
     note_router,
+    contact_router,
     party_router,
     session_router,
     schedule_router,

@@ -6,6 +6,7 @@ def register_all() -> None:
     from mediation.audit import models as _audit  # noqa: F401
     from mediation.case import models as _case  # noqa: F401
     from mediation.certificate import models as _certificate  # noqa: F401
+    from mediation.contact import models as _contact  # noqa: F401
     from mediation.deadline import models as _deadline  # noqa: F401
     from mediation.note import models as _note  # noqa: F401
     from mediation.office import models as _office  # noqa: F401

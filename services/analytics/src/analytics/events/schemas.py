@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from ombuds_shared.contact import MAX_CONTACT_MINUTES, ContactMedium, ContactParticipant
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import (
     CATEGORIES,
@@ -41,6 +42,7 @@ Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
+Minutes = Annotated[StrictInt, Field(ge=0, le=MAX_CONTACT_MINUTES)]
 
 
 class CaseStatus(StrEnum):
@@ -116,6 +118,8 @@ class CaseClosed(Strict):
     case_key: Pseudonym
     closed_month: Month
     closure_reason: ClosureReason
+    # Absent from events sent before the contact log: such a case has no time to resolution.
+    days_open: Count | None = None
 
 
 class CaseSystemicIssueTagged(Strict):
@@ -135,6 +139,21 @@ class CaseReferralMade(Strict):
     case_key: Pseudonym
     formal_channel: FormalChannel
     referred_month: Month
+
+
+class ContactLogged(Strict):
+    contacted_month: Month
+    medium: ContactMedium
+    duration_minutes: Minutes
+    participants: list[ContactParticipant] = Field(min_length=1, max_length=len(ContactParticipant))
+
+
+class CaseContactLogged(ContactLogged):
+    case_key: Pseudonym
+
+
+class MediationContactLogged(ContactLogged):
+    mediation_key: Pseudonym
 
 
 class MediationOpened(Strict):
@@ -187,6 +206,8 @@ class MediationClosed(Strict):
     mediation_key: Pseudonym
     closed_month: Month
     outcome: Outcome
+    days_open: Count | None = None
+    days_since_start: Count | None = None  # None: it closed without starting
 
     @field_validator("outcome")
     @classmethod
@@ -241,6 +262,7 @@ PAYLOADS: dict[str, type[Strict]] = {
     "case.closed": CaseClosed,
     "case.systemic_issue_tagged": CaseSystemicIssueTagged,
     "case.referral_made": CaseReferralMade,
+    "case.contact_logged": CaseContactLogged,
     "mediation.opened": MediationOpened,
     "mediation.agreement_recorded": MediationAgreementRecorded,
     "mediation.party_declined": MediationPartyDeclined,
@@ -250,6 +272,7 @@ PAYLOADS: dict[str, type[Strict]] = {
     "mediation.closed": MediationClosed,
     "systemic_issue.published": SystemicIssuePublished,
     "systemic_issue.withdrawn": SystemicIssueWithdrawn,
+    "mediation.contact_logged": MediationContactLogged,
 }
 
 

@@ -24,6 +24,7 @@ from analytics.events.models import DataVersion, IngestedEvent
 from analytics.events.schemas import (
     PAYLOADS,
     CaseClosed,
+    CaseContactLogged,
     CaseIssueRecorded,
     CaseOpened,
     CaseStatusChanged,
@@ -31,6 +32,7 @@ from analytics.events.schemas import (
     IncomingEvent,
     IngestResult,
     MediationClosed,
+    MediationContactLogged,
     MediationExtensionGranted,
     MediationOpened,
     MediationSessionHeld,
@@ -120,6 +122,9 @@ class _Batch:
             "status": "opened",
             "closed_year": None,
             "closure_reason": None,
+            "contacts": 0,
+            "contact_minutes": 0,
+            "days_open": None,
         }
         self.cases[event.case_key] = case
         self.issues.setdefault(event.case_key, set())
@@ -162,7 +167,13 @@ class _Batch:
                 status="closed",
                 closed_year=_year(event.closed_month),
                 closure_reason=event.closure_reason.value,
+                days_open=event.days_open,
             )
+            self.changed_cases.add(key)
+        elif isinstance(event, CaseContactLogged):
+            # Filed under the case (its opening year), like its issues.
+            case["contacts"] += 1
+            case["contact_minutes"] += event.duration_minutes
             self.changed_cases.add(key)
         # Services given and referrals made are accepted; no report counts them yet.
 
@@ -183,6 +194,10 @@ class _Batch:
             "sessions": 0,
             "extensions": 0,
             "closed_year": None,
+            "contacts": 0,
+            "contact_minutes": 0,
+            "days_open": None,
+            "days_since_start": None,
         }
         self.mediations[event.mediation_key] = mediation
         self.new_mediations.append(mediation)
@@ -190,7 +205,15 @@ class _Batch:
 
     def _mediation_event(self, key: str, mediation: dict[str, Any], event: Strict) -> None:
         if isinstance(event, MediationClosed):
-            mediation.update(outcome=event.outcome.value, closed_year=_year(event.closed_month))
+            mediation.update(
+                outcome=event.outcome.value,
+                closed_year=_year(event.closed_month),
+                days_open=event.days_open,
+                days_since_start=event.days_since_start,
+            )
+        elif isinstance(event, MediationContactLogged):
+            mediation["contacts"] += 1
+            mediation["contact_minutes"] += event.duration_minutes
         elif isinstance(event, MediationSessionHeld):
             mediation["sessions"] += 1
         elif isinstance(event, MediationExtensionGranted):
@@ -328,7 +351,8 @@ async def _write(session: AsyncSession, batch: _Batch, applied: list[dict[str, s
     new_cases = {c["case_key"] for c in batch.new_cases}
     changed = sorted(batch.changed_cases - new_cases)
     if changed:  # an ORM bulk update by primary key, in key order
-        fields = ("case_key", "status", "closed_year", "closure_reason")
+        fields = ("case_key", "status", "closed_year", "closure_reason", "contacts",
+                  "contact_minutes", "days_open")  # fmt: skip
         await session.execute(
             update(CaseFact), [{f: batch.cases[k][f] for f in fields} for k in changed]
         )
@@ -341,7 +365,8 @@ async def _write(session: AsyncSession, batch: _Batch, applied: list[dict[str, s
     new_mediations = {m["mediation_key"] for m in batch.new_mediations}
     changed = sorted(batch.changed_mediations - new_mediations)
     if changed:
-        kept = ("mediation_key", "outcome", "closed_year", "sessions", "extensions")
+        kept = ("mediation_key", "outcome", "closed_year", "sessions", "extensions", "contacts",
+                "contact_minutes", "days_open", "days_since_start")  # fmt: skip
         await session.execute(
             update(MediationFact), [{f: batch.mediations[k][f] for f in kept} for k in changed]
         )

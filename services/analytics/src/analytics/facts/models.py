@@ -33,6 +33,11 @@ class CaseFact(Base):
     status: Mapped[str] = mapped_column(String(CODE))
     closed_year: Mapped[int | None] = mapped_column(SmallInteger)
     closure_reason: Mapped[str | None] = mapped_column(String(CODE))
+    # The contact log in sums only (no contact's date survives here), and the days from
+    # opening to closing (None: open, or closed before the figure was sent).
+    contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    contact_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    days_open: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_case_fact_year_pillar_office", "opened_year", "pillar", "office"),)
 
@@ -91,6 +96,10 @@ class MediationFact(Base):
     sessions: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     closed_year: Mapped[int | None] = mapped_column(SmallInteger)
+    contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    contact_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    days_open: Mapped[int | None] = mapped_column(Integer)
+    days_since_start: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index(

@@ -38,6 +38,16 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("Outreach", ["outreach"]),
     ("Surveys", ["workplace-survey", "exit-survey"]),
     ("Systemic issues", ["systemic-issues"]),
+    (
+        "Workload and time to resolution",
+        [
+            "contacts-per-case",
+            "mediation-contacts",
+            "hours-per-office",
+            "time-to-resolution",
+            "mediation-time-to-resolution",
+        ],
+    ),
 ]
 
 _STYLE = """

@@ -40,6 +40,12 @@ KINDS: dict[str, str] = {
     "workplace-survey": "forest",
     "exit-survey": "grouped",
     "systemic-issues": "bars",
+    # Averages and medians over the years (hours-per-office: the line of every office together).
+    "contacts-per-case": "lines",
+    "mediation-contacts": "lines",
+    "hours-per-office": "lines",
+    "time-to-resolution": "lines",
+    "mediation-time-to-resolution": "lines",
 }
 
 

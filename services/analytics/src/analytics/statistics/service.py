@@ -24,6 +24,13 @@ from analytics.outreach.models import OutreachActivity
 from analytics.outreach.schemas import ActivityType
 from analytics.statistics.disclosure import ALL, Key, Protected, Row, cube, protect
 from analytics.statistics.tables import Cell, Table, counted, valued
+from analytics.statistics.workload import (
+    contacts_per_case,
+    hours_per_office,
+    mediation_contacts,
+    mediation_time_to_resolution,
+    time_to_resolution,
+)
 from analytics.survey.models import DIMENSIONS, ExitResponse, WorkplaceResponse
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
@@ -590,4 +597,9 @@ STATISTICS: dict[str, Statistic] = {
     "workplace-survey": workplace_survey,
     "exit-survey": exit_survey,
     "systemic-issues": systemic_issues,
+    "contacts-per-case": contacts_per_case,
+    "mediation-contacts": mediation_contacts,
+    "hours-per-office": hours_per_office,
+    "time-to-resolution": time_to_resolution,
+    "mediation-time-to-resolution": mediation_time_to_resolution,
 }

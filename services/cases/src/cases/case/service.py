@@ -256,7 +256,13 @@ async def change_status(
     )
     if data.status == CaseStatus.CLOSED:
         emit_case_event(
-            session, "case.closed", case["id"], now.date(), closure_reason=str(data.closure_reason)
+            session,
+            "case.closed",
+            case["id"],
+            now.date(),
+            closure_reason=str(data.closure_reason),
+            # Time to resolution in days: analytics keeps dates as months only.
+            days_open=(now.date() - case["opened_at"].date()).days,
         )
     await audit.record(session, actor=actor, action="case.status", case_id=case["id"])
     await session.commit()

@@ -4,6 +4,7 @@ from cases.audit import models as _audit_models  # noqa: F401
 from cases.case import models as _case_models  # noqa: F401
 from cases.coding import models as _coding_models  # noqa: F401
 from cases.consent import models as _consent_models  # noqa: F401
+from cases.contact import models as _contact_models  # noqa: F401
 from cases.db import Base
 from cases.erasure import models as _erasure_models  # noqa: F401
 from cases.message import models as _message_models  # noqa: F401

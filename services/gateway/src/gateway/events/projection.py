@@ -162,6 +162,8 @@ ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
         "case_id": CASE,
         "closed_on": _month_as("closed_month"),
         "closure_reason": _kept("closure_reason"),
+        # A duration, not a date: with the months above it narrows neither end to a day.
+        "days_open": _kept("days_open", _count),
     },
     "case.systemic_issue_tagged": {
         "case_id": CASE,
@@ -172,6 +174,13 @@ ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
         "case_id": CASE,
         "formal_channel": _kept("formal_channel"),
         "referred_on": _month_as("referred_month"),
+    },
+    "case.contact_logged": {
+        "case_id": CASE,
+        "contacted_on": _month_as("contacted_month"),
+        "medium": _kept("medium"),
+        "duration_minutes": _kept("duration_minutes", _count),
+        "participants": _kept("participants", _codes),
     },
     "mediation.opened": {
         "mediation_id": MEDIATION,
@@ -212,6 +221,15 @@ ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
         "mediation_id": MEDIATION,
         "closed_on": _month_as("closed_month"),
         "outcome": _kept("outcome"),
+        "days_open": _kept("days_open", _count),
+        "days_since_start": _kept("days_since_start", _count),
+    },
+    "mediation.contact_logged": {
+        "mediation_id": MEDIATION,
+        "contacted_on": _month_as("contacted_month"),
+        "medium": _kept("medium"),
+        "duration_minutes": _kept("duration_minutes", _count),
+        "participants": _kept("participants", _codes),
     },
     # The register entry the chief approved for the annual report, and its withdrawal.
     "systemic_issue.published": {

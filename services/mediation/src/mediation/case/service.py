@@ -762,6 +762,11 @@ async def _close(
         "mediation.closed",
         closed_on=closed_on.isoformat(),
         outcome=outcome.value,
+        # Time to resolution in days: analytics keeps dates as months only.
+        days_open=max(0, (closed_on - mediation.opened_at.date()).days),
+        days_since_start=(
+            None if mediation.started_on is None else (closed_on - mediation.started_on).days
+        ),
     )
 
 

@@ -1,7 +1,7 @@
 """Register entries the chief published for the annual report.
 
 Revision ID: 20261208_sy2
-Revises: 20261207_s1
+Revises: 20261208_ct3
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_sy2"
-down_revision: str | None = "20261207_s1"
+down_revision: str | None = "20261208_ct3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

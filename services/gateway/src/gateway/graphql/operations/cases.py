@@ -26,6 +26,7 @@ from gateway.graphql.types.case import (
     SystemicTag,
 )
 from gateway.graphql.types.common import Connection, ListOrder, from_rest, page_size, rest_body
+from gateway.graphql.types.contact import Contact, ContactInput
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
 
 CASES = "/v1/cases"
@@ -172,6 +173,16 @@ class CaseMutation:
         path = f"{CASES}/{case_id}/systemic-issues"
         body = rest_body(systemic_issue=systemic_issue)
         return from_rest(SystemicTag, await info.context.rest("POST", path, body=body))
+
+    @strawberry.mutation(
+        description="Log a contact on a case: date, medium, minutes, roles (assigned ombudsman)."
+    )
+    @problems_as_errors
+    async def log_case_contact(
+        self, info: GqlInfo, case_id: strawberry.ID, input: ContactInput
+    ) -> Contact:
+        path = f"{CASES}/{case_id}/contacts"
+        return from_rest(Contact, await info.context.rest("POST", path, body=input.to_rest()))
 
     @strawberry.mutation(description="Record a consent the visitor gave (assigned ombudsman).")
     @problems_as_errors

@@ -10,6 +10,7 @@ import strawberry
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import Connection, ListOrder, from_rest, page_size, rest_body
+from gateway.graphql.types.contact import Contact, ContactInput
 from gateway.graphql.types.mediation import (
     DeadlineLedger,
     Extension,
@@ -274,6 +275,16 @@ class MediationMutation:
         path = _path(mediation_id, f"sessions/{session_id}/held")
         answer = await info.context.rest("POST", path, body=rest_body(mode=mode))
         return MediationSessionDetail.of(answer)
+
+    @strawberry.mutation(description="Log a contact on a mediation: date, medium, minutes, roles.")
+    @problems_as_errors
+    async def log_mediation_contact(
+        self, info: GqlInfo, mediation_id: strawberry.ID, input: ContactInput
+    ) -> Contact:
+        answer = await info.context.rest(
+            "POST", _path(mediation_id, "contacts"), body=input.to_rest()
+        )
+        return from_rest(Contact, answer)
 
     @strawberry.mutation(description="Close with an outcome the current status allows.")
     @problems_as_errors

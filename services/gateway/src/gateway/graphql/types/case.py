@@ -22,6 +22,7 @@ from gateway.graphql.types.common import (
     parse_datetime,
     rest_body,
 )
+from gateway.graphql.types.contact import ContactLog
 from gateway.graphql.types.intake_request import VisitorIdentity
 from gateway.graphql.types.mediation import Mediation
 
@@ -262,6 +263,14 @@ class Case(VisitorProfile):
     async def systemic_issues(self, info: GqlInfo) -> list[SystemicTag] | None:
         rows = await info.context.loaders.case_systemic_issues.load(self.data["id"])
         return [from_rest(SystemicTag, r) for r in rows]
+
+    @strawberry.field(
+        description="The contact log and the time on the case (the office reads it; the "
+        "assigned ombudsman writes it)."
+    )
+    @problems_as_errors
+    async def contacts(self, info: GqlInfo) -> ContactLog | None:
+        return ContactLog.of(await info.context.loaders.case_contacts.load(self.data["id"]))
 
     @strawberry.field(description="The status history, oldest first.")
     @problems_as_errors

@@ -11,6 +11,7 @@ from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.certificate import Certificate
 from gateway.graphql.types.common import PillarEnum, from_rest
+from gateway.graphql.types.contact import ContactLog
 
 
 @strawberry.type(description="A party to a mediation, by opaque reference, and its agreement.")
@@ -243,6 +244,11 @@ class Mediation:
     @problems_as_errors
     async def ledger(self, info: GqlInfo) -> DeadlineLedger | None:
         return DeadlineLedger.of(await info.context.loaders.mediation_ledger.load(self.id))
+
+    @strawberry.field(description="The contact log and the time on the mediation.")
+    @problems_as_errors
+    async def contacts(self, info: GqlInfo) -> ContactLog | None:
+        return ContactLog.of(await info.context.loaders.mediation_contacts.load(self.id))
 
     @strawberry.field(description="Confidential notes (the assigned mediator only).")
     @problems_as_errors

@@ -4,7 +4,7 @@ Offices need no migration any more: intake's directory pushes each change to the
 office table (see ombuds_shared.directory).
 
 Revision ID: 20261208_of3
-Revises: 20261207_k3
+Revises: 20261208_ct2
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261208_of3"
-down_revision: str | None = "20261207_k3"
+down_revision: str | None = "20261208_ct2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

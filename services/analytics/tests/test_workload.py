@@ -1,0 +1,85 @@
+"""Contacts, hours and time to resolution: ingested as sums, published through suppression.
+
+Six Nairobi cases and two Geneva cases (secretariat, 2024), each with two contacts of an
+hour; Nairobi's closed after 10 days, Geneva's after 400. With threshold 5, Geneva's two
+are withheld, and so is Nairobi (its complement: the pillar's total would give Geneva's
+figures away); the totals are published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Analytics, cells, pseudonym
+
+YEAR = {"from_year": 2024, "to_year": 2024}
+
+
+def _contact(key: str, **changes: Any) -> tuple[str, dict[str, Any]]:
+    return ("case.contact_logged", {
+        "case_key": key, "contacted_month": "2024-04", "medium": "phone",
+        "duration_minutes": 60, "participants": ["visitor", "ombudsman"], **changes,
+    })  # fmt: skip
+
+
+@pytest.fixture
+async def logged(analytics: Analytics) -> Analytics:
+    events: list[tuple[str, dict[str, Any]]] = []
+    for n, (office, days) in enumerate([("nairobi", 10)] * 6 + [("geneva", 400)] * 2):
+        key = pseudonym(f"workload-{n}")
+        events += [
+            ("case.opened", {
+                "case_key": key, "opened_month": "2024-03", "pillar": "secretariat",
+                "office": office, "location": "field_mission",
+                "occupational_group": "field_service", "intake_channel": "visitor",
+                "is_group": False, "participant_count": None,
+            }),
+            _contact(key), _contact(key, medium="email", duration_minutes=60),
+            ("case.closed", {"case_key": key, "closed_month": "2024-06",
+                             "closure_reason": "resolved", "days_open": days}),
+        ]  # fmt: skip
+    assert set(await analytics.events(*events)) == {"stored"}
+    return analytics
+
+
+async def test_contacts_and_hours_are_published_only_where_the_cases_are(
+    logged: Analytics,
+) -> None:
+    total = cells(await logged.statistic("contacts-per-case", **YEAR), 2024)
+    assert total == {"cases": 8, "contacts": 16, "contacts_per_case": 2.0, "hours": 16.0,
+                     "hours_per_case": 2.0}  # fmt: skip
+    for office in ("geneva", "nairobi"):
+        sliced = cells(await logged.statistic("contacts-per-case", office=office, **YEAR), 2024)
+        assert set(sliced.values()) == {None}, office
+    per_office = await logged.statistic("hours-per-office", pillar="secretariat", **YEAR)
+    assert cells(per_office, 2024, office="*")["hours"] == 16.0
+    assert cells(per_office, 2024, office="geneva")["hours"] is None
+    assert cells(per_office, 2024, office="nairobi")["hours"] is None
+    other_pillar = await logged.statistic("hours-per-office", pillar="unhcr", **YEAR)
+    assert [row["office"] for row in other_pillar["rows"]] == ["*"]
+
+
+async def test_time_to_resolution_withholds_small_bands_and_their_complements(
+    logged: Analytics,
+) -> None:
+    total = cells(await logged.statistic("time-to-resolution", **YEAR), 2024)
+    assert (total["resolved"], total["median_days"]) == (8, 10)
+    # Two resolved after 180 days is a small cell; the 30-day band is its complement.
+    assert total["within_30_share"] is None
+    assert total["within_180_share"] is None
+    geneva = cells(await logged.statistic("time-to-resolution", office="geneva", **YEAR), 2024)
+    assert set(geneva.values()) == {None}
+
+
+async def test_contact_events_out_of_shape_are_refused(analytics: Analytics) -> None:
+    key = pseudonym("workload-refused")
+    statuses = await analytics.events(
+        _contact(key, duration_minutes=1441),
+        _contact(key, participants=["Jonas Schmidt"]),
+        _contact(key, summary="free text"),
+        _contact(key, medium="carrier_pigeon"),
+        _contact(key),  # well formed, but of a case analytics never saw opened
+    )
+    assert statuses == ["refused"] * 5

@@ -1,0 +1,74 @@
+"""Logging contacts on a mediation; each one writes its `mediation.contact_logged` event and
+its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mediation.audit import service as audit
+from mediation.case.models import Mediation
+from mediation.contact.models import MediationContact
+from mediation.reference.models import OutboxEvent
+from ombuds_shared.contact import ContactCreate, ContactRead, contact_read, participants_text
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import Conflict, ValidationFailed
+from ombuds_shared.outbox import emit
+from ombuds_shared.tokens import Actor
+
+
+async def log_contact(
+    *, session: AsyncSession, mediation: Mediation, actor: Actor, data: ContactCreate
+) -> MediationContact:
+    """Logs a contact held on or after the day the mediation opened."""
+    if mediation.destroyed_at is not None:
+        raise Conflict("This mediation's content was destroyed under the retention schedule.")
+    if data.contacted_on < mediation.opened_at.date():
+        raise ValidationFailed(
+            "A contact cannot be logged before the mediation opened.", field="contacted_on"
+        )
+    contact = MediationContact(
+        mediation_id=mediation.id,
+        contacted_on=data.contacted_on,
+        medium=data.medium.value,
+        duration_minutes=data.duration_minutes,
+        participants=participants_text(data.participants),
+        recorded_by=actor.subject,
+        recorded_at=utcnow(),
+    )
+    session.add(contact)
+    emit(
+        session,
+        OutboxEvent,
+        event_type="mediation.contact_logged",
+        aggregate_id=mediation.id,
+        payload={
+            "mediation_id": mediation.id,
+            "contacted_on": data.contacted_on.isoformat(),
+            "medium": data.medium.value,
+            "duration_minutes": data.duration_minutes,
+            "participants": [role.value for role in data.participants],
+        },
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="contact.log",
+        mediation_id=mediation.id,
+        record_type="contact",
+        record_id=contact.id,
+    )
+    await session.commit()
+    return contact
+
+
+async def contacts(*, session: AsyncSession, mediation: Mediation) -> list[ContactRead]:
+    """The mediation's contacts in the order they happened (then as recorded)."""
+    table = MediationContact.__table__
+    result = await session.execute(
+        select(table)
+        .where(table.c.mediation_id == mediation.id)
+        .order_by(table.c.contacted_on, table.c.recorded_at, table.c.id)
+    )
+    return [contact_read(row) for row in result.mappings()]
