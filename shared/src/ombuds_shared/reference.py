@@ -43,6 +43,8 @@ class Role(StrEnum):
     REGISTRY = "registry"
     ANALYST = "analyst"
     AUDITOR = "auditor"
+    # Runs the office's reference data and brings in its history (docs/import.md).
+    ADMINISTRATOR = "administrator"
 
 
 class Tribunal(StrEnum):

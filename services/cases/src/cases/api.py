@@ -8,6 +8,7 @@ from cases.case.router import router as case_router
 from cases.coding.router import router as coding_router
 from cases.consent.router import oversight_router
 from cases.consent.router import router as consent_router
+from cases.imports.router import router as imports_router
 from cases.note.router import router as note_router
 from cases.visitor.router import router as visitor_router
 
@@ -22,4 +23,5 @@ ROUTERS = (
     audit_router,
     batch_router,
     case_internal_router,
+    imports_router,
 )

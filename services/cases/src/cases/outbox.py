@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,24 @@ def emit_case_event(
     date_field = _DATE_FIELD[event_type]
     payload = {"case_id": case_id, date_field: day.isoformat(), **facts}
     emit(session, OutboxEvent, event_type=event_type, aggregate_id=case_id, payload=payload)
+
+
+def case_event_row(
+    event_type: str, case_id: str, day: dt.date, occurred_at: dt.datetime, **facts: Any
+) -> dict[str, Any]:
+    """The outbox row of a `case.*` event, for a batch insert (an import): the same
+    payload `emit_case_event` writes, dated `day`."""
+    payload = {"case_id": case_id, _DATE_FIELD[event_type]: day.isoformat(), **facts}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "aggregate_id": case_id,
+        "payload": json.dumps(payload, default=str, sort_keys=True),
+        "occurred_at": occurred_at,
+        "delivered_at": None,
+        "attempts": 0,
+        "next_attempt_at": None,
+    }
 
 
 # The name of each event's date field, as docs/events.md lists it.

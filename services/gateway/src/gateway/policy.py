@@ -20,7 +20,7 @@ from ombuds_shared.reference import Role
 
 VISITOR, OMBUDSMAN, MEDIATOR, CHIEF = Role.VISITOR, Role.OMBUDSMAN, Role.MEDIATOR, Role.CHIEF
 HR_PORTAL, REFERRING_OFFICE, REGISTRY = Role.HR_PORTAL, Role.REFERRING_OFFICE, Role.REGISTRY
-ANALYST, AUDITOR = Role.ANALYST, Role.AUDITOR
+ANALYST, AUDITOR, ADMINISTRATOR = Role.ANALYST, Role.AUDITOR, Role.ADMINISTRATOR
 
 
 class Reach(StrEnum):
@@ -163,6 +163,8 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/case-assignments",                    "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     # Each service's audit log: ids, actions and times, never content; auditors only.
+    # An office's history, brought in by its administrator (docs/import.md); facts only.
+    rule("POST", "/v1/imports/cases",                       "cases",  {ADMINISTRATOR}),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/intake",                        "intake", {AUDITOR}),

@@ -5,6 +5,7 @@ from cases.case import models as _case_models  # noqa: F401
 from cases.coding import models as _coding_models  # noqa: F401
 from cases.consent import models as _consent_models  # noqa: F401
 from cases.db import Base
+from cases.imports import models as _imports_models  # noqa: F401
 from cases.note import models as _note_models  # noqa: F401
 from cases.office import models as _office_models  # noqa: F401
 from cases.retention import models as _retention_models  # noqa: F401

@@ -1,0 +1,278 @@
+"""An office's history brought in from its old system: the records `ombuds import` reads
+and the cases service checks and writes (one schema for both; see docs/import.md).
+
+A record holds facts only (codes, dates, counts) and the old system's id for it; what
+the office knows of the visitor stays out of it. Checks that need no database run here,
+on both sides: dates in order and not in the future, codes of the vocabularies, issues
+of their taxonomy version. The service adds what only it knows: the office exists and
+was open by then.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from ombuds_shared.reference import Location, OccupationalGroup, Pillar
+from ombuds_shared.schemas import InputModel
+from ombuds_shared.taxonomy import SUBCATEGORIES, TAXONOMY_VERSION
+
+# At most this many records in one request to the import route.
+MAX_BATCH = 500
+# A day of slack for the offices whose today is already tomorrow in UTC.
+_FUTURE_SLACK = dt.timedelta(days=1)
+
+# The issue codes of each taxonomy version a record may name.
+TAXONOMY_CODES: dict[str, frozenset[str]] = {TAXONOMY_VERSION: frozenset(SUBCATEGORIES)}
+
+
+class ServiceKind(StrEnum):
+    """The services an office gives (the cases service's `ServiceKind`)."""
+
+    CONSULTATION = "consultation"
+    OPTIONS = "options"
+    COACHING = "coaching"
+    FACILITATION = "facilitation"
+    PROBLEM_SOLVING = "problem_solving"
+    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
+    MEDIATION = "mediation"
+    GROUP_PROCESS = "group_process"
+    REFERRAL = "referral"
+
+
+class ClosureReason(StrEnum):
+    """Why a case closed (the cases service's `ClosureReason`)."""
+
+    RESOLVED = "resolved"
+    OPTIONS_PROVIDED = "options_provided"
+    REFERRED = "referred"
+    VISITOR_WITHDREW = "visitor_withdrew"
+    NOT_AMENABLE = "not_amenable"
+    NO_FURTHER_CONTACT = "no_further_contact"
+
+
+class WorkingStatus(StrEnum):
+    """The statuses a case passes through between opening and closure."""
+
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class HistoricIssue(InputModel):
+    code: str = Field(pattern=r"^[1-9]\.[a-z]$", examples=["2.b"])
+    taxonomy_version: str = Field(TAXONOMY_VERSION, max_length=40)
+    recorded_on: dt.date | None = Field(None, description="Default: the day the case opened.")
+
+
+class HistoricService(InputModel):
+    service: ServiceKind
+    given_on: dt.date
+
+
+class HistoricStatusChange(InputModel):
+    status: WorkingStatus
+    changed_on: dt.date
+
+
+class HistoricCase(InputModel):
+    """One case of the old system, with its original dates."""
+
+    kind: Literal["case"] = "case"
+    source_system: str = Field("legacy", max_length=60, pattern=r"^[A-Za-z0-9_.:-]{1,60}$")
+    source_id: str = Field(max_length=100, pattern=r"^[A-Za-z0-9_.:/#-]{1,100}$")
+    office: str = Field(max_length=40, pattern=r"^[a-z0-9-]{1,40}$")
+    pillar: Pillar
+    location: Location
+    occupational_group: OccupationalGroup
+    intake_channel: str = Field("other", max_length=40, pattern=r"^[a-z_]{1,40}$")
+    is_group: bool = False
+    participant_count: int = Field(1, ge=1, le=10_000)
+    submitted_on: dt.date | None = Field(
+        None, description="When the visitor first came; checked, kept only in the content hash."
+    )
+    opened_on: dt.date
+    issues: list[HistoricIssue] = Field(default_factory=list, max_length=50)
+    services: list[HistoricService] = Field(default_factory=list, max_length=50)
+    status_changes: list[HistoricStatusChange] = Field(default_factory=list, max_length=50)
+    closed_on: dt.date | None = None
+    closure_reason: ClosureReason | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HistoricCase:
+        # Each problem names its field, as the per-line report shows it.
+        problems = list(self.problems())
+        if problems:
+            raise ValueError("; ".join(f"{field}: {reason}" for field, reason in problems))
+        return self
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        latest = today() + _FUTURE_SLACK
+        # Dates after a closure that is itself out of order are not blamed for it.
+        closed = self.closed_on if self.closed_on and self.closed_on >= self.opened_on else None
+        end = closed or latest
+        if not self.is_group and self.participant_count != 1:
+            yield "participant_count", "only a group case has more than one participant"
+        if self.submitted_on and self.submitted_on > self.opened_on:
+            yield "submitted_on", "after the case opened"
+        if self.opened_on > latest:
+            yield "opened_on", "in the future"
+        if (self.closed_on is None) != (self.closure_reason is None):
+            yield "closure_reason", "given when, and only when, the case closed"
+        if self.closed_on is not None:
+            if self.closed_on < self.opened_on:
+                yield "closed_on", "before the case opened"
+            if self.closed_on > latest:
+                yield "closed_on", "in the future"
+        for i, issue in enumerate(self.issues):
+            codes = TAXONOMY_CODES.get(issue.taxonomy_version)
+            if codes is None:
+                yield f"issues.{i}.taxonomy_version", "not a known taxonomy version"
+            elif issue.code not in codes:
+                yield f"issues.{i}.code", f"not a code of {issue.taxonomy_version}"
+            yield from _within(f"issues.{i}.recorded_on", issue.recorded_on, self.opened_on, end)
+        for i, service in enumerate(self.services):
+            yield from _within(f"services.{i}.given_on", service.given_on, self.opened_on, end)
+        previous = self.opened_on
+        for i, change in enumerate(self.status_changes):
+            yield from _within(f"status_changes.{i}.changed_on", change.changed_on, previous, end)
+            previous = max(previous, change.changed_on)
+        if len({(i.taxonomy_version, i.code) for i in self.issues}) != len(self.issues):
+            yield "issues", "an issue is listed twice"
+
+    @property
+    def status(self) -> str:
+        """The case's status at the end of its history."""
+        if self.closed_on is not None:
+            return "closed"
+        return self.status_changes[-1].status.value if self.status_changes else "opened"
+
+    def content_hash(self) -> str:
+        """What makes a second import of the same record a no-op, and a changed one a
+        conflict: a digest of its facts (codes and dates; a record holds no identity)."""
+        facts = self.model_dump(mode="json")
+        canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _within(
+    field: str, day: dt.date | None, first: dt.date, last: dt.date
+) -> Iterator[tuple[str, str]]:
+    if day is None:
+        return
+    if day < first:
+        yield field, f"before {first.isoformat()}"
+    elif day > last:
+        yield field, f"after {last.isoformat()}"
+
+
+def line_errors(error: ValidationError) -> list[dict[str, str]]:
+    """A validation failure as the report's (field, reason) pairs."""
+    errors = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "record"
+        message = str(item["msg"])
+        if item["type"] == "value_error" and not item["loc"]:
+            # The record's own checks: "field: reason; field: reason".
+            text = message.removeprefix("Value error, ")
+            for part in text.split("; "):
+                name, _, reason = part.partition(": ")
+                errors.append({"field": name, "reason": reason})
+            continue
+        errors.append({"field": field, "reason": message})
+    return errors
+
+
+def parse_record(raw: Any) -> tuple[HistoricCase | None, list[dict[str, str]]]:
+    """A record, or the reasons it is not one."""
+    if not isinstance(raw, dict):
+        return None, [{"field": "record", "reason": "not a JSON object"}]
+    try:
+        return HistoricCase.model_validate(raw), []
+    except ValidationError as exc:
+        return None, line_errors(exc)
+
+
+# CSV: one case a row; lists in one cell, items separated by ";" and a date after "@".
+CSV_LISTS = {"issues": ("code", "recorded_on"), "services": ("service", "given_on"),
+             "status_changes": ("status", "changed_on")}  # fmt: skip
+
+
+def record_from_csv_row(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row (see docs/import.md) as the record JSON Lines would give."""
+    record: dict[str, Any] = {k: v for k, v in row.items() if k and v not in ("", None)}
+    for name, (what, when) in CSV_LISTS.items():
+        cell = record.pop(name, "")
+        items = []
+        for item in filter(None, (part.strip() for part in cell.split(";"))):
+            value, _, day = item.partition("@")
+            entry = {what: value}
+            if day:
+                entry[when] = day
+            items.append(entry)
+        if name == "issues" and "taxonomy_version" in record:
+            version = record.pop("taxonomy_version")
+            for entry in items:
+                entry["taxonomy_version"] = version
+        record[name] = items
+    if "is_group" in record:
+        record["is_group"] = record["is_group"].lower() in ("true", "1", "yes")
+    return record
+
+
+def read_csv_lines(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """The records of a CSV file's lines, one at a time."""
+    for row in csv.DictReader(lines):
+        yield record_from_csv_row(row)
+
+
+class ImportBatch(InputModel):
+    """A batch of records for the import route; each record is checked on its own, so one
+    bad record never refuses the others."""
+
+    dry_run: bool = Field(False, description="Check everything, write nothing.")
+    records: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Records of the import schema (docs/import.md), each a `HistoricCase`.",
+    )
+
+
+class RecordOutcome(StrEnum):
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+
+
+# The HTTP status each outcome would have had as a request of its own.
+OUTCOME_STATUS = {RecordOutcome.CREATED: 201, RecordOutcome.UNCHANGED: 200,
+                  RecordOutcome.CONFLICT: 409, RecordOutcome.INVALID: 422}  # fmt: skip
+
+
+class LineError(InputModel):
+    field: str
+    reason: str
+
+
+class RecordResult(InputModel):
+    index: int = Field(description="The record's position in the batch, from 0.")
+    source_id: str | None = None
+    outcome: RecordOutcome
+    status: int
+    errors: list[LineError] = Field(default_factory=list)
+
+
+class ImportAnswer(InputModel):
+    dry_run: bool
+    results: list[RecordResult]

@@ -1,0 +1,241 @@
+"""`ombuds import FILE`: an office's history, streamed to the gateway's import route.
+
+The file (JSON Lines, or CSV by its `.csv` suffix; docs/import.md) is read a line
+at a time and sent in batches, so memory stays bounded whatever its size. Each
+line is checked here with the schema the cases service checks it with
+(`ombuds_shared.history`); a bad line is reported (line, field, reason) and
+never stops the good ones, unless `--all-or-nothing`, which first checks the
+whole file on the server (a dry run) and writes only if every line passes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from ombuds.gateway_client import gateway_client
+from ombuds_shared.history import RecordOutcome, parse_record, record_from_csv_row
+
+ROUTE = "/v1/imports/cases"
+DEFAULT_BATCH = 200
+# Outcomes that are not a problem of the line.
+_FINE = {RecordOutcome.CREATED.value, RecordOutcome.UNCHANGED.value}
+
+
+@dataclass
+class Summary:
+    lines: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    dry_run: bool = False
+    stopped: bool = False  # --all-or-nothing found a bad line: nothing was written
+
+    @property
+    def problems(self) -> int:
+        return sum(n for outcome, n in self.outcomes.items() if outcome not in _FINE)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            **{o.value: self.outcomes.get(o.value, 0) for o in RecordOutcome},
+            "dry_run": self.dry_run,
+            "written": not (self.dry_run or self.stopped),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class _Line:
+    number: int
+    source_id: str | None
+    record: dict[str, Any] | None
+    errors: list[dict[str, str]]
+
+
+def _lines_of(path: Path, handle: IO[str]) -> Iterator[_Line]:
+    """The file's records, one at a time, with their line numbers."""
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(handle)
+        for row in reader:
+            record = record_from_csv_row(row)
+            yield _checked(reader.line_num, record)
+        return
+    for number, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield _Line(number, None, None, [{"field": "record", "reason": f"not JSON: {exc.msg}"}])
+            continue
+        yield _checked(number, raw)
+
+
+def _checked(number: int, raw: Any) -> _Line:
+    source_id = raw.get("source_id") if isinstance(raw, dict) else None
+    record, errors = parse_record(raw)
+    if record is None:
+        return _Line(number, source_id if isinstance(source_id, str) else None, None, errors)
+    return _Line(number, record.source_id, raw, [])
+
+
+class _Progress:
+    """A progress line on stderr: records, rate, share of the file, ETA."""
+
+    def __init__(self, total_bytes: int, out: IO[str] | None) -> None:
+        self.total = max(total_bytes, 1)
+        self.out = out
+        self.started = time.monotonic()
+
+    def show(self, lines: int, done_bytes: int, *, final: bool = False) -> None:
+        if self.out is None:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        share = min(done_bytes / self.total, 1.0)
+        rate = lines / elapsed
+        eta = elapsed * (1 - share) / share if share > 0 else 0.0
+        bar = "#" * int(share * 30)
+        self.out.write(
+            f"\r[{bar:<30}] {share:6.1%}  {lines:,} lines  {rate:,.0f}/s  "
+            f"ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+        )
+        if final:
+            self.out.write("\n")
+        self.out.flush()
+
+
+def import_file(
+    path: Path,
+    *,
+    client: httpx.Client,
+    token: str,
+    report_path: Path,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    progress: IO[str] | None = sys.stderr,
+) -> Summary:
+    """Imports the file; the per-line report goes to `report_path` (JSON Lines)."""
+    started = time.monotonic()
+    with report_path.open("w", encoding="utf-8") as report:
+        if all_or_nothing and not dry_run:
+            checked = _one_pass(path, client, token, report, True, batch_size, progress)
+            if checked.problems:
+                checked.stopped = True
+                checked.dry_run = False
+                checked.seconds = time.monotonic() - started
+                _write_summary(report, checked)
+                return checked
+            report.seek(0)
+            report.truncate()
+        summary = _one_pass(path, client, token, report, dry_run, batch_size, progress)
+        summary.seconds = time.monotonic() - started
+        _write_summary(report, summary)
+    return summary
+
+
+def _write_summary(report: IO[str], summary: Summary) -> None:
+    report.write(json.dumps({"summary": summary.as_dict()}) + "\n")
+
+
+def _one_pass(
+    path: Path,
+    client: httpx.Client,
+    token: str,
+    report: IO[str],
+    dry_run: bool,
+    batch_size: int,
+    progress_out: IO[str] | None,
+) -> Summary:
+    summary = Summary(dry_run=dry_run)
+    progress = _Progress(path.stat().st_size, progress_out)
+    batch: list[_Line] = []
+
+    def note(line: _Line, outcome: str, status: int, errors: list[dict[str, str]]) -> None:
+        summary.outcomes[outcome] += 1
+        if outcome not in _FINE:
+            report.write(json.dumps({"line": line.number, "source_id": line.source_id,
+                                     "outcome": outcome, "status": status,
+                                     "errors": errors}) + "\n")  # fmt: skip
+
+    def send() -> None:
+        results = _post(client, token, [line.record for line in batch], dry_run)
+        for line, result in zip(batch, results, strict=True):
+            note(line, result["outcome"], result["status"], result["errors"])
+        batch.clear()
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line in _lines_of(path, handle):
+            summary.lines += 1
+            if line.record is None:
+                note(line, RecordOutcome.INVALID.value, 422, line.errors)
+            else:
+                batch.append(line)
+                if len(batch) >= batch_size:
+                    send()
+                    progress.show(summary.lines, _position(handle))
+        if batch:
+            send()
+        progress.show(summary.lines, path.stat().st_size, final=True)
+    return summary
+
+
+def _position(handle: IO[str]) -> int:
+    try:
+        return handle.buffer.tell()  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return 0
+
+
+def _post(
+    client: httpx.Client, token: str, records: list[Any], dry_run: bool
+) -> list[dict[str, Any]]:
+    answer = client.post(
+        ROUTE,
+        json={"records": records, "dry_run": dry_run},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if answer.status_code != 200:
+        raise RuntimeError(f"the gateway refused a batch ({answer.status_code}): {answer.text}")
+    results: list[dict[str, Any]] = answer.json()["results"]
+    return results
+
+
+def run(
+    path: Path,
+    *,
+    gateway_url: str,
+    token: str,
+    report_path: Path | None = None,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    say: Callable[[str], None] = print,
+    progress: IO[str] | None = sys.stderr,
+) -> Summary:
+    """The command: imports, then says what happened and where the report is."""
+    report_path = report_path or path.with_name(path.name + ".report.jsonl")
+    with gateway_client(gateway_url, timeout=120) as client:
+        summary = import_file(
+            path, client=client, token=token, report_path=report_path, dry_run=dry_run,
+            all_or_nothing=all_or_nothing, batch_size=batch_size, progress=progress,
+        )  # fmt: skip
+    counts = summary.as_dict()
+    say(
+        f"{counts['lines']:,} line(s): {counts['created']:,} created, "
+        f"{counts['unchanged']:,} unchanged, {counts['conflict']:,} conflict(s), "
+        f"{counts['invalid']:,} invalid, in {counts['seconds']} s"
+        + (" (dry run: nothing written)" if dry_run else "")
+        + (" (--all-or-nothing: bad lines, nothing written)" if summary.stopped else "")
+    )
+    say(f"report: {report_path}")
+    return summary

@@ -1,0 +1,206 @@
+"""An office's history imported through the gateway: cases land in their own years in
+analytics, a second import changes nothing, and bad records are answered one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ombuds.cli import main
+
+from .conftest import Stack
+from .pipeline import served_gateway
+
+THIS_YEAR = dt.datetime.now(dt.UTC).year
+# Three closed years (published), each with enough cases to pass small-cell suppression.
+HISTORY = {THIS_YEAR - 3: 6, THIS_YEAR - 2: 7, THIS_YEAR - 1: 8}
+ROUTE = "/v1/imports/cases"
+
+
+def past_case(n: int, year: int, **changes: Any) -> dict[str, Any]:
+    """A case of the old system, opened and closed in `year`."""
+    opened = dt.date(year, 3, 1) + dt.timedelta(days=n)
+    record: dict[str, Any] = {
+        "source_system": "legacy",
+        "source_id": f"C-{year}-{n:04d}",
+        "office": "nairobi",
+        "pillar": "secretariat",
+        "location": "field_mission",
+        "occupational_group": "field_service",
+        "intake_channel": "email",
+        "submitted_on": (opened - dt.timedelta(days=2)).isoformat(),
+        "opened_on": opened.isoformat(),
+        "issues": [{"code": "2.b"}, {"code": "4.e", "recorded_on": _day(opened, 3)}],
+        "services": [{"service": "options", "given_on": _day(opened, 5)}],
+        "status_changes": [{"status": "in_progress", "changed_on": _day(opened, 1)}],
+        "closed_on": _day(opened, 30),
+        "closure_reason": "resolved",
+    }
+    record.update(changes)
+    return record
+
+
+def _day(start: dt.date, days: int) -> str:
+    return (start + dt.timedelta(days=days)).isoformat()
+
+
+def history() -> list[dict[str, Any]]:
+    return [past_case(n, year) for year, count in HISTORY.items() for n in range(count)]
+
+
+async def _import(stack: Stack, records: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
+    answer = await stack.gateway.post(
+        ROUTE, json={"records": records, **options}, headers=stack.auth("administrator")
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _outcomes(answer: dict[str, Any]) -> list[str]:
+    return [result["outcome"] for result in answer["results"]]
+
+
+async def _drained(stack: Stack) -> None:
+    """Waits (bounded) until the cases relay has delivered every outbox row."""
+    async with httpx.AsyncClient(base_url=stack.urls["cases"], timeout=5) as client:
+        for _ in range(300):
+            backlog = (await client.get("/v1/internal/outbox")).json()
+            if backlog["pending"] == 0:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the cases relay did not drain: {backlog}")
+
+
+async def _opened_per_year(stack: Stack) -> list[Any]:
+    answer = await stack.gateway.get(
+        "/v1/analytics/statistics/cases-opened",
+        params={"from_year": min(HISTORY), "to_year": max(HISTORY)},
+        headers=stack.auth("analyst"),
+    )
+    assert answer.status_code == 200, answer.text
+    return [row["cells"]["total"]["count"] for row in answer.json()["rows"]]
+
+
+async def test_a_history_is_counted_in_its_own_years_and_a_second_import_changes_nothing(
+    stack: Stack,
+) -> None:
+    records = history()
+    bad = [
+        past_case(90, THIS_YEAR - 1, office="atlantis"),
+        past_case(91, THIS_YEAR - 1, issues=[{"code": "2.z"}]),
+        past_case(92, THIS_YEAR - 1, closed_on=f"{THIS_YEAR - 2}-01-01"),
+        past_case(93, THIS_YEAR - 1, services=[{"service": "options", "given_on": "2099-01-01"}]),
+        past_case(94, 2009),  # Nairobi's branch opened in 2010
+    ]
+    answer = await _import(stack, records[:10] + bad + records[10:])
+    outcomes = _outcomes(answer)
+    assert outcomes.count("created") == len(records)
+    assert outcomes[10:15] == ["invalid"] * 5
+    fields = [{e["field"] for e in r["errors"]} for r in answer["results"][10:15]]
+    assert fields == [{"office"}, {"issues.0.code"}, {"closed_on"},
+                      {"services.0.given_on"}, {"opened_on"}]  # fmt: skip
+    assert {r["status"] for r in answer["results"][10:15]} == {422}
+
+    await _drained(stack)
+    assert await _opened_per_year(stack) == list(HISTORY.values())
+
+    # The same file again: nothing changes; a record changed since is a conflict (409).
+    changed = past_case(0, THIS_YEAR - 1, closure_reason="referred")
+    again = await _import(stack, [*records, changed])
+    assert _outcomes(again) == ["unchanged"] * len(records) + ["conflict"]
+    assert again["results"][-1]["status"] == 409
+    await _drained(stack)
+    assert await _opened_per_year(stack) == list(HISTORY.values())
+
+    # The office sees its cases with their original dates and history.
+    chief = stack.auth("chief", office="nairobi")
+    listed = await stack.gateway.get(
+        "/v1/cases", params={"opened_to": f"{THIS_YEAR - 1}-12-31", "limit": 100}, headers=chief
+    )
+    cases = listed.json()["items"]
+    assert len(cases) == len(records)
+    assert {c["opened_at"][:4] for c in cases} == {str(y) for y in HISTORY}
+    assert {c["status"] for c in cases} == {"closed"}
+    steps = await stack.gateway.get(f"/v1/cases/{cases[0]['id']}/status-history", headers=chief)
+    assert [s["status"] for s in steps.json()] == ["opened", "in_progress", "closed"]
+
+
+async def test_a_dry_run_checks_everything_and_writes_nothing(stack: Stack) -> None:
+    records = history()[:3]
+    dry = await _import(stack, [*records, past_case(9, THIS_YEAR - 1, office="atlantis")],
+                        dry_run=True)  # fmt: skip
+    assert dry["dry_run"] is True
+    assert _outcomes(dry) == ["created"] * 3 + ["invalid"]
+    listed = await stack.gateway.get("/v1/cases", headers=stack.auth("chief", office="nairobi"))
+    assert listed.json()["items"] == []
+    # Nothing was remembered either: the real import creates them.
+    assert _outcomes(await _import(stack, records)) == ["created"] * 3
+
+
+async def test_only_the_administrator_imports(stack: Stack) -> None:
+    for role in ("chief", "ombudsman", "analyst", "auditor"):
+        answer = await stack.gateway.post(
+            ROUTE, json={"records": history()[:1]}, headers=stack.auth(role, office="nairobi")
+        )
+        assert answer.status_code == 403, role
+
+
+async def test_ombuds_import_reports_bad_lines_and_imports_the_good_ones(
+    stack: Stack, tmp_path: Path
+) -> None:
+    good = history()[:6]
+    lines = [json.dumps(r) for r in good[:3]]
+    lines += ["", "{not json", json.dumps(past_case(7, THIS_YEAR - 1, office="atlantis"))]
+    lines += [json.dumps(r) for r in good[3:]]
+    source = tmp_path / "history.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    report = tmp_path / "report.jsonl"
+    chief = stack.auth("chief", office="nairobi")
+
+    async with served_gateway(stack) as gateway:
+
+        def ombuds_import(*options: str) -> int:
+            token = stack.token("administrator")
+            return main(["import", str(source), "--gateway", gateway.url,
+                         "--report", str(report), "--token", token, *options])  # fmt: skip
+
+        # All or nothing: the bad lines stop the whole file, and nothing is written.
+        assert await asyncio.to_thread(ombuds_import, "--all-or-nothing") == 1
+        assert (await stack.gateway.get("/v1/cases", headers=chief)).json()["items"] == []
+        # Otherwise the good lines go in and the bad ones are reported, by line and field.
+        assert await asyncio.to_thread(ombuds_import) == 1
+        entries = [json.loads(line) for line in report.read_text().splitlines()]
+        assert [(e["line"], e["status"], e["errors"][0]["field"]) for e in entries[:-1]] == [
+            (5, 422, "record"), (6, 422, "office")]  # fmt: skip
+        assert entries[-1]["summary"] | {"seconds": 0} == {
+            "lines": 8, "created": 6, "unchanged": 0, "conflict": 0, "invalid": 2,
+            "dry_run": False, "written": True, "seconds": 0}  # fmt: skip
+        listed = await stack.gateway.get("/v1/cases", headers=chief)
+        assert len(listed.json()["items"]) == 6
+        # A dry run of the same file: everything is checked, all is unchanged already.
+        assert await asyncio.to_thread(ombuds_import, "--dry-run") == 1
+        summary = json.loads(report.read_text().splitlines()[-1])["summary"]
+        assert (summary["unchanged"], summary["written"]) == (6, False)
+
+        # The same history as CSV, lists in one cell each.
+        csv_file = tmp_path / "history.csv"
+        csv_file.write_text(
+            "source_id,office,pillar,location,occupational_group,opened_on,issues,services,"
+            "status_changes,closed_on,closure_reason\n"
+            f"K-1,nairobi,secretariat,headquarters,general_service,{THIS_YEAR - 2}-05-02,"
+            f"2.b;4.e,options@{THIS_YEAR - 2}-05-03,in_progress@{THIS_YEAR - 2}-05-04,"
+            f"{THIS_YEAR - 2}-06-01,resolved\n"
+            f"K-2,nairobi,secretariat,headquarters,general_service,{THIS_YEAR - 2}-05-02,"
+            f"2.z,,,{THIS_YEAR - 2}-06-01,resolved\n"
+        )
+        source = csv_file
+        assert await asyncio.to_thread(ombuds_import) == 1
+        entries = [json.loads(line) for line in report.read_text().splitlines()]
+        assert [(e["line"], e["errors"][0]["field"]) for e in entries[:-1]] == [
+            (3, "issues.0.code")]  # fmt: skip
+        assert entries[-1]["summary"]["created"] == 1
