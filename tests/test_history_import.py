@@ -11,7 +11,11 @@ from typing import Any
 
 import httpx
 
+from cases.case.schemas import ClosureReason
+from cases.coding.schemas import ServiceKind
 from ombuds.cli import main
+from ombuds_shared import history as history_schema
+from ombuds_shared.history import parse_record
 
 from .conftest import Stack
 from .pipeline import served_gateway
@@ -204,3 +208,13 @@ async def test_ombuds_import_reports_bad_lines_and_imports_the_good_ones(
         assert [(e["line"], e["errors"][0]["field"]) for e in entries[:-1]] == [
             (3, "issues.0.code")]  # fmt: skip
         assert entries[-1]["summary"]["created"] == 1
+
+
+def test_the_documented_example_and_vocabularies_hold() -> None:
+    example = Path(__file__).resolve().parents[1] / "docs" / "import-example.jsonl"
+    for text in example.read_text().splitlines():
+        record, errors = parse_record(json.loads(text))
+        assert record is not None, errors
+    # The import speaks the cases service's vocabularies, no more and no less.
+    assert {s.value for s in history_schema.ServiceKind} == {s.value for s in ServiceKind}
+    assert {r.value for r in history_schema.ClosureReason} == {r.value for r in ClosureReason}
