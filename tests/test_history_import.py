@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
 
 from cases.case.schemas import ClosureReason
 from cases.coding.schemas import ServiceKind
 from ombuds.cli import main
 from ombuds_shared import history as history_schema
+from ombuds_shared.db import create_engine
 from ombuds_shared.history import parse_record
 
+from .cases_helpers import query
 from .conftest import Stack
 from .pipeline import served_gateway
 
@@ -212,9 +216,65 @@ async def test_ombuds_import_reports_bad_lines_and_imports_the_good_ones(
 
 def test_the_documented_example_and_vocabularies_hold() -> None:
     example = Path(__file__).resolve().parents[1] / "docs" / "import-example.jsonl"
-    for text in example.read_text().splitlines():
-        record, errors = parse_record(json.loads(text))
+    for line in example.read_text().splitlines():
+        record, errors = parse_record(json.loads(line))
         assert record is not None, errors
     # The import speaks the cases service's vocabularies, no more and no less.
     assert {s.value for s in history_schema.ServiceKind} == {s.value for s in ServiceKind}
     assert {r.value for r in history_schema.ClosureReason} == {r.value for r in ClosureReason}
+
+
+async def test_an_imported_visitor_is_sealed_in_the_vault_and_read_by_the_handler_only(
+    stack: Stack,
+) -> None:
+    name, email = "Wanjiru Kamau-Import", "wanjiru.import@example.org"
+    identity = {"name": name, "email": email, "staff_index_number": "88123"}
+    with_identity = past_case(1, THIS_YEAR - 1, source_id="V-1", closed_on=None,
+                              closure_reason=None, visitor=identity)  # fmt: skip
+    unreachable = past_case(2, THIS_YEAR - 1, source_id="V-2", visitor={"name": "No Contact"})
+    answer = await _import(stack, [with_identity, unreachable])
+    assert _outcomes(answer) == ["created", "invalid"]
+    assert answer["results"][1]["errors"][0]["field"] == "visitor"
+    assert "case_id" not in answer["results"][0]  # the administrator learns no case id
+
+    chief = stack.auth("chief", office="nairobi")
+    (case,) = (await stack.gateway.get("/v1/cases", headers=chief)).json()["items"]
+    assert case["visitor_ref"].startswith("vis_")
+    # The chief never reads it; the ombudsman who takes the case does, through the case.
+    assert (await stack.gateway.get(f"/v1/cases/{case['id']}/visitor", headers=chief)
+            ).status_code == 403  # fmt: skip
+    me = stack.auth("ombudsman", sub="omb-import", office="nairobi")
+    declared = await stack.gateway.post(f"/v1/cases/{case['id']}/conflict-declarations",
+                                        json={"has_conflict": False}, headers=me)  # fmt: skip
+    assert declared.status_code == 201, declared.text
+    taken = await stack.gateway.post(f"/v1/cases/{case['id']}/assignment", json={}, headers=me)
+    assert taken.status_code == 200, taken.text
+    revealed = await stack.gateway.get(f"/v1/cases/{case['id']}/visitor", headers=me)
+    assert revealed.status_code == 200, revealed.text
+    assert (revealed.json()["name"], revealed.json()["email"]) == (
+        name, email)  # fmt: skip
+    # Importing it again seals nothing more; the identity is nowhere but sealed in intake.
+    assert _outcomes(await _import(stack, [with_identity])) == ["unchanged"]
+    await _drained(stack)
+    for service in ("cases", "analytics", "intake"):
+        dump = json.dumps(await _all_rows(stack.database_urls[service]), default=str)
+        for secret in (name, email, "88123"):
+            assert secret not in dump, service
+    visitors = await query(stack.database_urls["intake"],
+                           "SELECT bound_kind, bound_id, bound_office FROM visitor")  # fmt: skip
+    assert visitors == [{"bound_kind": "case", "bound_id": case["id"], "bound_office": "nairobi"}]
+
+
+async def _all_rows(url: str) -> list[Any]:
+    """Every row of every table of a database."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda c: sa_inspect(c).get_table_names())
+            rows: list[Any] = []
+            for table in names:
+                result = await connection.execute(text(f'SELECT * FROM "{table}"'))  # noqa: S608
+                rows += [list(row) for row in result]
+            return rows
+    finally:
+        await engine.dispose()

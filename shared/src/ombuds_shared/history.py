@@ -107,6 +107,17 @@ class HistoricCase(InputModel):
     status_changes: list[HistoricStatusChange] = Field(default_factory=list, max_length=50)
     closed_on: dt.date | None = None
     closure_reason: ClosureReason | None = None
+    visitor: dict[str, Any] | None = Field(
+        None,
+        description="The visitor's identity (name, email, phone, staff_index_number, "
+        "preferred_contact): checked and sealed by intake's vault, bound to the case; it "
+        "never reaches the cases service.",
+    )
+    visitor_ref: str | None = Field(
+        None,
+        pattern=r"^vis_[A-Za-z0-9]{1,60}$",
+        description="Set by intake only, for the identity it sealed.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> HistoricCase:
@@ -159,8 +170,8 @@ class HistoricCase(InputModel):
 
     def content_hash(self) -> str:
         """What makes a second import of the same record a no-op, and a changed one a
-        conflict: a digest of its facts (codes and dates; a record holds no identity)."""
-        facts = self.model_dump(mode="json")
+        conflict: a digest of its facts (codes and dates), never of the identity."""
+        facts = self.model_dump(mode="json", exclude={"visitor", "visitor_ref"})
         canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -186,7 +197,9 @@ def line_errors(error: ValidationError) -> list[dict[str, str]]:
             # The record's own checks: "field: reason; field: reason".
             text = message.removeprefix("Value error, ")
             for part in text.split("; "):
-                name, _, reason = part.partition(": ")
+                name, known, reason = part.partition(": ")
+                if not known:  # a check of the whole object
+                    name, reason = "record", part
                 errors.append({"field": name, "reason": reason})
             continue
         errors.append({"field": field, "reason": message})
@@ -276,3 +289,16 @@ class RecordResult(InputModel):
 class ImportAnswer(InputModel):
     dry_run: bool
     results: list[RecordResult]
+
+
+class ImportedRecordResult(RecordResult):
+    """A record's result between services: the case a created record became."""
+
+    case_id: str | None = None
+
+
+class InternalImportAnswer(InputModel):
+    """The cases service's answer to intake (case ids stay between the services)."""
+
+    dry_run: bool
+    results: list[ImportedRecordResult]

@@ -164,7 +164,7 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/oversight/disclosures",               "cases",  {CHIEF}, reach=OFFICE),
     # Each service's audit log: ids, actions and times, never content; auditors only.
     # An office's history, brought in by its administrator (docs/import.md); facts only.
-    rule("POST", "/v1/imports/cases",                       "cases",  {ADMINISTRATOR}),
+    rule("POST", "/v1/imports/cases",                       "intake", {ADMINISTRATOR}),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/intake",                        "intake", {AUDITOR}),

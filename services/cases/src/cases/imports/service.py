@@ -33,11 +33,11 @@ from ombuds_shared.errors import Conflict
 from ombuds_shared.history import (
     OUTCOME_STATUS,
     HistoricCase,
-    ImportAnswer,
     ImportBatch,
+    ImportedRecordResult,
+    InternalImportAnswer,
     LineError,
     RecordOutcome,
-    RecordResult,
     parse_record,
 )
 from ombuds_shared.taxonomy import category_of
@@ -55,22 +55,27 @@ def _at(day: dt.date) -> dt.datetime:
 
 
 def _result(
-    index: int, source_id: Any, outcome: RecordOutcome, errors: Iterable[Any] = ()
-) -> RecordResult:
-    return RecordResult(
+    index: int,
+    source_id: Any,
+    outcome: RecordOutcome,
+    errors: Iterable[Any] = (),
+    case_id: str | None = None,
+) -> ImportedRecordResult:
+    return ImportedRecordResult(
         index=index,
         source_id=source_id if isinstance(source_id, str) else None,
         outcome=outcome,
         status=OUTCOME_STATUS[outcome],
         errors=[LineError.model_validate(e) for e in errors],
+        case_id=case_id,
     )
 
 
 async def import_cases(
-    *, session: AsyncSession, envelope: Envelope | None, actor: Actor, batch: ImportBatch
-) -> ImportAnswer:
+    *, session: AsyncSession, envelope: Envelope | None, actor: Actor | None, batch: ImportBatch
+) -> InternalImportAnswer:
     """Checks every record of the batch and writes the new ones (none on a dry run)."""
-    results: dict[int, RecordResult] = {}
+    results: dict[int, ImportedRecordResult] = {}
     valid: list[tuple[int, HistoricCase]] = []
     for index, raw in enumerate(batch.records):
         record, errors = parse_record(raw)
@@ -91,17 +96,23 @@ async def import_cases(
             checked.append((index, record))
     new = await _new_records(session, checked, results)
     if new:
-        await _write(session, envelope, actor, new, dry_run=batch.dry_run)
-        for index, record, _ in new:
-            results[index] = _result(index, record.source_id, RecordOutcome.CREATED)
+        case_ids = await _write(session, envelope, actor, new, dry_run=batch.dry_run)
+        for (index, record, _), case_id in zip(new, case_ids, strict=True):
+            results[index] = _result(index, record.source_id, RecordOutcome.CREATED,
+                                     case_id=None if batch.dry_run else case_id)  # fmt: skip
     if batch.dry_run:
         await session.rollback()
-    return ImportAnswer(dry_run=batch.dry_run, results=[results[i] for i in sorted(results)])
+    return InternalImportAnswer(
+        dry_run=batch.dry_run, results=[results[i] for i in sorted(results)]
+    )
 
 
 def _against_reference(
     record: HistoricCase, offices: dict[str, Any], codes: set[tuple[str, str]]
 ) -> Iterable[dict[str, str]]:
+    if record.visitor is not None:
+        # Identities enter through intake only, which seals them and passes a reference.
+        yield {"field": "visitor", "reason": "identities are imported through intake only"}
     office = offices.get(record.office)
     if office is None:
         yield {"field": "office", "reason": "not an office"}
@@ -119,7 +130,7 @@ def _against_reference(
 async def _new_records(
     session: AsyncSession,
     checked: list[tuple[int, HistoricCase]],
-    results: dict[int, RecordResult],
+    results: dict[int, ImportedRecordResult],
 ) -> list[tuple[int, HistoricCase, str]]:
     """The records never imported (with their content hash); the others are answered."""
     table = _table(ImportedCase)
@@ -154,12 +165,14 @@ async def _new_records(
 async def _write(
     session: AsyncSession,
     envelope: Envelope | None,
-    actor: Actor,
+    actor: Actor | None,
     new: list[tuple[int, HistoricCase, str]],
     *,
     dry_run: bool,
-) -> None:
+) -> list[str]:
+    """Writes the batch's new cases (rolled back by the caller on a dry run); their ids."""
     now = utcnow()
+    subject = actor.subject if actor else "service:intake"
     rows: dict[str, list[dict[str, Any]]] = {
         "cases": [], "changes": [], "issues": [], "services": [], "imported": [], "events": []
     }  # fmt: skip
@@ -167,7 +180,7 @@ async def _write(
     for _, record, digest in new:
         case_id = str(uuid.uuid4())
         case_ids.append(case_id)
-        _rows_of(record, case_id, digest, actor.subject, now, rows)
+        _rows_of(record, case_id, digest, subject, now, rows)
     if not dry_run:
         # Each case has its data key, as any other: notes and consents may follow.
         store = require_envelope(envelope)
@@ -189,6 +202,7 @@ async def _write(
         if not dry_run:
             await require_envelope(envelope).destroy_keys(case_context(c) for c in case_ids)
         raise Conflict("Some of these records were imported meanwhile; send them again.") from exc
+    return case_ids
 
 
 def _rows_of(
@@ -202,7 +216,7 @@ def _rows_of(
     """The rows and events of one imported case, appended to the batch's."""
     opened = record.opened_on
     rows["cases"].append({
-        "id": case_id, "visitor_ref": None, "pillar": record.pillar.value,
+        "id": case_id, "visitor_ref": record.visitor_ref, "pillar": record.pillar.value,
         "office": record.office, "location": record.location.value,
         "occupational_group": record.occupational_group.value,
         "intake_channel": record.intake_channel, "intake_request_id": None,
