@@ -7,5 +7,4 @@ from intake.request.router import walk_in_router
 from intake.vault.party_router import router as party_router
 from intake.vault.router import router as vault_router
 
-ROUTERS = (request_router, walk_in_router, vault_router, party_router, audit_router,
-           imports_router)
+ROUTERS = (request_router, walk_in_router, vault_router, party_router, audit_router, imports_router)
