@@ -131,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=37_500)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument(
+        "--relay-batch", type=int, default=1000,
+        help="OMBUDS_CASES_OUTBOX_BATCH_SIZE: events per delivery (docs/import.md)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     last_year = dt.datetime.now(dt.UTC).year - 1
     expected: Counter[int] = Counter()
@@ -143,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = source.stat().st_size / 1e6
     baseline = asyncio.run(_raw_baseline(source, args.batch))
     print(f"history import: {args.cases:,} cases, {size_mb:.1f} MB of JSON Lines", flush=True)
-    with running_system() as running:
+    relay = {"OMBUDS_CASES_OUTBOX_BATCH_SIZE": str(args.relay_batch)}
+    with running_system(relay) as running:
         gateway = running.url("gateway")
         admin = dev_token(running.data_dir, role="administrator")
         analyst = dev_token(running.data_dir, role="analyst")
