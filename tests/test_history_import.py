@@ -14,7 +14,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from cases.case.schemas import ClosureReason
-from cases.coding.schemas import ServiceKind
+from cases.coding.schemas import FormalChannel, ServiceKind
 from ombuds.cli import main
 from ombuds_shared import history as history_schema
 from ombuds_shared.db import create_engine
@@ -46,6 +46,8 @@ def past_case(n: int, year: int, **changes: Any) -> dict[str, Any]:
         "issues": [{"code": "2.b"}, {"code": "4.e", "recorded_on": _day(opened, 3)}],
         "services": [{"service": "options", "given_on": _day(opened, 5)}],
         "status_changes": [{"status": "in_progress", "changed_on": _day(opened, 1)}],
+        "referrals": [{"formal_channel": "ethics_office", "referred_on": _day(opened, 6)}],
+        "systemic_issues": [{"systemic_issue": "fear_of_speaking_out"}],
         "closed_on": _day(opened, 30),
         "closure_reason": "resolved",
     }
@@ -136,6 +138,10 @@ async def test_a_history_is_counted_in_its_own_years_and_a_second_import_changes
     assert {c["status"] for c in cases} == {"closed"}
     steps = await stack.gateway.get(f"/v1/cases/{cases[0]['id']}/status-history", headers=chief)
     assert [s["status"] for s in steps.json()] == ["opened", "in_progress", "closed"]
+    referrals = await stack.gateway.get(f"/v1/cases/{cases[0]['id']}/referrals", headers=chief)
+    assert [r["formal_channel"] for r in referrals.json()] == ["ethics_office"]
+    tags = await stack.gateway.get(f"/v1/cases/{cases[0]['id']}/systemic-issues", headers=chief)
+    assert [t["systemic_issue"] for t in tags.json()] == ["fear_of_speaking_out"]
 
 
 async def test_a_dry_run_checks_everything_and_writes_nothing(stack: Stack) -> None:
@@ -222,6 +228,7 @@ def test_the_documented_example_and_vocabularies_hold() -> None:
     # The import speaks the cases service's vocabularies, no more and no less.
     assert {s.value for s in history_schema.ServiceKind} == {s.value for s in ServiceKind}
     assert {r.value for r in history_schema.ClosureReason} == {r.value for r in ClosureReason}
+    assert {c.value for c in history_schema.FormalChannel} == {c.value for c in FormalChannel}
 
 
 async def test_an_imported_visitor_is_sealed_in_the_vault_and_read_by_the_handler_only(

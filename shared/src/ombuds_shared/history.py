@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.taxonomy import SUBCATEGORIES, TAXONOMY_VERSION
+from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
 
 # At most this many records in one request to the import route.
 MAX_BATCH = 500
@@ -58,6 +58,16 @@ class ClosureReason(StrEnum):
     NO_FURTHER_CONTACT = "no_further_contact"
 
 
+class FormalChannel(StrEnum):
+    """The formal channels a visitor is referred to (the cases service's `FormalChannel`)."""
+
+    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
+    MANAGEMENT_EVALUATION = "management_evaluation"
+    ETHICS_OFFICE = "ethics_office"
+    INVESTIGATIONS = "investigations"
+    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
+
+
 class WorkingStatus(StrEnum):
     """The statuses a case passes through between opening and closure."""
 
@@ -78,6 +88,16 @@ class HistoricIssue(InputModel):
 class HistoricService(InputModel):
     service: ServiceKind
     given_on: dt.date
+
+
+class HistoricReferral(InputModel):
+    formal_channel: FormalChannel
+    referred_on: dt.date
+
+
+class HistoricSystemicIssue(InputModel):
+    systemic_issue: str = Field(max_length=60, examples=["fear_of_speaking_out"])
+    tagged_on: dt.date | None = Field(None, description="Default: the day the case opened.")
 
 
 class HistoricStatusChange(InputModel):
@@ -105,6 +125,8 @@ class HistoricCase(InputModel):
     issues: list[HistoricIssue] = Field(default_factory=list, max_length=50)
     services: list[HistoricService] = Field(default_factory=list, max_length=50)
     status_changes: list[HistoricStatusChange] = Field(default_factory=list, max_length=50)
+    referrals: list[HistoricReferral] = Field(default_factory=list, max_length=20)
+    systemic_issues: list[HistoricSystemicIssue] = Field(default_factory=list, max_length=20)
     closed_on: dt.date | None = None
     closure_reason: ClosureReason | None = None
     visitor: dict[str, Any] | None = Field(
@@ -154,6 +176,16 @@ class HistoricCase(InputModel):
             yield from _within(f"issues.{i}.recorded_on", issue.recorded_on, self.opened_on, end)
         for i, service in enumerate(self.services):
             yield from _within(f"services.{i}.given_on", service.given_on, self.opened_on, end)
+        for i, referral in enumerate(self.referrals):
+            yield from _within(
+                f"referrals.{i}.referred_on", referral.referred_on, self.opened_on, end
+            )
+        for i, tag in enumerate(self.systemic_issues):
+            if tag.systemic_issue not in SYSTEMIC_ISSUES:
+                yield f"systemic_issues.{i}.systemic_issue", "not in the register"
+            yield from _within(f"systemic_issues.{i}.tagged_on", tag.tagged_on, self.opened_on, end)
+        if len({t.systemic_issue for t in self.systemic_issues}) != len(self.systemic_issues):
+            yield "systemic_issues", "a systemic issue is listed twice"
         previous = self.opened_on
         for i, change in enumerate(self.status_changes):
             yield from _within(f"status_changes.{i}.changed_on", change.changed_on, previous, end)
@@ -218,7 +250,9 @@ def parse_record(raw: Any) -> tuple[HistoricCase | None, list[dict[str, str]]]:
 
 # CSV: one case a row; lists in one cell, items separated by ";" and a date after "@".
 CSV_LISTS = {"issues": ("code", "recorded_on"), "services": ("service", "given_on"),
-             "status_changes": ("status", "changed_on")}  # fmt: skip
+             "status_changes": ("status", "changed_on"),
+             "referrals": ("formal_channel", "referred_on"),
+             "systemic_issues": ("systemic_issue", "tagged_on")}  # fmt: skip
 
 
 def record_from_csv_row(row: dict[str, str]) -> dict[str, Any]:

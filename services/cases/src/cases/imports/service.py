@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.audit.service import AUDIT
 from cases.case.models import CaseFile, StatusChange
 from cases.case.service import case_context, require_envelope
-from cases.coding.models import CaseIssue, IssueCode, ServiceGiven
+from cases.coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
 from cases.imports.models import ImportedCase
 from cases.office.models import Office
 from cases.outbox import OutboxEvent, case_event_row
@@ -174,7 +174,8 @@ async def _write(
     now = utcnow()
     subject = actor.subject if actor else "service:intake"
     rows: dict[str, list[dict[str, Any]]] = {
-        "cases": [], "changes": [], "issues": [], "services": [], "imported": [], "events": []
+        "cases": [], "changes": [], "issues": [], "services": [], "referrals": [], "tags": [],
+        "imported": [], "events": [],
     }  # fmt: skip
     case_ids = []
     for _, record, digest in new:
@@ -188,6 +189,7 @@ async def _write(
     try:
         for model, name in ((CaseFile, "cases"), (StatusChange, "changes"),
                             (CaseIssue, "issues"), (ServiceGiven, "services"),
+                            (Referral, "referrals"), (SystemicTag, "tags"),
                             (ImportedCase, "imported"), (OutboxEvent, "events")):  # fmt: skip
             if rows[name]:
                 await session.execute(insert(_table(model)), rows[name])
@@ -264,6 +266,25 @@ def _rows_of(
         })  # fmt: skip
         events.append(case_event_row(
             "case.service_given", case_id, service.given_on, now, service=service.service.value
+        ))  # fmt: skip
+    for referral in record.referrals:
+        channel = referral.formal_channel.value
+        rows["referrals"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id, "formal_channel": channel,
+            "referred_on": referral.referred_on, "recorded_by": subject,
+            "recorded_at": _at(referral.referred_on),
+        })  # fmt: skip
+        events.append(case_event_row(
+            "case.referral_made", case_id, referral.referred_on, now, formal_channel=channel
+        ))  # fmt: skip
+    for tag in record.systemic_issues:
+        day = tag.tagged_on or opened
+        rows["tags"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id, "systemic_issue": tag.systemic_issue,
+            "tagged_by": subject, "tagged_at": _at(day),
+        })  # fmt: skip
+        events.append(case_event_row(
+            "case.systemic_issue_tagged", case_id, day, now, systemic_issue=tag.systemic_issue
         ))  # fmt: skip
     for step in record.status_changes:
         change(step.status.value, step.changed_on)
