@@ -107,7 +107,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     gateway = args.gateway or f"http://{system.HOST}:{args.port}"
     private = args.gateway_private or f"http://{system.HOST}:{args.port + system.PRIVATE_OFFSET}"
     _say(f"Loading demo data through {gateway}")
-    load_everything(gateway, private, args.data_dir, requests=args.requests)
+    load_everything(gateway, private, args.data_dir, requests=args.requests, again=args.again)
     _say("Done.")
     return 0
 
@@ -135,14 +135,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if summary.problems else 0
 
 
-def load_everything(gateway: str, private: str, data_dir: Path, *, requests: int) -> None:
+def load_everything(
+    gateway: str, private: str, data_dir: Path, *, requests: int, again: bool = False
+) -> None:
     """Requests and cases in every state, mediations with certificates, years of history
     (its events delivered to the gateway's private listener, as the services' relays do)."""
     cases = load_demo(gateway, data_dir, requests=requests, report=_say)
     _say(f"  intake and cases: {cases}")
     mediations = load_mediation_demo(gateway, data_dir, report=_say)
     _say(f"  mediation: {mediations}")
-    history = load_analytics_demo(gateway, data_dir, report=_say, events_url=private)
+    history = load_analytics_demo(gateway, data_dir, report=_say, events_url=private, again=again)
     _say(f"  analytics history: {history}")
 
 
@@ -350,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default http://127.0.0.1:PORT+5)",
     )
     demo.add_argument("--requests", type=int, default=60)
+    demo.add_argument(
+        "--again",
+        action="store_true",
+        help="add another years-long history even though this data folder has one",
+    )
     demo.set_defaults(func=cmd_demo)
 
     imports = commands.add_parser(
