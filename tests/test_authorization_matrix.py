@@ -288,6 +288,10 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "source_id": f"matrix-{c.n}", "office": OFFICE, "pillar": "secretariat",
         "location": "headquarters", "occupational_group": "general_service",
         "opened_on": "2020-03-02", "closed_on": "2020-04-01", "closure_reason": "resolved"}]}),
+    ("POST", "/v1/imports/mediations"): Op(body=lambda c: {"records": [{
+        "kind": "mediation", "source_id": f"matrix-{c.n}", "pillar": "secretariat",
+        "referral_source": "self_referral", "opened_on": "2020-03-02",
+        "closed_on": "2020-04-01", "outcome": "withdrawn"}]}),
     ("GET", "/v1/analytics/outreach"): Op(),
     ("POST", "/v1/analytics/outreach"): Op(body=lambda c: {
         "activity_type": "workshop", "held_on": today(), "office": OFFICE, "participants": 12}),

@@ -285,3 +285,79 @@ async def _all_rows(url: str) -> list[Any]:
             return rows
     finally:
         await engine.dispose()
+
+
+MEDIATIONS = {THIS_YEAR - 3: 5, THIS_YEAR - 2: 6, THIS_YEAR - 1: 7}
+
+
+def past_mediation(n: int, year: int, **changes: Any) -> dict[str, Any]:
+    """A settled tribunal mediation of the old system, in `year`."""
+    opened = dt.date(year, 4, 1) + dt.timedelta(days=n)
+    record: dict[str, Any] = {
+        "kind": "mediation", "source_system": "legacy", "source_id": f"M-{year}-{n:04d}",
+        "pillar": "secretariat", "referral_source": "dispute_tribunal",
+        "tribunal_reference": {"tribunal": "dispute_tribunal",
+                               "case_number": f"UNDT/NY/{year}/{n:03d}",
+                               "referral_date": _day(opened, -3)},
+        "issue_codes": ["2.b"], "opened_on": opened.isoformat(),
+        "parties": [{"agreement": "agreed", "responded_on": _day(opened, 2)},
+                    {"represents_administration": True, "agreement": "agreed",
+                     "responded_on": _day(opened, 4)}],
+        "started_on": _day(opened, 7),
+        "sessions": [{"held_on": _day(opened, 7), "mode": "in_person"},
+                     {"held_on": _day(opened, 14), "mode": "remote"}],
+        "closed_on": _day(opened, 30), "outcome": "settled",
+        "settlement_signed_on": _day(opened, 30),
+    }  # fmt: skip
+    record.update(changes)
+    return record
+
+
+async def test_mediations_and_cases_of_one_file_land_in_their_own_years(
+    stack: Stack, tmp_path: Path
+) -> None:
+    mediations = [past_mediation(n, y) for y, count in MEDIATIONS.items() for n in range(count)]
+    year = THIS_YEAR - 1
+    bad = [
+        past_mediation(90, year, sessions=[{"held_on": f"{year}-04-01", "mode": "remote"}]),
+        past_mediation(91, year, started_on=None, sessions=[], settlement_signed_on=None),
+        past_mediation(92, year, office="atlantis"),
+        past_mediation(93, year, started_on=None, sessions=[], settlement_signed_on=None,
+                       outcome="party_declined"),
+    ]  # fmt: skip
+    source = tmp_path / "mixed.jsonl"
+    lines = [*mediations[:4], *history()[:2], *bad, *mediations[4:]]
+    source.write_text("".join(json.dumps(record) + "\n" for record in lines))
+    report = tmp_path / "report.jsonl"
+    async with served_gateway(stack) as gateway:
+        arguments = ["import", str(source), "--gateway", gateway.url, "--report", str(report),
+                     "--token", stack.token("administrator")]  # fmt: skip
+        assert await asyncio.to_thread(main, arguments) == 1
+        entries = [json.loads(line) for line in report.read_text().splitlines()]
+        problems = {e["line"]: {err["field"] for err in e["errors"]} for e in entries[:-1]}
+        assert problems == {7: {"sessions.0.held_on"}, 8: {"outcome"}, 9: {"office"},
+                            10: {"outcome"}}  # fmt: skip
+        assert entries[-1]["summary"]["created"] == len(mediations) + 2
+        # Again: nothing changes.
+        assert await asyncio.to_thread(main, arguments) == 1
+        summary = json.loads(report.read_text().splitlines()[-1])["summary"]
+        assert (summary["created"], summary["unchanged"]) == (0, len(mediations) + 2)
+
+    async with httpx.AsyncClient(base_url=stack.urls["mediation"], timeout=5) as client:
+        for _ in range(300):
+            if (await client.get("/v1/internal/outbox")).json()["pending"] == 0:
+                break
+            await asyncio.sleep(0.1)
+    answer = await stack.gateway.get(
+        "/v1/analytics/statistics/mediation-opened",
+        params={"from_year": min(MEDIATIONS), "to_year": max(MEDIATIONS)},
+        headers=stack.auth("analyst"),
+    )
+    opened = [row["cells"]["opened"]["count"] for row in answer.json()["rows"]]
+    assert opened == list(MEDIATIONS.values())
+    chief = stack.auth("chief", office="mediation-service")
+    listed = (await stack.gateway.get("/v1/mediations", headers=chief)).json()["items"]
+    assert len(listed) == len(mediations)
+    one = (await stack.gateway.get(f"/v1/mediations/{listed[0]['id']}", headers=chief)).json()
+    assert (one["status"], one["outcome"], len(one["sessions"])) == ("closed", "settled", 2)
+    assert [p["agreement"] for p in one["parties"]] == ["agreed", "agreed"]

@@ -23,9 +23,17 @@ from typing import IO, Any
 import httpx
 
 from ombuds.gateway_client import gateway_client
-from ombuds_shared.history import RecordOutcome, parse_record, record_from_csv_row
+from ombuds_shared.history import (
+    RecordOutcome,
+    kind_of,
+    parse_mediation,
+    parse_record,
+    record_from_csv_row,
+)
 
-ROUTE = "/v1/imports/cases"
+# Each kind of record goes to the route of the service that owns it.
+ROUTES = {"case": "/v1/imports/cases", "mediation": "/v1/imports/mediations"}
+_PARSERS = {"case": parse_record, "mediation": parse_mediation}
 DEFAULT_BATCH = 200
 # Outcomes that are not a problem of the line.
 _FINE = {RecordOutcome.CREATED.value, RecordOutcome.UNCHANGED.value}
@@ -55,6 +63,7 @@ class Summary:
 
 @dataclass
 class _Line:
+    kind: str
     number: int
     source_id: str | None
     record: dict[str, Any] | None
@@ -75,17 +84,24 @@ def _lines_of(path: Path, handle: IO[str]) -> Iterator[_Line]:
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield _Line(number, None, None, [{"field": "record", "reason": f"not JSON: {exc.msg}"}])
+            error = {"field": "record", "reason": f"not JSON: {exc.msg}"}
+            yield _Line("case", number, None, None, [error])
             continue
         yield _checked(number, raw)
 
 
 def _checked(number: int, raw: Any) -> _Line:
     source_id = raw.get("source_id") if isinstance(raw, dict) else None
-    record, errors = parse_record(raw)
+    source_id = source_id if isinstance(source_id, str) else None
+    kind = kind_of(raw)
+    parse = _PARSERS.get(kind)
+    if parse is None:
+        wanted = ", ".join(_PARSERS)
+        return _Line(kind, number, source_id, None, [{"field": "kind", "reason": f"not {wanted}"}])
+    record, errors = parse(raw)
     if record is None:
-        return _Line(number, source_id if isinstance(source_id, str) else None, None, errors)
-    return _Line(number, record.source_id, raw, [])
+        return _Line(kind, number, source_id, None, errors)
+    return _Line(kind, number, source_id, raw, [])
 
 
 class _Progress:
@@ -158,7 +174,7 @@ def _one_pass(
 ) -> Summary:
     summary = Summary(dry_run=dry_run)
     progress = _Progress(path.stat().st_size, progress_out)
-    batch: list[_Line] = []
+    batches: dict[str, list[_Line]] = {kind: [] for kind in ROUTES}
 
     def note(line: _Line, outcome: str, status: int, errors: list[dict[str, str]]) -> None:
         summary.outcomes[outcome] += 1
@@ -167,8 +183,10 @@ def _one_pass(
                                      "outcome": outcome, "status": status,
                                      "errors": errors}) + "\n")  # fmt: skip
 
-    def send() -> None:
-        results = _post(client, token, [line.record for line in batch], dry_run)
+    def send(kind: str) -> None:
+        batch = batches[kind]
+        records = [line.record for line in batch]
+        results = _post(client, token, ROUTES[kind], records, dry_run)
         for line, result in zip(batch, results, strict=True):
             note(line, result["outcome"], result["status"], result["errors"])
         batch.clear()
@@ -179,12 +197,13 @@ def _one_pass(
             if line.record is None:
                 note(line, RecordOutcome.INVALID.value, 422, line.errors)
             else:
-                batch.append(line)
-                if len(batch) >= batch_size:
-                    send()
+                batches[line.kind].append(line)
+                if len(batches[line.kind]) >= batch_size:
+                    send(line.kind)
                     progress.show(summary.lines, _position(handle))
-        if batch:
-            send()
+        for kind, batch in batches.items():
+            if batch:
+                send(kind)
         progress.show(summary.lines, path.stat().st_size, final=True)
     return summary
 
@@ -197,10 +216,10 @@ def _position(handle: IO[str]) -> int:
 
 
 def _post(
-    client: httpx.Client, token: str, records: list[Any], dry_run: bool
+    client: httpx.Client, token: str, route: str, records: list[Any], dry_run: bool
 ) -> list[dict[str, Any]]:
     answer = client.post(
-        ROUTE,
+        route,
         json={"records": records, "dry_run": dry_run},
         headers={"Authorization": f"Bearer {token}"},
     )

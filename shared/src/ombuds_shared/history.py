@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from ombuds_shared.reference import Location, OccupationalGroup, Pillar
+from ombuds_shared.reference import Location, OccupationalGroup, Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
 
@@ -208,6 +208,153 @@ class HistoricCase(InputModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class ReferralSource(StrEnum):
+    """Who referred a mediation (the mediation service's `ReferralSource`)."""
+
+    DISPUTE_TRIBUNAL = "dispute_tribunal"
+    APPEALS_TRIBUNAL = "appeals_tribunal"
+    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
+    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
+    OMBUDSMAN = "ombudsman"
+    ADMINISTRATION = "administration"
+    SELF_REFERRAL = "self_referral"
+    OTHER = "other"
+
+
+class MediationOutcome(StrEnum):
+    """How a mediation ended (the mediation service's `Outcome`)."""
+
+    SETTLED = "settled"
+    NOT_SETTLED = "not_settled"
+    PARTY_DECLINED = "party_declined"
+    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
+    WITHDRAWN = "withdrawn"
+
+
+class PartyAnswer(StrEnum):
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+
+class SessionMode(StrEnum):
+    IN_PERSON = "in_person"
+    REMOTE = "remote"
+
+
+class HistoricTribunalReference(InputModel):
+    tribunal: Tribunal
+    case_number: str = Field(max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,59}$")
+    referral_date: dt.date
+
+
+class HistoricParty(InputModel):
+    """A party, known by no name: whether they represent the administration, and their
+    answer to the invitation to mediate."""
+
+    represents_administration: bool = False
+    agreement: PartyAnswer | None = None
+    responded_on: dt.date | None = None
+
+
+class HistoricSession(InputModel):
+    held_on: dt.date
+    mode: SessionMode
+
+
+class HistoricMediation(InputModel):
+    """One mediation of the old system, with its original dates."""
+
+    kind: Literal["mediation"]
+    source_system: str = Field("legacy", max_length=60, pattern=r"^[A-Za-z0-9_.:-]{1,60}$")
+    source_id: str = Field(max_length=100, pattern=r"^[A-Za-z0-9_.:/#-]{1,100}$")
+    office: str = Field("mediation-service", max_length=40, pattern=r"^[a-z0-9-]{1,40}$")
+    pillar: Pillar
+    referral_source: ReferralSource
+    tribunal_reference: HistoricTribunalReference | None = None
+    issue_codes: list[str] = Field(default_factory=list, max_length=20)
+    is_group: bool = False
+    participant_count: int = Field(2, ge=2, le=10_000)
+    opened_on: dt.date
+    parties: list[HistoricParty] = Field(default_factory=list, max_length=50)
+    started_on: dt.date | None = None
+    sessions: list[HistoricSession] = Field(default_factory=list, max_length=100)
+    closed_on: dt.date | None = None
+    outcome: MediationOutcome | None = None
+    settlement_signed_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HistoricMediation:
+        problems = list(self.problems())
+        if problems:
+            raise ValueError("; ".join(f"{field}: {reason}" for field, reason in problems))
+        return self
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        latest = today() + _FUTURE_SLACK
+        opened = self.opened_on
+        closed = self.closed_on if self.closed_on and self.closed_on >= opened else None
+        end = closed or latest
+        if opened > latest:
+            yield "opened_on", "in the future"
+        if self.closed_on is not None and self.closed_on < opened:
+            yield "closed_on", "before the mediation opened"
+        if self.closed_on is not None and self.closed_on > latest:
+            yield "closed_on", "in the future"
+        if (self.closed_on is None) != (self.outcome is None):
+            yield "outcome", "given when, and only when, the mediation closed"
+        if self.tribunal_reference and self.tribunal_reference.referral_date > opened:
+            yield "tribunal_reference.referral_date", "after the mediation opened"
+        codes = TAXONOMY_CODES[TAXONOMY_VERSION]
+        for i, code in enumerate(self.issue_codes):
+            if code not in codes:
+                yield f"issue_codes.{i}", f"not a code of {TAXONOMY_VERSION}"
+        for i, party in enumerate(self.parties):
+            if (party.agreement is None) != (party.responded_on is None):
+                yield f"parties.{i}.responded_on", "given when, and only when, the party answered"
+            yield from _within(f"parties.{i}.responded_on", party.responded_on, opened, end)
+        started = self.started_on
+        if started is not None:
+            yield from _within("started_on", started, opened, end)
+            answers = [p for p in self.parties if p.agreement is PartyAnswer.AGREED]
+            if len(self.parties) < 2 or len(answers) != len(self.parties):
+                yield "started_on", "a mediation starts only when every party (two or more) agreed"
+            elif any(p.responded_on and p.responded_on > started for p in answers):
+                yield "started_on", "before every party agreed"
+        for i, held in enumerate(self.sessions):
+            if started is None:
+                yield f"sessions.{i}.held_on", "a session is held only once the mediation started"
+            else:
+                yield from _within(f"sessions.{i}.held_on", held.held_on, started, end)
+        outcome = self.outcome
+        underway = {MediationOutcome.SETTLED, MediationOutcome.NOT_SETTLED}
+        if outcome in underway and started is None:
+            yield "outcome", f"{outcome} needs a mediation that started"
+        before = {MediationOutcome.PARTY_DECLINED, MediationOutcome.RESOLVED_BEFORE_MEDIATION}
+        if outcome in before and started is not None:
+            yield "outcome", f"{outcome} comes before the mediation starts"
+        declined = any(p.agreement is PartyAnswer.DECLINED for p in self.parties)
+        if declined != (outcome is MediationOutcome.PARTY_DECLINED):
+            yield "outcome", "party_declined when, and only when, a party declined"
+        if self.settlement_signed_on is not None:
+            if outcome is not MediationOutcome.SETTLED:
+                yield "settlement_signed_on", "only a settled mediation has a settlement"
+            elif started is not None:
+                yield from _within("settlement_signed_on", self.settlement_signed_on, started, end)
+
+    @property
+    def status(self) -> str:
+        if self.closed_on is not None:
+            return "closed"
+        if self.started_on is not None:
+            return "in_mediation"
+        return "agreement_pending" if self.parties else "referred"
+
+    def content_hash(self) -> str:
+        facts = self.model_dump(mode="json")
+        canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _within(
     field: str, day: dt.date | None, first: dt.date, last: dt.date
 ) -> Iterator[tuple[str, str]]:
@@ -239,13 +386,28 @@ def line_errors(error: ValidationError) -> list[dict[str, str]]:
 
 
 def parse_record(raw: Any) -> tuple[HistoricCase | None, list[dict[str, str]]]:
-    """A record, or the reasons it is not one."""
+    """A case record, or the reasons it is not one."""
     if not isinstance(raw, dict):
         return None, [{"field": "record", "reason": "not a JSON object"}]
     try:
         return HistoricCase.model_validate(raw), []
     except ValidationError as exc:
         return None, line_errors(exc)
+
+
+def parse_mediation(raw: Any) -> tuple[HistoricMediation | None, list[dict[str, str]]]:
+    """A mediation record, or the reasons it is not one."""
+    if not isinstance(raw, dict):
+        return None, [{"field": "record", "reason": "not a JSON object"}]
+    try:
+        return HistoricMediation.model_validate(raw), []
+    except ValidationError as exc:
+        return None, line_errors(exc)
+
+
+def kind_of(raw: Any) -> str:
+    """Which kind of record a line holds (`case` unless it says otherwise)."""
+    return str(raw.get("kind", "case")) if isinstance(raw, dict) else "case"
 
 
 # CSV: one case a row; lists in one cell, items separated by ";" and a date after "@".

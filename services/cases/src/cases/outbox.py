@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.db import Base
-from ombuds_shared.outbox import OutboxColumns, emit
+from ombuds_shared.outbox import OutboxColumns, emit, event_row
 
 
 class OutboxEvent(OutboxColumns, Base):
@@ -32,16 +30,9 @@ def case_event_row(
     """The outbox row of a `case.*` event, for a batch insert (an import): the same
     payload `emit_case_event` writes, dated `day`."""
     payload = {"case_id": case_id, _DATE_FIELD[event_type]: day.isoformat(), **facts}
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": event_type,
-        "aggregate_id": case_id,
-        "payload": json.dumps(payload, default=str, sort_keys=True),
-        "occurred_at": occurred_at,
-        "delivered_at": None,
-        "attempts": 0,
-        "next_attempt_at": None,
-    }
+    return event_row(
+        event_type=event_type, aggregate_id=case_id, payload=payload, occurred_at=occurred_at
+    )
 
 
 # The name of each event's date field, as docs/events.md lists it.

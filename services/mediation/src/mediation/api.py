@@ -9,6 +9,7 @@ from mediation.certificate.router import keys_router
 from mediation.certificate.router import mediation_router as certificate_mediation_router
 from mediation.certificate.router import router as certificate_router
 from mediation.deadline.router import router as deadline_router
+from mediation.imports.router import router as imports_router
 from mediation.note.router import router as note_router
 from mediation.party.router import router as party_router
 
@@ -22,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     case_internal_router,
     keys_router,
     audit_router,
+    imports_router,
 )
