@@ -14,8 +14,9 @@ import csv
 import json
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,11 @@ from ombuds_shared.history import (
 ROUTES = {"case": "/v1/imports/cases", "mediation": "/v1/imports/mediations"}
 _PARSERS = {"case": parse_record, "mediation": parse_mediation}
 DEFAULT_BATCH = 200
+# Batches sent before the first one's answer is awaited.
+IN_FLIGHT = 2
+# A batch racing another with some of the same records is refused whole (409): the
+# second try answers each record (unchanged, or a conflict).
+_RETRIES = 3
 # Outcomes that are not a problem of the line.
 _FINE = {RecordOutcome.CREATED.value, RecordOutcome.UNCHANGED.value}
 
@@ -183,15 +189,27 @@ def _one_pass(
                                      "outcome": outcome, "status": status,
                                      "errors": errors}) + "\n")  # fmt: skip
 
+    # A few batches in flight at once: the services work on one while the next travels.
+    in_flight: deque[tuple[list[_Line], Future[list[dict[str, Any]]]]] = deque()
+
+    def collect() -> None:
+        batch, answer = in_flight.popleft()
+        for line, result in zip(batch, answer.result(), strict=True):
+            note(line, result["outcome"], result["status"], result["errors"])
+
     def send(kind: str) -> None:
         batch = batches[kind]
         records = [line.record for line in batch]
-        results = _post(client, token, ROUTES[kind], records, dry_run)
-        for line, result in zip(batch, results, strict=True):
-            note(line, result["outcome"], result["status"], result["errors"])
+        answer = pool.submit(_post, client, token, ROUTES[kind], records, dry_run)
+        in_flight.append((list(batch), answer))
         batch.clear()
+        while len(in_flight) >= IN_FLIGHT:
+            collect()
 
-    with path.open(encoding="utf-8", newline="") as handle:
+    with (
+        ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="import") as pool,
+        path.open(encoding="utf-8", newline="") as handle,
+    ):
         for line in _lines_of(path, handle):
             summary.lines += 1
             if line.record is None:
@@ -204,6 +222,8 @@ def _one_pass(
         for kind, batch in batches.items():
             if batch:
                 send(kind)
+        while in_flight:
+            collect()
         progress.show(summary.lines, path.stat().st_size, final=True)
     return summary
 
@@ -218,11 +238,15 @@ def _position(handle: IO[str]) -> int:
 def _post(
     client: httpx.Client, token: str, route: str, records: list[Any], dry_run: bool
 ) -> list[dict[str, Any]]:
-    answer = client.post(
-        route,
-        json={"records": records, "dry_run": dry_run},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    for attempt in range(_RETRIES):
+        answer = client.post(
+            route,
+            json={"records": records, "dry_run": dry_run},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        if answer.status_code != 409:
+            break
+        time.sleep(0.2 * (attempt + 1))
     if answer.status_code != 200:
         raise RuntimeError(f"the gateway refused a batch ({answer.status_code}): {answer.text}")
     results: list[dict[str, Any]] = answer.json()["results"]
