@@ -62,7 +62,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         gateway = running.url("gateway")
         if not args.no_demo and not (data_dir / _DEMO_MARKER).exists():
             _say("Loading demo data (first start of this data folder)")
-            load_everything(gateway, running.private_url(), data_dir, requests=60)
+            load_everything(gateway, data_dir, requests=60)
             (data_dir / _DEMO_MARKER).touch()
         _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
         _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
@@ -105,9 +105,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     gateway = args.gateway or f"http://{system.HOST}:{args.port}"
-    private = args.gateway_private or f"http://{system.HOST}:{args.port + system.PRIVATE_OFFSET}"
     _say(f"Loading demo data through {gateway}")
-    load_everything(gateway, private, args.data_dir, requests=args.requests, again=args.again)
+    load_everything(gateway, args.data_dir, requests=args.requests, again=args.again)
     _say("Done.")
     return 0
 
@@ -135,16 +134,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if summary.problems else 0
 
 
-def load_everything(
-    gateway: str, private: str, data_dir: Path, *, requests: int, again: bool = False
-) -> None:
+def load_everything(gateway: str, data_dir: Path, *, requests: int, again: bool = False) -> None:
     """Requests and cases in every state, mediations with certificates, years of history
-    (its events delivered to the gateway's private listener, as the services' relays do)."""
+    (imported as an office's history is, once per data folder unless `again`)."""
     cases = load_demo(gateway, data_dir, requests=requests, report=_say)
     _say(f"  intake and cases: {cases}")
     mediations = load_mediation_demo(gateway, data_dir, report=_say)
     _say(f"  mediation: {mediations}")
-    history = load_analytics_demo(gateway, data_dir, report=_say, events_url=private, again=again)
+    history = load_analytics_demo(gateway, data_dir, report=_say, again=again)
     _say(f"  analytics history: {history}")
 
 
@@ -346,11 +343,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load synthetic demo data through the public API")
     demo.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")
-    demo.add_argument(
-        "--gateway-private",
-        help="the gateway's private listener, for the analytics history's events "
-        "(default http://127.0.0.1:PORT+5)",
-    )
     demo.add_argument("--requests", type=int, default=60)
     demo.add_argument(
         "--again",

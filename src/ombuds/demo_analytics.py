@@ -1,12 +1,10 @@
 """Several years of synthetic de-identified history, so the annual report looks real.
 
-The cases are imported as an office's history is (`POST /v1/imports/cases`, the
-administrator's; docs/import.md): real cases with their original dates, whose
-events the cases service's relay delivers through the gateway's projection.
-Mediation events still go through the gateway's event ingress as the mediation
-service's relay sends them (with its own key from the data folder): mediations
-cannot be imported yet. Staff headcounts, outreach and surveys go through the
-public API with dev tokens. A data folder holds one demo history: loading it
+Cases and mediations are imported as an office's history is (`POST /v1/imports/...`,
+the administrator's; docs/import.md): real records with their original dates, whose
+events the services' relays deliver through the gateway's projection; nothing is
+forged. Staff headcounts, outreach and surveys go through the public API with dev
+tokens. A data folder holds one demo history: loading it
 again adds nothing unless asked (`again`).
 """
 
@@ -15,9 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +25,7 @@ from ombuds.tokens import dev_token
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
-from ombuds_shared.tokens import mint_exit_survey_token, mint_internal_token
+from ombuds_shared.tokens import mint_exit_survey_token
 
 Report = Callable[[str], None]
 Event = dict[str, Any]
@@ -83,11 +80,6 @@ def _day(rng: random.Random, year: int, after: dt.date | None = None) -> dt.date
     return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
-def _envelope(event_type: str, aggregate: str, payload: dict[str, Any]) -> Event:
-    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "aggregate_id": aggregate,
-            "occurred_at": dt.datetime.now(dt.UTC).isoformat(), "payload": payload}  # fmt: skip
-
-
 def _case_record(
     rng: random.Random, year: int, growth: float, *, source_system: str, number: int
 ) -> dict[str, Any]:
@@ -120,84 +112,70 @@ def _case_record(
     return record
 
 
-def _import(client: httpx.Client, token: str, records: list[dict[str, Any]]) -> int:
-    """Imports the cases through the gateway; how many are new."""
+def _import(
+    client: httpx.Client, token: str, records: list[dict[str, Any]], what: str = "cases"
+) -> int:
+    """Imports the cases (or mediations) through the gateway; how many are new."""
     created = 0
     for start in range(0, len(records), IMPORT_BATCH):
-        response = client.post("/v1/imports/cases", headers={"Authorization": f"Bearer {token}"},
+        response = client.post(f"/v1/imports/{what}", headers={"Authorization": f"Bearer {token}"},
                                json={"records": records[start:start + IMPORT_BATCH]})  # fmt: skip
         _ok(response)
         results = response.json()["results"]
         refused = [r for r in results if r["outcome"] not in ("created", "unchanged")]
         if refused:
-            raise RuntimeError(f"{len(refused)} demo cases were refused: {refused[0]}")
+            raise RuntimeError(f"{len(refused)} demo {what} were refused: {refused[0]}")
         created += sum(r["outcome"] == "created" for r in results)
     return created
 
 
 def _await_statistics(
-    client: httpx.Client, headers: dict[str, str], opened: Counter[int], timeout: float = 300
-) -> None:
-    """Waits (bounded) until analytics counts at least the imported cases in each year:
-    the cases service's relay delivers their events in the background."""
+    client: httpx.Client, headers: dict[str, str], opened: Counter[int], *,
+    statistic: str = "cases-opened", column: str = "total", timeout: float = 300,
+) -> None:  # fmt: skip
+    """Waits (bounded) until analytics counts at least the imported records in each year:
+    the services' relays deliver their events in the background."""
     years = sorted(opened)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        answer = client.get("/v1/analytics/statistics/cases-opened", headers=headers,
+        answer = client.get(f"/v1/analytics/statistics/{statistic}", headers=headers,
                             params={"from_year": years[0], "to_year": years[-1]})  # fmt: skip
         _ok(answer)
-        counted = {row["year"]: row["cells"]["total"]["count"] for row in answer.json()["rows"]}
+        counted = {row["year"]: row["cells"][column]["count"] for row in answer.json()["rows"]}
         if all((counted.get(year) or 0) >= opened[year] for year in years):
             return
         time.sleep(0.5)
     raise RuntimeError("analytics did not receive the demo history's events in time")
 
 
-def _mediation_events(rng: random.Random, year: int) -> Iterator[Event]:
-    mediation_id = str(uuid.uuid4())
+def _mediation_record(
+    rng: random.Random, year: int, *, source_system: str, number: int
+) -> dict[str, Any]:
+    """A mediation of the demo history, as the import schema takes it (docs/import.md)."""
     opened = _day(rng, year)
+    day = opened.isoformat()
     is_group = rng.random() < 0.12
-    yield _envelope("mediation.opened", mediation_id, {
-        "mediation_id": mediation_id, "opened_on": opened.isoformat(),
-        "pillar": _pick(rng, _PILLAR_SHARE), "office": "mediation-service",
+    record: dict[str, Any] = {
+        "kind": "mediation", "source_system": source_system,
+        "source_id": f"{year}-m{number:05d}", "pillar": _pick(rng, _PILLAR_SHARE),
         "referral_source": _pick(rng, _SOURCES), "is_group": is_group,
         "participant_count": rng.randint(5, 30) if is_group else 2,
-        "issue_codes": [rng.choice(["2.b", "2.f", "4.a", "4.h", "1.c"])],
-        "from_case": rng.random() < 0.5,
-    })  # fmt: skip
+        "issue_codes": [rng.choice(["2.b", "2.f", "4.a", "4.h", "1.c"])], "opened_on": day,
+    }  # fmt: skip
     if rng.random() < 0.1 and year >= dt.datetime.now(dt.UTC).year - 1:
-        return  # still open
+        return record  # still open
     outcome = _pick(rng, _OUTCOMES)
-    day = opened.isoformat()
+    agreed = {"agreement": "agreed", "responded_on": day}
     if outcome == "party_declined":
-        yield _envelope("mediation.party_declined", mediation_id,
-                        {"mediation_id": mediation_id, "declined_on": day})  # fmt: skip
+        record["parties"] = [agreed, {"agreement": "declined", "responded_on": day}]
     elif outcome in ("settled", "not_settled"):
-        yield _envelope("mediation.started", mediation_id,
-                        {"mediation_id": mediation_id, "started_on": day})  # fmt: skip
-        for _ in range(rng.randint(1, 4)):
-            yield _envelope("mediation.session_held", mediation_id, {
-                "mediation_id": mediation_id, "held_on": day,
-                "mode": rng.choice(["in_person", "remote"])})  # fmt: skip
-    yield _envelope("mediation.closed", mediation_id, {
-        "mediation_id": mediation_id, "closed_on": _day(rng, year, opened).isoformat(),
-        "outcome": outcome})  # fmt: skip
-
-
-def _deliver(client: httpx.Client, data_dir: Path, producer: str, events: list[Event]) -> int:
-    key = SigningKey.for_owner(load_private_key(data_dir / "keys" / f"{producer}.pem"), producer)
-    stored = 0
-    for start in range(0, len(events), BATCH):
-        token = mint_internal_token(key, issuer=producer, audience="gateway", actor=None)
-        response = client.post("/internal/events", json={"events": events[start:start + BATCH]},
-                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-        response.raise_for_status()
-        results = response.json()["results"]
-        refused = [r for r in results if r["status"] == "refused"]
-        if refused:
-            raise RuntimeError(f"{len(refused)} demo events were refused")
-        stored += len(results)
-    return stored
+        record["parties"] = [agreed, {**agreed, "represents_administration": True}]
+        record["started_on"] = day
+        record["sessions"] = [{"held_on": day, "mode": rng.choice(["in_person", "remote"])}
+                              for _ in range(rng.randint(1, 4))]  # fmt: skip
+    record["closed_on"] = _day(rng, year, opened).isoformat()
+    record["outcome"] = outcome
+    return record
 
 
 def _workplace_answers(rng: random.Random, year: int) -> list[dict[str, Any]]:
@@ -226,14 +204,13 @@ def _workplace_answers(rng: random.Random, year: int) -> list[dict[str, Any]]:
 
 
 def load_analytics_demo(
-    gateway_url: str, data_dir: Path, report: Report = print, *, events_url: str,
+    gateway_url: str, data_dir: Path, report: Report = print, *,
     years: int = 8, cases_per_year: int = 600, seed: int = 11, again: bool = False,
 ) -> dict[str, int]:  # fmt: skip
-    """Loads `years` complete years of history for every pillar, up to last year: cases
-    through the import route, mediation events to the gateway's private listener
-    (`events_url`), as the mediation service's relay sends them. A data folder that has
-    a demo history gets no second one unless `again`."""
-    counts = {"cases": 0, "mediation_events": 0, "outreach": 0, "survey_responses": 0}
+    """Loads `years` complete years of history for every pillar, up to last year, cases
+    and mediations through the import routes. A data folder that has a demo history gets
+    no second one unless `again`."""
+    counts = {"cases": 0, "mediations": 0, "outreach": 0, "survey_responses": 0}
     marker = data_dir / HISTORY_MARKER
     histories = marker.read_text().splitlines() if marker.exists() else []
     if histories and not again:
@@ -245,10 +222,8 @@ def load_analytics_demo(
     chief = {"Authorization": f"Bearer {dev_token(data_dir, role='chief', subject='demo-chief')}"}
     administrator = dev_token(data_dir, role="administrator", subject="demo-administrator")
     opened: Counter[int] = Counter()
-    with (
-        gateway_client(gateway_url, timeout=120.0) as client,
-        gateway_client(events_url, timeout=120.0) as ingress,
-    ):
+    mediations_opened: Counter[int] = Counter()
+    with gateway_client(gateway_url, timeout=120.0) as client:
         for offset, year in enumerate(range(last - years + 1, last + 1)):
             growth = 1 + offset * 0.12
             volume = int(cases_per_year * growth)
@@ -256,8 +231,10 @@ def load_analytics_demo(
                      for n in range(volume)]  # fmt: skip
             counts["cases"] += _import(client, administrator, cases)
             opened[year] += volume
-            mediations = [e for _ in range(volume // 8) for e in _mediation_events(rng, year)]
-            counts["mediation_events"] += _deliver(ingress, data_dir, "mediation", mediations)
+            mediations = [_mediation_record(rng, year, source_system=source_system, number=n)
+                          for n in range(volume // 8)]  # fmt: skip
+            counts["mediations"] += _import(client, administrator, mediations, "mediations")
+            mediations_opened[year] += volume // 8
             for pillar, (international, national) in _HEADCOUNTS.items():
                 staff = {"international": int(international * (1 + offset * 0.01)),
                          "national": int(national * (1 + offset * 0.015))}  # fmt: skip
@@ -277,6 +254,8 @@ def load_analytics_demo(
             counts["survey_responses"] += len(answers)
             report(f"  analytics {year}: {volume} cases, {volume // 8} mediations")
         _await_statistics(client, chief, opened)
+        _await_statistics(client, chief, mediations_opened, statistic="mediation-opened",
+                          column="opened")  # fmt: skip
         with marker.open("a") as written:
             written.write(f"{source_system} {dt.datetime.now(dt.UTC).isoformat()}\n")
         # Exit surveys are answered by visitors, each with the one-time token the cases
