@@ -22,6 +22,7 @@ from ombuds_shared.history import parse_record
 
 from .cases_helpers import query
 from .conftest import Stack
+from .mediation_support import Mediations
 from .pipeline import served_gateway
 
 THIS_YEAR = dt.datetime.now(dt.UTC).year
@@ -361,3 +362,46 @@ async def test_mediations_and_cases_of_one_file_land_in_their_own_years(
     one = (await stack.gateway.get(f"/v1/mediations/{listed[0]['id']}", headers=chief)).json()
     assert (one["status"], one["outcome"], len(one["sessions"])) == ("closed", "settled", 2)
     assert [p["agreement"] for p in one["parties"]] == ["agreed", "agreed"]
+
+
+async def test_an_imported_partys_identity_is_sealed_and_read_by_the_assigned_mediator_only(
+    stack: Stack,
+) -> None:
+    rosa = {"name": "Rosa Import-Martens", "role": "applicant", "email": "rosa.import@example.org"}
+    hr = {"name": "Hugo Import-Reyes", "role": "administration (HR)", "phone": "+1 212 555 0199"}
+    year = THIS_YEAR - 1
+    parties = [{"identity": rosa}, {"identity": hr, "represents_administration": True}]
+    opened = past_mediation(1, year, started_on=None, sessions=[], closed_on=None, outcome=None,
+                            settlement_signed_on=None, parties=parties)  # fmt: skip
+    nameless = {"name": "X", "role": "y"}  # no way to reach them
+    responded = f"{year}-04-04"
+    unreachable = past_mediation(2, year, parties=[
+        {"agreement": "agreed", "responded_on": responded, "identity": nameless},
+        {"agreement": "agreed", "responded_on": responded}])  # fmt: skip
+    answer = await stack.gateway.post(
+        "/v1/imports/mediations", json={"records": [opened, unreachable]},
+        headers=stack.auth("administrator"),
+    )  # fmt: skip
+    assert _outcomes(answer.json()) == ["created", "invalid"], answer.text
+    assert answer.json()["results"][1]["errors"][0]["field"] == "parties.0.identity"
+
+    med = Mediations(stack)
+    (mediation,) = (await stack.gateway.get("/v1/mediations", headers=med.chief)).json()["items"]
+    assert mediation["status"] == "agreement_pending"
+    assert (await stack.gateway.get(f"/v1/mediations/{mediation['id']}/parties",
+                                    headers=med.chief)).status_code == 403  # fmt: skip
+    await med.assign_self(mediation["id"])
+    parties = await stack.gateway.get(f"/v1/mediations/{mediation['id']}/parties",
+                                      headers=med.mediator)  # fmt: skip
+    assert parties.status_code == 200, parties.text
+    assert [p["identity"]["name"] for p in parties.json()["items"]] == [rosa["name"], hr["name"]]
+    # Again: unchanged, nothing sealed twice; no name anywhere but sealed in the vault.
+    again = await stack.gateway.post("/v1/imports/mediations", json={"records": [opened]},
+                                     headers=stack.auth("administrator"))  # fmt: skip
+    assert _outcomes(again.json()) == ["unchanged"]
+    for service in ("mediation", "analytics", "intake"):
+        dump = json.dumps(await _all_rows(stack.database_urls[service]), default=str)
+        for secret in (rosa["name"], rosa["email"], hr["name"], hr["phone"]):
+            assert secret not in dump, service
+    sealed = await query(stack.database_urls["intake"], "SELECT mediation_id FROM mediation_party")
+    assert sealed == [{"mediation_id": mediation["id"]}] * 2

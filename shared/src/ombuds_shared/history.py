@@ -254,6 +254,12 @@ class HistoricParty(InputModel):
     represents_administration: bool = False
     agreement: PartyAnswer | None = None
     responded_on: dt.date | None = None
+    identity: dict[str, Any] | None = Field(
+        None,
+        description="The party's identity (name, role, email and/or phone, "
+        "preferred_contact): sealed in intake's vault, bound to the mediation; the "
+        "mediation service keeps only the vault's reference.",
+    )
 
 
 class HistoricSession(InputModel):
@@ -350,7 +356,8 @@ class HistoricMediation(InputModel):
         return "agreement_pending" if self.parties else "referred"
 
     def content_hash(self) -> str:
-        facts = self.model_dump(mode="json")
+        """A digest of the facts, never of a party's identity (see HistoricCase)."""
+        facts = self.model_dump(mode="json", exclude={"parties": {"__all__": {"identity"}}})
         canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -11,17 +11,20 @@ clock of a past mediation is history too.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.audit.service import AUDIT
 from mediation.case.models import Mediation, MediationIssue, MediationSession, Party
+from mediation.case.schemas import PartyIdentityCreate
 from mediation.imports.models import ImportedMediation
 from mediation.office.models import Office
 from mediation.reference.models import OutboxEvent
@@ -36,6 +39,7 @@ from ombuds_shared.history import (
     PartyAnswer,
     RecordOutcome,
     RecordResult,
+    line_errors,
     parse_mediation,
 )
 from ombuds_shared.outbox import event_row
@@ -65,8 +69,12 @@ def _result(
     )
 
 
+# Seals a party's identity in intake's vault, bound to the mediation: the vault's reference.
+SealParty = Callable[[str, str, PartyIdentityCreate], Awaitable[str]]
+
+
 async def import_mediations(
-    *, session: AsyncSession, actor: Actor, batch: ImportBatch
+    *, session: AsyncSession, actor: Actor, batch: ImportBatch, seal_party: SealParty
 ) -> ImportAnswer:
     """Checks every record of the batch and writes the new ones (none on a dry run)."""
     results: dict[int, RecordResult] = {}
@@ -75,7 +83,7 @@ async def import_mediations(
     for index, raw in enumerate(batch.records):
         record, errors = parse_mediation(raw)
         if record is not None:
-            errors = list(_against_offices(record, offices))
+            errors = list(_against_offices(record, offices)) + list(_identities(record))
         if record is None or errors:
             source_id = raw.get("source_id")
             results[index] = _result(index, source_id, RecordOutcome.INVALID, errors)
@@ -83,12 +91,24 @@ async def import_mediations(
             checked.append((index, record))
     new = await _new_records(session, checked, results)
     if new:
-        await _write(session, actor, new, dry_run=batch.dry_run)
+        await _write(session, actor, new, dry_run=batch.dry_run, seal_party=seal_party)
         for index, record, _ in new:
             results[index] = _result(index, record.source_id, RecordOutcome.CREATED)
     if batch.dry_run:
         await session.rollback()
     return ImportAnswer(dry_run=batch.dry_run, results=[results[i] for i in sorted(results)])
+
+
+def _identities(record: HistoricMediation) -> Iterable[dict[str, str]]:
+    for i, party in enumerate(record.parties):
+        if party.identity is None:
+            continue
+        try:
+            PartyIdentityCreate.model_validate(party.identity)
+        except ValidationError as exc:
+            for error in line_errors(exc):
+                field = f"parties.{i}.identity.{error['field']}".removesuffix(".record")
+                yield {"field": field, "reason": error["reason"]}
 
 
 def _against_offices(
@@ -143,17 +163,25 @@ async def _write(
     new: list[tuple[int, HistoricMediation, str]],
     *,
     dry_run: bool,
+    seal_party: SealParty,
 ) -> None:
     now = utcnow()
     rows: dict[str, list[dict[str, Any]]] = {
         "mediations": [], "issues": [], "parties": [], "sessions": [], "imported": [],
         "events": [],
     }  # fmt: skip
-    ids = []
-    for _, record, digest in new:
-        mediation_id = str(uuid.uuid4())
-        ids.append(mediation_id)
-        _rows_of(record, mediation_id, digest, actor.subject, now, rows)
+    ids = [str(uuid.uuid4()) for _ in new]
+    # As a party added by hand: its identity is sealed in the vault first, bound to the
+    # mediation; only the vault's reference is written here (a dry run seals nothing).
+    references: dict[tuple[str, int], str] = {}
+    if not dry_run:
+        wanted = [(mediation_id, record.office, i, PartyIdentityCreate.model_validate(p.identity))
+                  for mediation_id, (_, record, _) in zip(ids, new, strict=True)
+                  for i, p in enumerate(record.parties) if p.identity is not None]  # fmt: skip
+        sealed = await asyncio.gather(*(seal_party(m, office, who) for m, office, _, who in wanted))
+        references = {(m, i): ref for (m, _, i, _), ref in zip(wanted, sealed, strict=True)}
+    for mediation_id, (_, record, digest) in zip(ids, new, strict=True):
+        _rows_of(record, mediation_id, digest, actor.subject, now, rows, references)
     try:
         for model, name in ((Mediation, "mediations"), (MediationIssue, "issues"),
                             (Party, "parties"), (MediationSession, "sessions"),
@@ -178,6 +206,7 @@ def _rows_of(
     subject: str,
     now: dt.datetime,
     rows: dict[str, list[dict[str, Any]]],
+    references: dict[tuple[str, int], str],
 ) -> None:
     """The rows and events of one imported mediation, appended to the batch's."""
     tribunal = record.tribunal_reference
@@ -226,9 +255,12 @@ def _rows_of(
           participant_count=record.participant_count,
           issue_codes=sorted(set(record.issue_codes)), from_case=False)  # fmt: skip
     for n, party in enumerate(record.parties):
+        vaulted = references.get((mediation_id, n))
         rows["parties"].append({
-            "id": str(uuid.uuid4()), "mediation_id": mediation_id, "reference": f"imported-{n + 1}",
-            "represents_administration": party.represents_administration, "has_identity": False,
+            "id": str(uuid.uuid4()), "mediation_id": mediation_id,
+            "reference": vaulted or f"imported-{n + 1}",
+            "represents_administration": party.represents_administration,
+            "has_identity": vaulted is not None or party.identity is not None,
             "agreement": party.agreement.value if party.agreement else "pending",
             "responded_on": party.responded_on, "added_at": _at(record.opened_on),
         })  # fmt: skip
