@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from cases.case.schemas import ClosureReason
 from cases.coding.schemas import FormalChannel, ServiceKind
+from mediation.case.schemas import Outcome, ReferralSource, SessionMode
 from ombuds.cli import main
 from ombuds_shared import history as history_schema
 from ombuds_shared.db import create_engine
@@ -230,6 +231,9 @@ def test_the_documented_example_and_vocabularies_hold() -> None:
     assert {s.value for s in history_schema.ServiceKind} == {s.value for s in ServiceKind}
     assert {r.value for r in history_schema.ClosureReason} == {r.value for r in ClosureReason}
     assert {c.value for c in history_schema.FormalChannel} == {c.value for c in FormalChannel}
+    assert {r.value for r in history_schema.ReferralSource} == {r.value for r in ReferralSource}
+    assert {o.value for o in history_schema.MediationOutcome} == {o.value for o in Outcome}
+    assert {m.value for m in history_schema.SessionMode} == {m.value for m in SessionMode}
 
 
 async def test_an_imported_visitor_is_sealed_in_the_vault_and_read_by_the_handler_only(
