@@ -62,7 +62,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         gateway = running.url("gateway")
         if not args.no_demo and not (data_dir / _DEMO_MARKER).exists():
             _say("Loading demo data (first start of this data folder)")
-            load_everything(gateway, data_dir, requests=60)
+            # Up at once: the history's events reach analytics while the system serves.
+            load_everything(gateway, data_dir, requests=60, wait=False)
             (data_dir / _DEMO_MARKER).touch()
         _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
         _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
@@ -134,14 +135,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if summary.problems else 0
 
 
-def load_everything(gateway: str, data_dir: Path, *, requests: int, again: bool = False) -> None:
+def load_everything(
+    gateway: str, data_dir: Path, *, requests: int, again: bool = False, wait: bool = True
+) -> None:
     """Requests and cases in every state, mediations with certificates, years of history
     (imported as an office's history is, once per data folder unless `again`)."""
     cases = load_demo(gateway, data_dir, requests=requests, report=_say)
     _say(f"  intake and cases: {cases}")
     mediations = load_mediation_demo(gateway, data_dir, report=_say)
     _say(f"  mediation: {mediations}")
-    history = load_analytics_demo(gateway, data_dir, report=_say, again=again)
+    history = load_analytics_demo(gateway, data_dir, report=_say, again=again, wait=wait)
     _say(f"  analytics history: {history}")
 
 
