@@ -344,6 +344,15 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/v1/analytics/headcounts"): Op(),
     ("PUT", "/v1/analytics/headcounts/{year}/{pillar}"): Op(
         body=lambda c: {"international": 120, "national": 340}),
+    # history import: the administrator's, records of any office (facts only, no objects)
+    ("POST", "/v1/imports/cases"): Op(body=lambda c: {"records": [{
+        "source_id": f"matrix-{c.n}", "office": OFFICE, "pillar": "secretariat",
+        "location": "headquarters", "occupational_group": "general_service",
+        "opened_on": "2020-03-02", "closed_on": "2020-04-01", "closure_reason": "resolved"}]}),
+    ("POST", "/v1/imports/mediations"): Op(body=lambda c: {"records": [{
+        "kind": "mediation", "source_id": f"matrix-{c.n}", "pillar": "secretariat",
+        "referral_source": "self_referral", "opened_on": "2020-03-02",
+        "closed_on": "2020-04-01", "outcome": "withdrawn"}]}),
     ("GET", "/v1/analytics/outreach"): Op(),
     ("POST", "/v1/analytics/outreach"): Op(body=lambda c: {
         "activity_type": "workshop", "held_on": today(), "office": OFFICE, "participants": 12}),

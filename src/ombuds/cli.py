@@ -23,6 +23,8 @@ from ombuds.audit import AUDITED, export_head, read_head_file, trusted_keys, ver
 from ombuds.demo import load_demo
 from ombuds.demo_analytics import load_analytics_demo
 from ombuds.demo_mediation import load_mediation_demo
+from ombuds.history_import import DEFAULT_BATCH
+from ombuds.history_import import run as run_import
 from ombuds.tokens import dev_token
 from ombuds_shared import rewrap
 from ombuds_shared.audit import HeadRefused, SignedHead
@@ -60,7 +62,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         gateway = running.url("gateway")
         if not args.no_demo and not (data_dir / _DEMO_MARKER).exists():
             _say("Loading demo data (first start of this data folder)")
-            load_everything(gateway, running.private_url(), data_dir, requests=60)
+            # Up at once: the history's events reach analytics while the system serves.
+            load_everything(gateway, data_dir, requests=60, wait=False)
             (data_dir / _DEMO_MARKER).touch()
         _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
         _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
@@ -103,21 +106,45 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     gateway = args.gateway or f"http://{system.HOST}:{args.port}"
-    private = args.gateway_private or f"http://{system.HOST}:{args.port + system.PRIVATE_OFFSET}"
     _say(f"Loading demo data through {gateway}")
-    load_everything(gateway, private, args.data_dir, requests=args.requests)
+    load_everything(gateway, args.data_dir, requests=args.requests, again=args.again)
     _say("Done.")
     return 0
 
 
-def load_everything(gateway: str, private: str, data_dir: Path, *, requests: int) -> None:
+def cmd_import(args: argparse.Namespace) -> int:
+    """Imports an office's history; exit 1 when a line was not imported (see the report)."""
+    if not args.file.is_file():
+        print(f"ombuds: no such file: {args.file}", file=sys.stderr)
+        return 2
+    token = args.token or os.environ.get("OMBUDS_TOKEN")
+    if not token:
+        # Development: the built-in issuer of this data folder speaks for an administrator.
+        system.ensure_keys(args.data_dir)
+        token = dev_token(args.data_dir, role=Role.ADMINISTRATOR, subject="dev-administrator")
+    summary = run_import(
+        args.file,
+        gateway_url=args.gateway or f"http://{system.HOST}:{args.port}",
+        token=token,
+        report_path=args.report,
+        dry_run=args.dry_run,
+        all_or_nothing=args.all_or_nothing,
+        batch_size=args.batch_size,
+        say=_say,
+    )
+    return 1 if summary.problems else 0
+
+
+def load_everything(
+    gateway: str, data_dir: Path, *, requests: int, again: bool = False, wait: bool = True
+) -> None:
     """Requests and cases in every state, mediations with certificates, years of history
-    (its events delivered to the gateway's private listener, as the services' relays do)."""
+    (imported as an office's history is, once per data folder unless `again`)."""
     cases = load_demo(gateway, data_dir, requests=requests, report=_say)
     _say(f"  intake and cases: {cases}")
     mediations = load_mediation_demo(gateway, data_dir, report=_say)
     _say(f"  mediation: {mediations}")
-    history = load_analytics_demo(gateway, data_dir, report=_say, events_url=private)
+    history = load_analytics_demo(gateway, data_dir, report=_say, again=again, wait=wait)
     _say(f"  analytics history: {history}")
 
 
@@ -321,13 +348,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load synthetic demo data through the public API")
     demo.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")
-    demo.add_argument(
-        "--gateway-private",
-        help="the gateway's private listener, for the analytics history's events "
-        "(default http://127.0.0.1:PORT+5)",
-    )
     demo.add_argument("--requests", type=int, default=60)
+    demo.add_argument(
+        "--again",
+        action="store_true",
+        help="add another years-long history even though this data folder has one",
+    )
     demo.set_defaults(func=cmd_demo)
+
+    imports = commands.add_parser(
+        "import",
+        help="import an office's history (JSON Lines or CSV; see docs/import.md)",
+        description="Streams FILE to the gateway's import route in batches. Each line is "
+        "checked (dates, codes, office); bad lines go to the report (JSON Lines: line, field, "
+        "reason) and never stop the good ones unless --all-or-nothing. A line imported "
+        "before is unchanged; the same source id with other content is a conflict. "
+        "Exit 0 when every line is imported or unchanged, 1 otherwise.",
+    )
+    imports.add_argument("file", type=Path, metavar="FILE")
+    imports.add_argument(
+        "--dry-run", action="store_true", help="check every line (on the server too); write nothing"
+    )
+    imports.add_argument(
+        "--all-or-nothing",
+        action="store_true",
+        help="check the whole file first and write nothing if any line is bad",
+    )
+    imports.add_argument(
+        "--report", type=Path, help="the per-line report (default FILE.report.jsonl)"
+    )
+    imports.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")
+    imports.add_argument(
+        "--token",
+        help="an administrator's bearer token (default $OMBUDS_TOKEN; in development, one "
+        "minted by this data folder's built-in issuer)",
+    )
+    imports.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help=argparse.SUPPRESS)
+    imports.set_defaults(func=cmd_import)
 
     retention = commands.add_parser(
         "retention", help="every service's retention schedule of confidential content"

@@ -1,17 +1,20 @@
 """Several years of synthetic de-identified history, so the annual report looks real.
 
-Case and mediation events go through the gateway's event ingress exactly as the
-producing services' relays send them (with the cases and mediation services' own
-keys from the data folder), so they pass the same projection and checks; staff
-headcounts, outreach and surveys go through the public API with dev tokens.
+Cases and mediations are imported as an office's history is (`POST /v1/imports/...`,
+the administrator's; docs/import.md): real records with their original dates, whose
+events the services' relays deliver through the gateway's projection; nothing is
+forged. Staff headcounts, outreach and surveys go through the public API with dev
+tokens. A data folder holds one demo history: loading it
+again adds nothing unless asked (`again`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
-from collections.abc import Callable, Iterator
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from ombuds.tokens import dev_token
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
-from ombuds_shared.tokens import mint_exit_survey_token, mint_internal_token
+from ombuds_shared.tokens import mint_exit_survey_token
 
 Report = Callable[[str], None]
 Event = dict[str, Any]
@@ -62,6 +65,9 @@ _DIMENSIONS = ["workload", "role_clarity", "supervisor_support", "colleague_rela
 _HEADCOUNTS = {"secretariat": (17_000, 20_000), "funds_and_programmes": (11_000, 21_000),
                "unhcr": (4_000, 13_000)}  # fmt: skip
 BATCH = 500
+IMPORT_BATCH = 200
+# Written once a data folder's demo history is loaded: one line per history.
+HISTORY_MARKER = ".demo-history"
 
 
 def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -74,95 +80,102 @@ def _day(rng: random.Random, year: int, after: dt.date | None = None) -> dt.date
     return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
-def _envelope(event_type: str, aggregate: str, payload: dict[str, Any]) -> Event:
-    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "aggregate_id": aggregate,
-            "occurred_at": dt.datetime.now(dt.UTC).isoformat(), "payload": payload}  # fmt: skip
-
-
-def _case_events(rng: random.Random, year: int, growth: float) -> Iterator[Event]:
-    case_id = str(uuid.uuid4())
+def _case_record(
+    rng: random.Random, year: int, growth: float, *, source_system: str, number: int
+) -> dict[str, Any]:
+    """A case of the demo history, as the import schema takes it (docs/import.md)."""
     pillar = _pick(rng, _PILLAR_SHARE)
-    opened = _day(rng, year)
-    group = _pick(rng, _GROUPS).value
+    opened = _day(rng, year).isoformat()
     is_group = rng.random() < 0.03
-    yield _envelope("case.opened", case_id, {
-        "case_id": case_id, "opened_on": opened.isoformat(), "pillar": pillar,
-        "office": rng.choice(_OFFICES[pillar]), "location": _pick(rng, _LOCATIONS).value,
-        "occupational_group": group, "intake_channel": rng.choice(["visitor", "hr_portal"]),
-        "is_group": is_group, "participant_count": rng.randint(4, 25) if is_group else None,
-    })  # fmt: skip
     weights = dict(_CATEGORY_WEIGHTS)
     weights["6"] = int(weights["6"] * growth)  # well-being issues grow over the years
-    for category in {_pick(rng, weights) for _ in range(rng.choice([1, 1, 2, 2, 3]))}:
-        code = rng.choice([c for c in SUBCATEGORIES if c.startswith(f"{category}.")])
-        yield _envelope("case.issue_recorded", case_id, {
-            "case_id": case_id, "issue_code": code, "category": category,
-            "taxonomy_version": TAXONOMY_VERSION, "recorded_on": opened.isoformat(),
-        })  # fmt: skip
-    yield _envelope(
-        "case.service_given",
-        case_id,
-        {"case_id": case_id, "service": rng.choice(_SERVICES), "given_on": opened.isoformat()},
-    )
+    issues = []
+    for category in sorted({_pick(rng, weights) for _ in range(rng.choice([1, 1, 2, 2, 3]))}):
+        codes = [c for c in SUBCATEGORIES if c.startswith(f"{category}.")]
+        issues.append({"code": rng.choice(codes), "taxonomy_version": TAXONOMY_VERSION})
+    record: dict[str, Any] = {
+        "source_system": source_system, "source_id": f"{year}-{number:06d}",
+        "office": rng.choice(_OFFICES[pillar]), "pillar": pillar,
+        "location": _pick(rng, _LOCATIONS).value,
+        "occupational_group": _pick(rng, _GROUPS).value,
+        "intake_channel": rng.choice(["visitor", "hr_portal"]), "is_group": is_group,
+        "participant_count": rng.randint(4, 25) if is_group else 1, "opened_on": opened,
+        "issues": issues, "services": [{"service": rng.choice(_SERVICES), "given_on": opened}],
+    }  # fmt: skip
     if rng.random() < 0.15:
-        yield _envelope("case.systemic_issue_tagged", case_id, {
-            "case_id": case_id, "systemic_issue": rng.choice(list(SYSTEMIC_ISSUES)),
-            "tagged_on": opened.isoformat()})  # fmt: skip
+        record["systemic_issues"] = [{"systemic_issue": rng.choice(list(SYSTEMIC_ISSUES))}]
     if rng.random() < 0.1:
-        yield _envelope("case.referral_made", case_id, {
-            "case_id": case_id, "formal_channel": rng.choice(_CHANNELS),
-            "referred_on": opened.isoformat()})  # fmt: skip
+        record["referrals"] = [{"formal_channel": rng.choice(_CHANNELS), "referred_on": opened}]
     if rng.random() < 0.9:
-        yield _envelope("case.closed", case_id, {
-            "case_id": case_id, "closed_on": _day(rng, year, opened).isoformat(),
-            "closure_reason": rng.choice(_CLOSURES)})  # fmt: skip
+        record["closed_on"] = _day(rng, year, dt.date.fromisoformat(opened)).isoformat()
+        record["closure_reason"] = rng.choice(_CLOSURES)
+    return record
 
 
-def _mediation_events(rng: random.Random, year: int) -> Iterator[Event]:
-    mediation_id = str(uuid.uuid4())
+def _import(
+    client: httpx.Client, token: str, records: list[dict[str, Any]], what: str = "cases"
+) -> int:
+    """Imports the cases (or mediations) through the gateway; how many are new."""
+    created = 0
+    for start in range(0, len(records), IMPORT_BATCH):
+        response = client.post(f"/v1/imports/{what}", headers={"Authorization": f"Bearer {token}"},
+                               json={"records": records[start:start + IMPORT_BATCH]})  # fmt: skip
+        _ok(response)
+        results = response.json()["results"]
+        refused = [r for r in results if r["outcome"] not in ("created", "unchanged")]
+        if refused:
+            raise RuntimeError(f"{len(refused)} demo {what} were refused: {refused[0]}")
+        created += sum(r["outcome"] == "created" for r in results)
+    return created
+
+
+def _await_statistics(
+    client: httpx.Client, headers: dict[str, str], opened: Counter[int], *,
+    statistic: str = "cases-opened", column: str = "total", timeout: float = 300,
+) -> None:  # fmt: skip
+    """Waits (bounded) until analytics counts at least the imported records in each year:
+    the services' relays deliver their events in the background."""
+    years = sorted(opened)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = client.get(f"/v1/analytics/statistics/{statistic}", headers=headers,
+                            params={"from_year": years[0], "to_year": years[-1]})  # fmt: skip
+        _ok(answer)
+        counted = {row["year"]: row["cells"][column]["count"] for row in answer.json()["rows"]}
+        if all((counted.get(year) or 0) >= opened[year] for year in years):
+            return
+        time.sleep(0.5)
+    raise RuntimeError("analytics did not receive the demo history's events in time")
+
+
+def _mediation_record(
+    rng: random.Random, year: int, *, source_system: str, number: int
+) -> dict[str, Any]:
+    """A mediation of the demo history, as the import schema takes it (docs/import.md)."""
     opened = _day(rng, year)
+    day = opened.isoformat()
     is_group = rng.random() < 0.12
-    yield _envelope("mediation.opened", mediation_id, {
-        "mediation_id": mediation_id, "opened_on": opened.isoformat(),
-        "pillar": _pick(rng, _PILLAR_SHARE), "office": "mediation-service",
+    record: dict[str, Any] = {
+        "kind": "mediation", "source_system": source_system,
+        "source_id": f"{year}-m{number:05d}", "pillar": _pick(rng, _PILLAR_SHARE),
         "referral_source": _pick(rng, _SOURCES), "is_group": is_group,
         "participant_count": rng.randint(5, 30) if is_group else 2,
-        "issue_codes": [rng.choice(["2.b", "2.f", "4.a", "4.h", "1.c"])],
-        "from_case": rng.random() < 0.5,
-    })  # fmt: skip
+        "issue_codes": [rng.choice(["2.b", "2.f", "4.a", "4.h", "1.c"])], "opened_on": day,
+    }  # fmt: skip
     if rng.random() < 0.1 and year >= dt.datetime.now(dt.UTC).year - 1:
-        return  # still open
+        return record  # still open
     outcome = _pick(rng, _OUTCOMES)
-    day = opened.isoformat()
+    agreed = {"agreement": "agreed", "responded_on": day}
     if outcome == "party_declined":
-        yield _envelope("mediation.party_declined", mediation_id,
-                        {"mediation_id": mediation_id, "declined_on": day})  # fmt: skip
+        record["parties"] = [agreed, {"agreement": "declined", "responded_on": day}]
     elif outcome in ("settled", "not_settled"):
-        yield _envelope("mediation.started", mediation_id,
-                        {"mediation_id": mediation_id, "started_on": day})  # fmt: skip
-        for _ in range(rng.randint(1, 4)):
-            yield _envelope("mediation.session_held", mediation_id, {
-                "mediation_id": mediation_id, "held_on": day,
-                "mode": rng.choice(["in_person", "remote"])})  # fmt: skip
-    yield _envelope("mediation.closed", mediation_id, {
-        "mediation_id": mediation_id, "closed_on": _day(rng, year, opened).isoformat(),
-        "outcome": outcome})  # fmt: skip
-
-
-def _deliver(client: httpx.Client, data_dir: Path, producer: str, events: list[Event]) -> int:
-    key = SigningKey.for_owner(load_private_key(data_dir / "keys" / f"{producer}.pem"), producer)
-    stored = 0
-    for start in range(0, len(events), BATCH):
-        token = mint_internal_token(key, issuer=producer, audience="gateway", actor=None)
-        response = client.post("/internal/events", json={"events": events[start:start + BATCH]},
-                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-        response.raise_for_status()
-        results = response.json()["results"]
-        refused = [r for r in results if r["status"] == "refused"]
-        if refused:
-            raise RuntimeError(f"{len(refused)} demo events were refused")
-        stored += len(results)
-    return stored
+        record["parties"] = [agreed, {**agreed, "represents_administration": True}]
+        record["started_on"] = day
+        record["sessions"] = [{"held_on": day, "mode": rng.choice(["in_person", "remote"])}
+                              for _ in range(rng.randint(1, 4))]  # fmt: skip
+    record["closed_on"] = _day(rng, year, opened).isoformat()
+    record["outcome"] = outcome
+    return record
 
 
 def _workplace_answers(rng: random.Random, year: int) -> list[dict[str, Any]]:
@@ -191,26 +204,39 @@ def _workplace_answers(rng: random.Random, year: int) -> list[dict[str, Any]]:
 
 
 def load_analytics_demo(
-    gateway_url: str, data_dir: Path, report: Report = print, *, events_url: str,
-    years: int = 8, cases_per_year: int = 600, seed: int = 11,
+    gateway_url: str, data_dir: Path, report: Report = print, *,
+    years: int = 8, cases_per_year: int = 600, seed: int = 11, again: bool = False,
+    wait: bool = True,
 ) -> dict[str, int]:  # fmt: skip
-    """Loads `years` complete years of history for every pillar, up to last year; the
-    events go to the gateway's private listener (`events_url`), as a relay's do."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    """Loads `years` complete years of history for every pillar, up to last year, cases
+    and mediations through the import routes. A data folder that has a demo history gets
+    no second one unless `again`. With `wait`, returns once analytics counts it all (the
+    services' relays deliver its events in the background)."""
+    counts = {"cases": 0, "mediations": 0, "outreach": 0, "survey_responses": 0}
+    marker = data_dir / HISTORY_MARKER
+    histories = marker.read_text().splitlines() if marker.exists() else []
+    if histories and not again:
+        report("  analytics: this data folder has its demo history already (--again adds one)")
+        return counts
+    source_system = f"demo-{len(histories) + 1}"
+    rng = random.Random(seed + len(histories))  # noqa: S311 - synthetic data, not secrets
     last = dt.datetime.now(dt.UTC).year - 1
-    counts = {"case_events": 0, "mediation_events": 0, "outreach": 0, "survey_responses": 0}
     chief = {"Authorization": f"Bearer {dev_token(data_dir, role='chief', subject='demo-chief')}"}
-    with (
-        gateway_client(gateway_url, timeout=120.0) as client,
-        gateway_client(events_url, timeout=120.0) as ingress,
-    ):
+    administrator = dev_token(data_dir, role="administrator", subject="demo-administrator")
+    opened: Counter[int] = Counter()
+    mediations_opened: Counter[int] = Counter()
+    with gateway_client(gateway_url, timeout=120.0) as client:
         for offset, year in enumerate(range(last - years + 1, last + 1)):
             growth = 1 + offset * 0.12
             volume = int(cases_per_year * growth)
-            cases = [e for _ in range(volume) for e in _case_events(rng, year, growth)]
-            counts["case_events"] += _deliver(ingress, data_dir, "cases", cases)
-            mediations = [e for _ in range(volume // 8) for e in _mediation_events(rng, year)]
-            counts["mediation_events"] += _deliver(ingress, data_dir, "mediation", mediations)
+            cases = [_case_record(rng, year, growth, source_system=source_system, number=n)
+                     for n in range(volume)]  # fmt: skip
+            counts["cases"] += _import(client, administrator, cases)
+            opened[year] += volume
+            mediations = [_mediation_record(rng, year, source_system=source_system, number=n)
+                          for n in range(volume // 8)]  # fmt: skip
+            counts["mediations"] += _import(client, administrator, mediations, "mediations")
+            mediations_opened[year] += volume // 8
             for pillar, (international, national) in _HEADCOUNTS.items():
                 staff = {"international": int(international * (1 + offset * 0.01)),
                          "national": int(national * (1 + offset * 0.015))}  # fmt: skip
@@ -229,6 +255,14 @@ def load_analytics_demo(
                             json={"responses": answers}))  # fmt: skip
             counts["survey_responses"] += len(answers)
             report(f"  analytics {year}: {volume} cases, {volume // 8} mediations")
+        if wait:
+            _await_statistics(client, chief, opened)
+            _await_statistics(client, chief, mediations_opened, statistic="mediation-opened",
+                              column="opened")  # fmt: skip
+        else:
+            report("  analytics: the history's events reach analytics in the background")
+        with marker.open("a") as written:
+            written.write(f"{source_system} {dt.datetime.now(dt.UTC).isoformat()}\n")
         # Exit surveys are answered by visitors, each with the one-time token the cases
         # service hands over on closure (minted here with its key), and kept under the
         # current year only: published once this year closes.

@@ -88,6 +88,23 @@ def emit(
     return event_id
 
 
+def event_row(
+    *, event_type: str, aggregate_id: str, payload: dict[str, Any], occurred_at: dt.datetime
+) -> dict[str, Any]:
+    """An outbox row as `emit` would add it, for a batch insert (an import): one
+    INSERT for many events, in the same transaction as the rows they are about."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "aggregate_id": aggregate_id,
+        "payload": json.dumps(payload, default=str, sort_keys=True),
+        "occurred_at": occurred_at,
+        "delivered_at": None,
+        "attempts": 0,
+        "next_attempt_at": None,
+    }
+
+
 # Sends a batch of envelopes; returns the event ids the receiver took (stored or
 # already had). Raising means nothing was taken.
 Deliver = Callable[[list[dict[str, Any]]], Awaitable[Collection[str]]]

@@ -11,6 +11,7 @@ from cases.consent.router import router as consent_router
 from cases.contact.router import router as contact_router
 from cases.erasure.router import internal_router as erasure_internal_router
 from cases.erasure.router import router as erasure_router
+from cases.imports.router import router as imports_router
 from cases.message.router import internal_router as message_internal_router
 from cases.message.router import router as message_router
 from cases.note.router import router as note_router
@@ -39,4 +40,5 @@ ROUTERS = (
     message_internal_router,
     reassignment_router,
     directory_receiver(Office, StaffMember),
+    imports_router,
 )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.db import Base
-from ombuds_shared.outbox import OutboxColumns, emit
+from ombuds_shared.outbox import OutboxColumns, emit, event_row
 
 
 class OutboxEvent(OutboxColumns, Base):
@@ -22,6 +22,17 @@ def emit_case_event(
     date_field = _DATE_FIELD[event_type]
     payload = {"case_id": case_id, date_field: day.isoformat(), **facts}
     emit(session, OutboxEvent, event_type=event_type, aggregate_id=case_id, payload=payload)
+
+
+def case_event_row(
+    event_type: str, case_id: str, day: dt.date, occurred_at: dt.datetime, **facts: Any
+) -> dict[str, Any]:
+    """The outbox row of a `case.*` event, for a batch insert (an import): the same
+    payload `emit_case_event` writes, dated `day`."""
+    payload = {"case_id": case_id, _DATE_FIELD[event_type]: day.isoformat(), **facts}
+    return event_row(
+        event_type=event_type, aggregate_id=case_id, payload=payload, occurred_at=occurred_at
+    )
 
 
 # The name of each event's date field, as docs/events.md lists it.

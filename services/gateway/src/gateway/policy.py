@@ -215,6 +215,9 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/systemic-issues/{entry_id}/history",  "cases",  {OMBUDSMAN, CHIEF}, reach=OFFICE),  # noqa: E501
     rule("POST", "/v1/systemic-issues/{entry_id}/publication", "cases", {CHIEF}, reach=OFFICE),
     # Each service's audit log: ids, actions and times, never content; auditors only.
+    # An office's history, brought in by its administrator (docs/import.md); facts only.
+    rule("POST", "/v1/imports/cases",                       "intake", {ADMINISTRATOR}),
+    rule("POST", "/v1/imports/mediations",                  "mediation", {ADMINISTRATOR}),
     rule("GET",  "/v1/audit/cases",                         "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/cases/head",                    "cases",  {AUDITOR}),
     rule("GET",  "/v1/audit/intake",                        "intake", {AUDITOR}),

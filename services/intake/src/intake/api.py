@@ -3,6 +3,7 @@
 from intake.audit.router import router as audit_router
 from intake.directory.router import internal_router as directory_internal_router
 from intake.directory.router import router as directory_router
+from intake.imports.router import router as imports_router
 from intake.message.router import router as message_router
 from intake.own.router import router as own_router
 from intake.receipt.router import router as receipt_router
@@ -22,4 +23,5 @@ ROUTERS = (
     audit_router,
     directory_router,
     directory_internal_router,
+    imports_router,
 )

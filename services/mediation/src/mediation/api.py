@@ -10,6 +10,7 @@ from mediation.certificate.router import mediation_router as certificate_mediati
 from mediation.certificate.router import router as certificate_router
 from mediation.contact.router import router as contact_router
 from mediation.deadline.router import router as deadline_router
+from mediation.imports.router import router as imports_router
 from mediation.note.router import router as note_router
 from mediation.office.models import Office, StaffMember
 from mediation.office.router import router as reassignment_router
@@ -33,4 +34,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit_router,
     reassignment_router,
     directory_receiver(Office, StaffMember),
+    imports_router,
 )

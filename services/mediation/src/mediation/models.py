@@ -8,6 +8,7 @@ def register_all() -> None:
     from mediation.certificate import models as _certificate  # noqa: F401
     from mediation.contact import models as _contact  # noqa: F401
     from mediation.deadline import models as _deadline  # noqa: F401
+    from mediation.imports import models as _imports  # noqa: F401
     from mediation.note import models as _note  # noqa: F401
     from mediation.office import models as _office  # noqa: F401
     from mediation.reference import models as _reference  # noqa: F401

@@ -7,6 +7,7 @@ from cases.consent import models as _consent_models  # noqa: F401
 from cases.contact import models as _contact_models  # noqa: F401
 from cases.db import Base
 from cases.erasure import models as _erasure_models  # noqa: F401
+from cases.imports import models as _imports_models  # noqa: F401
 from cases.message import models as _message_models  # noqa: F401
 from cases.note import models as _note_models  # noqa: F401
 from cases.office import models as _office_models  # noqa: F401

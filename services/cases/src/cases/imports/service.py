@@ -1,0 +1,302 @@
+"""An office's history brought in: cases with their original dates, and their events.
+
+Each batch is written in one transaction, one statement per table whatever its
+size: the cases, their status histories, issues and services, the record of
+what was imported, the audit entries, and the `case.*` events dated as the
+history says (so analytics counts each case in its own year, through the same
+projection as any other). A record imported before is a no-op with the same
+content and a conflict with other content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.audit.service import AUDIT
+from cases.case.models import CaseFile, StatusChange
+from cases.case.service import case_context, require_envelope
+from cases.coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
+from cases.imports.models import ImportedCase
+from cases.office.models import Office
+from cases.outbox import OutboxEvent, case_event_row
+from ombuds_shared.crypto import Envelope
+from ombuds_shared.db import utcnow
+from ombuds_shared.errors import Conflict
+from ombuds_shared.history import (
+    OUTCOME_STATUS,
+    HistoricCase,
+    ImportBatch,
+    ImportedRecordResult,
+    InternalImportAnswer,
+    LineError,
+    RecordOutcome,
+    parse_record,
+)
+from ombuds_shared.taxonomy import category_of
+from ombuds_shared.tokens import Actor
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _at(day: dt.date) -> dt.datetime:
+    """A day of the history as a time: noon UTC, the same day in every office's zone."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
+def _result(
+    index: int,
+    source_id: Any,
+    outcome: RecordOutcome,
+    errors: Iterable[Any] = (),
+    case_id: str | None = None,
+) -> ImportedRecordResult:
+    return ImportedRecordResult(
+        index=index,
+        source_id=source_id if isinstance(source_id, str) else None,
+        outcome=outcome,
+        status=OUTCOME_STATUS[outcome],
+        errors=[LineError.model_validate(e) for e in errors],
+        case_id=case_id,
+    )
+
+
+async def import_cases(
+    *, session: AsyncSession, envelope: Envelope | None, actor: Actor | None, batch: ImportBatch
+) -> InternalImportAnswer:
+    """Checks every record of the batch and writes the new ones (none on a dry run)."""
+    results: dict[int, ImportedRecordResult] = {}
+    valid: list[tuple[int, HistoricCase]] = []
+    for index, raw in enumerate(batch.records):
+        record, errors = parse_record(raw)
+        if record is None:
+            results[index] = _result(index, raw.get("source_id"), RecordOutcome.INVALID, errors)
+        else:
+            valid.append((index, record))
+    offices = {
+        row["code"]: row for row in (await session.execute(select(_table(Office)))).mappings()
+    }
+    codes = {(v, c) for v, c in await session.execute(select(IssueCode.version, IssueCode.code))}
+    checked = []
+    for index, record in valid:
+        errors = list(_against_reference(record, offices, codes))
+        if errors:
+            results[index] = _result(index, record.source_id, RecordOutcome.INVALID, errors)
+        else:
+            checked.append((index, record))
+    new = await _new_records(session, checked, results)
+    if new:
+        case_ids = await _write(session, envelope, actor, new, dry_run=batch.dry_run)
+        for (index, record, _), case_id in zip(new, case_ids, strict=True):
+            results[index] = _result(index, record.source_id, RecordOutcome.CREATED,
+                                     case_id=None if batch.dry_run else case_id)  # fmt: skip
+    if batch.dry_run:
+        await session.rollback()
+    return InternalImportAnswer(
+        dry_run=batch.dry_run, results=[results[i] for i in sorted(results)]
+    )
+
+
+def _against_reference(
+    record: HistoricCase, offices: dict[str, Any], codes: set[tuple[str, str]]
+) -> Iterable[dict[str, str]]:
+    if record.visitor is not None:
+        # Identities enter through intake only, which seals them and passes a reference.
+        yield {"field": "visitor", "reason": "identities are imported through intake only"}
+    office = offices.get(record.office)
+    if office is None:
+        yield {"field": "office", "reason": "not an office"}
+        return
+    first = record.submitted_on or record.opened_on
+    if first < office["opened_on"]:
+        yield {"field": "opened_on", "reason": f"before the office opened ({office['opened_on']})"}
+    if office["closed_on"] is not None and record.opened_on > office["closed_on"]:
+        yield {"field": "opened_on", "reason": f"after the office closed ({office['closed_on']})"}
+    for i, issue in enumerate(record.issues):
+        if (issue.taxonomy_version, issue.code) not in codes:
+            yield {"field": f"issues.{i}.code", "reason": f"not a code of {issue.taxonomy_version}"}
+
+
+async def _new_records(
+    session: AsyncSession,
+    checked: list[tuple[int, HistoricCase]],
+    results: dict[int, ImportedRecordResult],
+) -> list[tuple[int, HistoricCase, str]]:
+    """The records never imported (with their content hash); the others are answered."""
+    table = _table(ImportedCase)
+    source_ids = {record.source_id for _, record in checked}
+    known: dict[tuple[str, str], str] = {}
+    if source_ids:
+        rows = await session.execute(
+            select(table.c.source_system, table.c.source_id, table.c.content_hash).where(
+                table.c.source_id.in_(source_ids)
+            )
+        )
+        known = {(system, source_id): digest for system, source_id, digest in rows}
+    new = []
+    for index, record in checked:
+        key = (record.source_system, record.source_id)
+        digest = record.content_hash()
+        prior = known.get(key)
+        if prior is None:
+            known[key] = digest
+            new.append((index, record, digest))
+        elif prior == digest:
+            results[index] = _result(index, record.source_id, RecordOutcome.UNCHANGED)
+        else:
+            reason = "imported before with other content"
+            results[index] = _result(
+                index, record.source_id, RecordOutcome.CONFLICT,
+                [{"field": "source_id", "reason": reason}],
+            )  # fmt: skip
+    return new
+
+
+async def _write(
+    session: AsyncSession,
+    envelope: Envelope | None,
+    actor: Actor | None,
+    new: list[tuple[int, HistoricCase, str]],
+    *,
+    dry_run: bool,
+) -> list[str]:
+    """Writes the batch's new cases (rolled back by the caller on a dry run); their ids."""
+    now = utcnow()
+    subject = actor.subject if actor else "service:intake"
+    rows: dict[str, list[dict[str, Any]]] = {
+        "cases": [], "changes": [], "issues": [], "services": [], "referrals": [], "tags": [],
+        "imported": [], "events": [],
+    }  # fmt: skip
+    case_ids = []
+    for _, record, digest in new:
+        case_id = str(uuid.uuid4())
+        case_ids.append(case_id)
+        _rows_of(record, case_id, digest, subject, now, rows)
+    if not dry_run:
+        # Each case has its data key, as any other: notes and consents may follow.
+        store = require_envelope(envelope)
+        await asyncio.gather(*(store.create_key(case_context(c)) for c in case_ids))
+    try:
+        for model, name in ((CaseFile, "cases"), (StatusChange, "changes"),
+                            (CaseIssue, "issues"), (ServiceGiven, "services"),
+                            (Referral, "referrals"), (SystemicTag, "tags"),
+                            (ImportedCase, "imported"), (OutboxEvent, "events")):  # fmt: skip
+            if rows[name]:
+                await session.execute(insert(_table(model)), rows[name])
+        await AUDIT.record_changes(
+            session, actor=actor, action="case.import", record_type="case", record_ids=case_ids
+        )
+        if not dry_run:
+            await session.commit()
+    except IntegrityError as exc:
+        # Another import of the same records won the race: nothing of this batch is kept.
+        await session.rollback()
+        if not dry_run:
+            await require_envelope(envelope).destroy_keys(case_context(c) for c in case_ids)
+        raise Conflict("Some of these records were imported meanwhile; send them again.") from exc
+    return case_ids
+
+
+def _rows_of(
+    record: HistoricCase,
+    case_id: str,
+    digest: str,
+    subject: str,
+    now: dt.datetime,
+    rows: dict[str, list[dict[str, Any]]],
+) -> None:
+    """The rows and events of one imported case, appended to the batch's."""
+    opened = record.opened_on
+    rows["cases"].append({
+        "id": case_id, "visitor_ref": record.visitor_ref, "pillar": record.pillar.value,
+        "office": record.office, "location": record.location.value,
+        "occupational_group": record.occupational_group.value,
+        "intake_channel": record.intake_channel, "intake_request_id": None,
+        "is_group": record.is_group, "participant_count": record.participant_count,
+        "status": record.status,
+        "closure_reason": record.closure_reason.value if record.closure_reason else None,
+        "assigned_to": None, "opened_by": subject, "opened_at": _at(opened),
+        "closed_at": _at(record.closed_on) if record.closed_on else None, "destroyed_at": None,
+    })  # fmt: skip
+    rows["imported"].append({
+        "source_system": record.source_system, "source_id": record.source_id,
+        "content_hash": digest, "case_id": case_id, "imported_by": subject, "imported_at": now,
+    })  # fmt: skip
+    events = rows["events"]
+
+    def change(status: str, day: dt.date, reason: str | None = None) -> None:
+        rows["changes"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id, "status": status,
+            "closure_reason": reason, "changed_by": subject, "changed_at": _at(day),
+        })  # fmt: skip
+
+    change("opened", opened)
+    events.append(case_event_row(
+        "case.opened", case_id, opened, now, pillar=record.pillar.value, office=record.office,
+        location=record.location.value, occupational_group=record.occupational_group.value,
+        intake_channel=record.intake_channel, is_group=record.is_group,
+        participant_count=record.participant_count,
+    ))  # fmt: skip
+    for issue in record.issues:
+        day = issue.recorded_on or opened
+        rows["issues"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id,
+            "taxonomy_version": issue.taxonomy_version, "code": issue.code,
+            "recorded_by": subject, "recorded_at": _at(day),
+        })  # fmt: skip
+        events.append(case_event_row(
+            "case.issue_recorded", case_id, day, now, issue_code=issue.code,
+            category=category_of(issue.code), taxonomy_version=issue.taxonomy_version,
+        ))  # fmt: skip
+    for service in record.services:
+        rows["services"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id, "service": service.service.value,
+            "given_on": service.given_on, "mediation_id": None, "recorded_by": subject,
+            "recorded_at": _at(service.given_on),
+        })  # fmt: skip
+        events.append(case_event_row(
+            "case.service_given", case_id, service.given_on, now, service=service.service.value
+        ))  # fmt: skip
+    for referral in record.referrals:
+        channel = referral.formal_channel.value
+        rows["referrals"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id, "formal_channel": channel,
+            "referred_on": referral.referred_on, "recorded_by": subject,
+            "recorded_at": _at(referral.referred_on),
+        })  # fmt: skip
+        events.append(case_event_row(
+            "case.referral_made", case_id, referral.referred_on, now, formal_channel=channel
+        ))  # fmt: skip
+    for tag in record.systemic_issues:
+        day = tag.tagged_on or opened
+        rows["tags"].append({
+            "id": str(uuid.uuid4()), "case_id": case_id, "systemic_issue": tag.systemic_issue,
+            "tagged_by": subject, "tagged_at": _at(day),
+        })  # fmt: skip
+        events.append(case_event_row(
+            "case.systemic_issue_tagged", case_id, day, now, systemic_issue=tag.systemic_issue
+        ))  # fmt: skip
+    for step in record.status_changes:
+        change(step.status.value, step.changed_on)
+        events.append(case_event_row(
+            "case.status_changed", case_id, step.changed_on, now, status=step.status.value
+        ))  # fmt: skip
+    if record.closed_on is not None and record.closure_reason is not None:
+        reason = record.closure_reason.value
+        change("closed", record.closed_on, reason)
+        events.append(case_event_row(
+            "case.status_changed", case_id, record.closed_on, now, status="closed"
+        ))  # fmt: skip
+        events.append(case_event_row(
+            "case.closed", case_id, record.closed_on, now, closure_reason=reason
+        ))  # fmt: skip
