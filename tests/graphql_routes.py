@@ -88,6 +88,8 @@ REST_ONLY_WRITES = {
         "PUT",
         "/v1/receipts/contact",
     ): "a receipt code's holder has no account, so no GraphQL session",
+    ("POST", "/v1/imports/cases"): "a bulk load of history batches, driven by `ombuds import`",
+    ("POST", "/v1/imports/mediations"): "a bulk load of history batches, driven by `ombuds import`",
 }
 
 # Every write route, and the mutation that makes it (arguments of the right type; the

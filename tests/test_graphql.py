@@ -271,6 +271,8 @@ async def test_a_role_refused_a_write_route_is_refused_its_mutation(stack: Stack
             for rule in POLICY:
                 if rule.method == "GET" or role in rule.roles or rule.receipt:
                     continue
+                if (rule.method, rule.path) in REST_ONLY_WRITES:
+                    continue
                 path = re.sub(r"\{year\}", "2026", rule.path)
                 path = re.sub(r"\{[a-z_]+\}", "x", path)
                 rest = await stack.gateway.request(rule.method, path, json={}, headers=headers)

@@ -24,6 +24,15 @@ from ombuds_shared.reference import Location, OccupationalGroup, Pillar, Tribuna
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
 
+# The vocabularies a record names are the ones every service speaks, defined once.
+from ombuds_shared.vocabulary import (
+    ClosureReason,
+    FormalChannel,
+    ReferralSource,
+    ServiceKind,
+    SessionMode,
+)
+
 # At most this many records in one request to the import route.
 MAX_BATCH = 500
 # A day of slack for the offices whose today is already tomorrow in UTC.
@@ -31,41 +40,6 @@ _FUTURE_SLACK = dt.timedelta(days=1)
 
 # The issue codes of each taxonomy version a record may name.
 TAXONOMY_CODES: dict[str, frozenset[str]] = {TAXONOMY_VERSION: frozenset(SUBCATEGORIES)}
-
-
-class ServiceKind(StrEnum):
-    """The services an office gives (the cases service's `ServiceKind`)."""
-
-    CONSULTATION = "consultation"
-    OPTIONS = "options"
-    COACHING = "coaching"
-    FACILITATION = "facilitation"
-    PROBLEM_SOLVING = "problem_solving"
-    SHUTTLE_DIPLOMACY = "shuttle_diplomacy"
-    MEDIATION = "mediation"
-    GROUP_PROCESS = "group_process"
-    REFERRAL = "referral"
-
-
-class ClosureReason(StrEnum):
-    """Why a case closed (the cases service's `ClosureReason`)."""
-
-    RESOLVED = "resolved"
-    OPTIONS_PROVIDED = "options_provided"
-    REFERRED = "referred"
-    VISITOR_WITHDREW = "visitor_withdrew"
-    NOT_AMENABLE = "not_amenable"
-    NO_FURTHER_CONTACT = "no_further_contact"
-
-
-class FormalChannel(StrEnum):
-    """The formal channels a visitor is referred to (the cases service's `FormalChannel`)."""
-
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    MANAGEMENT_EVALUATION = "management_evaluation"
-    ETHICS_OFFICE = "ethics_office"
-    INVESTIGATIONS = "investigations"
-    MEDICAL_OR_STAFF_COUNSELLING = "medical_or_staff_counselling"
 
 
 class WorkingStatus(StrEnum):
@@ -208,19 +182,6 @@ class HistoricCase(InputModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class ReferralSource(StrEnum):
-    """Who referred a mediation (the mediation service's `ReferralSource`)."""
-
-    DISPUTE_TRIBUNAL = "dispute_tribunal"
-    APPEALS_TRIBUNAL = "appeals_tribunal"
-    MANAGEMENT_EVALUATION_UNIT = "management_evaluation_unit"
-    STAFF_LEGAL_ASSISTANCE = "staff_legal_assistance"
-    OMBUDSMAN = "ombudsman"
-    ADMINISTRATION = "administration"
-    SELF_REFERRAL = "self_referral"
-    OTHER = "other"
-
-
 class MediationOutcome(StrEnum):
     """How a mediation ended (the mediation service's `Outcome`)."""
 
@@ -234,11 +195,6 @@ class MediationOutcome(StrEnum):
 class PartyAnswer(StrEnum):
     AGREED = "agreed"
     DECLINED = "declined"
-
-
-class SessionMode(StrEnum):
-    IN_PERSON = "in_person"
-    REMOTE = "remote"
 
 
 class HistoricTribunalReference(InputModel):
