@@ -150,3 +150,41 @@ def test_the_closing_figures_do_not_pin_a_case_to_its_days() -> None:
         if _closing_as_analytics_sees_it(other_open, other_close) == seen:
             candidates.append((other_open, other_close))
     assert len(candidates) > 1, candidates
+
+
+async def test_a_guesser_cannot_spread_over_the_addresses_of_one_ipv6_network(
+    stack: Stack, client_at: Any
+) -> None:
+    """Finding A4 (fixed): the per-client limits were keyed by the full address, and anyone
+    with an IPv6 /64 holds 2^64 of them; a fresh address per guess escaped every limit."""
+    _, receipt = await _anonymous_request(stack, "visitor-anonymous-v6")
+    statuses = []
+    for n in range(1, 40):
+        guesser = client_at(f"2001:db8:5:7::{n:x}")
+        response = await guesser.get("/v1/receipts/request", headers=_code(f"AAAA-{n:04d}"))
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {401}
+    # Another network is its own client; so is each IPv4 address.
+    elsewhere = client_at("2001:db8:5:8::1")
+    assert (await elsewhere.get("/v1/receipts/request", headers=_code(receipt))).status_code == 200
+    # Failed sign-ins are limited the same way (the stack lifts that limit; put it back).
+    limiter = stack.gateway_app.state.anonymous_limiter
+    burst, limiter.burst = limiter.burst, 20
+    limiter._buckets.clear()
+    statuses = []
+    try:
+        for n in range(1, 60):
+            guesser = client_at(f"2001:db8:6:7::{n:x}")
+            response = await guesser.get(
+                "/v1/cases", headers={"Authorization": f"Bearer not-a-token-{n}"}
+            )
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                break
+    finally:
+        limiter.burst = burst
+        limiter._buckets.clear()
+    assert statuses[-1] == 429, statuses
