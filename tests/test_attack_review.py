@@ -188,3 +188,47 @@ async def test_a_guesser_cannot_spread_over_the_addresses_of_one_ipv6_network(
         limiter.burst = burst
         limiter._buckets.clear()
     assert statuses[-1] == 429, statuses
+
+
+async def test_a_departed_member_no_longer_opens_the_notes_of_their_cases(
+    stack: Stack,
+) -> None:
+    """Finding A5 (fixed): marking a member departed only stopped new assignments; until
+    the chief reassigned, their token (the identity provider lags, or they kept the role in
+    another post) still opened the notes and the visitor's identity of their cases."""
+    from .test_directory import add_staff, admin, eventually, new_case
+
+    await add_staff(stack, "omb-leaving", "geneva", "ombudsman")
+    leaving = stack.auth("ombudsman", sub="omb-leaving", office="geneva")
+    chief = stack.auth("chief", sub="chief-geneva", office="geneva")
+    case = (await eventually(new_case(stack, "geneva"), 201)).json()
+    base = f"/v1/cases/{case['id']}"
+    declared = await stack.gateway.post(
+        f"{base}/conflict-declarations", json={"has_conflict": False}, headers=leaving
+    )
+    assert declared.status_code == 201, declared.text
+
+    async def assign() -> httpx.Response:
+        return await stack.gateway.post(
+            f"{base}/assignment", json={"assignee": "omb-leaving"}, headers=chief
+        )
+
+    await eventually(assign, 200)
+    noted = await stack.gateway.post(
+        f"{base}/notes", json={"body": "What the visitor said in confidence"}, headers=leaving
+    )
+    assert noted.status_code == 201, noted.text
+    assert (await stack.gateway.get(f"{base}/notes", headers=leaving)).status_code == 200
+    left = await stack.gateway.post("/v1/staff/omb-leaving/deactivate", headers=admin(stack))
+    assert left.status_code == 200, left.text
+
+    async def listed_for_reassignment() -> httpx.Response:
+        answer = await stack.gateway.get("/v1/case-reassignments", headers=chief)
+        ids = [item["case_id"] for item in answer.json()["items"]]
+        return httpx.Response(200 if case["id"] in ids else 409)
+
+    await eventually(listed_for_reassignment, 200)  # cases knows they have left
+    # (A walk-in case has no identity in the vault; a request's case would answer
+    # /visitor the same way, through the same HANDLED reach.)
+    answer = await stack.gateway.get(f"{base}/notes", headers=leaving)
+    assert answer.status_code == 403, answer.text
