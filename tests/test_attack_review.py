@@ -232,3 +232,46 @@ async def test_a_departed_member_no_longer_opens_the_notes_of_their_cases(
     # /visitor the same way, through the same HANDLED reach.)
     answer = await stack.gateway.get(f"{base}/notes", headers=leaving)
     assert answer.status_code == 403, answer.text
+
+
+async def test_a_departed_mediator_no_longer_opens_their_mediations(stack: Stack) -> None:
+    """Finding A5, mediation's side (fixed): the same for a departed mediator's notes."""
+    from .test_directory import add_staff, admin, eventually
+
+    office = "mediation-service"
+    await add_staff(stack, "med-leaving", office, "mediator")
+    leaving = stack.auth("mediator", sub="med-leaving", office=office)
+    body = {
+        "pillar": "secretariat", "office": office, "referral_source": "self_referral",
+        "issue_codes": ["2.b"],
+        "parties": [{"reference": "P-1", "represents_administration": False},
+                    {"reference": "P-2", "represents_administration": True}],
+    }  # fmt: skip
+    opened = await stack.gateway.post("/v1/mediations", json=body, headers=leaving)
+    assert opened.status_code == 201, opened.text
+    base = f"/v1/mediations/{opened.json()['id']}"
+    assert (await stack.gateway.post(f"{base}/accept", headers=leaving)).status_code == 200
+    declared = await stack.gateway.post(
+        f"{base}/declarations", json={"has_conflict": False}, headers=leaving
+    )
+    assert declared.status_code == 201, declared.text
+    taken = await eventually(
+        lambda: stack.gateway.put(f"{base}/mediator", json={}, headers=leaving), 200
+    )
+    assert taken.json()["mediator"] == "med-leaving"
+    noted = await stack.gateway.post(
+        f"{base}/notes", json={"body": "What a party said in confidence"}, headers=leaving
+    )
+    assert noted.status_code == 201, noted.text
+    left = await stack.gateway.post("/v1/staff/med-leaving/deactivate", headers=admin(stack))
+    assert left.status_code == 200, left.text
+    chief = stack.auth("chief", sub="chief-ms", office=office)
+
+    async def listed_for_reassignment() -> httpx.Response:
+        answer = await stack.gateway.get("/v1/mediation-reassignments", headers=chief)
+        mediators = [item["mediator"] for item in answer.json()["items"]]
+        return httpx.Response(200 if "med-leaving" in mediators else 409)
+
+    await eventually(listed_for_reassignment, 200)  # mediation knows they have left
+    answer = await stack.gateway.get(f"{base}/notes", headers=leaving)
+    assert answer.status_code == 403, answer.text
