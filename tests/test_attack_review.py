@@ -275,3 +275,6 @@ async def test_a_departed_mediator_no_longer_opens_their_mediations(stack: Stack
     await eventually(listed_for_reassignment, 200)  # mediation knows they have left
     answer = await stack.gateway.get(f"{base}/notes", headers=leaving)
     assert answer.status_code == 403, answer.text
+    # Nor does their calendar feed (it may carry venues) follow them out.
+    feed = await stack.gateway.get("/v1/calendar/sessions.ics", headers=leaving)
+    assert feed.status_code == 403, feed.text

@@ -34,16 +34,20 @@ async def workable_mediation(mediation_id: str, session: SessionDep, actor: Work
     mediation = await service.get(session=session, mediation_id=mediation_id)
     if mediation is None or not service.may_work_on(actor, mediation):
         raise NotFound("No such mediation.")
-    # A departed member's token may outlive their departure: their mediations (the parties'
-    # identities, notes, venues) wait for the chief to reassign them, not for them.
+    await refuse_departed(session, actor)
+    return mediation
+
+
+async def refuse_departed(session: AsyncSession, actor: Actor) -> None:
+    """A departed member's token may outlive their departure: their mediations (the parties'
+    identities, notes, venues, calendar) wait for the chief to reassign them, not for them."""
     departed = await session.scalar(
         select(StaffMember.subject).where(
             StaffMember.subject == actor.subject, StaffMember.active.is_(False)
         )
     )
     if departed is not None:
-        raise Forbidden("You have left the office's roster; the chief reassigns this mediation.")
-    return mediation
+        raise Forbidden("You have left the office's roster; the chief reassigns your work.")
 
 
 MediationDep = Annotated[Mediation, Depends(workable_mediation)]
