@@ -6,12 +6,32 @@ balancer a client gets at most N times the rate, which the limits allow for.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from ombuds_shared.errors import TooManyRequests
+
+# One holder of an IPv6 network gets a whole /64 (2^64 addresses): limiting each address
+# alone would limit nobody, so an IPv6 client is limited by its /64.
+_IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(host: str | None) -> str:
+    """The key an unauthenticated client is limited by: its IPv4 address, or its IPv6 /64."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, _IPV6_CLIENT_PREFIX), strict=False))
+    return str(address)
 
 
 @dataclass

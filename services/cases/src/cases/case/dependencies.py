@@ -3,10 +3,11 @@
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.case import service
+from cases.office.models import StaffMember
 from ombuds_shared.auth import require_user
 from ombuds_shared.db import get_read_session, get_session
 from ombuds_shared.errors import Conflict, Forbidden
@@ -39,10 +40,20 @@ async def office_case_to_read(
 ReadableCaseDep = Annotated[RowMapping, Depends(office_case_to_read)]
 
 
-async def handled_case(case: OfficeCaseDep, actor: OmbudsmanDep) -> RowMapping:
-    """The case, if the caller is the ombudsman assigned to it (notes, consents, identity)."""
+async def handled_case(case: OfficeCaseDep, actor: OmbudsmanDep, session: SessionDep) -> RowMapping:
+    """The case, if the caller is the ombudsman assigned to it (notes, consents, identity),
+    and has not left the office: a departed member's token may outlive their departure (the
+    identity provider lags, or they kept the role in another post), and their cases wait for
+    the chief to reassign them, not for them."""
     if case["assigned_to"] != actor.subject:
         raise Forbidden("Only the ombudsman assigned to this case may do this.")
+    departed = await session.scalar(
+        select(StaffMember.subject).where(
+            StaffMember.subject == actor.subject, StaffMember.active.is_(False)
+        )
+    )
+    if departed is not None:
+        raise Forbidden("You have left the office's roster; the chief reassigns this case.")
     return case
 
 

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from gateway.auth import authenticate_with_claims
 from gateway.forwarding import forward, hidden_fields
 from gateway.graphql.loaders import Loaders
+from gateway.ratelimit import client_key
 from gateway.staff_sync import note_sign_in
 from ombuds_shared.errors import BadRequest, Unauthorized
 from ombuds_shared.tokens import Actor
@@ -89,7 +90,7 @@ async def get_context(request: Request) -> Context:
             state.external_verifier, state.settings, request.headers.get("Authorization")
         )
     except Unauthorized:
-        state.anonymous_limiter.check(request.client.host if request.client else "unknown")
+        state.anonymous_limiter.check(client_key(request.client.host if request.client else None))
         raise
     state.caller_limiter.check(actor.subject)
     await note_sign_in(state, actor, claims)

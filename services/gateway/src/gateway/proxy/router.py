@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope
 from gateway.auth import authenticate_with_claims
 from gateway.forwarding import RECEIPT_HOLDER, Forwarded, forward
 from gateway.policy import Rule
+from gateway.ratelimit import client_key
 from gateway.staff_sync import note_sign_in
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
 from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
@@ -45,7 +46,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
     except Unauthorized:
         # Failed attempts are limited per address, so guessing tokens is slow.
         client = scope.get("client")
-        state.anonymous_limiter.check(client[0] if client else "unknown")
+        state.anonymous_limiter.check(client_key(client[0] if client else None))
         raise
     state.caller_limiter.check(actor.subject)
     await note_sign_in(state, actor, claims)
@@ -77,7 +78,7 @@ async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str])
     nothing about whether a code was right. Intake checks the code itself."""
     state = scope["app"].state
     client = scope.get("client")
-    state.receipt_limiter.check(client[0] if client else "unknown")
+    state.receipt_limiter.check(client_key(client[0] if client else None))
     state.receipt_global_limiter.check("all")
     method: str = scope["method"]
     path = public_path(scope)

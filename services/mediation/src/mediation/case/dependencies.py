@@ -1,14 +1,16 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.case import service
 from mediation.case.models import Mediation, Party
 from mediation.config import MediationSettings
+from mediation.office.models import StaffMember
 from ombuds_shared.auth import require_user
 from ombuds_shared.db import get_session
-from ombuds_shared.errors import NotFound
+from ombuds_shared.errors import Forbidden, NotFound
 from ombuds_shared.tokens import Actor
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -32,7 +34,20 @@ async def workable_mediation(mediation_id: str, session: SessionDep, actor: Work
     mediation = await service.get(session=session, mediation_id=mediation_id)
     if mediation is None or not service.may_work_on(actor, mediation):
         raise NotFound("No such mediation.")
+    await refuse_departed(session, actor)
     return mediation
+
+
+async def refuse_departed(session: AsyncSession, actor: Actor) -> None:
+    """A departed member's token may outlive their departure: their mediations (the parties'
+    identities, notes, venues, calendar) wait for the chief to reassign them, not for them."""
+    departed = await session.scalar(
+        select(StaffMember.subject).where(
+            StaffMember.subject == actor.subject, StaffMember.active.is_(False)
+        )
+    )
+    if departed is not None:
+        raise Forbidden("You have left the office's roster; the chief reassigns your work.")
 
 
 MediationDep = Annotated[Mediation, Depends(workable_mediation)]

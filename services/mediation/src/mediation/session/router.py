@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from mediation.case.dependencies import MediationDep, MediatorDep, SessionDep, WorkerDep
+from mediation.case.dependencies import (
+    MediationDep,
+    MediatorDep,
+    SessionDep,
+    WorkerDep,
+    refuse_departed,
+)
 from mediation.case.models import MediationSession
 from mediation.case.schemas import (
     Schedule,
@@ -180,6 +186,7 @@ async def read_schedule(
     summary="The calling mediator's planned sessions as an iCalendar feed (bearer token)",
 )
 async def session_feed(session: SessionDep, actor: MediatorDep) -> Response:
+    await refuse_departed(session, actor)  # the feed may carry venues
     records = await service.feed(session=session, actor=actor)
     return Response(
         calendar.render(records, name="Mediation sessions"), media_type=calendar.MEDIA_TYPE
