@@ -40,6 +40,7 @@ from ombuds_shared.history import (
     RecordOutcome,
     parse_record,
 )
+from ombuds_shared.history_store import new_records
 from ombuds_shared.taxonomy import category_of
 from ombuds_shared.tokens import Actor
 
@@ -94,7 +95,11 @@ async def import_cases(
             results[index] = _result(index, record.source_id, RecordOutcome.INVALID, errors)
         else:
             checked.append((index, record))
-    new = await _new_records(session, checked, results)
+
+    def answer(index: int, record: HistoricCase, outcome: RecordOutcome, errors: list[Any]) -> None:
+        results[index] = _result(index, record.source_id, outcome, errors)
+
+    new = await new_records(session, _table(ImportedCase), checked, answer)
     if new:
         case_ids = await _write(session, envelope, actor, new, dry_run=batch.dry_run)
         for (index, record, _), case_id in zip(new, case_ids, strict=True):
@@ -125,41 +130,6 @@ def _against_reference(
     for i, issue in enumerate(record.issues):
         if (issue.taxonomy_version, issue.code) not in codes:
             yield {"field": f"issues.{i}.code", "reason": f"not a code of {issue.taxonomy_version}"}
-
-
-async def _new_records(
-    session: AsyncSession,
-    checked: list[tuple[int, HistoricCase]],
-    results: dict[int, ImportedRecordResult],
-) -> list[tuple[int, HistoricCase, str]]:
-    """The records never imported (with their content hash); the others are answered."""
-    table = _table(ImportedCase)
-    source_ids = {record.source_id for _, record in checked}
-    known: dict[tuple[str, str], str] = {}
-    if source_ids:
-        rows = await session.execute(
-            select(table.c.source_system, table.c.source_id, table.c.content_hash).where(
-                table.c.source_id.in_(source_ids)
-            )
-        )
-        known = {(system, source_id): digest for system, source_id, digest in rows}
-    new = []
-    for index, record in checked:
-        key = (record.source_system, record.source_id)
-        digest = record.content_hash()
-        prior = known.get(key)
-        if prior is None:
-            known[key] = digest
-            new.append((index, record, digest))
-        elif prior == digest:
-            results[index] = _result(index, record.source_id, RecordOutcome.UNCHANGED)
-        else:
-            reason = "imported before with other content"
-            results[index] = _result(
-                index, record.source_id, RecordOutcome.CONFLICT,
-                [{"field": "source_id", "reason": reason}],
-            )  # fmt: skip
-    return new
 
 
 async def _write(

@@ -42,6 +42,7 @@ from ombuds_shared.history import (
     line_errors,
     parse_mediation,
 )
+from ombuds_shared.history_store import new_records
 from ombuds_shared.outbox import event_row
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
@@ -89,7 +90,13 @@ async def import_mediations(
             results[index] = _result(index, source_id, RecordOutcome.INVALID, errors)
         else:
             checked.append((index, record))
-    new = await _new_records(session, checked, results)
+
+    def answer(
+        index: int, record: HistoricMediation, outcome: RecordOutcome, errors: list[Any]
+    ) -> None:
+        results[index] = _result(index, record.source_id, outcome, errors)
+
+    new = await new_records(session, _table(ImportedMediation), checked, answer)
     if new:
         await _write(session, actor, new, dry_run=batch.dry_run, seal_party=seal_party)
         for index, record, _ in new:
@@ -121,40 +128,6 @@ def _against_offices(
         yield {"field": "opened_on", "reason": f"before the office opened ({office['opened_on']})"}
     elif office["closed_on"] is not None and record.opened_on > office["closed_on"]:
         yield {"field": "opened_on", "reason": f"after the office closed ({office['closed_on']})"}
-
-
-async def _new_records(
-    session: AsyncSession,
-    checked: list[tuple[int, HistoricMediation]],
-    results: dict[int, RecordResult],
-) -> list[tuple[int, HistoricMediation, str]]:
-    table = _table(ImportedMediation)
-    known: dict[tuple[str, str], str] = {}
-    source_ids = {record.source_id for _, record in checked}
-    if source_ids:
-        rows = await session.execute(
-            select(table.c.source_system, table.c.source_id, table.c.content_hash).where(
-                table.c.source_id.in_(source_ids)
-            )
-        )
-        known = {(system, source_id): digest for system, source_id, digest in rows}
-    new = []
-    for index, record in checked:
-        key = (record.source_system, record.source_id)
-        digest = record.content_hash()
-        prior = known.get(key)
-        if prior is None:
-            known[key] = digest
-            new.append((index, record, digest))
-        elif prior == digest:
-            results[index] = _result(index, record.source_id, RecordOutcome.UNCHANGED)
-        else:
-            reason = "imported before with other content"
-            results[index] = _result(
-                index, record.source_id, RecordOutcome.CONFLICT,
-                [{"field": "source_id", "reason": reason}],
-            )  # fmt: skip
-    return new
 
 
 async def _write(
