@@ -52,17 +52,13 @@ async def client_at(stack: Stack) -> AsyncIterator[Any]:
         await client.aclose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Finding A1: an anonymous consultation keeps the visitor's login subject in "
-    "plaintext (intake_request.submitted_by) until destruction, so whoever reads intake's "
-    "database or a backup ties the 'anonymous' request (and its case and messages) to the "
-    "person's account. Fix: keep a keyed HMAC of the subject (as for receipt codes) and "
-    "compare through it in is_own, own_data and the idempotency lookup.",
-)
 async def test_an_anonymous_request_is_not_tied_to_the_visitors_login_on_disk(
     stack: Stack,
 ) -> None:
+    """Finding A1 (fixed): an anonymous consultation kept the visitor's login subject in
+    plain text (intake_request.submitted_by) until destruction, so whoever read intake's
+    database or a backup tied the 'anonymous' request (and its case and messages) to the
+    person's account. Intake now keeps a keyed HMAC of it (intake.request.submitter)."""
     reference, _ = await _anonymous_request(stack, ANONYMOUS_LOGIN)
     (row,) = await query(
         stack.database_urls["intake"],
