@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from intake.request.submitter import submitter_tag
 from ombuds_shared.crypto import parse_master_keys
 
 from .cases_helpers import handler
@@ -94,7 +95,11 @@ async def test_an_erased_visitors_login_leaves_no_file(stack: Stack) -> None:
     await _erase(stack, 1, erased.case_id)
     await _withdraw(stack, "visitor-3")
     blobs: dict[Path, bytes] = {path: path.read_bytes() for path in _sqlite_files(stack)}
-    for erased_login in (b"visitor-1", b"visitor-3"):  # erased, and withdrawn
-        assert [p.name for p, blob in blobs.items() if erased_login in blob] == []
-    # The same search finds the kept case's submitter: it would find the erased one.
-    assert any(b"visitor-2" in blob for blob in blobs.values())
+    key = stack.apps["intake"].state.submitter_key
+    for erased_login in ("visitor-1", "visitor-3"):  # erased, and withdrawn
+        # Neither the login (never stored) nor the keyed tag intake kept of it.
+        for trace in (erased_login.encode(), submitter_tag(key, erased_login).encode()):
+            assert [p.name for p, blob in blobs.items() if trace in blob] == []
+    # The same search finds the kept case's submitter, as a tag: it would find the erased one.
+    assert any(submitter_tag(key, "visitor-2").encode() in blob for blob in blobs.values())
+    assert not any(b"visitor-2" in blob for blob in blobs.values())

@@ -71,7 +71,10 @@ async def test_declined_and_untriaged_requests_are_destroyed_on_schedule(
     assert mine.json()["decline_note"] == NOTE
     settings = intake_settings(keys, tmp_path, intake.database_url, master_keys)
     before = await _dump(intake.database_url)
-    assert VISITOR.subject in before  # the note is sealed; the submitter is not
+    # The note is sealed; the submitter is kept as a keyed tag, never the login itself.
+    assert VISITOR.subject not in before
+    submitters = await _sql(intake.database_url, "SELECT submitted_by FROM intake_request")
+    assert [row["submitted_by"][:5] for row in submitters] == ["hmac:", "hmac:"]
 
     # Not yet due: nothing happens. A dry run of a later day lists both and changes nothing.
     assert (await runner.run_once(settings, dry_run=False)).due == []

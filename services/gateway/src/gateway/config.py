@@ -125,15 +125,6 @@ class GatewaySettings(ServiceSettings):
     receipt_burst: int = Field(
         12, ge=1, description="Burst of calls with a receipt code per client address."
     )
-    receipt_global_rate_per_second: float = Field(
-        5.0,
-        gt=0,
-        description="Calls a second with a receipt code from all clients together, per "
-        "replica: the bound on guesses from many addresses at once.",
-    )
-    receipt_global_burst: int = Field(
-        300, ge=1, description="Burst of calls with a receipt code from all clients together."
-    )
     max_concurrent_requests: int = Field(
         256,
         ge=1,

@@ -53,17 +53,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.anonymous_limiter = RateLimiter(
             settings.unauthenticated_rate_per_second, settings.unauthenticated_burst
         )
-        # Receipt codes are guessed, if at all, one call at a time: limited per address and
-        # overall, whether the code was right or not (so a 429 says nothing of a code).
+        # Receipt codes are guessed, if at all, one call at a time: limited per address
+        # (an IPv6 client per /64), whether the code was right or not (so a 429 says nothing
+        # of a code). No limit over all clients: against 120-bit codes it adds nothing, and
+        # strangers could spend it to lock every anonymous visitor out.
         app.state.receipt_limiter = RateLimiter(
             settings.receipt_rate_per_minute / 60,
             settings.receipt_burst,
             detail="Slow down: too many receipt-code attempts from this client.",
-        )
-        app.state.receipt_global_limiter = RateLimiter(
-            settings.receipt_global_rate_per_second,
-            settings.receipt_global_burst,
-            detail="Too many receipt-code attempts overall; try again shortly.",
         )
         app.state.external_verifier = verifier
         app.state.minter = InternalTokenMinter(

@@ -9,6 +9,7 @@ from intake.directory.relay import directory_relay
 from intake.receipt.codes import receipt_key
 from intake.request.fingerprint import load_fingerprint_key
 from intake.request.router import hot_routes
+from intake.request.submitter import convert_plain_submitters, submitter_key
 from intake.retention.runner import run_retention
 from ombuds_shared.app import create_service_app
 from ombuds_shared.db import GroupedInserts
@@ -48,6 +49,9 @@ async def _with_submission_inserts(app: FastAPI) -> None:
     are keyed with intake's own secret."""
     app.state.fingerprint_key = load_fingerprint_key(app.state.settings)
     app.state.receipt_key = receipt_key(app.state.fingerprint_key)
+    app.state.submitter_key = submitter_key(app.state.fingerprint_key)
+    # Requests stored before submitters were keyed: only this process holds the key.
+    await convert_plain_submitters(app.state.hot_pool.engine, app.state.submitter_key)
     app.state.submission_inserts = GroupedInserts(app.state.hot_pool)
     AUDIT.attach_read_log(app)
     app.state.directory_relay = directory_relay(app)

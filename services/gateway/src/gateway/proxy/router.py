@@ -74,12 +74,13 @@ async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str])
     """A call by the holder of a receipt code: no token, the code in the Receipt-Code header.
 
     Every call is an attempt at a code, so each one counts against the client address
-    and against all clients together, before the code is even looked at: a 429 says
-    nothing about whether a code was right. Intake checks the code itself."""
+    (an IPv6 client per /64) before the code is even looked at: a 429 says nothing about
+    whether a code was right. Nothing counts over all clients together: strangers could
+    spend such a budget to lock every holder out, and with 120-bit codes it would not slow
+    guessing down anyway (see docs/security.md, API2). Intake checks the code itself."""
     state = scope["app"].state
     client = scope.get("client")
     state.receipt_limiter.check(client_key(client[0] if client else None))
-    state.receipt_global_limiter.check("all")
     method: str = scope["method"]
     path = public_path(scope)
     rule: Rule = state.policy.match(method, path)

@@ -7,7 +7,7 @@ way to resolve `own_request`, and the routes that take OwnRequestDep stay as the
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from intake.request import service
 from intake.request.dependencies import SessionDep
@@ -24,10 +24,12 @@ VisitorDep = Annotated[Actor, Depends(require_user("visitor"))]
 SELF = Actor("visitor:self", frozenset({"visitor"}))
 
 
-async def own_request(reference: str, session: SessionDep, actor: VisitorDep) -> IntakeRequest:
+async def own_request(
+    reference: str, http: Request, session: SessionDep, actor: VisitorDep
+) -> IntakeRequest:
     """The request, if this caller submitted it; to anyone else it does not exist."""
     request = await service.get_by_reference(session=session, reference=reference)
-    if request is None or not service.is_own(actor, request):
+    if request is None or not service.is_own(actor, request, http.app.state.submitter_key):
         raise NotFound("No such request.")
     return request
 

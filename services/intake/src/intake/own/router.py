@@ -70,7 +70,11 @@ async def withdraw_request(
 )
 async def own_data(request: Request, session: SessionDep, actor: VisitorDep) -> OwnData:
     return await service.own_data(
-        session=session, envelope=request.app.state.envelope, actor=actor, cases=_cases(request)
+        session=session,
+        envelope=request.app.state.envelope,
+        actor=actor,
+        cases=_cases(request),
+        submitter_key=request.app.state.submitter_key,
     )
 
 

@@ -19,6 +19,7 @@ from intake.own.schemas import ErasureRequested, OwnCase, OwnData, OwnRequest
 from intake.request import service as requests
 from intake.request.models import IntakeRequest
 from intake.request.schemas import Channel, RequestStatus
+from intake.request.submitter import submitter_tag
 from intake.vault import service as vault
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.errors import Conflict
@@ -32,14 +33,19 @@ MAX_OWN_REQUESTS = 200
 
 
 async def own_data(
-    *, session: AsyncSession, envelope: Envelope | None, actor: Actor, cases: CasesCall
+    *,
+    session: AsyncSession,
+    envelope: Envelope | None,
+    actor: Actor,
+    cases: CasesCall,
+    submitter_key: bytes,
 ) -> OwnData:
     rows = list(
         await session.scalars(
             select(IntakeRequest)
             .where(
                 IntakeRequest.channel == Channel.VISITOR,
-                IntakeRequest.submitted_by == actor.subject,
+                IntakeRequest.submitted_by == submitter_tag(submitter_key, actor.subject),
             )
             .order_by(IntakeRequest.submitted_at.desc(), IntakeRequest.id.desc())
             .limit(MAX_OWN_REQUESTS)
@@ -57,7 +63,7 @@ async def own_data(
     for row in rows:
         identity = await vault.reveal(envelope=envelope, visitor=row.visitor)
         read = await requests.to_read(
-            request=row, actor=actor, envelope=envelope, identity=identity
+            request=row, actor=actor, envelope=envelope, identity=identity, own=True
         )
         case = None
         if row.status == RequestStatus.ACCEPTED and row.case_id:

@@ -49,11 +49,12 @@ ReceiptCode = Annotated[
 
 
 async def visitors_own_request(
-    reference: str, session: SessionDep, actor: VisitorDep
+    reference: str, request: Request, session: SessionDep, actor: VisitorDep
 ) -> IntakeRequest:
     """The request, if this visitor submitted it; to anyone else it does not exist."""
     intake = await request_service.get_by_reference(session=session, reference=reference)
-    if intake is None or not request_service.is_own(actor, intake):
+    submitter_key = request.app.state.submitter_key
+    if intake is None or not request_service.is_own(actor, intake, submitter_key):
         raise NotFound("No such request.")
     return intake
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.request import service
@@ -20,10 +20,12 @@ OmbudsmanDep = Annotated[Actor, Depends(require_user("ombudsman"))]
 _NOT_FOUND = "No such request."
 
 
-async def readable_request(reference: str, session: SessionDep, actor: ReaderDep) -> IntakeRequest:
+async def readable_request(
+    reference: str, http: Request, session: SessionDep, actor: ReaderDep
+) -> IntakeRequest:
     """The request, if this actor may read it; to anyone else it does not exist."""
     request = await service.get_by_reference(session=session, reference=reference)
-    if request is None or not service.may_read(actor, request):
+    if request is None or not service.may_read(actor, request, http.app.state.submitter_key):
         raise NotFound(_NOT_FOUND)
     return request
 

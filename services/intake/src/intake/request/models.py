@@ -21,8 +21,9 @@ class IntakeRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
-    # The submitter's login subject: erased, with the Idempotency-Key and the keyed
-    # fingerprint, when the request's identity is destroyed.
+    # The submitter's login subject as a keyed HMAC, never in plain text (an anonymous
+    # request must not name its visitor's account; intake.request.submitter): erased, with
+    # the Idempotency-Key and the keyed fingerprint, when the request's identity is destroyed.
     submitted_by: Mapped[str | None] = mapped_column(String(200), index=True)
     referring_unit: Mapped[str | None] = mapped_column(String(40))
     visitor_id: Mapped[str] = mapped_column(ForeignKey("visitor.id"))

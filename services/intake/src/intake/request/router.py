@@ -181,23 +181,27 @@ async def list_requests(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> IntakePage:
+    submitter_key = request.app.state.submitter_key
     rows, next_cursor = await service.list_requests(
-        session=session, actor=actor, status=status_, cursor=cursor, limit=limit
+        session=session,
+        actor=actor,
+        status=status_,
+        cursor=cursor,
+        limit=limit,
+        submitter_key=submitter_key,
     )
     envelope = request.app.state.envelope
     # A list is for finding a request, not for knowing who asked: the office opens one
     # request (audited) to see the identity. A visitor's own list is theirs to see.
-    items = [
-        await service.to_read(
-            request=row,
-            actor=actor,
-            envelope=envelope,
-            identity=await vault.reveal(envelope=envelope, visitor=row.visitor)
-            if service.is_own(actor, row)
-            else None,
+    items = []
+    for row in rows:
+        own = service.is_own(actor, row, submitter_key)
+        identity = await vault.reveal(envelope=envelope, visitor=row.visitor) if own else None
+        items.append(
+            await service.to_read(
+                request=row, actor=actor, envelope=envelope, identity=identity, own=own
+            )
         )
-        for row in rows
-    ]
     return IntakePage(items=items, next_cursor=next_cursor)
 
 
@@ -205,10 +209,15 @@ async def list_requests(
 async def read_request(
     request: Request, intake: ReadableRequestDep, session: SessionDep, actor: ReaderDep
 ) -> IntakeRead:
+    submitter_key = request.app.state.submitter_key
     read = await service.reveal_for_read(
-        session=session, request=intake, actor=actor, envelope=request.app.state.envelope
+        session=session,
+        request=intake,
+        actor=actor,
+        envelope=request.app.state.envelope,
+        submitter_key=submitter_key,
     )
-    if service.is_own(actor, intake) and intake.case_id is not None:
+    if service.is_own(actor, intake, submitter_key) and intake.case_id is not None:
         # The visitor learns that a message waits, and the case's status; no content.
         view = await case_side.case_view(app=request.app, request=intake)
         read.case_status, read.messages_waiting = view.status, view.messages_waiting

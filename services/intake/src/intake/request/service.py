@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 import secrets
 import time
@@ -27,6 +28,8 @@ from intake.request.schemas import (
     IntakeRead,
     RequestStatus,
 )
+from intake.request.submitter import submitter_key as derive_submitter_key
+from intake.request.submitter import submitter_tag
 from intake.vault import service as vault
 from intake.vault.models import Visitor
 from intake.vault.schemas import VisitorIdentity
@@ -155,6 +158,8 @@ async def submit(
     # Keyed (see intake.request.fingerprint): nobody can test a guess against it.
     fingerprint = keyed_fingerprint(fingerprint_key, channel.value, data.model_dump_json())
     receipt_key = receipt_codes.receipt_key(fingerprint_key)
+    # Never the login itself: an anonymous request must not name its visitor's account.
+    submitted_by = submitter_tag(derive_submitter_key(fingerprint_key), actor.subject)
     for _attempt in range(5):  # a fresh reference (and code) on the rare collision
         visitor = await vault.sealed_visitor(envelope=envelope, identity=data.visitor)
         code = receipt_codes.new_code() if data.anonymous else None
@@ -164,7 +169,7 @@ async def submit(
             "id": str(uuid.uuid4()),
             "reference": reference,
             "channel": channel.value,
-            "submitted_by": actor.subject,
+            "submitted_by": submitted_by,
             "referring_unit": data.referring_unit,
             "visitor_id": visitor["id"],
             "pillar": data.pillar,
@@ -186,7 +191,7 @@ async def submit(
         except IntegrityError:
             if idempotency_key:
                 # The same submission was made before (or concurrently): answer as it was.
-                earlier = await _by_idempotency_key(hot_pool.engine, actor.subject, idempotency_key)
+                earlier = await _by_idempotency_key(hot_pool.engine, submitted_by, idempotency_key)
                 if earlier is not None:
                     _replay(earlier, fingerprint)
                     return Submitted(earlier.reference, earlier.status, earlier.submitted_at, True)
@@ -219,15 +224,18 @@ async def get_by_reference(*, session: AsyncSession, reference: str) -> IntakeRe
     return result.scalar_one_or_none()
 
 
-def may_read(actor: Actor, request: IntakeRequest) -> bool:
+def may_read(actor: Actor, request: IntakeRequest, submitter_key: bytes) -> bool:
     """A visitor reads their own requests; the receiving office reads its own."""
-    if actor.has_any("visitor") and is_own(actor, request):
+    if actor.has_any("visitor") and is_own(actor, request, submitter_key):
         return True
     return actor.has_any(*_OFFICE_ROLES) and actor.office == request.office
 
 
-def is_own(actor: Actor, request: IntakeRequest) -> bool:
-    return request.channel == Channel.VISITOR and request.submitted_by == actor.subject
+def is_own(actor: Actor, request: IntakeRequest, submitter_key: bytes) -> bool:
+    """Whether this visitor submitted the request (compared through the keyed tag)."""
+    return request.channel == Channel.VISITOR and hmac.compare_digest(
+        request.submitted_by or "", submitter_tag(submitter_key, actor.subject)
+    )
 
 
 async def list_requests(
@@ -237,6 +245,7 @@ async def list_requests(
     status: RequestStatus | None,
     cursor: str | None,
     limit: int,
+    submitter_key: bytes,
 ) -> tuple[list[IntakeRequest], str | None]:
     """A visitor's own requests, or the receiving office's queue; newest first."""
     query = select(IntakeRequest)
@@ -244,7 +253,8 @@ async def list_requests(
         query = query.where(IntakeRequest.office == (actor.office or ""))
     else:
         query = query.where(
-            IntakeRequest.channel == Channel.VISITOR, IntakeRequest.submitted_by == actor.subject
+            IntakeRequest.channel == Channel.VISITOR,
+            IntakeRequest.submitted_by == submitter_tag(submitter_key, actor.subject),
         )
     if status is not None:
         query = query.where(IntakeRequest.status == status)
@@ -279,14 +289,16 @@ def _office_view(actor: Actor, request: IntakeRequest) -> bool:
     return actor.has_any(*_OFFICE_ROLES) and actor.office == request.office
 
 
-def sees_identity(actor: Actor, request: IntakeRequest, conflicts: frozenset[str]) -> bool:
+def sees_identity(
+    actor: Actor, request: IntakeRequest, conflicts: frozenset[str], submitter_key: bytes
+) -> bool:
     """Whether this actor, reading this one request, needs the visitor's identity.
 
     The visitor sees their own. Before triage, the receiving office's ombudsmen who
     declared no conflict see it, to triage; after triage, nobody here: the case's
     handler reads it through the case, which the vault binds it to. Chiefs, never.
     """
-    if is_own(actor, request):
+    if is_own(actor, request, submitter_key):
         return True
     return (
         actor.has_any("ombudsman")
@@ -297,14 +309,22 @@ def sees_identity(actor: Actor, request: IntakeRequest, conflicts: frozenset[str
 
 
 async def reveal_for_read(
-    *, session: AsyncSession, request: IntakeRequest, actor: Actor, envelope: Envelope | None
+    *,
+    session: AsyncSession,
+    request: IntakeRequest,
+    actor: Actor,
+    envelope: Envelope | None,
+    submitter_key: bytes,
 ) -> IntakeRead:
     """One request as this actor may see it; a reveal to the office is audited first."""
     conflicts = await conflicted(session=session, request=request)
     identity = None
     # An anonymous request has nothing to reveal, so nothing to record as revealed.
-    if sees_identity(actor, request, conflicts) and not vault.is_anonymous(request.visitor):
-        if is_own(actor, request):
+    own = is_own(actor, request, submitter_key)
+    if sees_identity(actor, request, conflicts, submitter_key) and not vault.is_anonymous(
+        request.visitor
+    ):
+        if own:
             await session.commit()
         else:  # the reveal is on record (committed) before the identity leaves
             await audit.record_read(
@@ -317,8 +337,9 @@ async def reveal_for_read(
             )
         identity = await vault.reveal(envelope=envelope, visitor=request.visitor)
     return await to_read(
-        request=request, actor=actor, envelope=envelope, identity=identity, conflicts=conflicts
-    )
+        request=request, actor=actor, envelope=envelope, identity=identity, conflicts=conflicts,
+        own=own,
+    )  # fmt: skip
 
 
 async def to_read(
@@ -326,12 +347,14 @@ async def to_read(
     request: IntakeRequest,
     actor: Actor,
     envelope: Envelope | None,
+    own: bool,
     identity: VisitorIdentity | None = None,
     conflicts: frozenset[str] = frozenset(),
 ) -> IntakeRead:
-    """The request as this actor may see it; the identity only where the caller decided."""
+    """The request as this actor may see it; the identity only where the caller decided
+    (and whether it is the caller's own request: `is_own`, which needs intake's key)."""
     office_view = _office_view(actor, request)
-    own_view = is_own(actor, request)
+    own_view = own
     note = None
     if request.decline_note_sealed is not None and (
         own_view or (office_view and actor.subject not in conflicts)
