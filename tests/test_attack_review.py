@@ -149,7 +149,8 @@ def test_no_closing_figure_is_shared_by_fewer_than_a_weeks_pairs_of_days() -> No
     a year, the (opening month, closing month, days) analytics sees is shared by at least
     MIN_PAIRS pairs of days, and each value starts a class, so the within-30/90/180 shares
     read off it are exact for every case but those moved from the months' extremes."""
-    from gateway.events.durations import MIN_PAIRS, class_start
+    from gateway.events.durations import MIN_PAIRS
+    from ombuds_shared.durations import class_start
 
     seen: dict[tuple[str, str, int], set[tuple[dt.date, dt.date]]] = {}
     start = dt.date(2024, 1, 1)

@@ -22,23 +22,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-WEEK = 7
-# The first day beyond each published threshold (within 30, 90, 180 days) starts a class.
-THRESHOLD_STARTS = (31, 91, 181)
+from ombuds_shared.durations import class_end, class_start
+
 # At least this many (opening day, closing day) pairs share every value sent.
 MIN_PAIRS = 7
 # Every class is a week or shorter, and a month pair spans dozens of classes: a few steps
 # towards the middle always find MIN_PAIRS pairs. The bound only keeps the loop finite.
 _MAX_STEPS = 8
-
-
-def class_start(days: int) -> int:
-    """The first day of the class that holds `days`."""
-    return max(WEEK * (days // WEEK), *(t for t in THRESHOLD_STARTS if t <= days), 0)
-
-
-def _class_end(start: int) -> int:
-    return min([WEEK * (start // WEEK) + WEEK - 1, *(t - 1 for t in THRESHOLD_STARTS if t > start)])
 
 
 def _month(day: dt.date) -> tuple[int, int]:
@@ -63,7 +53,7 @@ def coarsen(days: int, ends_on: dt.date) -> int:
     longest = closing[1] - opening[0]
 
     def pairs_in(start: int) -> int:
-        return sum(_pairs(opening, closing, d) for d in range(start, _class_end(start) + 1))
+        return sum(_pairs(opening, closing, d) for d in range(start, class_end(start) + 1))
 
     start = class_start(days)
     middle = (shortest + longest) / 2
@@ -71,5 +61,5 @@ def coarsen(days: int, ends_on: dt.date) -> int:
         if pairs_in(start) >= MIN_PAIRS:
             break
         # Towards the middle: the next class up, or the previous one down.
-        start = _class_end(start) + 1 if start < middle else class_start(start - 1)
+        start = class_end(start) + 1 if start < middle else class_start(start - 1)
     return start

@@ -22,7 +22,7 @@ down_revision: str | None = "20261208_sy2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# A copy, frozen with this revision, of gateway.events.durations.class_start.
+# A copy, frozen with this revision, of ombuds_shared.durations.class_start.
 _THRESHOLD_STARTS = (31, 91, 181)
 
 
