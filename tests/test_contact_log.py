@@ -272,12 +272,17 @@ async def test_statistics_per_year_match_what_was_logged(
     nairobi = await row("hours-per-office", row="nairobi")
     assert (nairobi["cases"], nairobi["hours"]) == (20, 40.0)
     assert (await row("hours-per-office"))["hours"] == 45.0  # every office: 40 + 5
+    # Analytics holds each duration as the first day of its class (docs/events.md): 10, 60,
+    # 150 and 300 days arrive as 7, 56, 147 and 294, and the median is a class (56), not the
+    # mean of two (105); the shares are exact, the classes end at 30, 90 and 180 days.
     assert await row("time-to-resolution") == {
-        "resolved": 20, "median_days": 105, "within_30_share": 25.0, "within_90_share": 50.0,
+        "resolved": 20, "median_days": 56, "within_30_share": 25.0, "within_90_share": 50.0,
         "within_180_share": 75.0,
     }  # fmt: skip
     mediations = await row("mediation-time-to-resolution")
-    assert (mediations["median_days"], mediations["from_start_median_days"]) == (35, 25)
+    # 15 to 55 days open arrive as 14, 21, 35, 42, 49; 5 to 45 since the start as 0, 14,
+    # 21, 35, 42 (each the first day of its class).
+    assert (mediations["median_days"], mediations["from_start_median_days"]) == (35, 21)
     # Three of five mediated within 30 days: a share resting on fewer than five is withheld.
     assert mediations["from_start_within_30_share"] is None
     # A slice reads the same protected cube: Nairobi alone is all of last year's cases.

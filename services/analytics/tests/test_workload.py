@@ -27,7 +27,9 @@ def _contact(key: str, **changes: Any) -> tuple[str, dict[str, Any]]:
 @pytest.fixture
 async def logged(analytics: Analytics) -> Analytics:
     events: list[tuple[str, dict[str, Any]]] = []
-    for n, (office, days) in enumerate([("nairobi", 10)] * 6 + [("geneva", 400)] * 2):
+    # Durations arrive as the first day of their class (the gateway coarsens them): 7 is
+    # 7-13 days, 399 is 399-405.
+    for n, (office, days) in enumerate([("nairobi", 7)] * 6 + [("geneva", 399)] * 2):
         key = pseudonym(f"workload-{n}")
         events += [
             ("case.opened", {
@@ -65,7 +67,7 @@ async def test_time_to_resolution_withholds_small_bands_and_their_complements(
     logged: Analytics,
 ) -> None:
     total = cells(await logged.statistic("time-to-resolution", **YEAR), 2024)
-    assert (total["resolved"], total["median_days"]) == (8, 10)
+    assert (total["resolved"], total["median_days"]) == (8, 7)
     # Two resolved after 180 days is a small cell; the 30-day band is its complement.
     assert total["within_30_share"] is None
     assert total["within_180_share"] is None
@@ -83,3 +85,23 @@ async def test_contact_events_out_of_shape_are_refused(analytics: Analytics) -> 
         _contact(key),  # well formed, but of a case analytics never saw opened
     )
     assert statuses == ["refused"] * 5
+
+
+async def test_a_duration_in_exact_days_is_refused(analytics: Analytics) -> None:
+    """Finding A3: exact days with the opening and closing months pin a case to its days;
+    whatever reaches analytics must be the first day of a class (docs/events.md)."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    for days in (58, 30, 56):
+        key = pseudonym(f"duration-{days}")
+        events += [
+            ("case.opened", {
+                "case_key": key, "opened_month": "2024-03", "pillar": "secretariat",
+                "office": "nairobi", "location": "field_mission",
+                "occupational_group": "field_service", "intake_channel": "visitor",
+                "is_group": False, "participant_count": None,
+            }),
+            ("case.closed", {"case_key": key, "closed_month": "2024-05",
+                             "closure_reason": "resolved", "days_open": days}),
+        ]  # fmt: skip
+    statuses = await analytics.events(*events)
+    assert statuses == ["stored", "refused", "stored", "refused", "stored", "stored"]

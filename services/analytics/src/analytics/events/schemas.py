@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from ombuds_shared.contact import MAX_CONTACT_MINUTES, ContactMedium, ContactParticipant
+from ombuds_shared.durations import class_start
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import (
     CATEGORIES,
@@ -42,6 +44,16 @@ Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+def _a_class(days: int) -> int:
+    if class_start(days) != days:
+        raise ValueError("a duration arrives as the first day of its class (docs/events.md)")
+    return days
+
+
+# A closing duration as the gateway sends it: exact days would pin a case to its days.
+Duration = Annotated[Count, AfterValidator(_a_class)]
 Minutes = Annotated[StrictInt, Field(ge=0, le=MAX_CONTACT_MINUTES)]
 
 
@@ -119,7 +131,7 @@ class CaseClosed(Strict):
     closed_month: Month
     closure_reason: ClosureReason
     # Absent from events sent before the contact log: such a case has no time to resolution.
-    days_open: Count | None = None
+    days_open: Duration | None = None
 
 
 class CaseSystemicIssueTagged(Strict):
@@ -206,8 +218,8 @@ class MediationClosed(Strict):
     mediation_key: Pseudonym
     closed_month: Month
     outcome: Outcome
-    days_open: Count | None = None
-    days_since_start: Count | None = None  # None: it closed without starting
+    days_open: Duration | None = None
+    days_since_start: Duration | None = None  # None: it closed without starting
 
     @field_validator("outcome")
     @classmethod

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 # Days to resolution, in bands that partition the resolved (each value: at most N days).
 BANDS = {"within_30": 30, "within_90": 90, "within_180": 180, "beyond_180": None}
 SHARES = ("within_30", "within_90", "within_180")
+_CLASS_NOTE = (
+    "the first day of the week-long class the median falls in (classes also end at 30, 90 "
+    "and 180 days, so the shares are exact but for cases at their months' extremes)"
+)
 
 
 def _band(days: int) -> str:
@@ -172,8 +176,10 @@ def _resolution_cells(
     found = days.get((year, f.p, f.o), [])
     cells = {
         f"{prefix}resolved": counted(resolved),
+        # The days arrive as the first day of a class (a week, cut after 30, 90 and 180
+        # days; docs/events.md): the median is the class it falls in, never between two.
         f"{prefix}median_days": valued(
-            statistics.median(found) if resolved and found else None, resolved is None
+            statistics.median_low(found) if resolved and found else None, resolved is None
         ),
     }
     within: int | None = 0
@@ -196,6 +202,7 @@ async def time_to_resolution(reader: Reader, f: Filters) -> Table:
     for year in f.years:
         table.add({"year": year}, _resolution_cells(protected, days, f, year, "resolved"))
     table.notes["counted"] = "cases closed in the year, from the day they opened"
+    table.notes["median_days"] = _CLASS_NOTE
     return table
 
 
@@ -218,6 +225,7 @@ async def mediation_time_to_resolution(reader: Reader, f: Filters) -> Table:
         cells = _resolution_cells(protected, days_open, f, year, "resolved")
         cells |= _resolution_cells(protected, days_started, f, year, "mediated", "from_start_")
         table.add({"year": year}, cells)
+    table.notes["median_days"] = _CLASS_NOTE
     table.notes["counted"] = (
         "mediations closed in the year, from the day they opened; from_start_: those that "
         "started, from the day they started"

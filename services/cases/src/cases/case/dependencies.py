@@ -47,14 +47,20 @@ async def handled_case(case: OfficeCaseDep, actor: OmbudsmanDep, session: Sessio
     the chief to reassign them, not for them."""
     if case["assigned_to"] != actor.subject:
         raise Forbidden("Only the ombudsman assigned to this case may do this.")
+    await refuse_departed(session, actor)
+    return case
+
+
+async def refuse_departed(session: AsyncSession, actor: Actor) -> None:
+    """A member the roster marks departed is refused whatever their token still says: the
+    cases left assigned to them (and their erasures) wait for the chief to reassign them."""
     departed = await session.scalar(
         select(StaffMember.subject).where(
             StaffMember.subject == actor.subject, StaffMember.active.is_(False)
         )
     )
     if departed is not None:
-        raise Forbidden("You have left the office's roster; the chief reassigns this case.")
-    return case
+        raise Forbidden("You have left the office's roster; the chief reassigns your cases.")
 
 
 HandledCaseDep = Annotated[RowMapping, Depends(handled_case)]

@@ -74,6 +74,10 @@ async def list_erasure_requests(
             "not-assigned",
             Forbidden("Only the ombudsman assigned to this case, or the chief, may do this."),
         ),
+        (
+            "departed",
+            Forbidden("You have left the office's roster; the chief reassigns your cases."),
+        ),
         ("not-asked", Conflict("The visitor has not asked for this case to be erased.")),
         ("case-open", Conflict("Only a closed matter is erased; this case is still open.")),
         path="/v1/cases/{case_id}/erasure/confirm",

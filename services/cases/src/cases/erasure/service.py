@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.audit import service as audit
+from cases.case.dependencies import refuse_departed
 from cases.case.models import CaseFile, StatusChange
 from cases.erasure.models import ErasureRequest
 from cases.retention.models import DestructionRecord
@@ -117,6 +118,8 @@ async def confirm(
 ) -> dict[str, Any]:
     """Confirms the visitor's request and runs the destruction for this case at once."""
     may_confirm(case, actor)
+    # Checked against the roster, not the token: destruction is not for a departed member.
+    await refuse_departed(session, actor)
     erasure = await _erasure_of(session, case["id"])
     if erasure is None:
         raise Conflict("The visitor has not asked for this case to be erased.")
@@ -168,7 +171,8 @@ async def list_requests(
     *, session: AsyncSession, actor: Actor, cursor: str | None, limit: int, case_ids: list[str]
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The erasure requests of the office (chief) or of the caller's cases (ombudsman),
-    newest first."""
+    newest first. A departed member lists nothing: the roster, not their token, decides."""
+    await refuse_departed(session, actor)
     query = (
         select(
             _ERASURE.c.id,

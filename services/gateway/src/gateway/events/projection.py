@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.events import durations
 from gateway.events.pseudonym import Pseudonymizer
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -162,7 +163,7 @@ ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
         "case_id": CASE,
         "closed_on": _month_as("closed_month"),
         "closure_reason": _kept("closure_reason"),
-        # A duration, not a date: with the months above it narrows neither end to a day.
+        # Coarsened below (DURATIONS): exact, with the two months it would pin the days.
         "days_open": _kept("days_open", _count),
     },
     "case.systemic_issue_tagged": {
@@ -251,6 +252,14 @@ ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
     },
 }
 
+# Durations that end on the event's own date, coarsened with the months analytics holds in
+# view (gateway.events.durations) so that no value pins a case to its days:
+# event type -> (the date they end on, the duration fields).
+DURATIONS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "case.closed": ("closed_on", ("days_open",)),
+    "mediation.closed": ("closed_on", ("days_open", "days_since_start")),
+}
+
 # Which producer may speak of which events: a service cannot forge another's facts.
 PRODUCERS: Mapping[str, tuple[str, ...]] = {
     "cases": ("case.", "systemic_issue."),
@@ -272,9 +281,27 @@ def project(
     for source, field in allowed.items():
         if source in payload:
             projected[field.name] = field.transform(payload[source], pseudonym)
+    if event_type in DURATIONS:
+        _coarsen_durations(payload, projected, *DURATIONS[event_type])
     return {
         # The producer's event id is pseudonymized too: it would link back to the outbox row.
         "event_id": pseudonym("event", event_id),
         "event_type": event_type,
         "payload": projected,
     }
+
+
+def _coarsen_durations(
+    payload: Mapping[str, Any], projected: dict[str, Any], ends: str, fields: tuple[str, ...]
+) -> None:
+    present = [name for name in fields if projected.get(name) is not None]
+    if not present:
+        return
+    try:
+        ends_on = dt.date.fromisoformat(str(payload.get(ends))[:10])
+    except ValueError as exc:
+        raise Refused("a duration needs the date it ends on") from exc
+    for name in present:
+        if projected[name] > ends_on.toordinal() - 1:
+            raise Refused("a duration cannot start before the calendar does")
+        projected[name] = durations.coarsen(projected[name], ends_on)

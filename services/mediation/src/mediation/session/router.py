@@ -169,6 +169,7 @@ async def read_schedule(
     since: Annotated[dt.date | None, Query(alias="from", description="Default: today.")] = None,
     days: Annotated[int, Query(ge=1, le=366)] = 31,
 ) -> Schedule:
+    await refuse_departed(session, actor)  # a departed mediator's sessions are not theirs now
     items = await service.schedule(
         session=session,
         actor=actor,
