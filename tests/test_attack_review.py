@@ -1,7 +1,6 @@
 """An outsider's review of the merged features (anonymous consultation, receipt codes, the
-closing durations sent to analytics): each test is an attack. Those marked xfail are open
-findings the fix of which is a design decision (see each reason); they fail the day the
-attack stops working, so the mark must then go."""
+staff roster, the closing durations sent to analytics): each test is an attack that worked
+before its fix, and must keep failing to work."""
 
 from __future__ import annotations
 
