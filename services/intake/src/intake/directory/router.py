@@ -129,7 +129,7 @@ async def list_staff(
     request: Request,
     session: SessionDep,
     actor: RosterReaderDep,
-    office: Annotated[str | None, Query(max_length=40)] = None,
+    office: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9-]{1,40}$")] = None,
 ) -> StaffList:
     members = await service.list_staff(session=session, actor=actor, office=office)
     envelope = request.app.state.envelope
