@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.events.models import DataVersion
-from analytics.events.schemas import Outcome, ReferralSource
+from analytics.events.schemas import Outcome
 from analytics.facts.models import CaseCount, MediationFact
 from analytics.headcount.models import StaffHeadcount
 from analytics.outreach.models import OutreachActivity
@@ -35,6 +35,7 @@ from analytics.survey.models import DIMENSIONS, ExitResponse, WorkplaceResponse
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import CATEGORIES, SUBCATEGORIES, SYSTEMIC_ISSUES
+from ombuds_shared.vocabulary import ReferralSource
 
 INTERNATIONAL = (
     OccupationalGroup.INTERNATIONAL_PROFESSIONAL,

@@ -79,7 +79,7 @@ async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> R
     return result.mappings().one_or_none()
 
 
-_Case = TypeVar("_Case", bound=Mapping[str, Any])
+_Case = TypeVar("_Case", bound=Mapping[Any, Any])
 
 
 def of_office(case: _Case | None, actor: Actor) -> _Case:

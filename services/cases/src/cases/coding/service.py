@@ -14,19 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import records
 from cases.coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
-from cases.coding.schemas import (
-    IssueCreate,
-    ReferralCreate,
-    ServiceCreate,
-    ServiceKind,
-    SystemicTagCreate,
-)
+from cases.coding.schemas import IssueCreate, ReferralCreate, ServiceCreate, SystemicTagCreate
 from cases.outbox import emit_case_event
 from ombuds_shared.dates import check_step_date, earliest_day_of
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.taxonomy import TAXONOMY_VERSION, category_of
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import ServiceKind
 
 OpenMediation = Callable[[dict[str, Any]], Awaitable[str]]
 

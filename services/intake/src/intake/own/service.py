@@ -18,12 +18,13 @@ from intake.own.dependencies import SELF
 from intake.own.schemas import ErasureRequested, OwnCase, OwnData, OwnRequest
 from intake.request import service as requests
 from intake.request.models import IntakeRequest
-from intake.request.schemas import Channel, RequestStatus
+from intake.request.schemas import RequestStatus
 from intake.request.submitter import submitter_tag
 from intake.vault import service as vault
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import Channel
 
 # Calls the cases service as intake about one request's case (method, request, what) -> answer.
 CasesCall = Callable[[str, IntakeRequest, str], Awaitable[dict[str, Any]]]

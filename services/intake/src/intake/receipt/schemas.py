@@ -2,7 +2,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from intake.request.schemas import DeclineReason, RequestStatus
+from intake.request.schemas import RequestStatus
+from ombuds_shared.vocabulary import DeclineReason
 
 
 class ReceiptRequestRead(BaseModel):

@@ -29,10 +29,10 @@ async def status(
     await session.commit()
     return ReceiptRequestRead(
         reference=request.reference,
-        status=request.status,  # type: ignore[arg-type]
+        status=request.status,
         submitted_at=request.submitted_at,
         triaged_at=request.triaged_at,
-        decline_reason=request.decline_reason,  # type: ignore[arg-type]
+        decline_reason=request.decline_reason,
         decline_note=note,
         case_status=case_status,
         messages_waiting=waiting,

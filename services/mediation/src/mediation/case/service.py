@@ -39,7 +39,6 @@ from mediation.case.schemas import (
     ReferralAcceptance,
     SessionChangeKind,
     SessionChangeReason,
-    SessionMode,
     SessionRead,
     SessionStatus,
     SettlementRead,
@@ -60,6 +59,7 @@ from ombuds_shared.outbox import emit
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import SessionMode
 
 _MAX_PARTIES = 50
 # Who cancels the sessions still planned when a mediation closes.

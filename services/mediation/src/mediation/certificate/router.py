@@ -5,7 +5,7 @@ from fastapi.responses import HTMLResponse
 
 from mediation.case import service as case_service
 from mediation.case.dependencies import MediationDep, SessionDep, SettingsDep, WorkerDep
-from mediation.case.schemas import Tribunal, TribunalCaseNumber
+from mediation.case.schemas import TribunalCaseNumber
 from mediation.certificate import service
 from mediation.certificate.dependencies import (
     CacheDep,
@@ -30,6 +30,7 @@ from mediation.certificate.schemas import (
 from mediation.certificate.service import Scope
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ombuds_shared.reference import Tribunal
 
 router = APIRouter(prefix="/v1/certificates", tags=["certificates"], responses=PROBLEM_RESPONSES)
 mediation_router = APIRouter(

@@ -3,7 +3,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from mediation.case.schemas import Tribunal, TribunalCaseNumber
+from mediation.case.schemas import TribunalCaseNumber
+from ombuds_shared.reference import Tribunal
 from ombuds_shared.schemas import InputModel
 
 

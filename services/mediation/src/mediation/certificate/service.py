@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import uuid
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -52,6 +52,9 @@ _READ_COLUMNS = (
 )
 
 
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+
+
 class Scope(NamedTuple):
     """The certificates a reader reaches: a registry those of the tribunal its account
     serves; mediators and the chief those their own office issued."""
@@ -65,7 +68,7 @@ class Scope(NamedTuple):
             return cls(None, actor.office or "")
         return cls(actor.tribunal or "", None)
 
-    def where(self, query: Select[Any]) -> Select[Any]:
+    def where(self, query: SelectT) -> SelectT:
         if self.office is not None:
             return query.where(Certificate.issuing_office == self.office)
         return query.where(Certificate.tribunal == self.tribunal)

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from icalendar import Calendar, Event
 
 from mediation.case.models import MediationSession
-from mediation.case.schemas import SessionMode, SessionStatus
+from mediation.case.schemas import SessionStatus
 from ombuds_shared.db import utcnow
+from ombuds_shared.vocabulary import SessionMode
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 _MODES = {

@@ -30,7 +30,6 @@ from mediation.case.schemas import (
     SessionChangeRead,
     SessionCreate,
     SessionHeld,
-    SessionMode,
     SessionReschedule,
     SessionStatus,
     SessionTime,
@@ -38,6 +37,7 @@ from mediation.case.schemas import (
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import SessionMode
 
 _OPEN = {states.PENDING, states.IN_MEDIATION}
 

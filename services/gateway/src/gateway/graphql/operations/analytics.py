@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import PillarEnum, rest_body
@@ -25,7 +26,7 @@ ANALYTICS = "/v1/analytics"
 
 @strawberry.type
 class AnalyticsQuery:
-    @strawberry.field(description="The statistics on offer (the annual report's tables).")
+    @resolvers.field(description="The statistics on offer (the annual report's tables).")
     @problems_as_errors
     async def statistics(self, info: GqlInfo) -> list[StatisticSummary]:
         page = await info.context.rest("GET", f"{ANALYTICS}/statistics")
@@ -33,7 +34,7 @@ class AnalyticsQuery:
             StatisticSummary(name=s["name"], description=s["description"]) for s in page["items"]
         ]
 
-    @strawberry.field(
+    @resolvers.field(
         description="One statistic for a slice (by default the ten years up to this one)."
     )
     @problems_as_errors
@@ -43,7 +44,7 @@ class AnalyticsQuery:
         name: Annotated[str, strawberry.argument(description="As listed by `statistics`.")],
         from_year: int | None = None,
         to_year: int | None = None,
-        pillar: PillarEnum | None = None,  # type: ignore[valid-type]
+        pillar: PillarEnum | None = None,
         office: str | None = None,
         codes: Annotated[
             list[str] | None,
@@ -61,13 +62,13 @@ class AnalyticsQuery:
             await info.context.rest("GET", f"{ANALYTICS}/statistics/{name}", query=query)
         )
 
-    @strawberry.field(description="Uploaded staff headcounts.")
+    @resolvers.field(description="Uploaded staff headcounts.")
     @problems_as_errors
     async def headcounts(self, info: GqlInfo) -> list[Headcount]:
         page = await info.context.rest("GET", f"{ANALYTICS}/headcounts")
         return [Headcount.of(h) for h in page["items"]]
 
-    @strawberry.field(description="Recorded outreach activities.")
+    @resolvers.field(description="Recorded outreach activities.")
     @problems_as_errors
     async def outreach_activities(
         self, info: GqlInfo, year: int | None = None
@@ -78,13 +79,13 @@ class AnalyticsQuery:
 
 @strawberry.type
 class AnalyticsMutation:
-    @strawberry.mutation(description="Set a pillar's staff headcounts for a year.")
+    @resolvers.mutation(description="Set a pillar's staff headcounts for a year.")
     @problems_as_errors
     async def set_headcount(
         self,
         info: GqlInfo,
         year: int,
-        pillar: PillarEnum,  # type: ignore[valid-type]
+        pillar: PillarEnum,
         international: int,
         national: int,
     ) -> Headcount:
@@ -92,7 +93,7 @@ class AnalyticsMutation:
         body = rest_body(international=international, national=national)
         return Headcount.of(await info.context.rest("PUT", path, body=body))
 
-    @strawberry.mutation(description="Record an outreach activity.")
+    @resolvers.mutation(description="Record an outreach activity.")
     @problems_as_errors
     async def record_outreach(self, info: GqlInfo, input: OutreachInput) -> OutreachActivity:
         body = rest_body(**vars(input))
@@ -100,7 +101,7 @@ class AnalyticsMutation:
             await info.context.rest("POST", f"{ANALYTICS}/outreach", body=body)
         )
 
-    @strawberry.mutation(description="Upload anonymous responses to a workplace survey.")
+    @resolvers.mutation(description="Upload anonymous responses to a workplace survey.")
     @problems_as_errors
     async def upload_workplace_survey(
         self, info: GqlInfo, responses: list[WorkplaceSurveyInput]
@@ -109,7 +110,7 @@ class AnalyticsMutation:
         answer = await info.context.rest("POST", f"{ANALYTICS}/surveys/workplace", body=body)
         return SurveyReceipt(received=answer["received"])
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Answer the exit survey (visitors); stored with no link to you."
     )
     @problems_as_errors

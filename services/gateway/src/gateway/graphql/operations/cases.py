@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.case import (
@@ -34,7 +35,7 @@ CASES = "/v1/cases"
 
 @strawberry.type
 class CaseQuery:
-    @strawberry.field(description="The cases of your office, filtered and sorted.")
+    @resolvers.field(description="The cases of your office, filtered and sorted.")
     @problems_as_errors
     async def cases(
         self,
@@ -64,12 +65,12 @@ class CaseQuery:
         page = await info.context.rest("GET", CASES, query=query)
         return Connection.of([Case(data=item) for item in page["items"]], page["next_cursor"])
 
-    @strawberry.field(description="One case of your office.")
+    @resolvers.field(description="One case of your office.")
     @problems_as_errors
     async def case(self, info: GqlInfo, id: strawberry.ID) -> Case:
         return Case(data=await info.context.rest("GET", f"{CASES}/{id}"))
 
-    @strawberry.field(description="Break-glass disclosures of your office, counted (chief).")
+    @resolvers.field(description="Break-glass disclosures of your office, counted (chief).")
     @problems_as_errors
     async def disclosure_oversight(self, info: GqlInfo) -> DisclosureOversight:
         return DisclosureOversight.of(await info.context.rest("GET", "/v1/oversight/disclosures"))
@@ -77,12 +78,12 @@ class CaseQuery:
 
 @strawberry.type
 class CaseMutation:
-    @strawberry.mutation(description="Open a case in your office (walk-in visitor, group).")
+    @resolvers.mutation(description="Open a case in your office (walk-in visitor, group).")
     @problems_as_errors
     async def open_case(self, info: GqlInfo, input: CaseInput) -> Case:
         return Case(data=await info.context.rest("POST", CASES, body=input.to_rest()))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Declare whether you have a conflict of interest in a case (before taking it)."
     )
     @problems_as_errors
@@ -93,7 +94,7 @@ class CaseMutation:
         body = rest_body(has_conflict=has_conflict)
         return from_rest(ConflictDeclaration, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Clear a declared conflict of interest, with a reason code (the office's "
         "chief; its author cannot withdraw it)."
     )
@@ -105,7 +106,7 @@ class CaseMutation:
         body = rest_body(reason=reason)
         return from_rest(ConflictDeclaration, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Assign a case: the chief names an ombudsman; an ombudsman takes it (no "
         "assignee)."
     )
@@ -117,7 +118,7 @@ class CaseMutation:
         body = rest_body(assignee=assignee)
         return AssignmentHistory.of(await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Move a case on: in_progress, on_hold, or closed with a closure reason "
         "(the assigned ombudsman)."
     )
@@ -133,7 +134,7 @@ class CaseMutation:
         body = rest_body(status=status, closure_reason=closure_reason)
         return Case(data=await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Record an issue of a case (a taxonomy sub-category).")
+    @resolvers.mutation(description="Record an issue of a case (a taxonomy sub-category).")
     @problems_as_errors
     async def record_case_issue(
         self, info: GqlInfo, case_id: strawberry.ID, code: str
@@ -141,7 +142,7 @@ class CaseMutation:
         path = f"{CASES}/{case_id}/issues"
         return from_rest(CaseIssue, await info.context.rest("POST", path, body={"code": code}))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Record a service given; `mediation` also opens a mediation case."
     )
     @problems_as_errors
@@ -152,7 +153,7 @@ class CaseMutation:
         body = rest_body(service=service, given_on=given_on)
         return from_rest(ServiceGiven, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Record a referral of the visitor to a formal channel.")
+    @resolvers.mutation(description="Record a referral of the visitor to a formal channel.")
     @problems_as_errors
     async def refer_case(
         self,
@@ -165,7 +166,7 @@ class CaseMutation:
         body = rest_body(formal_channel=formal_channel, referred_on=referred_on)
         return from_rest(Referral, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Tag a case with a systemic issue of the register.")
+    @resolvers.mutation(description="Tag a case with a systemic issue of the register.")
     @problems_as_errors
     async def tag_systemic_issue(
         self, info: GqlInfo, case_id: strawberry.ID, systemic_issue: str
@@ -174,7 +175,7 @@ class CaseMutation:
         body = rest_body(systemic_issue=systemic_issue)
         return from_rest(SystemicTag, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Log a contact on a case: date, medium, minutes, roles (assigned ombudsman)."
     )
     @problems_as_errors
@@ -184,7 +185,7 @@ class CaseMutation:
         path = f"{CASES}/{case_id}/contacts"
         return from_rest(Contact, await info.context.rest("POST", path, body=input.to_rest()))
 
-    @strawberry.mutation(description="Record a consent the visitor gave (assigned ombudsman).")
+    @resolvers.mutation(description="Record a consent the visitor gave (assigned ombudsman).")
     @problems_as_errors
     async def record_consent(
         self,
@@ -198,7 +199,7 @@ class CaseMutation:
         body = rest_body(scope=scope, with_office=with_office, details=details)
         return from_rest(Consent, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Revoke a consent (assigned ombudsman).")
+    @resolvers.mutation(description="Revoke a consent (assigned ombudsman).")
     @problems_as_errors
     async def revoke_consent(
         self, info: GqlInfo, case_id: strawberry.ID, consent_id: strawberry.ID
@@ -206,7 +207,7 @@ class CaseMutation:
         path = f"{CASES}/{case_id}/consents/{consent_id}/revoke"
         return from_rest(Consent, await info.context.rest("POST", path))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Take an action that needs the visitor's consent; refused without one."
     )
     @problems_as_errors
@@ -217,7 +218,7 @@ class CaseMutation:
         body = rest_body(action=action, with_office=with_office)
         return from_rest(ConsentedAction, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Break-glass disclosure for imminent risk of serious harm, with its "
         "justification (logged; the chief's oversight counts it)."
     )
@@ -229,7 +230,7 @@ class CaseMutation:
         body = rest_body(disclosed_to=disclosed_to, justification=justification)
         return from_rest(Disclosure, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Send the case's visitor a secure message (assigned ombudsman only)."
     )
     @problems_as_errors
@@ -239,7 +240,7 @@ class CaseMutation:
         path = f"{CASES}/{case_id}/messages"
         return from_rest(CaseMessage, await info.context.rest("POST", path, body={"body": body}))
 
-    @strawberry.mutation(description="Write a confidential note (assigned ombudsman only).")
+    @resolvers.mutation(description="Write a confidential note (assigned ombudsman only).")
     @problems_as_errors
     async def write_case_note(self, info: GqlInfo, case_id: strawberry.ID, body: str) -> CaseNote:
         path = f"{CASES}/{case_id}/notes"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.certificate import Certificate, CertificateLookup, CertificateRequest
@@ -18,12 +19,12 @@ REQUESTS = f"{CERTIFICATES}/requests"
 
 @strawberry.type
 class CertificateQuery:
-    @strawberry.field(description="A certificate by id.")
+    @resolvers.field(description="A certificate by id.")
     @problems_as_errors
     async def certificate(self, info: GqlInfo, id: strawberry.ID) -> Certificate:
         return Certificate.of(await info.context.loaders.certificate.load(id))
 
-    @strawberry.field(description="The certificates for a tribunal case number, and the current.")
+    @resolvers.field(description="The certificates for a tribunal case number, and the current.")
     @problems_as_errors
     async def certificates(
         self,
@@ -37,7 +38,7 @@ class CertificateQuery:
         query = {"tribunal_case_number": tribunal_case_number, "tribunal": tribunal}
         return CertificateLookup.of(await info.context.rest("GET", CERTIFICATES, query=query))
 
-    @strawberry.field(
+    @resolvers.field(
         description="Certificate requests: your own (registry), or all (mediators, chief); "
         "one page, newest first."
     )
@@ -54,7 +55,7 @@ class CertificateQuery:
         page = await info.context.rest("GET", REQUESTS, query=query)
         return Connection.of([CertificateRequest.of(r) for r in page["items"]], None)
 
-    @strawberry.field(description="Where a certificate request stands.")
+    @resolvers.field(description="Where a certificate request stands.")
     @problems_as_errors
     async def certificate_request(self, info: GqlInfo, id: strawberry.ID) -> CertificateRequest:
         return CertificateRequest.of(await info.context.rest("GET", f"{REQUESTS}/{id}"))
@@ -62,7 +63,7 @@ class CertificateQuery:
 
 @strawberry.type
 class CertificateMutation:
-    @strawberry.mutation(description="Ask for the certificate of a tribunal case (registry).")
+    @resolvers.mutation(description="Ask for the certificate of a tribunal case (registry).")
     @problems_as_errors
     async def request_certificate(
         self, info: GqlInfo, tribunal: str, tribunal_case_number: str
@@ -70,7 +71,7 @@ class CertificateMutation:
         body = rest_body(tribunal=tribunal, tribunal_case_number=tribunal_case_number)
         return CertificateRequest.of(await info.context.rest("POST", REQUESTS, body=body))
 
-    @strawberry.mutation(description="Decline a certificate request, with a reason.")
+    @resolvers.mutation(description="Decline a certificate request, with a reason.")
     @problems_as_errors
     async def decline_certificate_request(
         self,
@@ -87,7 +88,7 @@ class CertificateMutation:
         path = f"{REQUESTS}/{id}/decline"
         return CertificateRequest.of(await info.context.rest("POST", path, body={"reason": reason}))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Issue a certificate of a mediation's start and end dates (it replaces the "
         "current one), optionally answering a registry's request."
     )
@@ -99,7 +100,7 @@ class CertificateMutation:
         body = rest_body(request_id=request_id)
         return Certificate.of(await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Revoke a certificate, with a reason.")
+    @resolvers.mutation(description="Revoke a certificate, with a reason.")
     @problems_as_errors
     async def revoke_certificate(
         self,

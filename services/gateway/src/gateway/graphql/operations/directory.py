@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import PillarEnum, from_rest, rest_body
@@ -31,25 +32,25 @@ def _segment(value: str) -> str:
 
 @strawberry.type
 class DirectoryQuery:
-    @strawberry.field(description="The offices, open and closed (reference data).")
+    @resolvers.field(description="The offices, open and closed (reference data).")
     @problems_as_errors
     async def offices(self, info: GqlInfo) -> list[Office]:
         page = await info.context.rest("GET", "/v1/reference/offices")
         return [_office(o) for o in page["items"]]
 
-    @strawberry.field(description="The staff roster: any office (administrator), or yours (chief).")
+    @resolvers.field(description="The staff roster: any office (administrator), or yours (chief).")
     @problems_as_errors
     async def staff(self, info: GqlInfo, office: str | None = None) -> list[StaffMember]:
         page = await info.context.rest("GET", "/v1/staff", query={"office": office})
         return [from_rest(StaffMember, m) for m in page["items"]]
 
-    @strawberry.field(description="Open cases of your office whose ombudsman has left (chief).")
+    @resolvers.field(description="Open cases of your office whose ombudsman has left (chief).")
     @problems_as_errors
     async def case_reassignments(self, info: GqlInfo) -> list[CaseReassignment]:
         page = await info.context.rest("GET", "/v1/case-reassignments")
         return [from_rest(CaseReassignment, r) for r in page["items"]]
 
-    @strawberry.field(description="Open mediations of your office whose mediator has left (chief).")
+    @resolvers.field(description="Open mediations of your office whose mediator has left (chief).")
     @problems_as_errors
     async def mediation_reassignments(self, info: GqlInfo) -> list[MediationReassignment]:
         page = await info.context.rest("GET", "/v1/mediation-reassignments")
@@ -58,13 +59,13 @@ class DirectoryQuery:
 
 @strawberry.type
 class DirectoryMutation:
-    @strawberry.mutation(description="Open an office (administrator).")
+    @resolvers.mutation(description="Open an office (administrator).")
     @problems_as_errors
     async def open_office(self, info: GqlInfo, input: OfficeInput) -> Office:
         body = rest_body(**vars(input))
         return _office(await info.context.rest("POST", "/v1/offices", body=body))
 
-    @strawberry.mutation(description="Rename or move an office (administrator).")
+    @resolvers.mutation(description="Rename or move an office (administrator).")
     @problems_as_errors
     async def update_office(
         self,
@@ -72,13 +73,13 @@ class DirectoryMutation:
         code: str,
         name: str | None = None,
         city: str | None = None,
-        pillar: PillarEnum | None = None,  # type: ignore[valid-type]
+        pillar: PillarEnum | None = None,
     ) -> Office:
         body = rest_body(name=name, city=city, pillar=pillar)
         path = f"/v1/offices/{_segment(code)}"
         return _office(await info.context.rest("PATCH", path, body=body))
 
-    @strawberry.mutation(description="Close an office: no new requests; its history stays.")
+    @resolvers.mutation(description="Close an office: no new requests; its history stays.")
     @problems_as_errors
     async def close_office(
         self, info: GqlInfo, code: str, closed_on: dt.date | None = None
@@ -86,13 +87,13 @@ class DirectoryMutation:
         path = f"/v1/offices/{_segment(code)}/close"
         return _office(await info.context.rest("POST", path, body=rest_body(closed_on=closed_on)))
 
-    @strawberry.mutation(description="Add a member to an office's roster (administrator).")
+    @resolvers.mutation(description="Add a member to an office's roster (administrator).")
     @problems_as_errors
     async def add_staff_member(self, info: GqlInfo, input: StaffMemberInput) -> StaffMember:
         body = rest_body(**vars(input))
         return from_rest(StaffMember, await info.context.rest("POST", "/v1/staff", body=body))
 
-    @strawberry.mutation(description="Mark a member as departed (administrator).")
+    @resolvers.mutation(description="Mark a member as departed (administrator).")
     @problems_as_errors
     async def deactivate_staff_member(self, info: GqlInfo, subject: str) -> StaffMember:
         path = f"/v1/staff/{_segment(subject)}/deactivate"

@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import Connection, page_size
@@ -26,7 +27,7 @@ WALK_INS = "/v1/intake/walk-ins"
 
 @strawberry.type
 class IntakeQuery:
-    @strawberry.field(description="Your requests (visitor) or your office's queue.")
+    @resolvers.field(description="Your requests (visitor) or your office's queue.")
     @problems_as_errors
     async def intake_requests(
         self,
@@ -42,7 +43,7 @@ class IntakeQuery:
         nodes = [IntakeRequest(data=item, hidden=hidden) for item in page["items"]]
         return Connection.of(nodes, page["next_cursor"])
 
-    @strawberry.field(description="One request, if you may see it.")
+    @resolvers.field(description="One request, if you may see it.")
     @problems_as_errors
     async def intake_request(self, info: GqlInfo, reference: str) -> IntakeRequest:
         ctx = info.context
@@ -52,7 +53,7 @@ class IntakeQuery:
 
 @strawberry.type
 class IntakeMutation:
-    @strawberry.mutation(description="Ask the office for help (visitor, HR portal, referrer).")
+    @resolvers.mutation(description="Ask the office for help (visitor, HR portal, referrer).")
     @problems_as_errors
     async def submit_intake_request(
         self,
@@ -70,7 +71,7 @@ class IntakeMutation:
             receipt_code=ack.get("receipt_code"),
         )
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Write to the handler of your request's case (the visitor who submitted it)."
     )
     @problems_as_errors
@@ -78,13 +79,13 @@ class IntakeMutation:
         path = f"{REQUESTS}/{reference}/messages"
         return IntakeMessage.from_rest(await info.context.rest("POST", path, body={"body": body}))
 
-    @strawberry.mutation(description="Accept a request of your office: its case is opened.")
+    @resolvers.mutation(description="Accept a request of your office: its case is opened.")
     @problems_as_errors
     async def accept_intake_request(self, info: GqlInfo, reference: str) -> TriageResult:
         result = await info.context.rest("POST", f"{REQUESTS}/{reference}/accept")
         return TriageResult(**result)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Record a visitor who came in person, called or wrote (ombudsman); "
         "accept: true opens the case at once."
     )
@@ -96,7 +97,7 @@ class IntakeMutation:
         body = input.to_rest()
         return TriageResult(**await info.context.rest("POST", WALK_INS, body=body, headers=headers))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Declare a conflict of interest with a request of your office (final)."
     )
     @problems_as_errors
@@ -109,7 +110,7 @@ class IntakeMutation:
             declared_at=dt.datetime.fromisoformat(result["declared_at"]),
         )
 
-    @strawberry.mutation(description="Decline a request of your office, with a reason.")
+    @resolvers.mutation(description="Decline a request of your office, with a reason.")
     @problems_as_errors
     async def decline_intake_request(
         self, info: GqlInfo, reference: str, reason: str, note: str | None = None

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import Connection, ListOrder, from_rest, page_size, rest_body
@@ -31,7 +32,7 @@ MEDIATIONS = "/v1/mediations"
 
 @strawberry.type
 class MediationQuery:
-    @strawberry.field(description="Mediations of your office (all of them for the chief).")
+    @resolvers.field(description="Mediations of your office (all of them for the chief).")
     @problems_as_errors
     async def mediations(
         self,
@@ -60,12 +61,12 @@ class MediationQuery:
         nodes = [Mediation.of(item) for item in page["items"]]
         return Connection.of(nodes, page["next_cursor"])
 
-    @strawberry.field(description="One mediation you work on.")
+    @resolvers.field(description="One mediation you work on.")
     @problems_as_errors
     async def mediation(self, info: GqlInfo, id: strawberry.ID) -> Mediation:
         return Mediation.of(await info.context.loaders.mediation.load(id))
 
-    @strawberry.field(description="One session of a mediation, with its history.")
+    @resolvers.field(description="One session of a mediation, with its history.")
     @problems_as_errors
     async def mediation_session(
         self, info: GqlInfo, mediation_id: strawberry.ID, session_id: strawberry.ID
@@ -73,7 +74,7 @@ class MediationQuery:
         path = _path(mediation_id, f"sessions/{session_id}")
         return MediationSessionDetail.of(await info.context.rest("GET", path))
 
-    @strawberry.field(
+    @resolvers.field(
         description="Planned and held sessions in a window: the office's for the chief, your "
         "own for a mediator; times and modes only."
     )
@@ -97,13 +98,13 @@ def _path(mediation_id: str, step: str = "") -> str:
 
 @strawberry.type
 class MediationMutation:
-    @strawberry.mutation(description="Open a mediation on a referral.")
+    @resolvers.mutation(description="Open a mediation on a referral.")
     @problems_as_errors
     async def open_mediation(self, info: GqlInfo, input: MediationInput) -> Mediation:
         body = rest_body(**vars(input))
         return Mediation.of(await info.context.rest("POST", MEDIATIONS, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Accept the referral on a date (default today; not in the future, not "
         "before the referral): the tribunal's suspension runs from it, and the parties' "
         "agreement is sought."
@@ -117,7 +118,7 @@ class MediationMutation:
             await info.context.rest("POST", _path(mediation_id, "accept"), body=body)
         )
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Add a party before it starts: its identity (sealed in intake's vault, "
         "bound to this mediation) or an opaque reference."
     )
@@ -138,7 +139,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", _path(mediation_id, "parties"), body=body)
         return from_rest(Party, answer)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Record a party's agreement to mediate, or refusal (which closes it)."
     )
     @problems_as_errors
@@ -154,7 +155,7 @@ class MediationMutation:
         body = rest_body(agrees=agrees, on=on)
         return Mediation.of(await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Declare, as a mediator, whether you have a conflict.")
+    @resolvers.mutation(description="Declare, as a mediator, whether you have a conflict.")
     @problems_as_errors
     async def declare_mediator_conflict(
         self, info: GqlInfo, mediation_id: strawberry.ID, has_conflict: bool
@@ -163,7 +164,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", path, body={"has_conflict": has_conflict})
         return from_rest(MediatorDeclaration, answer)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Assign a mediator who declared no conflict (none named: you take it)."
     )
     @problems_as_errors
@@ -174,7 +175,7 @@ class MediationMutation:
         body = rest_body(mediator=mediator)
         return Mediation.of(await info.context.rest("PUT", path, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Start the mediation once every party agreed: by its first session (with "
         "the session's mode) or by the signed agreement to mediate."
     )
@@ -194,7 +195,7 @@ class MediationMutation:
             await info.context.rest("POST", _path(mediation_id, "start"), body=body)
         )
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Record a session held (heldOn) or plan one (startsAt as local wall time, "
         "timeZone, and durationMinutes or endsAt); overlaps come back as warnings."
     )
@@ -225,7 +226,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", _path(mediation_id, "sessions"), body=body)
         return ScheduledSession.of(answer)
 
-    @strawberry.mutation(description="Move a planned session, with a reason code.")
+    @resolvers.mutation(description="Move a planned session, with a reason code.")
     @problems_as_errors
     async def reschedule_mediation_session(
         self,
@@ -254,7 +255,7 @@ class MediationMutation:
         path = _path(mediation_id, f"sessions/{session_id}/reschedule")
         return ScheduledSession.of(await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Cancel a planned session, with a reason code.")
+    @resolvers.mutation(description="Cancel a planned session, with a reason code.")
     @problems_as_errors
     async def cancel_mediation_session(
         self, info: GqlInfo, mediation_id: strawberry.ID, session_id: strawberry.ID, reason: str
@@ -263,7 +264,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", path, body={"reason": reason})
         return MediationSessionDetail.of(answer)
 
-    @strawberry.mutation(description="Record that a planned session was held, on its day.")
+    @resolvers.mutation(description="Record that a planned session was held, on its day.")
     @problems_as_errors
     async def mark_mediation_session_held(
         self,
@@ -276,7 +277,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", path, body=rest_body(mode=mode))
         return MediationSessionDetail.of(answer)
 
-    @strawberry.mutation(description="Log a contact on a mediation: date, medium, minutes, roles.")
+    @resolvers.mutation(description="Log a contact on a mediation: date, medium, minutes, roles.")
     @problems_as_errors
     async def log_mediation_contact(
         self, info: GqlInfo, mediation_id: strawberry.ID, input: ContactInput
@@ -286,7 +287,7 @@ class MediationMutation:
         )
         return from_rest(Contact, answer)
 
-    @strawberry.mutation(description="Close with an outcome the current status allows.")
+    @resolvers.mutation(description="Close with an outcome the current status allows.")
     @problems_as_errors
     async def close_mediation(
         self,
@@ -307,7 +308,7 @@ class MediationMutation:
             await info.context.rest("POST", _path(mediation_id, "close"), body=body)
         )
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Register a filing period the mediation stops while the parties mediate."
     )
     @problems_as_errors
@@ -325,7 +326,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", _path(mediation_id, "deadlines"), body=body)
         return DeadlineLedger.of(answer)
 
-    @strawberry.mutation(description="Record a request to extend the tribunal's suspension.")
+    @resolvers.mutation(description="Record a request to extend the tribunal's suspension.")
     @problems_as_errors
     async def request_extension(
         self, info: GqlInfo, mediation_id: strawberry.ID, requested_on: dt.date, requested_days: int
@@ -334,7 +335,7 @@ class MediationMutation:
         answer = await info.context.rest("POST", _path(mediation_id, "extensions"), body=body)
         return from_rest(Extension, answer)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Record the tribunal's decision on an extension (a grant moves the due date)."
     )
     @problems_as_errors
@@ -351,7 +352,7 @@ class MediationMutation:
         body = rest_body(granted=granted, decided_on=decided_on, days=days)
         return from_rest(Extension, await info.context.rest("POST", path, body=body))
 
-    @strawberry.mutation(description="Write a confidential note (the assigned mediator only).")
+    @resolvers.mutation(description="Write a confidential note (the assigned mediator only).")
     @problems_as_errors
     async def write_mediation_note(
         self, info: GqlInfo, mediation_id: strawberry.ID, body: str

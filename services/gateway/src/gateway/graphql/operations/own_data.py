@@ -8,6 +8,7 @@ import datetime as dt
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import Connection, page_size, parse_datetime
@@ -28,7 +29,7 @@ ERASURE_REQUESTS = "/v1/case-erasure-requests"
 
 @strawberry.type
 class OwnDataQuery:
-    @strawberry.field(description="What the office holds about you (visitor; audited).")
+    @resolvers.field(description="What the office holds about you (visitor; audited).")
     @problems_as_errors
     async def my_data(self, info: GqlInfo) -> OwnData:
         ctx = info.context
@@ -36,7 +37,7 @@ class OwnDataQuery:
         hidden = ctx.hidden("GET", ME)
         return OwnData(requests=[OwnRequest(data=item, hidden=hidden) for item in data["requests"]])
 
-    @strawberry.field(
+    @resolvers.field(
         description="Visitors' requests to erase their closed cases: your office's (chief) "
         "or those of the cases you handle (ombudsman)."
     )
@@ -52,7 +53,7 @@ class OwnDataQuery:
 
 @strawberry.type
 class OwnDataMutation:
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Withdraw your request before triage: your identity is destroyed at once."
     )
     @problems_as_errors
@@ -60,7 +61,7 @@ class OwnDataMutation:
         result = await info.context.rest("POST", f"{REQUESTS}/{reference}/withdraw")
         return TriageResult(**result)
 
-    @strawberry.mutation(description="Ask for your closed matter to be erased (visitor).")
+    @resolvers.mutation(description="Ask for your closed matter to be erased (visitor).")
     @problems_as_errors
     async def request_erasure(self, info: GqlInfo, reference: str) -> ErasureRequested:
         result = await info.context.rest("POST", f"{REQUESTS}/{reference}/erasure-request")
@@ -70,7 +71,7 @@ class OwnDataMutation:
             confirmed_at=parse_datetime(result.get("confirmed_at")),
         )
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Confirm a visitor's request to erase their closed case: its content and "
         "their identity are destroyed now (its handler, or the chief)."
     )

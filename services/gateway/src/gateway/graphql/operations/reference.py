@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import from_rest
@@ -19,13 +20,13 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 @strawberry.type
 class ReferenceQuery:
-    @strawberry.field(description="The vocabularies on offer (GET /v1/reference).")
+    @resolvers.field(description="The vocabularies on offer (GET /v1/reference).")
     @problems_as_errors
     async def vocabularies(self, info: GqlInfo) -> list[VocabularyEntry]:
         index = await info.context.rest("GET", REFERENCE)
         return [from_rest(VocabularyEntry, item) for item in index["items"]]
 
-    @strawberry.field(description="One vocabulary's codes and labels.")
+    @resolvers.field(description="One vocabulary's codes and labels.")
     @problems_as_errors
     async def reference(
         self,

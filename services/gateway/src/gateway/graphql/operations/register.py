@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import Connection, page_size, rest_body
@@ -18,7 +19,7 @@ from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
 
 @strawberry.type
 class RegisterQuery:
-    @strawberry.field(description="Your office's systemic-issue register, newest entry first.")
+    @resolvers.field(description="Your office's systemic-issue register, newest entry first.")
     @problems_as_errors
     async def systemic_issues(
         self,
@@ -37,7 +38,7 @@ class RegisterQuery:
         page = await info.context.rest("GET", REGISTER, query=query)
         return Connection.of([SystemicIssue.of(i) for i in page["items"]], page["next_cursor"])
 
-    @strawberry.field(description="One entry of your office's register.")
+    @resolvers.field(description="One entry of your office's register.")
     @problems_as_errors
     async def systemic_issue(self, info: GqlInfo, id: strawberry.ID) -> SystemicIssue:
         return SystemicIssue.of(await info.context.rest("GET", f"{REGISTER}/{id}"))
@@ -45,7 +46,7 @@ class RegisterQuery:
 
 @strawberry.type
 class RegisterMutation:
-    @strawberry.mutation(description="Add an entry to your office's register.")
+    @resolvers.mutation(description="Add an entry to your office's register.")
     @problems_as_errors
     async def create_systemic_issue(
         self, info: GqlInfo, input: SystemicIssueInput
@@ -53,7 +54,7 @@ class RegisterMutation:
         body = rest_body(**vars(input))
         return SystemicIssue.of(await info.context.rest("POST", REGISTER, body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Change an entry; an edit withdraws a published entry until the chief "
         "approves it again."
     )
@@ -64,7 +65,7 @@ class RegisterMutation:
         body = rest_body(**vars(input))
         return SystemicIssue.of(await info.context.rest("PATCH", f"{REGISTER}/{id}", body=body))
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="The chief marks an entry publishable in the annual report, or withdraws it."
     )
     @problems_as_errors

@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import (
@@ -45,7 +46,7 @@ class ServiceGiven:
     given_on: dt.date
     mediation_id: str | None
 
-    @strawberry.field(description="The mediation this service opened (the Mediation Service's).")
+    @resolvers.field(description="The mediation this service opened (the Mediation Service's).")
     @problems_as_errors
     async def mediation(self, info: GqlInfo) -> Mediation | None:
         if self.mediation_id is None:
@@ -193,7 +194,7 @@ class Case(VisitorProfile):
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.data["id"])
 
-    @strawberry.field(description="An opaque reference; null for a case opened without one.")
+    @resolvers.field(description="An opaque reference; null for a case opened without one.")
     def visitor_ref(self) -> str | None:
         return self.data.get("visitor_ref")
 
@@ -209,7 +210,7 @@ class Case(VisitorProfile):
     def participant_count(self) -> int:
         return int(self.data["participant_count"])
 
-    @strawberry.field(description="opened, in_progress, on_hold or closed.")
+    @resolvers.field(description="opened, in_progress, on_hold or closed.")
     def status(self) -> str:
         return str(self.data["status"])
 
@@ -217,14 +218,14 @@ class Case(VisitorProfile):
     def closure_reason(self) -> str | None:
         return self.data.get("closure_reason")
 
-    @strawberry.field(
+    @resolvers.field(
         description="The visitor's one-time exit-survey token: only in the answer to the "
         "change of status that closes the case, kept nowhere."
     )
     def exit_survey_token(self) -> str | None:
         return self.data.get("exit_survey_token")
 
-    @strawberry.field(description="The ombudsman handling the case, if any.")
+    @resolvers.field(description="The ombudsman handling the case, if any.")
     def assigned_to(self) -> str | None:
         return self.data.get("assigned_to")
 
@@ -236,35 +237,35 @@ class Case(VisitorProfile):
     def closed_at(self) -> dt.datetime | None:
         return parse_datetime(self.data.get("closed_at"))
 
-    @strawberry.field(description="When its confidential content was destroyed (retention).")
+    @resolvers.field(description="When its confidential content was destroyed (retention).")
     def destroyed_at(self) -> dt.datetime | None:
         return parse_datetime(self.data.get("destroyed_at"))
 
-    @strawberry.field(description="The issues recorded, oldest first.")
+    @resolvers.field(description="The issues recorded, oldest first.")
     @problems_as_errors
     async def issues(self, info: GqlInfo) -> list[CaseIssue] | None:
         rows = await info.context.loaders.case_issues.load(self.data["id"])
         return [from_rest(CaseIssue, r) for r in rows]
 
-    @strawberry.field(description="The services given, oldest first.")
+    @resolvers.field(description="The services given, oldest first.")
     @problems_as_errors
     async def services(self, info: GqlInfo) -> list[ServiceGiven] | None:
         rows = await info.context.loaders.case_services.load(self.data["id"])
         return [from_rest(ServiceGiven, r) for r in rows]
 
-    @strawberry.field(description="The referrals to formal channels, oldest first.")
+    @resolvers.field(description="The referrals to formal channels, oldest first.")
     @problems_as_errors
     async def referrals(self, info: GqlInfo) -> list[Referral] | None:
         rows = await info.context.loaders.case_referrals.load(self.data["id"])
         return [from_rest(Referral, r) for r in rows]
 
-    @strawberry.field(description="The systemic issues the case is tagged with.")
+    @resolvers.field(description="The systemic issues the case is tagged with.")
     @problems_as_errors
     async def systemic_issues(self, info: GqlInfo) -> list[SystemicTag] | None:
         rows = await info.context.loaders.case_systemic_issues.load(self.data["id"])
         return [from_rest(SystemicTag, r) for r in rows]
 
-    @strawberry.field(
+    @resolvers.field(
         description="The contact log and the time on the case (the office reads it; the "
         "assigned ombudsman writes it)."
     )
@@ -272,32 +273,32 @@ class Case(VisitorProfile):
     async def contacts(self, info: GqlInfo) -> ContactLog | None:
         return ContactLog.of(await info.context.loaders.case_contacts.load(self.data["id"]))
 
-    @strawberry.field(description="The status history, oldest first.")
+    @resolvers.field(description="The status history, oldest first.")
     @problems_as_errors
     async def status_history(self, info: GqlInfo) -> list[StatusChange] | None:
         rows = await info.context.loaders.case_status_changes.load(self.data["id"])
         return [from_rest(StatusChange, r) for r in rows]
 
-    @strawberry.field(description="Who was assigned when, and the conflict declarations.")
+    @resolvers.field(description="Who was assigned when, and the conflict declarations.")
     @problems_as_errors
     async def assignment(self, info: GqlInfo) -> AssignmentHistory | None:
         return AssignmentHistory.of(
             await info.context.loaders.case_assignments.load(self.data["id"])
         )
 
-    @strawberry.field(description="The visitor's consents (the assigned ombudsman only).")
+    @resolvers.field(description="The visitor's consents (the assigned ombudsman only).")
     @problems_as_errors
     async def consents(self, info: GqlInfo) -> list[Consent] | None:
         rows = await info.context.loaders.case_consents.load(self.data["id"])
         return [from_rest(Consent, r) for r in rows]
 
-    @strawberry.field(description="Confidential notes (the assigned ombudsman only).")
+    @resolvers.field(description="Confidential notes (the assigned ombudsman only).")
     @problems_as_errors
     async def notes(self, info: GqlInfo) -> list[CaseNote] | None:
         rows = await info.context.loaders.case_notes.load(self.data["id"])
         return [from_rest(CaseNote, r) for r in rows]
 
-    @strawberry.field(
+    @resolvers.field(
         description="Secure messages with the visitor (the assigned ombudsman only; each read "
         "is audited and marks the visitor's messages read)."
     )
@@ -306,7 +307,7 @@ class Case(VisitorProfile):
         rows = await info.context.loaders.case_messages.load(self.data["id"])
         return [from_rest(CaseMessage, r) for r in rows]
 
-    @strawberry.field(
+    @resolvers.field(
         description="Who the visitor is, from intake's vault (the assigned ombudsman only; "
         "each reveal is audited)."
     )
@@ -319,9 +320,9 @@ class Case(VisitorProfile):
 
 @strawberry.input(description="A case opened directly by your office; see POST /v1/cases.")
 class CaseInput:
-    pillar: PillarEnum  # type: ignore[valid-type]
-    location: LocationEnum  # type: ignore[valid-type]
-    occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
+    location: LocationEnum
+    occupational_group: OccupationalGroupEnum
     intake_channel: str = strawberry.field(description="e.g. in_person, phone, email.")
     visitor_ref: str | None = None
     is_group: bool = False

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import from_rest
@@ -60,7 +61,7 @@ class CertificateRequest:
     decline_reason: str | None
     certificate_id: str | None
 
-    @strawberry.field(description="The certificate issued in answer, once it is.")
+    @resolvers.field(description="The certificate issued in answer, once it is.")
     @problems_as_errors
     async def certificate(self, info: GqlInfo) -> Certificate | None:
         if self.certificate_id is None:

@@ -18,9 +18,14 @@ from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 NodeT = TypeVar("NodeT")
 T = TypeVar("T")
 
-PillarEnum = strawberry.enum(Pillar, description="A pillar of the organization.")
-LocationEnum = strawberry.enum(Location, description="Location of the duty station.")
-OccupationalGroupEnum = strawberry.enum(OccupationalGroup, description="Occupational group.")
+# strawberry.enum registers the shared enums for GraphQL and hands back the same classes;
+# naming them again (not the call's result) keeps them types mypy can check.
+strawberry.enum(Pillar, description="A pillar of the organization.")
+strawberry.enum(Location, description="Location of the duty station.")
+strawberry.enum(OccupationalGroup, description="Occupational group.")
+PillarEnum = Pillar
+LocationEnum = Location
+OccupationalGroupEnum = OccupationalGroup
 
 
 @strawberry.enum(description="The order of a list, by when its items were opened.")
@@ -69,7 +74,7 @@ class OfficeRecord:
     data: strawberry.Private[dict[str, Any]]
 
     @strawberry.field
-    def pillar(self) -> PillarEnum:  # type: ignore[valid-type]
+    def pillar(self) -> PillarEnum:
         return PillarEnum(self.data["pillar"])
 
     @strawberry.field
@@ -82,11 +87,11 @@ class VisitorProfile(OfficeRecord):
     """An office record that also says where the visitor works (never who they are)."""
 
     @strawberry.field
-    def location(self) -> LocationEnum:  # type: ignore[valid-type]
+    def location(self) -> LocationEnum:
         return LocationEnum(self.data["location"])
 
     @strawberry.field
-    def occupational_group(self) -> OccupationalGroupEnum:  # type: ignore[valid-type]
+    def occupational_group(self) -> OccupationalGroupEnum:
         return OccupationalGroupEnum(self.data["occupational_group"])
 
 

@@ -14,7 +14,7 @@ class Office:
     code: str
     name: str
     city: str
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     opened_on: dt.date
     closed_on: dt.date | None
     open: bool
@@ -55,7 +55,7 @@ class OfficeInput:
     code: str
     name: str
     city: str
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     opened_on: dt.date | None = None
 
 

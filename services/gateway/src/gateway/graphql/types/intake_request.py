@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import field_forbidden, problems_as_errors
 from gateway.graphql.types.common import (
@@ -64,11 +65,11 @@ class IntakeRequest(VisitorProfile):
     def reference(self) -> str:
         return str(self.data["reference"])
 
-    @strawberry.field(description="submitted, accepted, declined or withdrawn.")
+    @resolvers.field(description="submitted, accepted, declined or withdrawn.")
     def status(self) -> str:
         return str(self.data["status"])
 
-    @strawberry.field(description="visitor, hr_portal or referring_office.")
+    @resolvers.field(description="visitor, hr_portal or referring_office.")
     def channel(self) -> str:
         return str(self.data["channel"])
 
@@ -76,7 +77,7 @@ class IntakeRequest(VisitorProfile):
     def consent_to_contact(self) -> bool:
         return bool(self.data["consent_to_contact"])
 
-    @strawberry.field(description="No identity was given: a receipt code holder.")
+    @resolvers.field(description="No identity was given: a receipt code holder.")
     def anonymous(self) -> bool:
         return bool(self.data.get("anonymous", False))
 
@@ -100,23 +101,23 @@ class IntakeRequest(VisitorProfile):
     def decline_note(self) -> str | None:
         return self.data.get("decline_note")
 
-    @strawberry.field(description="The case opened from this request (the office only).")
+    @resolvers.field(description="The case opened from this request (the office only).")
     def case_id(self) -> str | None:
         if "case_id" in self.hidden:
             raise field_forbidden("caseId")
         return self.data.get("case_id")
 
-    @strawberry.field(description="The status of the case it opened (the visitor's own read).")
+    @resolvers.field(description="The status of the case it opened (the visitor's own read).")
     def case_status(self) -> str | None:
         return self.data.get("case_status")
 
-    @strawberry.field(
+    @resolvers.field(
         description="Messages from the handler not read yet (the visitor's own read; no content)."
     )
     def messages_waiting(self) -> int | None:
         return self.data.get("messages_waiting")
 
-    @strawberry.field(
+    @resolvers.field(
         description="Your messages with the handler of the case (the visitor who submitted it)."
     )
     @problems_as_errors
@@ -124,7 +125,7 @@ class IntakeRequest(VisitorProfile):
         path = f"/v1/intake/requests/{self.data['reference']}/messages"
         return [IntakeMessage.from_rest(m) for m in await info.context.rest("GET", path)]
 
-    @strawberry.field(description="Who asked (the visitor themselves and the office's ombudsmen).")
+    @resolvers.field(description="Who asked (the visitor themselves and the office's ombudsmen).")
     def visitor(self) -> VisitorIdentity | None:
         if "visitor" in self.hidden:
             raise field_forbidden("visitor")
@@ -163,9 +164,9 @@ class IntakeConflict:
 @strawberry.input(description="A visitor an ombudsman records: in person, by phone or e-mail.")
 class WalkInInput:
     channel: str
-    pillar: PillarEnum  # type: ignore[valid-type]
-    location: LocationEnum  # type: ignore[valid-type]
-    occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
+    location: LocationEnum
+    occupational_group: OccupationalGroupEnum
     visitor: VisitorIdentityInput | None = None
     anonymous: bool = False
     office: str | None = None
@@ -198,10 +199,10 @@ class VisitorIdentityInput:
 
 @strawberry.input(description="A request for help; see POST /v1/intake/requests.")
 class IntakeRequestInput:
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     office: str
-    location: LocationEnum  # type: ignore[valid-type]
-    occupational_group: OccupationalGroupEnum  # type: ignore[valid-type]
+    location: LocationEnum
+    occupational_group: OccupationalGroupEnum
     visitor: VisitorIdentityInput | None = None
     anonymous: bool = False
     consent_to_contact: bool = False

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.certificate import Certificate
@@ -194,7 +195,7 @@ class MediatorDeclaration:
 @strawberry.type(description="A mediation case of the Mediation Service; parties by reference.")
 class Mediation:
     id: strawberry.ID
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     office: str
     referral_source: str
     tribunal_reference: TribunalReference | None
@@ -240,23 +241,23 @@ class Mediation:
             exit_survey_tokens=list(data.get("exit_survey_tokens") or []),
         )
 
-    @strawberry.field(description="The deadline ledger: clocks and extensions.")
+    @resolvers.field(description="The deadline ledger: clocks and extensions.")
     @problems_as_errors
     async def ledger(self, info: GqlInfo) -> DeadlineLedger | None:
         return DeadlineLedger.of(await info.context.loaders.mediation_ledger.load(self.id))
 
-    @strawberry.field(description="The contact log and the time on the mediation.")
+    @resolvers.field(description="The contact log and the time on the mediation.")
     @problems_as_errors
     async def contacts(self, info: GqlInfo) -> ContactLog | None:
         return ContactLog.of(await info.context.loaders.mediation_contacts.load(self.id))
 
-    @strawberry.field(description="Confidential notes (the assigned mediator only).")
+    @resolvers.field(description="Confidential notes (the assigned mediator only).")
     @problems_as_errors
     async def notes(self, info: GqlInfo) -> list[MediationNote] | None:
         page = await info.context.loaders.mediation_notes.load(self.id)
         return [from_rest(MediationNote, n) for n in page["items"]]
 
-    @strawberry.field(
+    @resolvers.field(
         description="The parties with their identities, from intake's vault (the assigned "
         "mediator only; each reveal is audited)."
     )
@@ -265,7 +266,7 @@ class Mediation:
         page = await info.context.loaders.mediation_parties.load(self.id)
         return [PartyWithIdentity.of(p) for p in page["items"]]
 
-    @strawberry.field(
+    @resolvers.field(
         description="Its sessions with their history (the venue for its mediator only)."
     )
     @problems_as_errors
@@ -273,7 +274,7 @@ class Mediation:
         page = await info.context.rest("GET", f"/v1/mediations/{self.id}/sessions")
         return [MediationSessionDetail.of(item) for item in page["items"]]
 
-    @strawberry.field(description="The certificates issued for it, newest first.")
+    @resolvers.field(description="The certificates issued for it, newest first.")
     @problems_as_errors
     async def certificates(self, info: GqlInfo) -> list[Certificate] | None:
         rows = await info.context.loaders.mediation_certificates.load(self.id)
@@ -307,7 +308,7 @@ class TribunalReferenceInput:
 
 @strawberry.input(description="A mediation opened on a referral; see POST /v1/mediations.")
 class MediationInput:
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     referral_source: str = strawberry.field(
         description='A code of `reference(vocabulary: "referral_sources")`: a tribunal '
         "(dispute_tribunal, appeals_tribunal, ilo_administrative_tribunal, "

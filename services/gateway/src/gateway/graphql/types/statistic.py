@@ -57,7 +57,7 @@ class Statistic:
     threshold: int = strawberry.field(description="Cells resting on fewer cases are withheld.")
     from_year: int
     to_year: int
-    pillar: PillarEnum | None  # type: ignore[valid-type]
+    pillar: PillarEnum | None
     office: str | None
     columns: list[str]
     column_labels: list[ColumnLabel]
@@ -107,7 +107,7 @@ def _row(row: dict[str, Any], columns: list[str]) -> StatisticRow:
 @strawberry.type(description="Staff headcounts of a pillar in a year (for utilization rates).")
 class Headcount:
     year: int
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     international: int
     national: int
 
@@ -168,7 +168,7 @@ class WorkplaceDimensionInput:
 @strawberry.input(description="One respondent's anonymous answers to a workplace survey.")
 class WorkplaceSurveyInput:
     year: int
-    pillar: PillarEnum  # type: ignore[valid-type]
+    pillar: PillarEnum
     office: str
     conflict_last_three_months: bool
     stress_above_acceptable: bool

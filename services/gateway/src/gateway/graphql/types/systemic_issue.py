@@ -8,27 +8,27 @@ from typing import Any
 
 import strawberry
 
+from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import PillarEnum, from_rest
 from ombuds_shared.taxonomy import SystemicIssueStatus
 
-SystemicIssueStatusEnum = strawberry.enum(
-    SystemicIssueStatus, description="Where an issue stands with leadership."
-)
+strawberry.enum(SystemicIssueStatus, description="Where an issue stands with leadership.")
+SystemicIssueStatusEnum = SystemicIssueStatus
 REGISTER = "/v1/systemic-issues"
 
 
 @strawberry.type(description="The status of an issue in a year it changed.")
 class StatusAtYear:
     year: int
-    status: SystemicIssueStatusEnum  # type: ignore[valid-type]
+    status: SystemicIssueStatusEnum
 
 
 @strawberry.input(description="The status of an issue in a year it changed.")
 class StatusAtYearInput:
     year: int
-    status: SystemicIssueStatusEnum  # type: ignore[valid-type]
+    status: SystemicIssueStatusEnum
 
 
 @strawberry.type(description="How many of the office's cases carry the tag, by year tagged.")
@@ -73,12 +73,12 @@ class SystemicIssue:
     category: str
     category_label: str
     offices: list[str]
-    pillars: list[PillarEnum]  # type: ignore[valid-type]
+    pillars: list[PillarEnum]
     first_reported_year: int
     recommendation: str
     management_response: str
     status_by_year: list[StatusAtYear]
-    current_status: SystemicIssueStatusEnum  # type: ignore[valid-type]
+    current_status: SystemicIssueStatusEnum
     publishable: bool
     published_at: dt.datetime | None
     created_by: str
@@ -99,7 +99,7 @@ class SystemicIssue:
             evidence=[Evidence(year=e["year"], cases=e["cases"]) for e in data["evidence"]],
         )
 
-    @strawberry.field(description="Every change to the entry, oldest first.")
+    @resolvers.field(description="Every change to the entry, oldest first.")
     @problems_as_errors
     async def history(self, info: GqlInfo) -> list[SystemicIssueChange]:
         page = await info.context.rest("GET", f"{REGISTER}/{self.id}/history")
@@ -113,9 +113,7 @@ class SystemicIssueInput:
     category: str = strawberry.field(description="A systemic issue of the register's list.")
     first_reported_year: int
     offices: list[str] | None = strawberry.field(default=None, description="None: all.")
-    pillars: list[PillarEnum] | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="None: all."
-    )
+    pillars: list[PillarEnum] | None = strawberry.field(default=None, description="None: all.")
     recommendation: str | None = None
     management_response: str | None = None
     status_by_year: list[StatusAtYearInput] | None = None
@@ -128,7 +126,7 @@ class SystemicIssueUpdate:
     category: str | None = None
     first_reported_year: int | None = None
     offices: list[str] | None = None
-    pillars: list[PillarEnum] | None = None  # type: ignore[valid-type]
+    pillars: list[PillarEnum] | None = None
     recommendation: str | None = None
     management_response: str | None = None
     status_by_year: list[StatusAtYearInput] | None = None
