@@ -42,8 +42,11 @@ async def test_hr_portal_needs_consent_and_an_idempotency_key(intake: Intake) ->
     assert no_key.status_code == 400
     ok = await intake.submit(portal, intake_body(consent_to_contact=True), key="k1")
     assert ok.status_code == 201
-    # The acknowledgement is all a portal ever learns.
-    assert set(ok.json()) == {"reference", "status", "submitted_at", "notice", "receipt_code"}
+    # The acknowledgement is all a portal ever learns (the notice, in a language it asked for).
+    assert set(ok.json()) == {
+        "reference", "status", "submitted_at", "notice", "notice_language", "notice_direction",
+        "receipt_code",
+    }  # fmt: skip
     assert ok.json()["receipt_code"] is None  # only an anonymous visitor's request has one
 
 

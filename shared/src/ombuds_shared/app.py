@@ -35,6 +35,7 @@ from ombuds_shared.errors import (
 from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.hot_path import HotPathMiddleware, HotRoute
 from ombuds_shared.http import ServiceClient
+from ombuds_shared.i18n import LanguageMiddleware
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
 from ombuds_shared.keystore import SqlKeyStore
 from ombuds_shared.logs import RequestContextMiddleware, configure_logging
@@ -328,6 +329,8 @@ def base_app(
         app.state.tracer_provider = tracing
         app.add_middleware(TracingMiddleware, provider=tracing)
     app.add_middleware(RequestContextMiddleware)
+    # Outside the hot routes and the problem rendering, so both speak the reader's language.
+    app.add_middleware(LanguageMiddleware)
     # Outermost, so that it times everything, refusals of oversized bodies included.
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     with_problem_schema(app)

@@ -31,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ombuds_shared.i18n import N_, translate
 from ombuds_shared.request_context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -44,7 +45,7 @@ class AppError(Exception):
 
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal"
-    title: ClassVar[str] = "Internal error"
+    title: ClassVar[str] = N_("Internal error")
 
     def __init__(self, detail: str | None = None, **extensions: Any) -> None:
         super().__init__(detail or self.title)
@@ -59,7 +60,13 @@ class AppError(Exception):
         return {}
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": self.type_uri, "title": self.title, "status": self.status}
+        # The title is the problem type's, in the reader's language; the detail stays
+        # English (it can name fields and values, and operators read it in logs).
+        body: dict[str, Any] = {
+            "type": self.type_uri,
+            "title": translate(self.title),
+            "status": self.status,
+        }
         if self.detail:
             body["detail"] = self.detail
         if instance:
@@ -72,30 +79,30 @@ class AppError(Exception):
 
 
 class BadRequest(AppError):
-    status, slug, title = 400, "bad-request", "Bad request"
+    status, slug, title = 400, "bad-request", N_("Bad request")
 
 
 class ValidationFailed(BadRequest):
-    status, slug, title = 422, "validation-failed", "The request is not valid"
+    status, slug, title = 422, "validation-failed", N_("The request is not valid")
 
 
 class Unauthorized(AppError):
-    status, slug, title = 401, "unauthorized", "Authentication required"
+    status, slug, title = 401, "unauthorized", N_("Authentication required")
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 class Forbidden(AppError):
-    status, slug, title = 403, "forbidden", "Not allowed"
+    status, slug, title = 403, "forbidden", N_("Not allowed")
 
 
 class NotFound(AppError):
-    status, slug, title = 404, "not-found", "Not found"
+    status, slug, title = 404, "not-found", N_("Not found")
 
 
 class MethodNotAllowed(AppError):
-    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+    status, slug, title = 405, "method-not-allowed", N_("Method not allowed")
 
     def __init__(self, detail: str | None = None, allow: list[str] | None = None, **ext: Any):
         super().__init__(detail, **ext)
@@ -106,23 +113,23 @@ class MethodNotAllowed(AppError):
 
 
 class Conflict(AppError):
-    status, slug, title = 409, "conflict", "Conflict with the current state"
+    status, slug, title = 409, "conflict", N_("Conflict with the current state")
 
 
 class IdempotencyConflict(Conflict):
-    slug, title = "idempotency-conflict", "Idempotency key reused with a different request"
+    slug, title = "idempotency-conflict", N_("Idempotency key reused with a different request")
 
 
 class PayloadTooLarge(AppError):
-    status, slug, title = 413, "payload-too-large", "Request body too large"
+    status, slug, title = 413, "payload-too-large", N_("Request body too large")
 
 
 class UnsupportedMediaType(AppError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+    status, slug, title = 415, "unsupported-media-type", N_("Unsupported media type")
 
 
 class TooManyRequests(AppError):
-    status, slug, title = 429, "too-many-requests", "Too many requests"
+    status, slug, title = 429, "too-many-requests", N_("Too many requests")
 
     def __init__(self, detail: str | None = None, retry_after: int = 1, **ext: Any) -> None:
         super().__init__(detail, **ext)
@@ -133,11 +140,11 @@ class TooManyRequests(AppError):
 
 
 class UpstreamFailed(AppError):
-    status, slug, title = 502, "upstream-failed", "A service behind this one failed"
+    status, slug, title = 502, "upstream-failed", N_("A service behind this one failed")
 
 
 class ServiceUnavailable(AppError):
-    status, slug, title = 503, "service-unavailable", "Service unavailable"
+    status, slug, title = 503, "service-unavailable", N_("Service unavailable")
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "2"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ombuds_shared.i18n import N_
 from ombuds_shared.taxonomy import (
     CATEGORIES,
     SUBCATEGORIES,
@@ -148,15 +149,18 @@ class SurveyDimension(StrEnum):
     CHANGE_MANAGEMENT = "change_management"
 
 
+class ExitSurveyQuestion(StrEnum):
+    """What a visitor's exit survey asks (analytics' ExitAnswer has one field per question)."""
+
+    HELPFUL = "helpful"
+    RESPECTED = "respected"
+    WOULD_RECOMMEND = "would_recommend"
+    MATTER_RESOLVED = "matter_resolved"
+
+
 # Labels that the code's own spelling would render wrongly; every other label is the code
 # with its underscores as spaces and a capital first letter.
 _LABELS: dict[StrEnum, str] = {
-    Pillar.FUNDS_AND_PROGRAMMES: "Funds and Programmes",
-    Pillar.UNHCR: "UNHCR",
-    Location.OFFICE_AWAY_FROM_HEADQUARTERS: "Office away from Headquarters",
-    OccupationalGroup.DIRECTOR_AND_ABOVE: "Director and above",
-    OccupationalGroup.FORMER_STAFF_OR_RETIREE: "Former staff or retiree",
-    OccupationalGroup.NON_STAFF: "Non-staff",
     Tribunal.DISPUTE_TRIBUNAL: "United Nations Dispute Tribunal (UNDT)",
     Tribunal.APPEALS_TRIBUNAL: "United Nations Appeals Tribunal (UNAT)",
     Tribunal.ILO_ADMINISTRATIVE_TRIBUNAL: "ILO Administrative Tribunal (ILOAT)",
@@ -180,6 +184,47 @@ _LABELS: dict[StrEnum, str] = {
     FormalChannel.SPEAK_UP_HELPLINE: "Speak-up helpline",
 }
 
+
+# What visitors and parties read: labels spelled out and marked for translation (N_), in
+# the six languages through ombuds_shared.i18n. The reference routes translate these
+# vocabularies' labels and titles; staff-facing ones stay English.
+_READER_LABELS: dict[StrEnum, str] = {
+    Pillar.SECRETARIAT: N_("Secretariat"),
+    Pillar.FUNDS_AND_PROGRAMMES: N_("Funds and Programmes"),
+    Pillar.UNHCR: N_("UNHCR"),
+    Location.HEADQUARTERS: N_("Headquarters"),
+    Location.OFFICE_AWAY_FROM_HEADQUARTERS: N_("Office away from Headquarters"),
+    Location.FIELD_MISSION: N_("Field mission"),
+    OccupationalGroup.INTERNATIONAL_PROFESSIONAL: N_("International professional"),
+    OccupationalGroup.NATIONAL_OFFICER: N_("National officer"),
+    OccupationalGroup.DIRECTOR_AND_ABOVE: N_("Director and above"),
+    OccupationalGroup.GENERAL_SERVICE: N_("General service"),
+    OccupationalGroup.FIELD_SERVICE: N_("Field service"),
+    OccupationalGroup.FORMER_STAFF_OR_RETIREE: N_("Former staff or retiree"),
+    OccupationalGroup.NON_STAFF: N_("Non-staff"),
+    OccupationalGroup.UNKNOWN: N_("Unknown"),
+    DeclineReason.OUTSIDE_MANDATE: N_("Outside mandate"),
+    DeclineReason.CONFLICT_OF_INTEREST: N_("Conflict of interest"),
+    DeclineReason.FORMAL_PROCESS_MORE_SUITABLE: N_("Formal process more suitable"),
+    DeclineReason.DUPLICATE_REQUEST: N_("Duplicate request"),
+    DeclineReason.VISITOR_UNREACHABLE: N_("Visitor unreachable"),
+    DeclineReason.OTHER: N_("Other"),
+    SurveyDimension.WORKLOAD: N_("Workload"),
+    SurveyDimension.ROLE_CLARITY: N_("Role clarity"),
+    SurveyDimension.SUPERVISOR_SUPPORT: N_("Supervisor support"),
+    SurveyDimension.COLLEAGUE_RELATIONS: N_("Colleague relations"),
+    SurveyDimension.RECOGNITION: N_("Recognition"),
+    SurveyDimension.FAIRNESS: N_("Fairness"),
+    SurveyDimension.COMMUNICATION: N_("Communication"),
+    SurveyDimension.CHANGE_MANAGEMENT: N_("Change management"),
+    ExitSurveyQuestion.HELPFUL: N_("How helpful was the Office to you? (1 = not at all, 5 = very)"),
+    ExitSurveyQuestion.RESPECTED: N_(
+        "Did you feel listened to and treated with respect? (1 = not at all, 5 = fully)"
+    ),
+    ExitSurveyQuestion.WOULD_RECOMMEND: N_("Would you recommend the Office to a colleague?"),
+    ExitSurveyQuestion.MATTER_RESOLVED: N_("Is the matter you came with resolved?"),
+}
+_LABELS.update(_READER_LABELS)
 
 # The referral sources that are tribunals: such a referral names the tribunal's case.
 TRIBUNAL_REFERRAL_SOURCES = frozenset(ReferralSource(t.value) for t in Tribunal)
@@ -241,24 +286,39 @@ VOCABULARIES: dict[str, Vocabulary] = {
         _of("services", "Kinds of service given on a case", ServiceKind),
         _of("channels", "How a request for help reached the office", Channel),
         _of("closure_reasons", "Why a case was closed", ClosureReason),
-        _of("decline_reasons", "Why a request for help was declined", DeclineReason),
+        _of("decline_reasons", N_("Why a request for help was declined"), DeclineReason),
         _of("referral_sources", "Who referred a case to mediation", ReferralSource),
         _of("formal_channels", "Formal channels a visitor is referred to", FormalChannel),
         _of("tribunals", "Tribunals that refer cases to mediation", Tribunal),
-        _of("survey_dimensions", "Workplace survey dimensions", SurveyDimension),
-        _of("pillars", "Pillars the office serves", Pillar),
-        _of("locations", "Kinds of duty station", Location),
-        _of("occupational_groups", "Occupational groups of visitors", OccupationalGroup),
+        _of("survey_dimensions", N_("Workplace survey dimensions"), SurveyDimension),
+        _of("exit_survey_questions", N_("Questions of the exit survey"), ExitSurveyQuestion),
+        _of("pillars", N_("Pillars the office serves"), Pillar),
+        _of("locations", N_("Kinds of duty station"), Location),
+        _of("occupational_groups", N_("Occupational groups of visitors"), OccupationalGroup),
         _of("session_modes", "How a mediation session is held", SessionMode),
     )
 }
 
+# The vocabularies visitors and parties read: their labels and titles are translated.
+READER_VOCABULARIES = frozenset(
+    {
+        "decline_reasons",
+        "survey_dimensions",
+        "exit_survey_questions",
+        "pillars",
+        "locations",
+        "occupational_groups",
+    }
+)
+
 __all__ = [
+    "READER_VOCABULARIES",
     "TRIBUNAL_REFERRAL_SOURCES",
     "VOCABULARIES",
     "Channel",
     "ClosureReason",
     "DeclineReason",
+    "ExitSurveyQuestion",
     "FormalChannel",
     "Location",
     "OccupationalGroup",

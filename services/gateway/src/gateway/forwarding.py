@@ -18,6 +18,7 @@ from gateway.policy import Rule
 from gateway.reference.local import LOCAL_SERVICE, call_local
 from ombuds_shared.errors import Forbidden, UpstreamFailed, error_from_problem
 from ombuds_shared.http import RawResponse, ServiceClient
+from ombuds_shared.i18n import current_language
 from ombuds_shared.tokens import Actor
 
 # Who a caller presenting a receipt code is to the services: nobody in particular.
@@ -82,10 +83,11 @@ async def forward(
     cache_key = None
     if rule.cacheable and cache.enabled:
         # Who asks is part of the key: an answer is only ever reused for its own caller.
-        cache_key = (rule.service, actor, path, raw_query)
+        cache_key = (rule.service, actor, path, raw_query, current_language())
         if (cached := cache.get(cache_key)) is not None:
             return cached
-    out_headers = dict(headers or {})
+    # The language negotiated here, so that a service answers in it (REST and GraphQL alike).
+    out_headers = {**(headers or {}), "Accept-Language": current_language()}
     if rule.service == LOCAL_SERVICE:
         # The gateway's own routes (reference vocabularies): no token, no hop.
         upstream = await call_local(

@@ -20,6 +20,8 @@ from gateway.reference.schemas import (
     VocabularyRead,
 )
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
+from ombuds_shared.i18n import translate
+from ombuds_shared.vocabulary import READER_VOCABULARIES
 
 router = APIRouter(prefix="/v1/reference", tags=["reference"], responses=PROBLEM_RESPONSES)
 
@@ -49,7 +51,9 @@ async def reference_index(if_none_match: IfNoneMatch = None) -> Response:
     listed = registry.listings()
     index = ReferenceIndex(
         items=[
-            VocabularyEntry(name=x.name, title=x.title, href=f"/v1/reference/{x.name}")
+            VocabularyEntry(
+                name=x.name, title=_read(x.name, x.title), href=f"/v1/reference/{x.name}"
+            )
             for x in listed
         ]
     )
@@ -59,7 +63,10 @@ async def reference_index(if_none_match: IfNoneMatch = None) -> Response:
 @router.get(
     "/{vocabulary}",
     response_model=VocabularyRead,
-    summary="One vocabulary: its codes with English labels (cacheable; ETag)",
+    summary="One vocabulary: its codes with labels (cacheable; ETag)",
+    description="Labels are English, except those of the vocabularies visitors and parties "
+    "read (decline reasons, survey dimensions and questions, pillars, locations, occupational "
+    "groups), which come in the language negotiated from Accept-Language (docs/languages.md).",
     responses={304: {"description": "Not modified (If-None-Match matched)."}},
 )
 async def read_vocabulary(
@@ -71,6 +78,14 @@ async def read_vocabulary(
     if listing.source is not None:
         items = [TermRead.model_validate(term) for term in await listing.source(request)]
     else:
-        items = [TermRead(**asdict(term)) for term in registry.fixed(vocabulary).terms]
-    answer = VocabularyRead(name=listing.name, title=listing.title, items=items)
+        items = [
+            TermRead(**{**asdict(term), "label": _read(vocabulary, term.label)})
+            for term in registry.fixed(vocabulary).terms
+        ]
+    answer = VocabularyRead(name=listing.name, title=_read(vocabulary, listing.title), items=items)
     return _cacheable(answer, if_none_match, listing.max_age_seconds)
+
+
+def _read(vocabulary: str, text: str) -> str:
+    """A reader vocabulary's text in the request's language; any other's as written."""
+    return translate(text) if vocabulary in READER_VOCABULARIES else text

@@ -13,7 +13,10 @@ class ReferenceIndex(BaseModel):
 
 class TermRead(BaseModel):
     code: str = Field(examples=["victims_rights_advocate"])
-    label: str = Field(examples=["Victims' rights advocate"], description="English label.")
+    label: str = Field(
+        examples=["Victims' rights advocate"],
+        description="Label: English, or the negotiated language for reader vocabularies.",
+    )
     parent: str | None = Field(None, description="A taxonomy sub-category's category code.")
     report_label: str | None = Field(None, description="A taxonomy category's report wording.")
     version: str | None = Field(None, description="The taxonomy version the term belongs to.")

@@ -52,6 +52,7 @@ from ombuds_shared.hot_path import (
     validation_errors,
 )
 from ombuds_shared.http import ServiceClient
+from ombuds_shared.i18n import current_language, direction, translate
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor
@@ -119,7 +120,9 @@ def _acknowledged(
         reference=submitted.reference,
         status=RequestStatus(shown_status),
         submitted_at=submitted.submitted_at,
-        notice=INFORMALITY_NOTICE,
+        notice=translate(INFORMALITY_NOTICE),
+        notice_language=current_language(),
+        notice_direction=direction(current_language()),
         receipt_code=submitted.receipt_code,
     )
     return acknowledgement, headers

@@ -4,12 +4,13 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from intake.vault.schemas import VisitorIdentity
+from ombuds_shared.i18n import N_, Direction
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.vocabulary import Channel, DeclineReason
 
-INFORMALITY_NOTICE = (
+INFORMALITY_NOTICE = N_(
     "The Office of the Ombudsman is an informal, confidential and off-the-record resource. "
     "Contacting it does not put the Organization on notice of a claim, complaint or grievance, "
     "and it does not stop or extend any deadline of a formal process. If you wish to give "
@@ -86,7 +87,19 @@ class IntakeAcknowledgement(BaseModel):
     reference: str = Field(examples=["OMB-7K3F-9Q2M"])
     status: RequestStatus
     submitted_at: dt.datetime
-    notice: str = Field(examples=[INFORMALITY_NOTICE])
+    notice: str = Field(
+        examples=[INFORMALITY_NOTICE],
+        description="The informality notice to show the submitter, in `notice_language`.",
+    )
+    notice_language: str = Field(
+        "en",
+        examples=["fr"],
+        description="The notice's language, negotiated from Accept-Language (also said by "
+        "Content-Language): en, fr, es, ar, zh or ru.",
+    )
+    notice_direction: Direction = Field(
+        "ltr", description="Which way the notice is written: `rtl` for Arabic, else `ltr`."
+    )
     receipt_code: str | None = Field(
         None,
         description="An anonymous request's receipt code, shown this once and never again "

@@ -68,6 +68,8 @@ class IntakeMutation:
             status=ack["status"],
             submitted_at=dt.datetime.fromisoformat(ack["submitted_at"]),
             notice=ack["notice"],
+            notice_language=ack["notice_language"],
+            notice_direction=ack["notice_direction"],
             receipt_code=ack.get("receipt_code"),
         )
 

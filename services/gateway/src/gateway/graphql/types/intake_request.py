@@ -138,7 +138,15 @@ class IntakeAcknowledgement:
     reference: str
     status: str
     submitted_at: dt.datetime
-    notice: str
+    notice: str = strawberry.field(
+        description="The informality notice, in the language negotiated from Accept-Language."
+    )
+    notice_language: str = strawberry.field(
+        description="The notice's language: en, fr, es, ar, zh or ru."
+    )
+    notice_direction: str = strawberry.field(
+        description="Which way the notice is written: rtl (Arabic) or ltr."
+    )
     receipt_code: str | None = strawberry.field(
         default=None, description="An anonymous request's receipt code, shown this once."
     )
