@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from ombuds_shared import metrics
 from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.http import ServiceClient
+from ombuds_shared.tasks import cancel_and_wait
 
 logger = logging.getLogger("ombuds.outbox")
 
@@ -311,11 +312,11 @@ class OutboxRelay:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, *, timeout_seconds: float = 10.0) -> None:
+        """Cancels the relay; a pass stuck in a delivery is left behind after the timeout
+        (its rows stay claimed only until its transaction ends, then are delivered again)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task, name="outbox-relay", timeout_seconds=timeout_seconds)
             self._task = None
 
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ombuds_shared import metrics
+from ombuds_shared.tasks import cancel_and_wait
 from ombuds_shared.tokens import Actor
 
 logger = logging.getLogger("ombuds.retention")
@@ -140,8 +141,6 @@ def with_periodic_schedule(
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task, name="retention-schedule", timeout_seconds=10)
 
     app.router.lifespan_context = lifespan
