@@ -17,6 +17,7 @@ E2E_ENV = {
     # Fuzzing sends thousands of requests from one client; limits have their own test.
     "OMBUDS_GATEWAY_RATE_LIMIT_BURST": "1000000",
     "OMBUDS_GATEWAY_UNAUTHENTICATED_BURST": "1000000",
+    "OMBUDS_GATEWAY_RECEIPT_BURST": "1000000",
 }
 
 

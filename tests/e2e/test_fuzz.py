@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from gateway.config import GatewaySettings
 from ombuds import system
 from ombuds.tokens import dev_token
 
@@ -59,15 +60,23 @@ def test_no_generated_request_breaks_the_gateway(
     )
 
 
-@schema.parametrize()
+# Every operation that needs a token; public ones (health, keys) are fuzzed above.
+_needs_a_token = schema.include(lambda ctx: bool(ctx.operation.definition.raw.get("x-roles")))
+# A body over the gateway's limit is refused (413) before anything else is looked at.
+_MAX_BODY_BYTES = GatewaySettings.model_fields["max_body_bytes"].default
+
+
+@_needs_a_token.parametrize()
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_unauthenticated_calls_are_refused(
     case: schemathesis.Case, running_system: system.System
 ) -> None:
-    if not case.operation.definition.raw.get("x-roles"):
-        return  # public operations (health, keys) need no token
-    if case.method.upper() != case.operation.method.upper():
-        return  # a method the route does not have (e.g. QUERY) gets 405, checked above
     response = case.call(base_url=running_system.url("gateway"), timeout=SLOW_MACHINE_TIMEOUT)
-    # 413: a body over the limit is refused before anything else is looked at.
-    assert response.status_code in (401, 413, 429), (case.method, response.text)
+    sent = response.request.body or b""
+    sent = sent.encode() if isinstance(sent, str) else sent
+    # Whatever the method (the fuzzer also tries ones the route does not have), the path
+    # or the body, a call without a token learns nothing but 401; the limits of
+    # unauthenticated and receipt-code calls are raised for this fixture, so a 429 here
+    # would be a real change.
+    expected = 413 if len(sent) > _MAX_BODY_BYTES else 401
+    assert response.status_code == expected, (case.method, case.path, response.text)

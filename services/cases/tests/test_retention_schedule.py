@@ -33,13 +33,20 @@ async def test_closed_cases_are_destroyed_by_the_periodic_run(
             "occupational_group": "non_staff",
             "intake_channel": "in_person",
         }
-        case_id = (await client.post("/v1/cases", json=body, headers=auth)).json()["id"]
+        opened = await client.post("/v1/cases", json=body, headers=auth)
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["id"]
         base = f"/v1/cases/{case_id}"
-        await client.post(
+        declared = await client.post(
             f"{base}/conflict-declarations", json={"has_conflict": False}, headers=auth
         )
-        await client.post(f"{base}/assignment", json={}, headers=auth)
-        await client.post(f"{base}/notes", json={"body": "met twice"}, headers=auth)
+        assert declared.status_code == 201, declared.text
+        taken = await client.post(f"{base}/assignment", json={}, headers=auth)
+        assert taken.status_code == 200, taken.text
+        noted = await client.post(f"{base}/notes", json={"body": "met twice"}, headers=auth)
+        assert noted.status_code == 201, noted.text
+        # The note was written: the count of zero below means it was destroyed.
+        assert await _notes_of(url, case_id) == 1
         closed = await client.post(
             f"{base}/status", headers=auth, json={"status": "closed", "closure_reason": "resolved"}
         )
@@ -51,11 +58,24 @@ async def test_closed_cases_are_destroyed_by_the_periodic_run(
                 break
             await asyncio.sleep(0.05)
         assert destroyed_at is not None
+    assert await _notes_of(url, case_id) == 0
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            assert (await conn.execute(text("SELECT COUNT(*) FROM case_note"))).scalar_one() == 0
             records = await conn.execute(text("SELECT case_id FROM destruction_record"))
             assert [r[0] for r in records] == [case_id]
+    finally:
+        await engine.dispose()
+
+
+async def _notes_of(url: str, case_id: str) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            count = await conn.execute(
+                text("SELECT COUNT(*) FROM case_note WHERE case_id = :case_id"),
+                {"case_id": case_id},
+            )
+            return int(count.scalar_one())
     finally:
         await engine.dispose()

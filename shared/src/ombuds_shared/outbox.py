@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import logging
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from ombuds_shared import metrics
 from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.http import ServiceClient
+from ombuds_shared.tasks import cancel_and_wait
 
 logger = logging.getLogger("ombuds.outbox")
 
@@ -162,8 +164,14 @@ class OutboxRelay:
         base_backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 60.0,
         service: str = "service",
+        observe_seconds: float = 15.0,
     ) -> None:
         self.service = service
+        # How often an idle or busy relay recounts its backlog for the gauges (a scrape
+        # interval); it also recounts whenever it goes quiet after attempting rows.
+        self.observe_seconds = observe_seconds
+        self._observed_at = -float("inf")
+        self._attempted_since_observed = 0
         self.session_maker = session_maker
         self.model = model
         self.deliver = deliver
@@ -208,6 +216,7 @@ class OutboxRelay:
             rows = await self._in_aggregate_order(session, claimed)
             if not rows:
                 return 0
+            self._attempted_since_observed += len(rows)
             try:
                 taken = set(await self.deliver([envelope_of(row) for row in rows]))
             except Exception as exc:  # the receiver is away or failed: back off, keep rows
@@ -259,12 +268,32 @@ class OutboxRelay:
             row for row in claimed if row.id < earliest_foreign.get(row.aggregate_id, row.id + 1)
         ]
 
+    async def observe_backlog(self) -> Backlog:
+        """Counts what is waiting and sets `ombuds_outbox_backlog` and
+        `ombuds_outbox_oldest_age_seconds` for this relay's service (what the alerts watch)."""
+        async with self.session_maker() as session:
+            found = await backlog(session, self.model)
+        metrics.observe_outbox(
+            self.service,
+            backlog=found.pending,
+            oldest_age_seconds=found.oldest_pending_age_seconds or 0.0,
+        )
+        self._observed_at = time.monotonic()
+        self._attempted_since_observed = 0
+        return found
+
+    def _observation_due(self, delivered: int) -> bool:
+        went_quiet = delivered == 0 and self._attempted_since_observed > 0
+        return went_quiet or time.monotonic() - self._observed_at >= self.observe_seconds
+
     async def run(self) -> None:
         """Delivers until cancelled: at once while rows are due, else every poll interval."""
         pause = self.poll_seconds
         while True:
             try:
                 delivered = await self.deliver_once()
+                if self._observation_due(delivered):
+                    await self.observe_backlog()
                 pause = self.poll_seconds
             except Exception as exc:  # the database is away: wait longer each time
                 logger.warning("outbox relay paused", extra={"error": type(exc).__name__})
@@ -283,11 +312,11 @@ class OutboxRelay:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, *, timeout_seconds: float = 10.0) -> None:
+        """Cancels the relay; a pass stuck in a delivery is left behind after the timeout
+        (its rows stay claimed only until its transaction ends, then are delivered again)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task, name="outbox-relay", timeout_seconds=timeout_seconds)
             self._task = None
 
 

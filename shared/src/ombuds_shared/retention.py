@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import ParamSpec
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from ombuds_shared import metrics
+from ombuds_shared.tasks import cancel_and_wait
 from ombuds_shared.tokens import Actor
 
 logger = logging.getLogger("ombuds.retention")
@@ -30,6 +34,42 @@ class RetentionReport:
     due: list[str] = field(default_factory=list)
     destroyed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+
+
+P = ParamSpec("P")
+
+
+def counted_runs(
+    service: str, *, kind: str
+) -> Callable[[Callable[P, Awaitable[RetentionReport]]], Callable[P, Awaitable[RetentionReport]]]:
+    """Counts every run of a service's schedule in `ombuds_retention_runs_total` and what it
+    destroyed in `ombuds_retention_destroyed_total{kind}`, whoever started it (the periodic
+    task, the command). A run that left anything due (`report.failed`) or raised counts as
+    failed: content is then kept beyond its schedule, which is what the alert is for. A dry
+    run changes nothing and is not counted."""
+
+    def decorate(
+        run: Callable[P, Awaitable[RetentionReport]],
+    ) -> Callable[P, Awaitable[RetentionReport]]:
+        @functools.wraps(run)
+        async def counted(*args: P.args, **kwargs: P.kwargs) -> RetentionReport:
+            try:
+                report = await run(*args, **kwargs)
+            except Exception:
+                if not kwargs.get("dry_run"):
+                    metrics.retention_run(service, outcome="failed")
+                raise
+            if not report.dry_run:
+                metrics.retention_run(
+                    service,
+                    outcome="failed" if report.failed else "completed",
+                    destroyed={kind: len(report.destroyed)},
+                )
+            return report
+
+        return counted
+
+    return decorate
 
 
 # Off only in the forensics test that shows the key store carries the guarantee alone.
@@ -101,8 +141,6 @@ def with_periodic_schedule(
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task, name="retention-schedule", timeout_seconds=10)
 
     app.router.lifespan_context = lifespan

@@ -213,7 +213,11 @@ async def serve_app(app: FastAPI, port: int | None = None) -> AsyncIterator[str]
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port or 0))
     bound = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, lifespan="on", access_log=False)
+    # A bounded graceful shutdown: past it, uvicorn cancels the requests still running
+    # (a relay's delivery, say) instead of waiting for their connections without end.
+    config = uvicorn.Config(
+        app, log_config=None, lifespan="on", access_log=False, timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(500):

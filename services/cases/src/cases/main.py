@@ -13,6 +13,7 @@ from cases.config import CasesSettings
 from cases.outbox import OutboxEvent
 from cases.retention.runner import periodically
 from ombuds_shared.app import create_service_app
+from ombuds_shared.tasks import cancel_and_wait
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -54,8 +55,6 @@ def _with_retention_schedule(app: FastAPI) -> None:
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task, name="retention-schedule", timeout_seconds=10)
 
     app.router.lifespan_context = lifespan

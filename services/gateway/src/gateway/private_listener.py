@@ -62,8 +62,16 @@ async def private_listener(app: FastAPI, bind: str | None) -> AsyncIterator[None
         yield
         return
     host, _, port = bind.rpartition(":")
+    # A bounded graceful shutdown: an event delivery still running after it is cancelled
+    # (the relay delivers it again) rather than holding the gateway's shutdown.
     config = uvicorn.Config(
-        app, host=host, port=int(port), lifespan="off", log_config=None, access_log=False
+        app,
+        host=host,
+        port=int(port),
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve())

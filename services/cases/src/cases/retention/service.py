@@ -30,7 +30,13 @@ from cases.retention.models import DestructionRecord
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
+from ombuds_shared.retention import (
+    RETENTION_ACTOR,
+    RetentionReport,
+    counted_runs,
+    cutoff_for,
+    scrub_wal,
+)
 from ombuds_shared.tokens import Actor
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
@@ -49,6 +55,7 @@ async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMa
     return list(result.mappings())
 
 
+@counted_runs("cases", kind="cases")
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],

@@ -26,7 +26,13 @@ from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
+from ombuds_shared.retention import (
+    RETENTION_ACTOR,
+    RetentionReport,
+    counted_runs,
+    cutoff_for,
+    scrub_wal,
+)
 
 
 def _due(cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
@@ -63,6 +69,7 @@ async def due_requests(
     return list(rows)
 
 
+@counted_runs("intake", kind="requests")
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],

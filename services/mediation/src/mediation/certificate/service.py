@@ -29,11 +29,14 @@ from mediation.certificate.schemas import (
     RevocationReason,
 )
 from mediation.certificate.signing import CertificateKeys
+from ombuds_shared import metrics
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ombuds_shared.tokens import Actor
 
 ONGOING = "ongoing"
+# The `service` label of this service's certificate counter.
+METRICS_SERVICE = "mediation"
 
 _READ_COLUMNS = (
     Certificate.id,
@@ -241,7 +244,7 @@ async def issue(
         await session.rollback()
         raise Conflict("The mediation changed meanwhile; read it again and retry.")
     set_committed_value(mediation, "version", mediation.version + 1)
-    await session.execute(
+    superseded = await session.execute(
         update(Certificate)
         .where(
             Certificate.mediation_id == mediation.id,
@@ -286,6 +289,9 @@ async def issue(
         record_id=certificate_id,
     )
     await session.commit()
+    # Counted once committed: a re-issue is an issue that replaced a current certificate.
+    reissued = superseded.rowcount > 0  # type: ignore[attr-defined]
+    metrics.certificate(METRICS_SERVICE, "reissued" if reissued else "issued")
     return certificate
 
 
@@ -307,6 +313,7 @@ async def revoke(
         record_id=certificate.id,
     )
     await session.commit()
+    metrics.certificate(METRICS_SERVICE, "revoked")
     return certificate
 
 

@@ -32,7 +32,13 @@ from mediation.retention.models import MediationDestruction
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
 from ombuds_shared.errors import AppError
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, cutoff_for, scrub_wal
+from ombuds_shared.retention import (
+    RETENTION_ACTOR,
+    RetentionReport,
+    counted_runs,
+    cutoff_for,
+    scrub_wal,
+)
 
 # Asks intake to destroy the identities bound to a mediation; answers how many there were.
 DestroyIdentities = Callable[[str], Awaitable[int]]
@@ -53,6 +59,7 @@ async def due_mediations(*, session: AsyncSession, cutoff: dt.datetime) -> list[
     return list(rows)
 
 
+@counted_runs("mediation", kind="mediations")
 async def run(
     *,
     session_maker: async_sessionmaker[AsyncSession],
