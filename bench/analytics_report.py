@@ -29,7 +29,7 @@ from analytics.config import AnalyticsSettings
 from analytics.facts.service import rebuild_rollups
 from analytics.main import MIGRATIONS, create_app
 from analytics.statistics.service import STATISTICS
-from bench.harness import fresh_database, running_system
+from bench.harness import drop_database, fresh_database, running_system
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.migrations import upgrade
@@ -237,9 +237,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Analytics on PostgreSQL, {args.cases:,} case facts")
     url = fresh_database("ombuds_bench_analytics").replace("postgresql://", "postgresql+asyncpg://")
-    upgrade(MIGRATIONS, url)
-    asyncio.run(load(url, args.cases))
-    asyncio.run(time_statistics(url, args.year))
+    try:
+        upgrade(MIGRATIONS, url)
+        asyncio.run(load(url, args.cases))
+        asyncio.run(time_statistics(url, args.year))
+    finally:
+        drop_database("ombuds_bench_analytics")  # a million rows need not outlive the run
     if args.ingest_seconds > 0:
         with running_system() as system:
             asyncio.run(time_ingestion(system.private_url(), system.data_dir,

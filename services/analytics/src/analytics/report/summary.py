@@ -253,10 +253,10 @@ def surveys(tables: dict[str, Table], year: int) -> str:
                     found.append(f"the share of those who {what} is {WITHHELD_WHY}")
             hours = figure(workplace.get("mean_hours"))
             if hours is not None:
-                found.append(
-                    f"respondents spent on average {number(hours)} hours a week on conflict"
-                )
-            sentences.append(f"In {year}, {_listing(found)}.")
+                found.append(f"they spent on average {number(hours)} hours a week on conflict")
+            people = number(figure(respondents) or 0)
+            answered = f"In {year}, {people} people answered the workplace survey"
+            sentences.append(f"{answered}: {_listing(found)}." if found else f"{answered}.")
         else:
             sentences.append(f"No workplace survey was held in {year}.")
     exit_row = row_of(tables.get("exit-survey"), year)
