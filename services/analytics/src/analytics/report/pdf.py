@@ -37,6 +37,10 @@ class _Pdf(FPDF):
         self.report = report
         self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
         self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+        # The charts' words, as matplotlib names their font (else fpdf2 falls back to a
+        # Latin-1 core font, and a minus sign on an axis fails).
+        self.add_font("DejaVu Sans", "", FONTS / "DejaVuSans.ttf")
+        self.add_font("DejaVu Sans", "B", FONTS / "DejaVuSans-Bold.ttf")
         self.set_margins(18, 20, 18)
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(f"{report.organization}: {report.title}")

@@ -144,7 +144,7 @@ async def annual_report(
         svg = await annual.charts(reader, report, "svg")
         return Response(annual.render_html(report, svg), media_type="text/html; charset=utf-8")
     if chosen is ReportFormat.PDF:
-        svg = await annual.charts(reader, report, "svg")
+        svg = await annual.charts(reader, report, "svg", for_pdf=True)
         # Laying out the pages is CPU work: in a worker thread, off the event loop.
         content = await asyncio.to_thread(render_pdf, report, svg)
     elif chosen is ReportFormat.DOCX:

@@ -46,9 +46,9 @@ def _page_break(document: WordDocument) -> None:
 def _grid(document: WordDocument, grid: Grid) -> None:
     table = document.add_table(rows=1 + len(grid.rows), cols=len(grid.header))
     table.style = "Table Grid"
-    for r, line in enumerate([grid.header, *grid.rows]):
-        for i, text in enumerate(line):
-            cell = table.cell(r, i)
+    # Row by row: table.cell(r, i) walks the whole table each time (seconds per report).
+    for r, (row, line) in enumerate(zip(table.rows, [grid.header, *grid.rows], strict=True)):
+        for i, (cell, text) in enumerate(zip(row.cells, line, strict=True)):
             cell.text = text
             paragraph = cell.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if i == 0 else WD_ALIGN_PARAGRAPH.RIGHT
