@@ -1,12 +1,13 @@
 """Analytics on a large history: each statistic, the whole annual report, and ingestion.
 
-Targets (issue 5), on PostgreSQL on a 2-core machine: every statistic under 100 ms,
-the full annual report under 2 s, ingestion of at least 2,000 events/s through the
+Targets (issues 5 and 16), on PostgreSQL on a 2-core machine: every statistic under
+100 ms, the annual report cold under 1 s as HTML and under 5 s as PDF (DOCX and the
+ZIP of CSVs are timed too), ingestion of at least 2,000 events/s through the
 gateway. Loads N de-identified case facts with their issues (server-side
 generate_series), rebuilds the rollup from them, then times each statistic cold
 (its protected cube computed) and warm (served from the per-version cache), the
-annual report cold (charts drawn) and warm, and finally the event rate through a
-running system (gateway + analytics as processes).
+annual report in each format cold (charts drawn) and warm, and finally the event
+rate through a running system (gateway + analytics as processes).
 
     uv run python -m bench.analytics_report [--cases 1000000] [--ingest-seconds 10]
 """
@@ -28,7 +29,7 @@ from analytics.config import AnalyticsSettings
 from analytics.facts.service import rebuild_rollups
 from analytics.main import MIGRATIONS, create_app
 from analytics.statistics.service import STATISTICS
-from bench.harness import fresh_database, running_system
+from bench.harness import drop_database, fresh_database, running_system
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.migrations import upgrade
@@ -143,14 +144,20 @@ async def time_statistics(url: str, year: int) -> None:
             worst = max(worst, timings[0])
             print(f"  {name:<30} {ms(timings[0])} / {ms(statistics.median(timings[1:]))}")
         print(f"  slowest cold statistic: {ms(worst)} (target < 100 ms)")
-        for label in ("cold", "warm"):
-            if label == "cold":
-                app.state.statistics_cache.clear()
-            started = time.perf_counter()
-            response = await client.get(f"/v1/analytics/reports/annual/{year}", headers=headers)
-            assert response.status_code == 200
-            print(f"Annual report {year} ({label}): {ms(time.perf_counter() - started)}, "
-                  f"{len(response.content) / 1024:.0f} KiB (target < 2 s)")  # fmt: skip
+        # Cold: the cache of protected cubes and drawn charts emptied first, so the
+        # statistics are computed and every chart drawn again, as after an ingestion.
+        for fmt, target in (("html", "1 s"), ("pdf", "5 s"), ("docx", None), ("zip", None)):
+            for label in ("cold", "warm"):
+                if label == "cold":
+                    app.state.statistics_cache.clear()
+                started = time.perf_counter()
+                response = await client.get(f"/v1/analytics/reports/annual/{year}",
+                                            params={"format": fmt}, headers=headers)  # fmt: skip
+                assert response.status_code == 200, response.text
+                goal = f" (target < {target} cold)" if target else ""
+                print(f"Annual report {year} {fmt:<4} ({label}): "
+                      f"{ms(time.perf_counter() - started)}, "
+                      f"{len(response.content) / 1024:.0f} KiB{goal}")  # fmt: skip
 
 
 def _events(batch: int) -> list[dict[str, object]]:
@@ -230,9 +237,12 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Analytics on PostgreSQL, {args.cases:,} case facts")
     url = fresh_database("ombuds_bench_analytics").replace("postgresql://", "postgresql+asyncpg://")
-    upgrade(MIGRATIONS, url)
-    asyncio.run(load(url, args.cases))
-    asyncio.run(time_statistics(url, args.year))
+    try:
+        upgrade(MIGRATIONS, url)
+        asyncio.run(load(url, args.cases))
+        asyncio.run(time_statistics(url, args.year))
+    finally:
+        drop_database("ombuds_bench_analytics")  # a million rows need not outlive the run
     if args.ingest_seconds > 0:
         with running_system() as system:
             asyncio.run(time_ingestion(system.private_url(), system.data_dir,

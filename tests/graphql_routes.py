@@ -72,7 +72,7 @@ REST_ONLY_READS = {
     "/v1/analytics/charts/{chart}": "an SVG or PNG image",
     "/v1/mediations/{mediation_id}/sessions/{session_id}/calendar.ics": "an iCalendar file for a calendar application",
     "/v1/calendar/sessions.ics": "an iCalendar feed for a calendar application",
-    "/v1/analytics/reports/annual/{year}": "an HTML report",
+    "/v1/analytics/reports/annual/{year}": "a document to read or print (HTML, PDF, DOCX or a ZIP of CSVs)",
     "/v1/receipts/request": "a receipt code's holder has no account, so no GraphQL session",
     "/v1/receipts/messages": "a receipt code's holder has no account, so no GraphQL session",
 }

@@ -112,6 +112,12 @@ class MethodNotAllowed(AppError):
         return {"Allow": ", ".join(self.allow)} if self.allow else {}
 
 
+class NotAcceptable(AppError):
+    """None of the media types the client accepts can be produced (RFC 9110 15.5.7)."""
+
+    status, slug, title = 406, "not-acceptable", "No acceptable representation"
+
+
 class Conflict(AppError):
     status, slug, title = 409, "conflict", N_("Conflict with the current state")
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -19,4 +21,20 @@ class AnalyticsSettings(ServiceSettings):
         False,
         description="Publish the current (open) year's figures too; by default a year is "
         "published once it closes, so that polling cannot single out one new case.",
+    )
+    # The annual report's letterhead and editable texts (docs/analytics.md).
+    report_organization: str = Field(
+        "United Nations",
+        max_length=200,
+        description="The organization named on the annual report's cover and running header.",
+    )
+    report_office: str = Field(
+        "Office of the United Nations Ombudsman and Mediation Services",
+        max_length=200,
+        description="The office that publishes the annual report.",
+    )
+    report_templates_dir: Path | None = Field(
+        None,
+        description="A folder of Jinja2 templates overriding the annual report's section "
+        "texts (same file names as analytics/report/templates; missing ones fall back).",
     )

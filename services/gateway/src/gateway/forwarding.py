@@ -31,6 +31,8 @@ _FORWARDED_RESPONSE_HEADERS = (
     "idempotent-replayed",
     "etag",
     "cache-control",
+    # A downloaded report keeps its name (annual-report-2024.pdf).
+    "content-disposition",
 )
 
 

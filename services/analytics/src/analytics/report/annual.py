@@ -1,7 +1,10 @@
-"""The annual report: one self-contained HTML page of every statistic, tables and charts.
+"""The annual report as one self-contained HTML page, and the charts of every format.
 
-Charts are inlined as SVG, styles are inline; the page loads nothing from
-anywhere, so it can be mailed, archived or pasted into the office's report.
+Charts are inlined as SVG and all styling is in the one <style> element of the
+head (no style attributes, no scripts): the page loads nothing from anywhere, so
+it can be mailed or archived, and a Content-Security-Policy can allow exactly
+that one stylesheet by its hash. In print, @page gives it page numbers and a
+running header.
 """
 
 from __future__ import annotations
@@ -10,45 +13,17 @@ import asyncio
 import hashlib
 import html
 import json
+import threading
 from typing import Any
 
-from analytics.register.service import ReportedIssue, reported_in
+import matplotlib
+
+from analytics.register.service import ReportedIssue
 from analytics.report.charts import ChartFormat, draw
-from analytics.statistics.service import STATISTICS, Filters, Reader
+from analytics.report.document import WITHHELD, AnnualReport, Grid, cell_text
+from analytics.statistics.service import Reader
 from analytics.statistics.tables import Table
-from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.taxonomy import SYSTEMIC_ISSUES
-
-TREND_YEARS = 10
-
-# Report sections in the order of the office's report to its governing body.
-SECTIONS: list[tuple[str, list[str]]] = [
-    ("Cases", ["cases-opened", "cases-by-location", "cases-by-occupational-group"]),
-    ("Issues", ["issues-by-category", "issue-subcategories", "non-staff-issues"]),
-    ("Utilization", ["utilization"]),
-    (
-        "Mediation",
-        [
-            "mediation-opened",
-            "mediation-referral-sources",
-            "mediation-outcomes",
-            "mediation-resolution-rate",
-        ],
-    ),
-    ("Outreach", ["outreach"]),
-    ("Surveys", ["workplace-survey", "exit-survey"]),
-    ("Systemic issues", ["systemic-issues"]),
-    (
-        "Workload and time to resolution",
-        [
-            "contacts-per-case",
-            "mediation-contacts",
-            "hours-per-office",
-            "time-to-resolution",
-            "mediation-time-to-resolution",
-        ],
-    ),
-]
 
 _STYLE = """
 body{font-family:Helvetica,Arial,sans-serif;color:#1d1d1d;max-width:1100px;margin:2em auto;
@@ -56,78 +31,103 @@ padding:0 1em;line-height:1.4}
 h1{color:#1f4e79;border-bottom:3px solid #1f4e79;padding-bottom:.2em}
 h2{color:#1f4e79;margin-top:2em;border-bottom:1px solid #c8d3de}
 h3{margin-bottom:.3em}
-table{border-collapse:collapse;font-size:12px;margin:.5em 0 1em;overflow-x:auto;display:block}
-th,td{border:1px solid #d9dee4;padding:3px 6px;text-align:right;white-space:nowrap}
-th{background:#eef3f8}
+.letterhead{font-size:14px;color:#555;margin:0}
+.summary li{margin:.3em 0}
+table{border-collapse:collapse;font-size:12px;margin:.5em 0 1em;width:100%;table-layout:fixed}
+th,td{border:1px solid #d9dee4;padding:3px 5px;text-align:right;overflow-wrap:anywhere}
+th{background:#eef3f8;font-weight:bold}
 td.label,th.label{text-align:left}
-tr.focus td{background:#fff8e1;font-weight:bold}
+tr.focus td,td.focus,th.focus{background:#fff8e1;font-weight:bold}
 .withheld{color:#999}
 .note{font-size:12px;color:#555}
-figure{margin:0 0 1em}
+figure{margin:0 0 1em;break-inside:avoid}
 svg{max-width:100%;height:auto}
-@media print{h2{page-break-before:always}}
+nav ol{columns:2}
+@media print{
+body{max-width:none;margin:0;padding:0}
+h2{break-before:page}
+table{font-size:9px}
+tr{break-inside:avoid}
+nav,.summary{break-after:page}
+}
 """
 
 
-def _format(cell: dict[str, Any] | None) -> str:
-    if not cell:
-        return "0"
-    if cell.get("suppressed"):
-        return '<span class="withheld" title="withheld">&ndash;</span>'
-    number = cell.get("count", cell.get("value"))
-    if number is None:
-        return ""
-    text = f"{number:,}" if isinstance(number, int) else f"{number:g}"
-    if cell.get("percent") is not None:
-        text += f" <small>({cell['percent']:g}%)</small>"
-    if cell.get("ci_low") is not None:
-        text += f" <small>[{cell['ci_low']:g}&ndash;{cell['ci_high']:g}]</small>"
-    if cell.get("participants") is not None:
-        text += f" <small>/ {cell['participants']:,}</small>"
-    return text
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal: every character that is not a letter, digit or
+    space is hex-escaped, so nothing in it can end the string or the style element."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
 
 
-def table_html(table: Table, focus_year: int) -> str:
-    """A statistic as an HTML table, the report's year highlighted."""
-    labels = table.notes.get("labels", {})
-    head = "".join(f'<th class="label">{html.escape(label)}</th>' for label in table.labels)
-    head += "".join(
-        f'<th title="{html.escape(str(labels.get(c, "")))}">{html.escape(c.replace("_", " "))}</th>'
-        for c in table.columns
+def _page_style(report: AnnualReport) -> str:
+    running = f"{report.organization} \u2013 {report.office} \u2013 {report.title}"
+    return (
+        "@page{size:A4;margin:2cm 1.6cm;"
+        f"@top-center{{content:{_css_string(running)};font-size:8pt;color:#555}}"
+        '@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:8pt}}'
+        "@page:first{@top-center{content:none}}"
     )
-    lines = []
-    for row in table.rows:
-        focus = ' class="focus"' if row.get("year") == focus_year else ""
-        cells = "".join(f'<td class="label">{html.escape(str(row.get(lbl, "")))}</td>'
-                        for lbl in table.labels)  # fmt: skip
-        cells += "".join(f"<td>{_format(row['cells'].get(c))}</td>" for c in table.columns)
-        if "top_three" in row:
-            cells += f'<td class="label">top: {html.escape(", ".join(row["top_three"]))}</td>'
-        lines.append(f"<tr{focus}>{cells}</tr>")
-    legend = ""
-    if labels:
-        legend = (
-            '<p class="note">'
-            + "; ".join(
-                f"{html.escape(code)}: {html.escape(str(text))}" for code, text in labels.items()
-            )
-            + "</p>"
-        )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>{legend}"
 
 
-async def chart(reader: Reader, table: Table, fmt: ChartFormat) -> bytes:
+_FOCUS = ' class="focus"'
+
+
+def grid_html(table: Grid) -> str:
+    """A statistic's table: header, rows, withheld cells marked, the report's year shaded."""
+
+    def cell(tag: str, text: str, index: int, focus: bool) -> str:
+        classes = [c for c, on in (("label", index == 0), ("focus", focus)) if on]
+        attr = f' class="{" ".join(classes)}"' if classes else ""
+        if text == WITHHELD:
+            text_html = '<span class="withheld" title="withheld">&ndash;</span>'
+        else:
+            text_html = html.escape(text)
+        return f"<{tag}{attr}>{text_html}</{tag}>"
+
+    head = "".join(
+        cell("th", text, i, i == table.focus_column) for i, text in enumerate(table.header)
+    )
+    rows = []
+    for r, line in enumerate(table.rows):
+        focus_row = r == table.focus_row
+        cells = "".join(cell("td", text, i, i == table.focus_column) for i, text in enumerate(line))
+        rows.append(f"<tr{_FOCUS if focus_row else ''}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+_TEXT_AS_TEXT = threading.Lock()
+
+
+def _draw_with_text(table: Table) -> bytes:
+    """The SVG chart with its words as <text> rather than one path per glyph: fpdf2 copies
+    a glyph's path for every letter it is used in, which made a PDF chart cost seconds;
+    as text it costs a fraction, and the PDF's charts become searchable."""
+    with _TEXT_AS_TEXT, matplotlib.rc_context({"svg.fonttype": "none"}):
+        return draw(table, "svg")
+
+
+async def chart(reader: Reader, table: Table, fmt: ChartFormat, for_pdf: bool = False) -> bytes:
     """A statistic's chart, drawn once per distinct published table (drawing costs ~0.1 s
     of CPU; events that change no published figure, like most status changes, reuse it)."""
     content = json.dumps([table.statistic, table.title, table.columns, table.rows],
                          sort_keys=True, default=str)  # fmt: skip
-    key = ("chart", fmt, hashlib.sha256(content.encode()).hexdigest())
+    key = ("chart", fmt, for_pdf, hashlib.sha256(content.encode()).hexdigest())
     found: bytes | None = reader.cache.get(key)
     if found is None:
         # Drawing is CPU work: in a worker thread, off the event loop.
-        found = await asyncio.to_thread(draw, table, fmt)
+        if for_pdf:
+            found = await asyncio.to_thread(_draw_with_text, table)
+        else:
+            found = await asyncio.to_thread(draw, table, fmt)
         reader.cache[key] = found
     return found
+
+
+async def charts(
+    reader: Reader, report: AnnualReport, fmt: ChartFormat, for_pdf: bool = False
+) -> dict[str, bytes]:
+    """Every statistic's chart in `fmt` (SVG for the PDF: see _draw_with_text)."""
+    return {name: await chart(reader, table, fmt, for_pdf) for name, table in report.tables.items()}
 
 
 def _inline_svg(svg: bytes) -> str:
@@ -135,76 +135,83 @@ def _inline_svg(svg: bytes) -> str:
     return text[text.index("<svg") :]
 
 
-async def render(reader: Reader, *, year: int, filters: Filters) -> str:
-    """The annual report for `year`, with the trends of the years up to it."""
-    if reader.published_through is not None and year > reader.published_through:
-        raise ValidationFailed(
-            f"The report for {year} is published once the year closes; "
-            f"the last year published is {reader.published_through}."
-        )
-    trend = Filters(max(1990, year - TREND_YEARS + 1), year, filters.pillar, filters.office)
-    tables: dict[str, Table] = {}
-    for name in STATISTICS:
-        if name == "utilization" and filters.office:
-            continue  # headcounts are per pillar: no utilization for one office
-        tables[name] = await STATISTICS[name](reader, trend)
-    svg = {name: await chart(reader, table, "svg") for name, table in tables.items()}
-    scope = (
-        ", ".join(x for x in (filters.pillar and filters.pillar.value, filters.office) if x)
-        or "all pillars and offices"
-    )
+def _paragraphs(texts: list[str], css: str = "") -> str:
+    attr = f' class="{css}"' if css else ""
+    return "".join(f"<p{attr}>{html.escape(t)}</p>" for t in texts)
+
+
+def render_html(report: AnnualReport, svg: dict[str, bytes]) -> str:
+    """The report as one HTML page."""
+    e = html.escape
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Annual report {year}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>Ombudsman and Mediation Services: annual report {year}</h1>",
-        f'<p class="note">Scope: {html.escape(scope)}. Trends cover {trend.from_year}&ndash;'
-        f"{year}. De-identified statistics only. Counts below {reader.threshold}, and any "
-        "count from which they could be recomputed, are withheld (&ndash;); so are "
-        "percentages and rates built on them.</p>",
+        f"<title>{e(report.organization)}: {e(report.title)}</title>",
+        f"<style>{_STYLE}{_page_style(report)}</style></head><body>",
+        "<header>",
+        f'<p class="letterhead">{e(report.organization)}</p>',
+        f'<p class="letterhead">{e(report.office)}</p>',
+        f"<h1>{e(report.title)}</h1>",
+        f'<p class="note">Period: {e(report.period)}. Scope: {e(report.scope)}. Trends cover '
+        f"{report.trend.from_year}&ndash;{report.year}. Produced on "
+        f"{report.produced_on.isoformat()}.</p>",
+        f'<p class="note">{e(report.disclosure_note)}</p>',
+        "</header>",
+        '<nav><h2 id="contents">Contents</h2><ol>',
+        '<li><a href="#summary">Executive summary</a></li>',
+        *(f'<li><a href="#section-{s.slug}">{e(s.title)}</a></li>' for s in report.sections),
+        '<li><a href="#systemic-issue-register">Systemic issues reported to leadership</a></li>',
+        "</ol></nav>",
+        '<div class="summary"><h2 id="summary">Executive summary</h2>',
+        _paragraphs(report.introduction),
+        "<ul>",
+        *(f"<li>{e(sentence)}</li>" for sentence in report.summary),
+        "</ul></div>",
     ]
-    for section, names in SECTIONS:
-        shown = [n for n in names if n in tables]
-        if not shown:
-            continue
-        parts.append(f"<h2>{html.escape(section)}</h2>")
-        for name in shown:
-            table = tables[name]
-            parts.append(f'<section id="{name}"><h3>{html.escape(table.title)}</h3>')
-            parts.append(f"<figure>{_inline_svg(svg[name])}</figure>")
-            parts.append(table_html(table, year))
+    for section in report.sections:
+        parts.append(f'<h2 id="section-{section.slug}">{e(section.title)}</h2>')
+        parts.append(_paragraphs(section.paragraphs))
+        for item in section.items:
+            parts.append(f'<section id="{item.statistic}"><h3>{e(item.title)}</h3>')
+            if item.statistic in svg:
+                parts.append(f"<figure>{_inline_svg(svg[item.statistic])}</figure>")
+            parts.append(grid_html(item.grid))
+            parts.append(_paragraphs(item.notes, "note"))
             parts.append("</section>")
-    reported = await reported_in(
-        reader.session, year=year, pillar=filters.pillar, office=filters.office
-    )
-    parts.append(register_html(reported, tables.get("systemic-issues"), year))
+    parts.append(register_html(report.register, report.register_counts(), report.year))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def register_html(issues: list[ReportedIssue], tagged: Table | None, year: int) -> str:
+def register_text(issue: ReportedIssue, counts: dict[str, Any], year: int) -> str:
+    """An entry's status line: category, when first reported, status, cases tagged."""
+    history = ", ".join(
+        f"{s['year']}: {str(s['status']).replace('_', ' ')}" for s in issue.status_by_year
+    )
+    return (
+        f"{SYSTEMIC_ISSUES[issue.category]}; first reported {issue.first_reported_year}; "
+        f"status in {year}: {issue.status.replace('_', ' ')} ({history}); cases tagged in "
+        f"{year}: {cell_text(counts.get(issue.category))}."
+    )
+
+
+def register_html(issues: list[ReportedIssue], counts: dict[str, Any], year: int) -> str:
     """The register entries the chief published, each with the year's count of cases
     tagged with its category (from the suppressed statistic: small counts withheld)."""
     parts = [
         '<div id="systemic-issue-register">',
-        "<h3>Systemic issues reported to leadership</h3>",
+        "<h2>Systemic issues reported to leadership</h2>",
     ]
     if not issues:
         parts.append('<p class="note">No entry of the register is published for this year.</p>')
-    counts: dict[str, Any] = {}
-    if tagged is not None:
-        counts = next((r["cells"] for r in tagged.rows if r.get("year") == year), {})
     for issue in issues:
-        history = ", ".join(
-            f"{s['year']}: {str(s['status']).replace('_', ' ')}" for s in issue.status_by_year
+        status = html.escape(register_text(issue, counts, year)).replace(
+            WITHHELD, '<span class="withheld" title="withheld">&ndash;</span>'
         )
         parts += [
             '<article class="systemic-issue">',
             f"<h4>{html.escape(issue.title)}</h4>",
-            f'<p class="note">{html.escape(SYSTEMIC_ISSUES[issue.category])}; first reported '
-            f"{issue.first_reported_year}; status in {year}: "
-            f"{html.escape(issue.status.replace('_', ' '))} ({html.escape(history)}); cases "
-            f"tagged in {year}: {_format(counts.get(issue.category))}.</p>",
+            f'<p class="note">{status}</p>',
             f"<p><strong>Observation.</strong> {html.escape(issue.observation)}</p>",
         ]
         if issue.recommendation:
