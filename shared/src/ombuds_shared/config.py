@@ -70,6 +70,12 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, description="Larger request bodies are refused with 413."
     )
+    body_read_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="A request body not complete this long after the request arrived is "
+        "refused with 408 (slow clients do not hold a request slot).",
+    )
     metrics_bind: str | None = Field(
         default=None,
         description="host:port of a separate listener serving only /metrics (e.g. 0.0.0.0:9100), "
