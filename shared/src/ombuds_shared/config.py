@@ -44,8 +44,8 @@ class ServiceSettings(BaseSettings):
         ge=1,
         le=200,
         description="PostgreSQL connections this process keeps open and shares between "
-        "requests; a service's hot one-row reads (the case read) may open as many again, "
-        "on a pool of their own. Mind the server's max_connections across all processes "
+        "requests (one pool per process, no overflow). Mind the server's max_connections "
+        "across all processes "
         "and replicas.",
     )
     log_level: str = Field(default="INFO", description="Python log level of the process.")
