@@ -213,8 +213,14 @@ async def _record_opening(
 
 
 async def _check_office(session: AsyncSession, code: str) -> None:
+    """Refuses an office that is not open; then ends the read, so that the pooled
+    connection is not held while the case's data key is made in the key store (the
+    case is written after): at 64 clients, creations otherwise hold all of the pool's
+    connections across the key store's round trips and the rest queue behind them."""
     office = await session.get(Office, code)
-    if office is None or office.closed_on is not None:
+    is_open = office is not None and office.closed_on is None
+    await session.rollback()  # nothing was written: this only hands the connection back
+    if not is_open:
         raise ValidationFailed(f"Office {code!r} is not an open office.")
 
 
