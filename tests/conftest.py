@@ -145,6 +145,7 @@ async def running_stack(
             # Attack tests send many bad tokens; the limits have a test of their own.
             unauthenticated_burst=10_000,
             rate_limit_burst=10_000,
+            max_in_flight_per_client=1_000,
             data_dir=data_dir,
             signing_key_file=keys.key_file("gateway"),
             service_keys_dir=keys.folder,

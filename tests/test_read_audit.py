@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cases.audit.models import AuditEvent, AuditHead
 from cases.main import MIGRATIONS
 from ombuds_shared.audit import ReadLog, verify
-from ombuds_shared.db import HotPool, create_engine
+from ombuds_shared.db import create_engine
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.testing import TestDatabases, actor
 
@@ -45,19 +45,10 @@ async def test_concurrent_reads_through_the_gateway_are_each_recorded(stack: Sta
     assert 0 < read_log.batches_written <= READS
 
 
-@pytest.mark.parametrize("on_hot_pool", [False, True], ids=["engine", "hot-pool"])
-async def test_reads_arriving_together_share_one_transaction(
-    databases: TestDatabases, on_hot_pool: bool
-) -> None:
-    # On PostgreSQL a hot pool writes the batches on asyncpg directly; elsewhere it
-    # leaves them to the engine.
+async def test_reads_arriving_together_share_one_transaction(databases: TestDatabases) -> None:
     engine = create_engine(databases.fresh("cases", MIGRATIONS), pool_size=2)
-    hot_pool = HotPool(engine, pool_size=2)
-    await hot_pool.open()
     try:
-        read_log = ReadLog(
-            engine, AuditEvent, AuditHead, hot_pool=hot_pool if on_hot_pool else None
-        )
+        read_log = ReadLog(engine, AuditEvent, AuditHead)
         who = actor("ombudsman", office="geneva")
         await asyncio.gather(*(
             read_log.record(actor=who, action="case.read", record_type="case",
@@ -79,37 +70,22 @@ async def test_reads_arriving_together_share_one_transaction(
         assert found.intact
         assert found.entries == 55
     finally:
-        await hot_pool.close()
         await engine.dispose()
 
 
-async def test_a_read_that_cannot_be_recorded_fails_closed(tmp_path: Path) -> None:
+async def test_a_read_that_cannot_be_recorded_fails_closed(
+    databases: TestDatabases, tmp_path: Path
+) -> None:
     # A database without the audit tables: every write of the log fails.
-    broken = create_engine(f"sqlite+aiosqlite:///{tmp_path}/not-migrated.db")
+    broken = create_engine(
+        databases.admin_url or f"sqlite+aiosqlite:///{tmp_path}/not-migrated.db", pool_size=1
+    )
     try:
         read_log = ReadLog(broken, AuditEvent, AuditHead)
         who = actor("ombudsman", office="geneva")
         with pytest.raises(ServiceUnavailable):
             await read_log.record(actor=who, action="case.read", record_type="case",
                                   record_id="case-1")  # fmt: skip
-    finally:
-        await broken.dispose()
-
-
-async def test_a_read_the_hot_pool_cannot_record_fails_closed(databases: TestDatabases) -> None:
-    if not databases.on_postgres:
-        pytest.skip("a hot pool writes on asyncpg only on PostgreSQL")
-    assert databases.admin_url is not None
-    broken = create_engine(databases.admin_url)  # a database without the audit tables
-    hot_pool = HotPool(broken, pool_size=1)
-    await hot_pool.open()
-    try:
-        read_log = ReadLog(broken, AuditEvent, AuditHead, hot_pool=hot_pool)
-        who = actor("ombudsman", office="geneva")
-        with pytest.raises(ServiceUnavailable):
-            await read_log.record(actor=who, action="case.read", record_type="case",
-                                  record_id="case-1")  # fmt: skip
         assert read_log.batches_written == 0
     finally:
-        await hot_pool.close()
         await broken.dispose()

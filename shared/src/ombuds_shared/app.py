@@ -6,20 +6,18 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared import crypto
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.db import (
     DATABASE_DOWN,
     MAYBE_DATABASE_DOWN,
-    HotPool,
     create_engine,
     create_read_session_maker,
     create_session_maker,
@@ -27,13 +25,11 @@ from ombuds_shared.db import (
     ping,
 )
 from ombuds_shared.errors import (
-    PayloadTooLarge,
     ServiceUnavailable,
     install_problem_handlers,
     problem_response,
 )
 from ombuds_shared.health import ReadyCheck, health_router
-from ombuds_shared.hot_path import HotPathMiddleware, HotRoute
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.i18n import LanguageMiddleware
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
@@ -42,6 +38,7 @@ from ombuds_shared.logs import RequestContextMiddleware, configure_logging
 from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
 from ombuds_shared.openapi import document_problems
 from ombuds_shared.outbox import OutboxColumns, OutboxRelay, backlog, gateway_delivery
+from ombuds_shared.request_body import BodyGuardMiddleware
 from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
     Actor,
@@ -77,37 +74,6 @@ _NO_FASTAPI_TELEMETRY: TelemetryConfig = {
     "operation_spans": False,
     "auto_configure": False,
 }
-
-
-class BodySizeLimitMiddleware:
-    """Refuses request bodies over the limit before a handler reads them."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await problem_response(PayloadTooLarge(f"At most {self.max_bytes} bytes."))(
-                scope, receive, send
-            )
-            return
-        seen = 0
-
-        async def counted_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise PayloadTooLarge(f"At most {self.max_bytes} bytes.")
-            return message
-
-        await self.app(scope, counted_receive, send)
 
 
 def load_envelope(settings: ServiceSettings, *, create: bool = True) -> crypto.Envelope | None:
@@ -154,7 +120,6 @@ def create_service_app(
     on_startup: StartupHook | None = None,
     on_shutdown: StartupHook | None = None,
     outbox_model: type[OutboxColumns] | None = None,
-    hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
     """Builds a service: database, token verification, peers, errors, logs, health;
     with an `outbox_model`, also the relay that delivers its events to the gateway."""
@@ -175,8 +140,6 @@ def create_service_app(
         app.state.engine = engine
         app.state.session_maker = create_session_maker(engine)
         app.state.read_session_maker = create_read_session_maker(engine)
-        app.state.hot_pool = HotPool(engine, pool_size=settings.database_pool_size)
-        await app.state.hot_pool.open()
         app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
         app.state.token_verifier = TokenVerifier(
             key_source,
@@ -231,7 +194,6 @@ def create_service_app(
             await key_source.close()
             if app.state.key_store is not None:
                 await app.state.key_store.close()
-            await app.state.hot_pool.close()
             await engine.dispose()
 
     async def database_ready(app: FastAPI) -> None:
@@ -246,7 +208,6 @@ def create_service_app(
         lifespan=lifespan,
         routers=routers,
         ready_check=database_ready,
-        hot_routes=hot_routes,
     )
 
 
@@ -277,15 +238,11 @@ def base_app(
     ready_check: ReadyCheck,
     serve_openapi: bool = True,
     serve_metrics: bool = True,
-    hot_routes: Sequence[HotRoute] = (),
 ) -> FastAPI:
     """The plumbing every app has, gateway included: errors, logs, metrics, limits, health.
 
     `serve_metrics=False` keeps /metrics off this app (the gateway serves it on its
-    private listener instead); requests are still counted.
-
-    `hot_routes` are served inside all the middleware but ahead of FastAPI's own layers
-    (see ombuds_shared.hot_path)."""
+    private listener instead); requests are still counted."""
 
     tracing = tracer_provider(settings)
 
@@ -321,10 +278,11 @@ def base_app(
     app.include_router(health_router(settings.service_name, ready_check))
     if serve_metrics:
         app.include_router(metrics_router())
-    if hot_routes:
-        # Added first, so innermost: every middleware below applies to hot routes too.
-        app.add_middleware(HotPathMiddleware, routes=hot_routes)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_seconds=settings.body_read_timeout_seconds,
+    )
     if tracing is not None:
         app.state.tracer_provider = tracing
         app.add_middleware(TracingMiddleware, provider=tracing)

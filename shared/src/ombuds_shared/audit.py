@@ -37,7 +37,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import (
@@ -53,7 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ombuds_shared.batching import Grouped
-from ombuds_shared.db import HotPool, UTCDateTime, utcnow
+from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.keys import SigningKey
 from ombuds_shared.tokens import Actor
@@ -218,47 +217,6 @@ async def append_many(
     )
 
 
-# append_many's statements, for asyncpg directly (see ReadLog). The tables are a
-# service's own, made with the mixins above, so their columns are known.
-_ENTRY_COLUMNS = ("chain", "seq", "occurred_at", "subject", "roles", "peer", "action",
-                  "record_type", "record_id", "context_id", "prev_hash", "hash")  # fmt: skip
-_LOCK_HEADS = (
-    "SELECT chain, seq, hash FROM {head} WHERE chain = ANY($1::int[]) ORDER BY chain FOR UPDATE"
-)
-_INSERT_ENTRY = (
-    "INSERT INTO {event} (chain, seq, occurred_at, subject, roles, peer, action, record_type,"
-    " record_id, context_id, prev_hash, hash)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-)  # the columns of _ENTRY_COLUMNS, in that order
-_MOVE_HEAD = "UPDATE {head} SET seq = $2, hash = $3 WHERE chain = $1"
-
-
-async def _append_on_driver(
-    connection: asyncpg.Connection,
-    event_table: str,
-    head_table: str,
-    entries: Sequence[dict[str, Any]],
-) -> None:
-    """What append_many does, in a transaction of its own on an asyncpg connection."""
-    async with connection.transaction():
-        chains = sorted({entry["chain"] for entry in entries})
-        ends = {
-            chain: (seq, digest)
-            for chain, seq, digest in await connection.fetch(
-                _LOCK_HEADS.format(head=head_table), chains
-            )
-        }
-        rows = _placed(entries, ends)
-        await connection.executemany(
-            _INSERT_ENTRY.format(event=event_table),
-            [tuple(row[column] for column in _ENTRY_COLUMNS) for row in rows],
-        )
-        await connection.executemany(
-            _MOVE_HEAD.format(head=head_table),
-            [(chain, seq, digest) for chain, (seq, digest) in ends.items()],
-        )
-
-
 def _placed(
     entries: Sequence[dict[str, Any]], ends: dict[int, tuple[int, str]]
 ) -> list[dict[str, Any]]:
@@ -289,9 +247,6 @@ class ReadLog:
     goes on only once its entry is committed. The log stays complete and in
     order; its cost per read falls as the load rises. If the batch cannot be
     written, every reader in it fails.
-
-    Given a `hot_pool` on PostgreSQL, batches are written on its asyncpg
-    connections rather than through SQLAlchemy (see HotPool for why).
     """
 
     def __init__(
@@ -300,15 +255,11 @@ class ReadLog:
         event_model: type[AuditColumns],
         head_model: type[AuditHeadColumns],
         *,
-        hot_pool: HotPool | None = None,
         max_batch: int = 500,
     ) -> None:
         self._engine = engine
         self._event_model = event_model
         self._head_model = head_model
-        self._hot_pool = hot_pool if hot_pool is not None and hot_pool.on_driver else None
-        quoted = engine.dialect.identifier_preparer.format_table
-        self._tables = (quoted(event_model.__table__), quoted(head_model.__table__))  # type: ignore[attr-defined]
         self._grouped = Grouped(self._write, max_batch=max_batch)
 
     @property
@@ -345,14 +296,10 @@ class ReadLog:
             ) from exc
 
     async def _write(self, entries: list[dict[str, Any]]) -> list[None]:
-        if self._hot_pool is not None:
-            async with self._hot_pool.driver_connection() as driver:
-                await _append_on_driver(driver, *self._tables, entries)
-        else:
-            # A Core connection, not an ORM session: the batch needs no more, and the
-            # session's bookkeeping would cost more than the SQL.
-            async with self._engine.begin() as connection:
-                await append_many(connection, self._event_model, self._head_model, entries)
+        # A Core connection, not an ORM session: the batch needs no more, and the
+        # session's bookkeeping would cost more than the SQL.
+        async with self._engine.begin() as connection:
+            await append_many(connection, self._event_model, self._head_model, entries)
         return [None] * len(entries)
 
 

@@ -108,10 +108,8 @@ class ServiceAudit:
 
     def attach_read_log(self, app: FastAPI) -> audit.ReadLog:
         """Gives every session of the app one group-committing ReadLog for its reads (call
-        it once the app's engine and hot pool exist, e.g. in an on_startup hook)."""
-        read_log = audit.ReadLog(
-            app.state.engine, self.event_model, self.head_model, hot_pool=app.state.hot_pool
-        )
+        it once the app's engine exists, e.g. in an on_startup hook)."""
+        read_log = audit.ReadLog(app.state.engine, self.event_model, self.head_model)
         app.state.read_log = read_log
         for maker in (app.state.session_maker, app.state.read_session_maker):
             maker.configure(info={READ_LOG: read_log})

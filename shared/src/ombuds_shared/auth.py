@@ -51,15 +51,6 @@ def require_user(*roles: str) -> Callable[[Request], Awaitable[Actor]]:
     return dependency
 
 
-async def verified_user(
-    verifier: TokenVerifier, authorization: str | None, roles: tuple[str, ...]
-) -> Actor:
-    """What `require_user(*roles)` admits, for a route served without FastAPI
-    (ombuds_shared.hot_path): the user behind the request's `Authorization` header."""
-    claims = await verifier.verify(parse_bearer(authorization))
-    return admitted_user(caller_from_internal_claims(claims), roles)
-
-
 def admitted_user(caller: Caller, roles: tuple[str, ...]) -> Actor:
     if caller.is_peer or caller.actor is None:
         raise Forbidden("This route serves users through the gateway only.")

@@ -44,8 +44,8 @@ class ServiceSettings(BaseSettings):
         ge=1,
         le=200,
         description="PostgreSQL connections this process keeps open and shares between "
-        "requests; a service's hot one-row reads (the case read) may open as many again, "
-        "on a pool of their own. Mind the server's max_connections across all processes "
+        "requests (one pool per process, no overflow). Mind the server's max_connections "
+        "across all processes "
         "and replicas.",
     )
     log_level: str = Field(default="INFO", description="Python log level of the process.")
@@ -69,6 +69,12 @@ class ServiceSettings(BaseSettings):
     )
     max_body_bytes: int = Field(
         default=1_000_000, description="Larger request bodies are refused with 413."
+    )
+    body_read_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="A request body not complete this long after the request arrived is "
+        "refused with 408 (slow clients do not hold a request slot).",
     )
     metrics_bind: str | None = Field(
         default=None,

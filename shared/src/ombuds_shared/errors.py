@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ombuds_shared.i18n import N_, translate
 from ombuds_shared.request_context import current_request_id
@@ -84,6 +85,17 @@ class BadRequest(AppError):
 
 class ValidationFailed(BadRequest):
     status, slug, title = 422, "validation-failed", N_("The request is not valid")
+
+
+class RequestTimeout(AppError):
+    status, slug, title = 408, "request-timeout", "Request body too slow"
+
+
+class ClientClosedRequest(AppError):
+    """The client went away before its request was read (nginx's 499): nobody reads the
+    answer, but logs and metrics count it as the client's doing, not a server error."""
+
+    status, slug, title = 499, "client-closed-request", "Client closed the request"
 
 
 class Unauthorized(AppError):
@@ -205,6 +217,16 @@ _STATUS_TO_ERROR: dict[int, type[AppError]] = {
 }
 
 
+class BodyRefused(StarletteHTTPException):
+    """An AppError met while the request body was being read (too large, too slow, too
+    deeply nested, abandoned). Raised from the ASGI receive channel, where FastAPI lets
+    only HTTPExceptions through its body parsing unchanged; answered as `error`."""
+
+    def __init__(self, error: AppError) -> None:
+        super().__init__(error.status, error.detail)
+        self.error = error
+
+
 def invalid_input(errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
     """The 422 for a request's validation errors (FastAPI's, or pydantic's with the
     part of the request in front of each loc): where, what, and which kind; never
@@ -233,10 +255,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc, BodyRefused):
+            return problem_response(exc.error, request.url.path)
         cls = _STATUS_TO_ERROR.get(exc.status_code, AppError)
         detail = exc.detail if isinstance(exc.detail, str) else None
         # Starlette's own headers matter (e.g. Allow on a 405, required by RFC 9110).
         return problem_response(cls(detail), request.url.path, dict(exc.headers or {}))
+
+    async def on_client_gone(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(ClientClosedRequest(), request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error")
@@ -245,6 +272,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    # A client that left mid-request is its doing: 499, not a 500 in logs and metrics.
+    app.add_exception_handler(ClientDisconnect, on_client_gone)
     app.add_exception_handler(Exception, on_unexpected)
 
 

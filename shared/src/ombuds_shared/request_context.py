@@ -7,7 +7,6 @@ import itertools
 import re
 import secrets
 
-from fastapi import Request
 from starlette.types import Scope
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -54,8 +53,3 @@ def route_template(scope: Scope) -> str:
         return recorded
     path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else UNMATCHED
-
-
-def record_route_template(request: Request, template: str) -> None:
-    """Labels this request's logs and metrics with `template` instead of the matched route."""
-    request.scope[ROUTE_TEMPLATE_KEY] = template

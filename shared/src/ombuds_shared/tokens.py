@@ -274,6 +274,9 @@ class ReusedToken:
         return self._token
 
 
+_TIME_CLAIMS = ("exp", "nbf", "iat")
+
+
 @dataclass
 class _ClaimsCache:
     """Verified claims by token until the token expires (a small LRU)."""
@@ -368,6 +371,12 @@ class TokenVerifier:
             raise Unauthorized("The token is not meant for this service.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("The token is not valid.") from exc
+        # PyJWT accepts a time claim written as a numeric string ("exp": "1893456000");
+        # such a token is malformed, and the claims cache compares `exp` with a number.
+        for name in _TIME_CLAIMS:
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise Unauthorized(f"The token's '{name}' is not a number.")
         issuer = claims.get("iss")
         if issuer not in self.issuers:
             raise Unauthorized("The token's issuer is not trusted here.")

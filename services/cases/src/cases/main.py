@@ -7,7 +7,6 @@ from fastapi import FastAPI
 
 from cases.api import ROUTERS
 from cases.audit.service import AUDIT
-from cases.case.router import hot_routes
 from cases.case.service import case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent
@@ -30,7 +29,6 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         peer_urls={"intake": settings.intake_url, "mediation": settings.mediation_url},
         outbox_model=OutboxEvent,
         on_startup=_with_reads,
-        hot_routes=hot_routes,
     )
     if settings.retention_interval_seconds > 0:
         _with_retention_schedule(app)
@@ -40,7 +38,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 async def _with_reads(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log;
     case reads by id are batched (see case_reads)."""
-    app.state.case_reads = case_reads(app.state.hot_pool)
+    app.state.case_reads = case_reads(app.state.engine)
     AUDIT.attach_read_log(app)
 
 

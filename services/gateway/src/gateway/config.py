@@ -125,6 +125,13 @@ class GatewaySettings(ServiceSettings):
     receipt_burst: int = Field(
         12, ge=1, description="Burst of calls with a receipt code per client address."
     )
+    max_in_flight_per_client: int = Field(
+        32,
+        ge=1,
+        description="Requests one client (a token's subject, else an address) may have in "
+        "flight at this gateway process; beyond, 429 at once, so slow or greedy clients "
+        "cannot take the capacity of others.",
+    )
     max_concurrent_requests: int = Field(
         256,
         ge=1,

@@ -12,8 +12,15 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.ratelimit import client_key
 from ombuds_shared import metrics
-from ombuds_shared.errors import ServiceUnavailable, problem_response
+from ombuds_shared.auth import parse_bearer
+from ombuds_shared.errors import (
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    problem_response,
+)
 
 NEVER_SHED = frozenset({"/health", "/ready", "/metrics"})
 
@@ -47,3 +54,60 @@ class ConcurrencyLimitMiddleware:
         finally:
             self.in_flight -= 1
             self._in_flight_gauge.set(self.in_flight)
+
+
+class ClientConcurrencyLimitMiddleware:
+    """Serves at most `limit` requests at once per client; answers the client's next 429.
+
+    The process-wide limit above protects the gateway, but alone it let a few clients
+    take all of it: 270 requests trickling their bodies from three tokens filled it and
+    everyone else got 503. So each client gets a share: a signed-in caller by the
+    subject of their verified token (however many tokens they hold), anyone else by
+    address (an IPv6 client per /64). A token that does not verify counts against its
+    address, so inventing subjects gains nothing. Verification is the same cached call
+    the proxy makes next, so it costs a lookup for a known token.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight: dict[str, int] = {}  # one event loop per process: no lock needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in NEVER_SHED:
+            await self.app(scope, receive, send)
+            return
+        client = await _client_of(scope)
+        count = self.in_flight.get(client, 0)
+        if count >= self.limit:
+            error = TooManyRequests("Too many of your requests are in flight; wait for them.")
+            response = problem_response(error, scope["path"], {"Cache-Control": "no-store"})
+            await response(scope, receive, send)
+            return
+        self.in_flight[client] = count + 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            left = self.in_flight[client] - 1
+            if left:
+                self.in_flight[client] = left
+            else:
+                del self.in_flight[client]  # the table holds only clients with requests
+
+
+async def _client_of(scope: Scope) -> str:
+    """Who a request counts against: the verified token's subject, else the address."""
+    authorization = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+            break
+    if authorization is not None:
+        state = scope["app"].state
+        try:
+            claims = await state.external_verifier.verify(parse_bearer(authorization))
+            return "sub:" + str(claims["sub"])
+        except Unauthorized:
+            pass  # counted by address, as any caller without a valid token
+    client = scope.get("client")
+    return "address:" + client_key(client[0] if client else None)

@@ -15,10 +15,10 @@ from gateway.events.pseudonym import Pseudonymizer, load_pseudonym_key
 from gateway.events.router import EventTokens
 from gateway.graphql.schema import graphql_router
 from gateway.internal_tokens import InternalTokenMinter, service_public_jwks
-from gateway.load_shedding import ConcurrencyLimitMiddleware
+from gateway.load_shedding import ClientConcurrencyLimitMiddleware, ConcurrencyLimitMiddleware
 from gateway.policy import Policy
 from gateway.private_listener import private_app, private_listener
-from gateway.proxy.router import hot_routes as proxy_routes
+from gateway.proxy.router import proxy_app
 from gateway.ratelimit import RateLimiter
 from gateway.reference import local_app
 from gateway.security_headers import SecurityHeadersMiddleware
@@ -121,12 +121,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         serve_openapi=False,  # the gateway serves the combined document instead
         # /internal/* and /metrics are the private listener's, never the public port's.
         serve_metrics=False,
-        # The /v1 proxy: nearly every request. Its paths are disjoint from the routers'
-        # (/graphql, /.well-known, /openapi.json, /docs).
-        hot_routes=proxy_routes,
     )
+    # The /v1 proxy: nearly every request, a lean ASGI app. Mounted after the routers, whose
+    # paths (/graphql, /.well-known, /openapi.json, /docs) are disjoint from it anyway.
+    app.mount("/v1", proxy_app)
     # Outside everything but the protective headers: a shed request costs next to nothing.
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
+    # Outside the process-wide limit: a request over its client's share never counts there.
+    app.add_middleware(ClientConcurrencyLimitMiddleware, limit=settings.max_in_flight_per_client)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         # Bearer tokens only, never cookies: no credentials mode is needed.

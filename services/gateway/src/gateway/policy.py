@@ -308,11 +308,6 @@ POLICY: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Match:
-    rule: Rule
-
-
 class Policy:
     """Finds the rule for a request; 404 for an unknown path, 405 for a wrong method."""
 

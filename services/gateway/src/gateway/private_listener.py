@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from gateway import wellknown
 from gateway.config import GatewaySettings
 from gateway.events.router import router as events_router
-from ombuds_shared.app import BodySizeLimitMiddleware
 from ombuds_shared.errors import install_problem_handlers
 from ombuds_shared.logs import RequestContextMiddleware
 from ombuds_shared.metrics import MetricsMiddleware, metrics_router
+from ombuds_shared.request_body import BodyGuardMiddleware
 
 _START_POLLS = 500  # x 10 ms
 
@@ -41,7 +41,11 @@ def private_app(public: FastAPI, settings: GatewaySettings) -> FastAPI:
     app.include_router(wellknown.internal_router)
     app.include_router(events_router)
     app.include_router(metrics_router())
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_seconds=settings.body_read_timeout_seconds,
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     return app

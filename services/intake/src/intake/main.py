@@ -8,7 +8,6 @@ from intake.config import IntakeSettings
 from intake.directory.relay import directory_relay
 from intake.receipt.codes import receipt_key
 from intake.request.fingerprint import load_fingerprint_key
-from intake.request.router import hot_routes
 from intake.request.submitter import convert_plain_submitters, submitter_key
 from intake.retention.runner import run_retention
 from ombuds_shared.app import create_service_app
@@ -32,7 +31,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             "mediation": settings.mediation_url,
             "analytics": settings.analytics_url,
         },
-        hot_routes=hot_routes,
         on_startup=_with_submission_inserts,
         on_shutdown=_stop_directory_relay,
     )
@@ -51,8 +49,8 @@ async def _with_submission_inserts(app: FastAPI) -> None:
     app.state.receipt_key = receipt_key(app.state.fingerprint_key)
     app.state.submitter_key = submitter_key(app.state.fingerprint_key)
     # Requests stored before submitters were keyed: only this process holds the key.
-    await convert_plain_submitters(app.state.hot_pool.engine, app.state.submitter_key)
-    app.state.submission_inserts = GroupedInserts(app.state.hot_pool)
+    await convert_plain_submitters(app.state.engine, app.state.submitter_key)
+    app.state.submission_inserts = GroupedInserts(app.state.engine)
     AUDIT.attach_read_log(app)
     app.state.directory_relay = directory_relay(app)
     app.state.directory_relay.start()

@@ -1,11 +1,8 @@
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import TypeAdapter
-from starlette.types import Receive, Scope
 
 from cases.case import service
 from cases.case.dependencies import (
@@ -26,9 +23,8 @@ from cases.case.schemas import (
     StatusChangeCreate,
     StatusChangeRead,
 )
-from ombuds_shared.auth import require_peer, require_user, verified_user
+from ombuds_shared.auth import require_peer, require_user
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
-from ombuds_shared.hot_path import HotResponse, HotRoute, header_values
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor, Caller, mint_exit_survey_token
 
@@ -87,42 +83,12 @@ async def open_case(
 
 @router.get("/{case_id}", response_model=CaseRead, summary="Read a case of your office")
 async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> Mapping[str, Any]:
-    # Documents the route; requests are served by the hot route below, which answers the
-    # same (tests/test_hot_routes.py holds the two to one answer).
+    # The busiest read: Core columns, fetched with the reads arriving with it, and
+    # recorded through the group-committing read log (see service.read).
     state = request.app.state
     return await service.read(
         reads=state.case_reads, read_log=state.read_log, case_id=case_id, actor=actor
     )
-
-
-_CASE_READERS = ("ombudsman", "chief")
-_JSON = [(b"content-type", b"application/json")]
-
-
-async def read_case_hot(scope: Scope, _: Receive, found: re.Match[str]) -> HotResponse:
-    """The busiest route of the service, served without FastAPI's layers (see
-    ombuds_shared.hot_path); what CaseReaderDep and read_case do, in one function."""
-    state = scope["app"].state
-    authorization = header_values(scope).get("authorization")
-    actor = await verified_user(state.token_verifier, authorization, _CASE_READERS)
-    case = await service.read(
-        reads=state.case_reads,
-        read_log=state.read_log,
-        case_id=found["case_id"],
-        actor=actor,
-    )
-    return HotResponse(200, _CASE_JSON.dump_json(_CASE_JSON.validate_python(case)), _JSON)
-
-
-_CASE_JSON = TypeAdapter(CaseRead)
-hot_routes = [
-    HotRoute(
-        frozenset({"GET"}),
-        re.compile(r"/v1/cases/(?P<case_id>[^/]+)\Z"),
-        "/v1/cases/{case_id}",
-        read_case_hot,
-    )
-]
 
 
 @router.post(

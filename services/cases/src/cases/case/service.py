@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cases.assignment.models import ConflictDeclaration
 from cases.audit import service as audit
@@ -27,7 +27,7 @@ from cases.office.models import Office
 from cases.outbox import emit_case_event
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import HotPool, KeyedReads, utcnow
+from ombuds_shared.db import KeyedReads, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
@@ -66,9 +66,9 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
 _READ_BY_ID = select(*_READ_COLUMNS).where(_CASE.c.id == bindparam("case_id"))
 
 
-def case_reads(hot_pool: HotPool) -> KeyedReads:
+def case_reads(engine: AsyncEngine) -> KeyedReads:
     """Case reads by id, those arriving together fetched at once (see KeyedReads)."""
-    return KeyedReads(hot_pool, select(*_READ_COLUMNS), _CASE.c.id)
+    return KeyedReads(engine, select(*_READ_COLUMNS), _CASE.c.id)
 
 
 async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> RowMapping | None:
@@ -92,8 +92,8 @@ def of_office(case: _Case | None, actor: Actor) -> _Case:
 async def read(
     *, reads: KeyedReads, read_log: ReadLog, case_id: str, actor: Actor
 ) -> Mapping[str, Any]:
-    """The hot read path: the case (fetched with the reads arriving with it, on the hot
-    pool), then the read recorded in the audit log (group-committed) before the case
+    """The busiest read: the case (fetched with the reads arriving with it), then the
+    read recorded in the audit log (group-committed) before the case
     is returned."""
     if not is_case_id(case_id):
         raise NotFound("No such case.")
@@ -213,8 +213,14 @@ async def _record_opening(
 
 
 async def _check_office(session: AsyncSession, code: str) -> None:
+    """Refuses an office that is not open; then ends the read, so that the pooled
+    connection is not held while the case's data key is made in the key store (the
+    case is written after): at 64 clients, creations otherwise hold all of the pool's
+    connections across the key store's round trips and the rest queue behind them."""
     office = await session.get(Office, code)
-    if office is None or office.closed_on is not None:
+    is_open = office is not None and office.closed_on is None
+    await session.rollback()  # nothing was written: this only hands the connection back
+    if not is_open:
         raise ValidationFailed(f"Office {code!r} is not an open office.")
 
 

@@ -1,15 +1,18 @@
 """The public /v1 routes: authenticate, limit, then forward under the policy.
 
-Nearly every request the gateway serves is one of these, so they are a hot
-route (ombuds_shared.hot_path): served inside all of the gateway's middleware,
-without FastAPI's routing and request objects in between.
+Nearly every request the gateway serves is one of these, so the proxy is a plain
+ASGI app mounted at /v1 (`proxy_app`): inside all of the gateway's middleware and
+FastAPI's exception handlers, without request objects or dependency solving in
+between. It never parses the body: the service behind it validates it.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 
-from starlette.types import Receive, Scope
+from starlette.datastructures import URL
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from gateway.auth import authenticate_with_claims
 from gateway.forwarding import RECEIPT_HOLDER, Forwarded, forward
@@ -17,7 +20,6 @@ from gateway.policy import Rule
 from gateway.ratelimit import client_key
 from gateway.staff_sync import note_sign_in
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
-from ombuds_shared.hot_path import HotResponse, HotRoute, header_values, public_path, read_body
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
 _FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
@@ -32,9 +34,64 @@ _REVALIDATE = (b"cache-control", b"private, no-cache")
 
 _RECEIPT_HEADER = "receipt-code"
 _RECEIPT_PREFIX = "/v1/receipts/"
+# What metrics and logs call a /v1 request until the policy names its route.
+_PROXY_TEMPLATE = "/v1/{path}"
+# A body is at most the app's body limit (the body guard counts it), so this many
+# messages is far more than a client can send; the bound only keeps the loop finite.
+_MAX_BODY_MESSAGES = 1_000_000
 
 
-async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse:
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+async def proxy_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """The /v1 mount. Every method reaches the policy (even one HTTP does not define), so
+    a wrong one gets 405 with the route's real Allow. An AppError raised here leaves as
+    problem details through the app's exception handlers."""
+    scope[ROUTE_TEMPLATE_KEY] = _PROXY_TEMPLATE
+    answer = await _proxy(scope, receive)
+    headers = answer.headers
+    if answer.status >= 200 and answer.status not in (204, 304):
+        headers = [*headers, (b"content-length", str(len(answer.body)).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+def public_path(scope: Scope) -> str:
+    """The request's path as Starlette's `request.url.path` gives it, cheaply in the usual
+    case (no decoded '?' or '#' that would end the path there)."""
+    path: str = scope["path"]
+    if "?" in path or "#" in path:
+        return URL(scope=scope).path
+    return path
+
+
+def header_values(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name; the first of repeated ones, as Starlette."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (its size, pace and nesting are the body guard's to check)."""
+    chunks: list[bytes] = []
+    for _ in range(_MAX_BODY_MESSAGES):
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _proxy(scope: Scope, receive: Receive) -> _Answer:
     state = scope["app"].state
     headers = header_values(scope)
     if _RECEIPT_HEADER in headers and public_path(scope).startswith(_RECEIPT_PREFIX):
@@ -70,7 +127,7 @@ async def proxy(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse
     return _answer(forwarded, rule)
 
 
-async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str]) -> HotResponse:
+async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str]) -> _Answer:
     """A call by the holder of a receipt code: no token, the code in the Receipt-Code header.
 
     Every call is an attempt at a code, so each one counts against the client address
@@ -107,16 +164,11 @@ def _passed(rule: Rule) -> tuple[str, ...]:
     return _FORWARDED_REQUEST_HEADERS + (_REVALIDATION_HEADERS if rule.revalidate else ())
 
 
-def _answer(forwarded: Forwarded, rule: Rule) -> HotResponse:
+def _answer(forwarded: Forwarded, rule: Rule) -> _Answer:
     response_headers = [
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in forwarded.headers.items()
     ]
     if "cache-control" not in forwarded.headers:
         response_headers.append(_REVALIDATE if rule.revalidate else _NO_STORE)
-    return HotResponse(forwarded.status, forwarded.body, response_headers)
-
-
-# Every method reaches the policy (even one HTTP does not define), so a wrong one gets
-# 405 with the route's real Allow.
-hot_routes = [HotRoute(None, re.compile(r"/v1/"), "/v1/{path}", proxy)]
+    return _Answer(forwarded.status, forwarded.body, response_headers)

@@ -1,14 +1,10 @@
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import StringConstraints, TypeAdapter
-from starlette.types import Receive, Scope
 
 from intake.message import service as case_side
 from intake.request import service
 from intake.request.dependencies import (
-    SUBMITTER_ROLES,
     OfficeRequestDep,
     OmbudsmanDep,
     ReadableRequestDep,
@@ -33,7 +29,6 @@ from intake.request.schemas import (
 )
 from intake.vault import service as vault
 from ombuds_shared.app import peer_token
-from ombuds_shared.auth import verified_user
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     BadRequest,
@@ -41,15 +36,6 @@ from ombuds_shared.errors import (
     Forbidden,
     IdempotencyConflict,
     ValidationFailed,
-    invalid_input,
-)
-from ombuds_shared.hot_path import (
-    HotResponse,
-    HotRoute,
-    header_values,
-    json_body,
-    read_body,
-    validation_errors,
 )
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.i18n import current_language, direction, translate
@@ -91,10 +77,9 @@ async def submit_request(
     actor: SubmitterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> IntakeAcknowledgement:
-    # The hot pool rather than SessionDep: no ORM session (see service.submit). Requests
-    # are served by submit_request_hot; this route documents them.
+    # No SessionDep: the submission is inserted with those arriving with it (see service.submit).
     submitted = await service.submit(
-        hot_pool=request.app.state.hot_pool,
+        engine=request.app.state.engine,
         inserts=request.app.state.submission_inserts,
         envelope=request.app.state.envelope,
         fingerprint_key=request.app.state.fingerprint_key,
@@ -126,53 +111,6 @@ def _acknowledged(
         receipt_code=submitted.receipt_code,
     )
     return acknowledgement, headers
-
-
-_SUBMISSION = TypeAdapter(IntakeCreate)
-_IDEMPOTENCY_KEY = TypeAdapter(Annotated[str, StringConstraints(max_length=200)])
-_ACKNOWLEDGEMENT = TypeAdapter(IntakeAcknowledgement)
-_JSON = (b"content-type", b"application/json")
-
-
-async def submit_request_hot(scope: Scope, receive: Receive, _: re.Match[str]) -> HotResponse:
-    """The busiest write of the service, served without FastAPI's layers (see
-    ombuds_shared.hot_path); it answers what submit_request answers, refusals included,
-    in FastAPI's order: malformed JSON, then the caller, then the input."""
-    headers = header_values(scope)
-    body = json_body(await read_body(receive), headers.get("content-type"))
-    state = scope["app"].state
-    actor = await verified_user(state.token_verifier, headers.get("authorization"), SUBMITTER_ROLES)
-    idempotency_key, errors = headers.get("idempotency-key"), []
-    if idempotency_key is not None:
-        idempotency_key, errors = validation_errors(
-            _IDEMPOTENCY_KEY, idempotency_key, ("header", "Idempotency-Key")
-        )
-    data, body_errors = validation_errors(_SUBMISSION, body, ("body",))
-    if errors or body_errors:
-        raise invalid_input([*errors, *body_errors])
-    submitted = await service.submit(
-        hot_pool=state.hot_pool,
-        inserts=state.submission_inserts,
-        envelope=state.envelope,
-        fingerprint_key=state.fingerprint_key,
-        actor=actor,
-        data=data,
-        idempotency_key=idempotency_key,
-    )
-    acknowledgement, extra = _acknowledged(submitted, actor)
-    response_headers = [_JSON]
-    response_headers += [(name.lower().encode(), value.encode()) for name, value in extra.items()]
-    return HotResponse(201, _ACKNOWLEDGEMENT.dump_json(acknowledgement), response_headers)
-
-
-hot_routes = [
-    HotRoute(
-        frozenset({"POST"}),
-        re.compile(r"/v1/intake/requests\Z"),
-        "/v1/intake/requests",
-        submit_request_hot,
-    )
-]
 
 
 @router.get("", response_model=IntakePage, summary="Your requests, or your office's queue")
@@ -297,7 +235,7 @@ async def record_walk_in(
     office_data = data.model_copy(update={"office": actor.office})
     state = request.app.state
     submitted = await service.submit(
-        hot_pool=state.hot_pool,
+        engine=state.engine,
         inserts=state.submission_inserts,
         envelope=state.envelope,
         fingerprint_key=state.fingerprint_key,

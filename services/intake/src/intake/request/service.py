@@ -34,7 +34,7 @@ from intake.vault import service as vault
 from intake.vault.models import Visitor
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.crypto import Envelope, KeyDestroyed
-from ombuds_shared.db import GroupedInserts, HotPool, core_connection, utcnow
+from ombuds_shared.db import GroupedInserts, core_connection, utcnow
 from ombuds_shared.errors import (
     BadRequest,
     Conflict,
@@ -136,7 +136,7 @@ async def open_offices(engine: AsyncEngine) -> frozenset[str]:
 
 async def submit(
     *,
-    hot_pool: HotPool,
+    engine: AsyncEngine,
     inserts: GroupedInserts,
     envelope: Envelope | None,
     fingerprint_key: bytes,
@@ -149,11 +149,11 @@ async def submit(
 
     The channel follows from the submitter's role, unless an ombudsman records a
     walk-in (`channel` given). The busiest write: the visitor and the request are
-    inserted together, with the submissions arriving with them (one statement on
-    PostgreSQL; see GroupedInserts), and no ORM session."""
+    inserted together, with the submissions arriving with them (one transaction;
+    see GroupedInserts), and no ORM session."""
     channel = channel or channel_of(actor)
     _check_channel_rules(channel, data, idempotency_key)
-    if data.office not in await open_offices(hot_pool.engine):
+    if data.office not in await open_offices(engine):
         raise ValidationFailed(f"{data.office!r} is not an open office.", field="office")
     # Keyed (see intake.request.fingerprint): nobody can test a guess against it.
     fingerprint = keyed_fingerprint(fingerprint_key, channel.value, data.model_dump_json())
@@ -191,7 +191,7 @@ async def submit(
         except IntegrityError:
             if idempotency_key:
                 # The same submission was made before (or concurrently): answer as it was.
-                earlier = await _by_idempotency_key(hot_pool.engine, submitted_by, idempotency_key)
+                earlier = await _by_idempotency_key(engine, submitted_by, idempotency_key)
                 if earlier is not None:
                     _replay(earlier, fingerprint)
                     return Submitted(earlier.reference, earlier.status, earlier.submitted_at, True)
