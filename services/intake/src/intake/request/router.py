@@ -15,7 +15,6 @@ from intake.request.dependencies import (
 )
 from intake.request.schemas import (
     INFORMALITY_NOTICE,
-    Channel,
     ConflictCreate,
     ConflictRead,
     DeclineBody,
@@ -42,6 +41,7 @@ from ombuds_shared.i18n import current_language, direction, translate
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import Channel
 
 router = APIRouter(prefix="/v1/intake/requests", tags=["intake"], responses=PROBLEM_RESPONSES)
 

@@ -22,7 +22,6 @@ from intake.receipt import codes as receipt_codes
 from intake.request.fingerprint import fingerprint as keyed_fingerprint
 from intake.request.models import IntakeRequest, RequestConflict
 from intake.request.schemas import (
-    Channel,
     DeclineBody,
     IntakeCreate,
     IntakeRead,
@@ -44,6 +43,7 @@ from ombuds_shared.errors import (
 )
 from ombuds_shared.pagination import decode_cursor, encode_cursor
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import Channel
 
 # Crockford's base32 without look-alikes, so a reference survives being read aloud.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -198,13 +198,15 @@ async def submit(
     raise Conflict("Could not allocate a request reference; try again.")
 
 
-def _replay(earlier: Row[Any], fingerprint: str) -> Row[Any]:
+def _replay(earlier: Row[Any, Any, Any, Any], fingerprint: str) -> Row[Any, Any, Any, Any]:
     if earlier.request_hash != fingerprint:
         raise IdempotencyConflict("This Idempotency-Key was already used for a different request.")
     return earlier
 
 
-async def _by_idempotency_key(engine: AsyncEngine, submitted_by: str, key: str) -> Row[Any] | None:
+async def _by_idempotency_key(
+    engine: AsyncEngine, submitted_by: str, key: str
+) -> Row[Any, Any, Any, Any] | None:
     table = _REQUEST
     async with core_connection(engine) as connection:
         result = await connection.execute(
@@ -366,16 +368,16 @@ async def to_read(
         reference=request.reference,
         status=RequestStatus(request.status),
         channel=Channel(request.channel),
-        pillar=request.pillar,  # type: ignore[arg-type]
+        pillar=request.pillar,
         office=request.office,
-        location=request.location,  # type: ignore[arg-type]
-        occupational_group=request.occupational_group,  # type: ignore[arg-type]
+        location=request.location,
+        occupational_group=request.occupational_group,
         consent_to_contact=request.consent_to_contact,
-        referring_unit=request.referring_unit,  # type: ignore[arg-type]
+        referring_unit=request.referring_unit,
         anonymous=vault.is_anonymous(request.visitor),
         submitted_at=request.submitted_at,
         triaged_at=request.triaged_at,
-        decline_reason=request.decline_reason,  # type: ignore[arg-type]
+        decline_reason=request.decline_reason,
         decline_note=note,
         case_id=request.case_id if sees_case else None,
         visitor=identity,
