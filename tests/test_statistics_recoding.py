@@ -55,9 +55,12 @@ async def test_merged_outcomes_and_mediation_issues_through_the_gateway(
         await mediation.drained()
     # The issue codes crossed the projection under the mediation's pseudonym.
     assert await analytics_scalar(stack, count_of(MediationIssue)) == 8 * 2 + 1 + 5 + 6 + 1
-    assert await analytics_scalar(
-        stack, select(MediationIssue.category).where(MediationIssue.issue_code == "3.a")
-    ) == "3"
+    assert (
+        await analytics_scalar(
+            stack, select(MediationIssue.category).where(MediationIssue.issue_code == "3.a")
+        )
+        == "3"
+    )
     analyst = stack.auth("analyst")
 
     async def statistic(name: str) -> dict[str, Any]:
