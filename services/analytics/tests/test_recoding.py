@@ -340,3 +340,23 @@ async def test_time_to_resolution_counts_the_cases_closed_within_each_band(
         "resolved": 11, "median_days": 7, "within_30": 6, "within_30_share": 54.5,
         "within_90": 11, "within_90_share": 100.0, "within_180": 11, "within_180_share": 100.0,
     }  # fmt: skip
+
+
+async def test_small_groups_are_withheld_and_their_sizes_go_together(analytics: Analytics) -> None:
+    a = analytics
+    # 2024: a group of 3 and one of 20 (23 people: the count is published); 2023: a group
+    # of 3 alone (withheld, with the individual mediations as its complement).
+    for year, people in ((2024, 3), (2024, 20), (2023, 3)):
+        await a.mediations(1, year=year, source="self_referral", outcome="settled",
+                           group=True, participants=people)  # fmt: skip
+    for year in (2023, 2024):
+        await a.mediations(6, year=year, source="self_referral", outcome="settled", group=False)
+    document = await a.statistic("group-processes", from_year=2023, to_year=2024)
+    # The smallest group has 3 people: neither size is shown (23 - 20 would give it away).
+    assert cells(document, 2024) == {
+        "group_processes": 2, "participants": 23, "smallest_group": None, "largest_group": None,
+    }  # fmt: skip
+    assert set(cells(document, 2023).values()) == {None}
+    opened = cells(await a.statistic("mediation-opened", from_year=2023, to_year=2023), 2023)
+    assert opened == {"opened": 7, "group_processes": None, "individual": None,
+                      "participants_in_group_processes": None}  # fmt: skip

@@ -503,8 +503,9 @@ async def group_processes(reader: Reader, f: Filters) -> Table:
 
     A group process is one mediation covering a team, so its cell is weighed by the people
     it covers (disclosure.protect): four processes with 65 participants are published. The
-    smallest and largest group are shown only where the count is published and the group
-    itself has at least the threshold's number of people.
+    smallest and largest group are shown only where the count is published and the
+    smallest group has at least the threshold's number of people (both or neither: with
+    two groups, the participants less one size give the other).
     """
     protected, participants = await reader.mediations(f)
     threshold = reader.threshold_of("mediations")
@@ -532,8 +533,9 @@ async def group_processes(reader: Reader, f: Filters) -> Table:
             {
                 "group_processes": counted(groups),
                 "participants": counted(None if hidden else participants.get((year, f.p, f.o), 0)),
-                "smallest_group": _size(low, groups, threshold),
-                "largest_group": _size(high, groups, threshold),
+                # Both sizes or neither: with two groups, the total less one gives the other.
+                "smallest_group": _size(low, low, groups, threshold),
+                "largest_group": _size(high, low, groups, threshold),
             },
         )
     table.notes["counted"] = (
@@ -542,12 +544,12 @@ async def group_processes(reader: Reader, f: Filters) -> Table:
     return table
 
 
-def _size(people: int, groups: int | None, threshold: int) -> Cell:
+def _size(people: int, smallest: int, groups: int | None, threshold: int) -> Cell:
     """A group's size: none without a group; withheld with the count of groups, or when
-    the group has fewer people than the threshold."""
+    the smallest group has fewer people than the threshold."""
     if groups == 0:
         return {"count": None}
-    return counted(people if groups is not None and people >= threshold else None)
+    return counted(people if groups is not None and smallest >= threshold else None)
 
 
 async def mediation_issue_categories(reader: Reader, f: Filters) -> Table:
