@@ -198,6 +198,9 @@ async def test_no_slice_or_year_range_publishes_a_merged_away_category(
         if first <= 2015:  # the year beside stands alone: no merge there
             earlier = next(r for r in document["rows"] if r["year"] == 2015)["cells"]
             assert "merged_into" not in earlier["resolved_before_mediation"]
+            # The merged column reads the same over the years: the sum of its members.
+            if pillar is None:
+                assert earlier["did_not_proceed"]["count"] == 6 + 8
     # The attacker's intervals over the outcome partition and the pillar margins.
     published = {
         (("mediations" if v == "total" else "outcome"), p, o, "" if v == "total" else v): n

@@ -139,6 +139,12 @@ class Protected:
                 return merge.into
         return None
 
+    def is_merged(self, dimension: str, year: int, into: str) -> bool:
+        """Whether `into` is a merged category of `dimension` in `year`."""
+        return any(
+            m.dimension == dimension and m.year == year and m.into == into for m in self.merges
+        )
+
     def merged_categories(self, dimension: str, years: Iterable[int]) -> list[str]:
         """The merged categories a table of `dimension` over `years` needs as columns."""
         wanted = set(years)

@@ -294,6 +294,13 @@ def _published(protected: Protected, key: Key, total: int | None = None) -> Cell
     into = protected.merged_into(key)
     if into is not None:
         return merged_cell(into, total)
+    dimension, year, pillar, office, value = key
+    members = NEIGHBOURS.get(dimension, {}).get(value)
+    if members and not protected.is_merged(dimension, year, value):
+        # A year without the merge: the merged column is the sum of its published members
+        # (withheld if one is), so that the column reads the same over the years.
+        parts = [protected.count((dimension, year, pillar, office, m)) for m in members]
+        return counted(_sum_published(parts), total)
     return counted(protected.count(key), total)
 
 
