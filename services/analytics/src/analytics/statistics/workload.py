@@ -190,7 +190,9 @@ def _resolution_cells(
     for band in SHARES:
         count = protected.count((f"{dimension}_band", year, f.p, f.o, band))
         within = None if within is None or count is None else within + count
-        cells[f"{prefix}{band}"] = counted(within)
+        # Like the shares, nothing of a slice whose resolved count is withheld (a zero there
+        # would say that all of its few cases took longer).
+        cells[f"{prefix}{band}"] = counted(None if resolved is None else within)
         cells[f"{prefix}{band}_share"] = valued(
             round(100 * within / resolved, 1) if within is not None and resolved else None,
             within is None or resolved is None,
