@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ombuds_shared.config import ServiceSettings
@@ -14,6 +14,14 @@ class AnalyticsSettings(ServiceSettings):
     service_name: str = "analytics"
     # Published counts below this are suppressed, with their complements (P6).
     suppression_threshold: int = Field(5, ge=2, le=100)
+    # Per statistic, a threshold other than the default (statistics sharing a cube are
+    # protected together at the highest of theirs: statistics.service.PROTECTED_TOGETHER).
+    suppression_thresholds: dict[str, int] = Field(
+        default_factory=dict,
+        description='Thresholds per statistic, as JSON (e.g. {"mediation-outcomes": 3}); '
+        "statistics published from one cube are protected at the highest among them "
+        "(docs/analytics.md).",
+    )
     # Every published figure is annual, so the open period is the current year: until it
     # closes, no figure of it is published, so that polling a moving total cannot single
     # out one new case (a deployment may choose otherwise, knowing that).
@@ -38,3 +46,16 @@ class AnalyticsSettings(ServiceSettings):
         description="A folder of Jinja2 templates overriding the annual report's section "
         "texts (same file names as analytics/report/templates; missing ones fall back).",
     )
+
+    @field_validator("suppression_thresholds")
+    @classmethod
+    def _known_statistics(cls, value: dict[str, int]) -> dict[str, int]:
+        from analytics.statistics.service import STATISTICS  # the registry, once loaded
+
+        unknown = sorted(set(value) - set(STATISTICS))
+        if unknown:
+            raise ValueError(f"unknown statistics: {unknown}; known: {sorted(STATISTICS)}")
+        bad = sorted(name for name, n in value.items() if not 2 <= n <= 100)
+        if bad:
+            raise ValueError(f"thresholds must be from 2 to 100: {bad}")
+        return value

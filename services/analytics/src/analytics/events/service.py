@@ -41,7 +41,15 @@ from analytics.events.schemas import (
     SystemicIssuePublished,
     SystemicIssueWithdrawn,
 )
-from analytics.facts.models import CaseCount, CaseFact, CaseIssue, CaseTag, MediationFact
+from analytics.facts.models import (
+    CaseCount,
+    CaseFact,
+    CaseIssue,
+    CaseTag,
+    MediationFact,
+    MediationIssue,
+    channel_code,
+)
 from analytics.register.models import PublishedSystemicIssue
 from ombuds_shared.errors import Conflict
 from ombuds_shared.reference import OccupationalGroup
@@ -72,6 +80,7 @@ class _Batch:
     new_issues: list[dict[str, str]] = field(default_factory=list)
     new_tags: list[dict[str, str]] = field(default_factory=list)
     new_mediations: list[dict[str, Any]] = field(default_factory=list)
+    new_mediation_issues: list[dict[str, str]] = field(default_factory=list)
     changed_mediations: set[str] = field(default_factory=set)
     rollup: Counter[RollupKey] = field(default_factory=Counter)
     # Register entries published (their row) or withdrawn (None), the last word per entry.
@@ -134,6 +143,7 @@ class _Batch:
         self.count("opened", year, case, "")
         self.count("location", year, case, case["location"])
         self.count("occupational_group", year, case, case["occupational_group"])
+        self.count("intake_channel", year, case, channel_code(event.intake_channel))
         return True
 
     def _case_event(self, key: str, case: dict[str, Any], event: Strict) -> None:
@@ -201,6 +211,13 @@ class _Batch:
         }
         self.mediations[event.mediation_key] = mediation
         self.new_mediations.append(mediation)
+        # Its issues, for the issue categories of mediations (the codes are checked against
+        # the taxonomy by the schema; the category is the code's major part).
+        for code in dict.fromkeys(event.issue_codes):
+            self.new_mediation_issues.append(
+                {"mediation_key": event.mediation_key, "issue_code": code,
+                 "category": code.split(".")[0]}
+            )  # fmt: skip
         return True
 
     def _mediation_event(self, key: str, mediation: dict[str, Any], event: Strict) -> None:
@@ -362,6 +379,8 @@ async def _write(session: AsyncSession, batch: _Batch, applied: list[dict[str, s
         await session.execute(insert(CaseTag), batch.new_tags)
     if batch.new_mediations:
         await session.execute(insert(MediationFact), batch.new_mediations)
+    if batch.new_mediation_issues:
+        await session.execute(insert(MediationIssue), batch.new_mediation_issues)
     new_mediations = {m["mediation_key"] for m in batch.new_mediations}
     changed = sorted(batch.changed_mediations - new_mediations)
     if changed:

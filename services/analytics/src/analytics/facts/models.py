@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from analytics.db import Base
+from ombuds_shared.vocabulary import Channel
 
 KEY = 40
 CODE = 40
@@ -50,6 +51,15 @@ class CaseIssue(Base):
     case_key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
     issue_code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
     category: Mapped[str] = mapped_column(String(CODE))
+
+
+# The intake channels the rollup keeps by name; any other code is filed as "other", so that
+# a rare or mistyped code never becomes a column of its own.
+KNOWN_CHANNELS = frozenset(c.value for c in Channel)
+
+
+def channel_code(value: str) -> str:
+    return value if value in KNOWN_CHANNELS else "other"
 
 
 class CaseTag(Base):
@@ -111,3 +121,13 @@ class MediationFact(Base):
             "referral_source",
         ),
     )
+
+
+class MediationIssue(Base):
+    """An issue code a mediation raised when it opened (once per code)."""
+
+    __tablename__ = "mediation_issue"
+
+    mediation_key: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    issue_code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    category: Mapped[str] = mapped_column(String(CODE))

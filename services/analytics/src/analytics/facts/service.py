@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import case, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.events.models import DataVersion
-from analytics.facts.models import CaseCount, CaseFact, CaseIssue, CaseTag
+from analytics.facts.models import KNOWN_CHANNELS, CaseCount, CaseFact, CaseIssue, CaseTag
 from ombuds_shared.reference import OccupationalGroup
 
 
@@ -21,6 +21,10 @@ async def rebuild_rollups(*, session: AsyncSession) -> None:
         ("opened", literal("")),
         ("location", f.location),
         ("occupational_group", f.occupational_group),
+        (
+            "intake_channel",
+            case((f.intake_channel.in_(sorted(KNOWN_CHANNELS)), f.intake_channel), else_="other"),
+        ),
     ):
         await session.execute(
             insert(CaseCount).from_select(

@@ -15,7 +15,7 @@ from typing import Any
 
 from analytics.register.service import ReportedIssue, reported_in
 from analytics.report.texts import Texts
-from analytics.statistics.service import STATISTICS, Filters, Reader
+from analytics.statistics.service import STATISTICS, Filters, Reader, publish
 from analytics.statistics.tables import Table
 from ombuds_shared.errors import ValidationFailed
 
@@ -138,7 +138,7 @@ def notes_of(table: Table) -> list[str]:
     """The statistic's notes in sentences, whatever they are (labels are shown as words)."""
     found: list[str] = []
     for key, value in table.notes.items():
-        if key == "labels":
+        if key in ("labels", "merged"):  # labels are shown as words; merges below
             continue
         if isinstance(value, str):
             found.append(value[:1].upper() + value[1:])
@@ -148,6 +148,9 @@ def notes_of(table: Table) -> list[str]:
             found += [f"{words(str(k), table)}: {v}" for k, v in value.items()]
         elif value is not None:
             found.append(f"{words(key)}: {value}")
+    # Every merge and every withheld cell is stated under its table.
+    if table.threshold is not None and (table.notes.get("merged") or table.withheld()):
+        found += table.disclosure_lines(table.threshold)
     return found
 
 
@@ -256,7 +259,7 @@ async def build(
     for name in STATISTICS:
         if name == "utilization" and filters.office:
             continue  # headcounts are per pillar: no utilization for one office
-        tables[name] = await STATISTICS[name](reader, trend)
+        tables[name] = await publish(name, reader, trend)
     register = await reported_in(
         reader.session, year=year, pillar=filters.pillar, office=filters.office
     )

@@ -13,7 +13,7 @@ from analytics.report.texts import Texts
 from analytics.report.word import render_docx
 from analytics.statistics.dependencies import FiltersDep, ReaderDep
 from analytics.statistics.router import StatisticName
-from analytics.statistics.service import STATISTICS
+from analytics.statistics.service import publish
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotAcceptable
 from ombuds_shared.openapi import problem_responses
 
@@ -49,7 +49,7 @@ async def read_chart(
     _: AnalystDep,
     format_: Annotated[ChartFormat, Query(alias="format")] = ChartFormat.SVG,
 ) -> Response:
-    table = await STATISTICS[chart.value](reader, filters)
+    table = await publish(chart.value, reader, filters)
     content = await annual.chart(reader, table, format_.value)
     return Response(content, media_type=_MEDIA[format_])
 

@@ -53,6 +53,7 @@ def reader(request: Request, session: SessionDep) -> Reader:
         request.app.state.statistics_cache,
         settings.suppression_threshold,
         published_through(settings),
+        settings.suppression_thresholds,
     )
 
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response
 
 from analytics.dependencies import AnalystDep
 from analytics.statistics.dependencies import FiltersDep, ReaderDep
-from analytics.statistics.service import STATISTICS
+from analytics.statistics.service import STATISTICS, publish
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -51,11 +51,12 @@ async def read_statistic(
     _: AnalystDep,
     format_: Annotated[Format, Query(alias="format")] = Format.JSON,
 ) -> Any:
-    table = await STATISTICS[statistic.value](reader, filters)
+    table = await publish(statistic.value, reader, filters)
+    threshold = reader.threshold_for(statistic.value)
     if format_ is Format.CSV:
         return Response(
-            table.to_csv(),
+            table.to_csv(threshold),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{statistic.value}.csv"'},
         )
-    return table.to_json(threshold=reader.threshold, filters=filters.as_dict())
+    return table.to_json(threshold=threshold, filters=filters.as_dict())

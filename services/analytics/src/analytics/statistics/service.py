@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,12 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.events.models import DataVersion
 from analytics.events.schemas import Outcome
-from analytics.facts.models import CaseCount, MediationFact
+from analytics.facts.models import CaseCount, MediationFact, MediationIssue
 from analytics.headcount.models import StaffHeadcount
 from analytics.outreach.models import OutreachActivity
 from analytics.outreach.schemas import ActivityType
-from analytics.statistics.disclosure import ALL, Key, Protected, Row, cube, protect
-from analytics.statistics.tables import Cell, Table, counted, valued
+from analytics.statistics.disclosure import (
+    ALL,
+    MERGED_LABELS,
+    NEIGHBOURS,
+    Key,
+    Protected,
+    Row,
+    cube,
+    protect,
+    recode,
+)
+from analytics.statistics.tables import Cell, Table, counted, merged_cell, valued
 from analytics.statistics.workload import (
     contacts_per_case,
     hours_per_office,
@@ -35,7 +45,7 @@ from analytics.survey.models import DIMENSIONS, ExitResponse, WorkplaceResponse
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import CATEGORIES, SUBCATEGORIES, SYSTEMIC_ISSUES
-from ombuds_shared.vocabulary import ReferralSource
+from ombuds_shared.vocabulary import Channel, ReferralSource
 
 INTERNATIONAL = (
     OccupationalGroup.INTERNATIONAL_PROFESSIONAL,
@@ -44,7 +54,15 @@ INTERNATIONAL = (
 )
 NATIONAL = (OccupationalGroup.GENERAL_SERVICE, OccupationalGroup.NATIONAL_OFFICER)
 PILLARS = [p.value for p in Pillar]
-CASE_PARTITIONS = {"location": "opened", "occupational_group": "opened"}
+# The rollup files a channel outside the office's own under "other" (facts.models).
+INTAKE_CHANNELS = [*(c.value for c in Channel), "other"]
+CASE_PARTITIONS = {
+    "location": "opened",
+    "occupational_group": "opened",
+    "intake_channel": "opened",
+}
+# The dimensions protected together: they share the total of cases opened.
+CASE_DIMENSIONS = ("opened", "location", "occupational_group", "intake_channel")
 MEDIATION_PARTITIONS = {
     "referral_source": "mediations",
     "outcome": "mediations",
@@ -95,13 +113,26 @@ class Reader:
         cache: dict[Any, Any],
         threshold: int,
         published_through: int | None = None,
+        thresholds: Mapping[str, int] | None = None,
     ) -> None:
         self.session = session
         self.cache = cache
+        # The default threshold, and the ones configured per statistic (see `threshold_of`).
         self.threshold = threshold
+        self.thresholds = dict(thresholds or {})
         # The last year whose figures are published (None: every year, the open one too).
         self.published_through = published_through
         self._version: int | None = None
+
+    def threshold_of(self, group: str) -> int:
+        """The threshold of a protection group: the highest configured for its statistics,
+        since they publish from one cube and share its margins (PROTECTED_TOGETHER)."""
+        return max(self.thresholds.get(name, self.threshold) for name in PROTECTED_TOGETHER[group])
+
+    def threshold_for(self, statistic: str) -> int:
+        """The threshold a statistic is published at: that of every group it reads."""
+        groups = [g for g, names in PROTECTED_TOGETHER.items() if statistic in names]
+        return max((self.threshold_of(g) for g in groups), default=self.threshold)
 
     def closed(self, f: Filters) -> Filters:
         """The slice cut back to closed periods: an open year is published once it closes."""
@@ -115,6 +146,10 @@ class Reader:
             )
         return replace(f, to_year=last, open_from=last + 1)
 
+    @property
+    def thresholds_key(self) -> tuple[Any, ...]:
+        return (self.threshold, tuple(sorted(self.thresholds.items())))
+
     async def version(self) -> int:
         if self._version is None:
             found = await self.session.scalar(
@@ -126,7 +161,7 @@ class Reader:
     async def _cached(
         self, name: tuple[Any, ...], build: Callable[[], Awaitable[Protected]]
     ) -> Protected:
-        key = (*name, await self.version(), self.threshold)
+        key = (*name, await self.version(), self.thresholds_key)
         found = self.cache.get(key)
         if found is None:
             found = await build()
@@ -136,9 +171,16 @@ class Reader:
         return found
 
     async def cases(
-        self, f: Filters, dimensions: tuple[str, ...], values: tuple[str, ...] = ()
+        self,
+        f: Filters,
+        dimensions: tuple[str, ...],
+        values: tuple[str, ...] = (),
+        *,
+        group: str = "cases",
     ) -> Protected:
-        """A protected cube from the rollup (dimensions protected together share margins)."""
+        """A protected cube from the rollup (dimensions protected together share margins),
+        recoded (NEIGHBOURS) and then suppressed at the threshold of its `group`."""
+        threshold = self.threshold_of(group)
 
         async def build() -> Protected:
             query = select(
@@ -152,12 +194,21 @@ class Reader:
                 query = query.where(CaseCount.value.in_(values))
             rows: list[Row] = [tuple(r) for r in await self.session.execute(query)]  # type: ignore[misc]
             partitions = {d: t for d, t in CASE_PARTITIONS.items() if d in dimensions}
-            return protect(*cube(rows, partitions), self.threshold)
+            recoded, merges = recode(rows, threshold, NEIGHBOURS)
+            return protect(*cube(recoded, partitions), threshold, merges=merges)
 
-        return await self._cached(("cases", dimensions, values, f.from_year, f.to_year), build)
+        return await self._cached(
+            ("cases", group, dimensions, values, f.from_year, f.to_year), build
+        )
 
     async def mediations(self, f: Filters) -> tuple[Protected, dict[tuple[int, str, str], int]]:
-        """The protected mediation cube, and participants of group processes per cell."""
+        """The protected mediation cube, and participants of group processes per cell.
+
+        Outcomes and referral sources are recoded (NEIGHBOURS) before suppression; a cell
+        of group processes is weighed by its participants (a team, not one person); the
+        issue categories of mediations share the cube's pillar and office margins.
+        """
+        threshold = self.threshold_of("mediations")
         query = (
             select(
                 MediationFact.opened_year, MediationFact.pillar, MediationFact.office,
@@ -186,7 +237,31 @@ class Reader:
                         participants[(year, p, o)] += int(people or 0)
 
         async def build() -> Protected:
-            return protect(*cube(rows, MEDIATION_PARTITIONS), self.threshold)
+            # A mediation counts once per major category, however many codes it raises.
+            per_mediation = (
+                select(MediationIssue.mediation_key, MediationIssue.category)
+                .distinct()
+                .subquery("mediation_category")
+            )
+            m = MediationFact
+            categories = (
+                select(m.opened_year, m.pillar, m.office, per_mediation.c.category, func.count())
+                .join(per_mediation, per_mediation.c.mediation_key == m.mediation_key)
+                .where(m.opened_year.between(f.from_year, f.to_year))
+                .group_by(m.opened_year, m.pillar, m.office, per_mediation.c.category)
+            )
+            issue_rows: list[Row] = [
+                ("mediation_category", year, pillar, office, category, n)
+                for year, pillar, office, category, n in await self.session.execute(categories)
+            ]
+            recoded, merges = recode(rows + issue_rows, threshold, NEIGHBOURS)
+            counts, constraints = cube(recoded, MEDIATION_PARTITIONS)
+            people = {
+                key: max(n, participants.get((key[1], key[2], key[3]), 0))
+                for key, n in counts.items()
+                if key[0] == "process" and key[4] == "group"
+            }
+            return protect(counts, constraints, threshold, merges=merges, people=people)
 
         protected = await self._cached(("mediations", f.from_year, f.to_year), build)
         return protected, participants
@@ -200,21 +275,38 @@ def _distribution(
     protected: Protected, f: Filters, *, statistic: str, title: str, dimension: str,
     values: Iterable[str], total: Callable[[int], int | None], labels: dict[str, str] | None = None,
 ) -> Table:  # fmt: skip
-    columns = list(values)
+    merged = protected.merged_categories(dimension, f.years)
+    columns = [*values, *merged]
     table = Table(statistic, title, [*columns, "total"])
     for year in f.years:
         whole = total(year)
-        cells = {v: counted(protected.count(_key(dimension, year, f, v)), whole) for v in columns}
+        cells = {v: _published(protected, _key(dimension, year, f, v), whole) for v in columns}
         cells["total"] = counted(whole)
         table.add({"year": year}, cells)
-    if labels:
-        table.notes["labels"] = labels
+    table.record_merges(protected.merges, dimension, f.years)
+    if labels or merged:
+        table.notes["labels"] = {**(labels or {}), **{m: MERGED_LABELS[m] for m in merged}}
     return table
+
+
+def _published(protected: Protected, key: Key, total: int | None = None) -> Cell:
+    """A count cell as published: withheld, merged into its neighbour, or the count."""
+    into = protected.merged_into(key)
+    if into is not None:
+        return merged_cell(into, total)
+    dimension, year, pillar, office, value = key
+    members = NEIGHBOURS.get(dimension, {}).get(value)
+    if members and not protected.is_merged(dimension, year, value):
+        # A year without the merge: the merged column is the sum of its published members
+        # (withheld if one is), so that the column reads the same over the years.
+        parts = [protected.count((dimension, year, pillar, office, m)) for m in members]
+        return counted(_sum_published(parts), total)
+    return counted(protected.count(key), total)
 
 
 async def cases_opened(reader: Reader, f: Filters) -> Table:
     """1. Cases opened per year, by pillar."""
-    protected = await reader.cases(f, ("opened", "location", "occupational_group"))
+    protected = await reader.cases(f, CASE_DIMENSIONS)
     pillars = [f.p] if f.pillar else PILLARS
     table = Table("cases-opened", "Cases opened per year, by pillar", [*pillars, "total"])
     for year in f.years:
@@ -227,7 +319,7 @@ async def cases_opened(reader: Reader, f: Filters) -> Table:
 async def _case_distribution(
     reader: Reader, f: Filters, *, dimension: str, statistic: str, title: str, values: list[str]
 ) -> Table:
-    protected = await reader.cases(f, ("opened", "location", "occupational_group"))
+    protected = await reader.cases(f, CASE_DIMENSIONS)
     return _distribution(
         protected, f, statistic=statistic, title=title, dimension=dimension, values=values,
         total=lambda year: protected.count(_key("opened", year, f)),
@@ -250,6 +342,15 @@ async def cases_by_occupational_group(reader: Reader, f: Filters) -> Table:
     )  # fmt: skip
 
 
+async def cases_by_intake_channel(reader: Reader, f: Filters) -> Table:
+    """Cases by intake channel: how the request reached the office (a code outside the
+    office's channels counts as `other`)."""
+    return await _case_distribution(
+        reader, f, dimension="intake_channel", statistic="cases-by-intake-channel",
+        title="Cases by intake channel", values=INTAKE_CHANNELS,
+    )  # fmt: skip
+
+
 _CATEGORY_LABELS = {code: labels[1] for code, labels in CATEGORIES.items()}
 
 
@@ -266,8 +367,8 @@ def _with_top_three(table: Table) -> Table:
 
 async def issues_by_category(reader: Reader, f: Filters) -> Table:
     """4. Cases raising each of the nine major categories; the top three per year."""
-    protected = await reader.cases(f, ("category",))
-    totals = await reader.cases(f, ("opened", "location", "occupational_group"))
+    protected = await reader.cases(f, ("category",), group="categories")
+    totals = await reader.cases(f, CASE_DIMENSIONS)
     table = _distribution(
         protected, f, statistic="issues-by-category",
         title="Cases by major issue category (a case may raise several)",
@@ -291,13 +392,13 @@ async def issue_subcategories(reader: Reader, f: Filters) -> Table:
             .distinct()
         )
         present = tuple(sorted(found.scalars(), key=_code_order))
-        every = await reader.cases(f, ("issue_code",), present)
+        every = await reader.cases(f, ("issue_code",), present, group="issue-codes")
         # A column whose every cell is withheld would still tell that the code was raised.
         codes = tuple(
             c for c in present if any(every.count(_key("issue_code", y, f, c)) for y in f.years)
         )
-    protected = await reader.cases(f, ("issue_code",), codes)
-    totals = await reader.cases(f, ("opened", "location", "occupational_group"))
+    protected = await reader.cases(f, ("issue_code",), codes, group="issue-codes")
+    totals = await reader.cases(f, CASE_DIMENSIONS)
     return _distribution(
         protected, f, statistic="issue-subcategories", title="Cases by issue sub-category",
         dimension="issue_code", values=codes,
@@ -320,7 +421,7 @@ async def utilization(reader: Reader, f: Filters) -> Table:
     """5. Cases per 100 staff, internationally and nationally recruited, per pillar."""
     if f.office:
         raise ValidationFailed("Utilization is per pillar: headcounts are not kept per office.")
-    protected = await reader.cases(f, ("opened", "location", "occupational_group"))
+    protected = await reader.cases(f, CASE_DIMENSIONS)
     heads = {
         (r.year, r.pillar): r
         for r in (
@@ -352,8 +453,8 @@ async def utilization(reader: Reader, f: Filters) -> Table:
 
 async def non_staff_issues(reader: Reader, f: Filters) -> Table:
     """6. The issue breakdown for non-staff personnel."""
-    protected = await reader.cases(f, ("non_staff_category",))
-    totals = await reader.cases(f, ("opened", "location", "occupational_group"))
+    protected = await reader.cases(f, ("non_staff_category",), group="non-staff-categories")
+    totals = await reader.cases(f, CASE_DIMENSIONS)
     non_staff = OccupationalGroup.NON_STAFF.value
     return _with_top_three(
         _distribution(
@@ -368,7 +469,7 @@ async def non_staff_issues(reader: Reader, f: Filters) -> Table:
 
 async def systemic_issues(reader: Reader, f: Filters) -> Table:
     """10. Cases tagged with each systemic issue, per year."""
-    protected = await reader.cases(f, ("systemic_issue",))
+    protected = await reader.cases(f, ("systemic_issue",), group="systemic")
     table = Table("systemic-issues", "Systemic issues tagged", list(SYSTEMIC_ISSUES))
     for year in f.years:
         table.add(
@@ -401,6 +502,74 @@ async def mediation_opened(reader: Reader, f: Filters) -> Table:
             },
         )
     return table
+
+
+async def group_processes(reader: Reader, f: Filters) -> Table:
+    """7. Group processes of the Mediation Service: how many, their participants, and the
+    smallest and largest group.
+
+    A group process is one mediation covering a team, so its cell is weighed by the people
+    it covers (disclosure.protect): four processes with 65 participants are published. The
+    smallest and largest group are shown only where the count is published and the
+    smallest group has at least the threshold's number of people (both or neither: with
+    two groups, the participants less one size give the other).
+    """
+    protected, participants = await reader.mediations(f)
+    threshold = reader.threshold_of("mediations")
+    m = MediationFact
+    query = (
+        select(m.opened_year, m.pillar, m.office,
+               func.min(m.participant_count), func.max(m.participant_count))
+        .where(m.is_group.is_(True), m.opened_year.between(f.from_year, f.to_year))
+        .group_by(m.opened_year, m.pillar, m.office)
+    )  # fmt: skip
+    sizes: dict[tuple[int, str, str], tuple[int, int]] = {}
+    for year, pillar, office, smallest, largest in await reader.session.execute(query):
+        for p in (pillar, ALL):
+            for o in (office, ALL):
+                low, high = sizes.get((year, p, o), (smallest or 0, largest or 0))
+                sizes[(year, p, o)] = (min(low, smallest or 0), max(high, largest or 0))
+    columns = ["group_processes", "participants", "smallest_group", "largest_group"]
+    table = Table("group-processes", "Group processes and their participants", columns)
+    for year in f.years:
+        groups = protected.count(_key("process", year, f, "group"))
+        hidden = groups is None
+        low, high = sizes.get((year, f.p, f.o), (0, 0))
+        table.add(
+            {"year": year},
+            {
+                "group_processes": counted(groups),
+                "participants": counted(None if hidden else participants.get((year, f.p, f.o), 0)),
+                # Both sizes or neither: with two groups, the total less one gives the other.
+                "smallest_group": _size(low, low, groups, threshold),
+                "largest_group": _size(high, low, groups, threshold),
+            },
+        )
+    table.notes["counted"] = (
+        "group processes opened in the year; a size is shown where it is at least the threshold"
+    )
+    return table
+
+
+def _size(people: int, smallest: int, groups: int | None, threshold: int) -> Cell:
+    """A group's size: none without a group; withheld with the count of groups, or when
+    the smallest group has fewer people than the threshold."""
+    if groups == 0:
+        return {"count": None}
+    return counted(people if groups is not None and smallest >= threshold else None)
+
+
+async def mediation_issue_categories(reader: Reader, f: Filters) -> Table:
+    """7. Mediations raising each of the nine major categories (a mediation may raise
+    several); the top three per year."""
+    protected, _ = await reader.mediations(f)
+    table = _distribution(
+        protected, f, statistic="mediation-issue-categories",
+        title="Mediation cases by major issue category (a mediation may raise several)",
+        dimension="mediation_category", values=list(CATEGORIES),
+        total=lambda year: protected.count(_key("mediations", year, f)), labels=_CATEGORY_LABELS,
+    )  # fmt: skip
+    return _with_top_three(table)
 
 
 async def _mediation_distribution(
@@ -514,7 +683,7 @@ async def workplace_survey(reader: Reader, f: Filters) -> Table:
     columns = ["respondents", "conflict_share", "stressed_share", "mean_hours",
                *(f"risk_ratio_{d}" for d in DIMENSIONS)]  # fmt: skip
     table = Table("workplace-survey", "Pre-intervention workplace surveys", columns)
-    threshold = reader.threshold
+    threshold = reader.threshold_of("workplace-survey")
     for year in f.years:
         answers = by_year.get(year, [])
         n = len(answers)
@@ -562,7 +731,7 @@ async def exit_survey(reader: Reader, f: Filters) -> Table:
                "matter_resolved_share"]  # fmt: skip
     table = Table("exit-survey", "Exit survey of visitors", columns)
     table.notes["filters"] = "pillar and office are not kept with exit-survey answers"
-    threshold = reader.threshold
+    threshold = reader.threshold_of("exit-survey")
     for year in f.years:
         n, helpful, respected, recommend, resolved = found.get(year, (0, 0, 0, 0, 0))
         too_few = 0 < n < threshold
@@ -576,6 +745,44 @@ async def exit_survey(reader: Reader, f: Filters) -> Table:
                 "matter_resolved_share": _share(int(resolved or 0), n, threshold),
             },
         )
+    return table
+
+
+async def survey_coverage(reader: Reader, f: Filters) -> Table:
+    """9. What the workplace surveys covered: respondents, and the offices, departments or
+    missions (units) and the countries they were sent to."""
+    w = WorkplaceResponse
+    query = (
+        select(w.year, func.count(), func.count(func.distinct(w.unit)),
+               func.count(func.distinct(w.country)), func.count(func.distinct(w.office)))
+        .where(w.year.between(f.from_year, f.to_year))
+        .group_by(w.year)
+    )  # fmt: skip
+    if f.pillar:
+        query = query.where(w.pillar == f.pillar.value)
+    if f.office:
+        query = query.where(w.office == f.office)
+    found = {row[0]: row[1:] for row in await reader.session.execute(query)}
+    threshold = reader.threshold_of("workplace-survey")
+    columns = ["respondents", "units", "countries", "ombudsman_offices"]
+    table = Table("survey-coverage", "What the workplace surveys covered", columns)
+    for year in f.years:
+        n, units, countries, offices = found.get(year, (0, 0, 0, 0))
+        # Like the survey's figures: nothing of a year with too few respondents.
+        too_few = 0 < n < threshold
+        table.add(
+            {"year": year},
+            {
+                "respondents": counted(None if too_few else n),
+                "units": counted(None if too_few else units),
+                "countries": counted(None if too_few else countries),
+                "ombudsman_offices": counted(None if too_few else offices),
+            },
+        )
+    table.notes["counted"] = (
+        "units and countries count the answers that name them (the `unit` and `country` "
+        "of a workplace answer)"
+    )
     return table
 
 
@@ -603,4 +810,51 @@ STATISTICS: dict[str, Statistic] = {
     "hours-per-office": hours_per_office,
     "time-to-resolution": time_to_resolution,
     "mediation-time-to-resolution": mediation_time_to_resolution,
+    "cases-by-intake-channel": cases_by_intake_channel,
+    "mediation-issue-categories": mediation_issue_categories,
+    "group-processes": group_processes,
+    "survey-coverage": survey_coverage,
 }
+
+# Protection groups: statistics published from one protected cube share its margins, so a
+# cube is protected at the highest threshold configured for any statistic of its group
+# (OMBUDS_ANALYTICS_SUPPRESSION_THRESHOLDS); else a lower threshold for one of them would
+# publish a margin the other withholds. A statistic reading several cubes (a distribution
+# and its total) is in each of their groups.
+PROTECTED_TOGETHER: dict[str, tuple[str, ...]] = {
+    "cases": (
+        "cases-opened",
+        "cases-by-location",
+        "cases-by-occupational-group",
+        "cases-by-intake-channel",
+        "utilization",
+        "issues-by-category",
+        "issue-subcategories",
+        "non-staff-issues",
+    ),
+    "categories": ("issues-by-category",),
+    "issue-codes": ("issue-subcategories",),
+    "non-staff-categories": ("non-staff-issues",),
+    "systemic": ("systemic-issues",),
+    "mediations": (
+        "mediation-opened",
+        "mediation-referral-sources",
+        "mediation-outcomes",
+        "mediation-resolution-rate",
+        "mediation-issue-categories",
+        "group-processes",
+    ),
+    "workload": ("contacts-per-case", "mediation-contacts", "hours-per-office"),
+    "case-resolution": ("time-to-resolution",),
+    "mediation-resolution": ("mediation-time-to-resolution",),
+    "workplace-survey": ("workplace-survey", "survey-coverage"),
+    "exit-survey": ("exit-survey",),
+}
+
+
+async def publish(name: str, reader: Reader, f: Filters) -> Table:
+    """A statistic as published: computed, and marked with the threshold it was protected at
+    (its disclosure note, under the table in CSV and in the report, says so)."""
+    table = await STATISTICS[name](reader, f)
+    table.threshold = reader.threshold_for(name)
+    return table

@@ -33,6 +33,10 @@ _CLASS_NOTE = (
 )
 
 
+# Per band: how many resolved within it (cumulative), and their share of the resolved.
+_BAND_COLUMNS = [c for b in SHARES for c in (b, f"{b}_share")]
+
+
 def _band(days: int) -> str:
     return next(b for b, most in BANDS.items() if most is None or days <= most)
 
@@ -96,7 +100,7 @@ _WORKLOAD_COLUMNS = ["cases", "contacts", "contacts_per_case", "hours", "hours_p
 
 async def _contacts_per_case(reader: Reader, f: Filters, model: Any, name: str) -> Table:
     rows, sums = await _contact_rows(reader, f, model)
-    protected = protect(*cube(rows, {}), reader.threshold)
+    protected = protect(*cube(rows, {}), reader.threshold_of("workload"))
     what = "case" if model is CaseFact else "mediation"
     table = Table(
         name, f"Contacts and hours per {what} (those with a contact logged)", _WORKLOAD_COLUMNS
@@ -130,7 +134,7 @@ async def hours_per_office(reader: Reader, f: Filters) -> Table:
             year, pillar, office = cell
             if pillar != ALL and office != ALL:
                 sums.add(year, pillar, office, n, more.minutes[cell])
-    protected = protect(*cube(rows, {}), reader.threshold)
+    protected = protect(*cube(rows, {}), reader.threshold_of("workload"))
     present = {office for _, _, pillar, office, _, _ in rows if f.p in (ALL, pillar)}
     offices = [f.office] if f.office else [*sorted(present), ALL]
     table = Table(
@@ -186,6 +190,9 @@ def _resolution_cells(
     for band in SHARES:
         count = protected.count((f"{dimension}_band", year, f.p, f.o, band))
         within = None if within is None or count is None else within + count
+        # Like the shares, nothing of a slice whose resolved count is withheld (a zero there
+        # would say that all of its few cases took longer).
+        cells[f"{prefix}{band}"] = counted(None if resolved is None else within)
         cells[f"{prefix}{band}_share"] = valued(
             round(100 * within / resolved, 1) if within is not None and resolved else None,
             within is None or resolved is None,
@@ -196,8 +203,10 @@ def _resolution_cells(
 async def time_to_resolution(reader: Reader, f: Filters) -> Table:
     """Time to resolution of cases (opened to closed, days), per year closed."""
     rows, days = await _resolution_rows(reader, f, CaseFact, CaseFact.days_open, "resolved")
-    protected = protect(*cube(rows, {"resolved_band": "resolved"}), reader.threshold)
-    columns = ["resolved", "median_days", *(f"{b}_share" for b in SHARES)]
+    protected = protect(
+        *cube(rows, {"resolved_band": "resolved"}), reader.threshold_of("case-resolution")
+    )
+    columns = ["resolved", "median_days", *_BAND_COLUMNS]
     table = Table("time-to-resolution", "Time to resolution of cases, in days", columns)
     for year in f.years:
         table.add({"year": year}, _resolution_cells(protected, days, f, year, "resolved"))
@@ -215,8 +224,10 @@ async def mediation_time_to_resolution(reader: Reader, f: Filters) -> Table:
         reader, f, MediationFact, MediationFact.days_since_start, "mediated"
     )
     partitions = {"resolved_band": "resolved", "mediated_band": "mediated"}
-    protected = protect(*cube(opened + started, partitions), reader.threshold)
-    columns = ["resolved", "median_days", *(f"{b}_share" for b in SHARES)]
+    protected = protect(
+        *cube(opened + started, partitions), reader.threshold_of("mediation-resolution")
+    )
+    columns = ["resolved", "median_days", *_BAND_COLUMNS]
     columns += [f"from_start_{c}" for c in columns]
     table = Table(
         "mediation-time-to-resolution", "Time to resolution of mediations, in days", columns

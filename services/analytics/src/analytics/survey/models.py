@@ -30,6 +30,10 @@ class WorkplaceResponse(Base):
     conflict: Mapped[bool] = mapped_column(Boolean)
     stressed: Mapped[bool] = mapped_column(Boolean)
     hours_on_conflict: Mapped[float] = mapped_column(Float)
+    # The office, department or mission the survey was sent to, and its country (ISO 3166
+    # alpha-2): for the survey's coverage; None in answers uploaded before they were kept.
+    unit: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(2))
     workload: Mapped[bool | None] = mapped_column(Boolean)
     role_clarity: Mapped[bool | None] = mapped_column(Boolean)
     supervisor_support: Mapped[bool | None] = mapped_column(Boolean)

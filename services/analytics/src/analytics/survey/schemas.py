@@ -16,6 +16,10 @@ class WorkplaceAnswer(InputModel):
     conflict_last_three_months: StrictBool
     stress_above_acceptable: StrictBool
     hours_per_week_on_conflict: float = Field(ge=0, le=80)
+    # The surveyed office, department or mission (a code) and its country (ISO 3166
+    # alpha-2), for the coverage of the survey; optional.
+    unit: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     # dimension -> True when rated unfavourably; a dimension left out was not answered.
     dimensions: dict[str, StrictBool] = Field(default_factory=dict)
 

@@ -35,6 +35,8 @@ async def upload_workplace(*, session: AsyncSession, data: WorkplaceUpload) -> i
             "conflict": r.conflict_last_three_months,
             "stressed": r.stress_above_acceptable,
             "hours_on_conflict": r.hours_per_week_on_conflict,
+            "unit": r.unit,
+            "country": r.country,
             **{d: r.dimensions.get(d) for d in DIMENSIONS},
         }
         for r in data.responses

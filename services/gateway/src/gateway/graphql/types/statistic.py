@@ -32,6 +32,11 @@ class StatisticCell:
     participants: int | None
     ci_low: float | None = strawberry.field(description="Lower bound of a 95% interval.")
     ci_high: float | None = strawberry.field(description="Upper bound of a 95% interval.")
+    merged_into: str | None = strawberry.field(
+        default=None,
+        description="The column this category is published under in this row's year (merged "
+        "with its neighbours because one of them was too small).",
+    )
 
 
 @strawberry.type(description="A row of a statistic: a year (and pillar), its cells by column.")
@@ -96,6 +101,7 @@ def _row(row: dict[str, Any], columns: list[str]) -> StatisticRow:
                 count=cell.get("count"),
                 value=cell.get("value"),
                 suppressed=bool(cell.get("suppressed", False)),
+                merged_into=cell.get("merged_into"),
                 **{figure: cell.get(figure) for figure in _CELL_FIGURES},
             )
         )
@@ -174,9 +180,17 @@ class WorkplaceSurveyInput:
     stress_above_acceptable: bool
     hours_per_week_on_conflict: float
     dimensions: list[WorkplaceDimensionInput] | None = None
+    unit: str | None = strawberry.field(
+        default=None, description="The surveyed office, department or mission (a code)."
+    )
+    country: str | None = strawberry.field(
+        default=None, description="The surveyed unit's country (ISO 3166 alpha-2)."
+    )
 
     def to_rest(self) -> dict[str, Any]:
         return {
+            **({"unit": self.unit} if self.unit is not None else {}),
+            **({"country": self.country} if self.country is not None else {}),
             "year": self.year,
             "pillar": self.pillar.value,
             "office": self.office,
