@@ -30,6 +30,9 @@ _FORWARDED_RESPONSE_HEADERS = (
     "idempotent-replayed",
     "etag",
     "cache-control",
+    # A page's own policy (its style hashes); the security-headers middleware keeps it
+    # only if it starts from default-src 'none' (gateway.security_headers).
+    "content-security-policy",
 )
 
 

@@ -10,6 +10,7 @@ from analytics.statistics.dependencies import FiltersDep, ReaderDep
 from analytics.statistics.router import StatisticName
 from analytics.statistics.service import STATISTICS
 from ombuds_shared.errors import PROBLEM_RESPONSES
+from ombuds_shared.pages import html_page
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
 
@@ -59,4 +60,5 @@ async def annual_report(
     reader: ReaderDep,
     _: AnalystDep,
 ) -> HTMLResponse:
-    return HTMLResponse(await annual.render(reader, year=year, filters=filters))
+    # Its policy names the hashes of its own style elements: it renders where it is opened.
+    return html_page(await annual.render(reader, year=year, filters=filters))
