@@ -62,7 +62,10 @@ def browser(running_system: system.System) -> Iterator[Any]:
 def running_system(
     tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases
 ) -> Iterator[system.System]:
-    with system_running(tmp_path_factory.mktemp("ombuds-browser"), databases) as running:
+    # The report draws every chart cold; on a shared CI machine that can outlast the
+    # gateway's default wait for a service.
+    slow = {"OMBUDS_GATEWAY_PEER_TIMEOUT_SECONDS": "120"}
+    with system_running(tmp_path_factory.mktemp("ombuds-browser"), databases, env=slow) as running:
         yield running
 
 
@@ -93,7 +96,8 @@ class Watched:
 
     def screenshot(self, name: str, full_page: bool = True) -> Path:
         path = artifacts_dir() / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
+        # caret="initial": no style injected into the page (an SVG document has no caret).
+        self.page.screenshot(path=str(path), full_page=full_page, caret="initial")
         return path
 
 
