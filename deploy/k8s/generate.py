@@ -512,7 +512,9 @@ def ingress() -> dict[str, Any]:
                     # The public API and published keys only: /internal, /metrics
                     # and the probes stay inside the cluster.
                     {"path": path, "pathType": "Prefix", "backend": backend}
-                    for path in ("/v1", "/.well-known", "/openapi.json", "/docs")
+                    # The docs pages load their scripts and styles from /static.
+                    for path in ("/v1", "/.well-known", "/openapi.json", "/docs", "/redoc",
+                                 "/static")
                 ]},
             }],
         },

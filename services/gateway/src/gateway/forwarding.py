@@ -33,6 +33,9 @@ _FORWARDED_RESPONSE_HEADERS = (
     "cache-control",
     # A downloaded report keeps its name (annual-report-2024.pdf).
     "content-disposition",
+    # A page's own policy (its style hashes); the security-headers middleware keeps it
+    # only if it starts from default-src 'none' (gateway.security_headers).
+    "content-security-policy",
 )
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import openapi, wellknown
+from gateway import docs_pages, openapi, wellknown
 from gateway.answer_cache import AnswerCache
 from gateway.auth import external_verifier
 from gateway.certificate_keys import CertificateKeyCache
@@ -115,6 +115,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=(
             wellknown.router,
             openapi.router,
+            docs_pages.router,
+            # Before the GraphQL router: GET /graphql is GraphiQL's page, outside production.
+            *((docs_pages.graphiql_router,) if settings.is_development else ()),
             graphql_router(settings),
         ),
         ready_check=services_ready,
@@ -123,8 +126,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         serve_metrics=False,
     )
     # The /v1 proxy: nearly every request, a lean ASGI app. Mounted after the routers, whose
-    # paths (/graphql, /.well-known, /openapi.json, /docs) are disjoint from it anyway.
+    # paths (/graphql, /.well-known, /openapi.json, /docs, /redoc, /static) are disjoint from it.
     app.mount("/v1", proxy_app)
+    # The docs pages' vendored scripts and styles (gateway/static/README.md).
+    app.mount(docs_pages.STATIC_PATH, docs_pages.static_files(), name="static")
     # Outside everything but the protective headers: a shed request costs next to nothing.
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     # Outside the process-wide limit: a request over its client's share never counts there.

@@ -8,8 +8,6 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 
 from gateway.policy import Reach, Rule
 from gateway.reference.local import LOCAL_SERVICE
@@ -38,11 +36,6 @@ async def combined_openapi(request: Request) -> dict[str, Any]:
     document = merge(app.openapi(), specs, app.state.policy.rules)
     app.state.combined_openapi = document
     return document
-
-
-@router.get("/docs", include_in_schema=False)
-async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Ombuds API")
 
 
 def merge(

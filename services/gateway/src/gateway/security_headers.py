@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ombuds_shared.pages import BASE_POLICY
+
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
-# The API never serves active content; the interactive docs page is the exception.
-_API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_CSP = b"content-security-policy"
+# The API never serves active content: nothing loads, nothing runs, no inline style.
+_API_CSP = (_CSP, b"default-src 'none'; frame-ancestors 'none'")
+_BASE = BASE_POLICY.encode()
+
+
+def _kept_policy(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the response carries a page policy of its own (the report, a printable
+    certificate, the docs pages: `ombuds_shared.pages`). Only one that starts from
+    `default-src 'none'` is kept: a page may name what it needs, never lift the default."""
+    policies = [value for name, value in headers if name.lower() == _CSP]
+    return len(policies) == 1 and policies[0].startswith(_BASE + b";")
 
 
 class SecurityHeadersMiddleware:
@@ -22,13 +34,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # Interactive pages (API docs, GraphiQL in development) need their scripts.
-        is_docs = scope["path"] in ("/docs", "/graphql") and scope["method"] == "GET"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = _HEADERS if is_docs else [*_HEADERS, _API_CSP]
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = list(message.get("headers", []))
+                if not _kept_policy(headers):
+                    headers = [(n, v) for n, v in headers if n.lower() != _CSP] + [_API_CSP]
+                message["headers"] = [*headers, *_HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

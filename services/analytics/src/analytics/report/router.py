@@ -16,6 +16,7 @@ from analytics.statistics.router import StatisticName
 from analytics.statistics.service import publish
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotAcceptable
 from ombuds_shared.openapi import problem_responses
+from ombuds_shared.pages import html_page
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
 
@@ -142,7 +143,8 @@ async def annual_report(
     name = f"annual-report-{year}"
     if chosen is ReportFormat.HTML:
         svg = await annual.charts(reader, report, "svg")
-        return Response(annual.render_html(report, svg), media_type="text/html; charset=utf-8")
+        # Its policy names the hashes of its own style elements: it renders where it is opened.
+        return html_page(annual.render_html(report, svg))
     if chosen is ReportFormat.PDF:
         svg = await annual.charts(reader, report, "svg", for_pdf=True)
         # Laying out the pages is CPU work: in a worker thread, off the event loop.

@@ -31,8 +31,9 @@ def asked(
         Query(max_length=1000, description="Sub-category codes, comma-separated (e.g. 2.b,4.a)"),
     ] = None,
 ) -> Filters:
-    """The slice asked for; by default the ten years up to the last published one."""
-    last = to_year or published_through(request.app.state.settings) or dt.datetime.now(dt.UTC).year
+    """The slice asked for; by default the ten years up to the last complete one (also
+    when the open year is published: a trend into a year half over drops to zero)."""
+    last = to_year or dt.datetime.now(dt.UTC).year - 1
     first = from_year or last - 9
     if first > last:
         raise ValidationFailed("from_year comes after to_year.")

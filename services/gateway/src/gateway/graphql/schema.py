@@ -120,7 +120,9 @@ def graphql_router(settings: GatewaySettings) -> GraphQLRouter[Context, None]:
         build_schema(introspection=development),
         path="/graphql",
         context_getter=get_context,
-        graphql_ide="graphiql" if development else None,
+        # GraphiQL is the gateway's own page (gateway.docs_pages): loads without a token,
+        # its assets from the gateway, not from a CDN.
+        graphql_ide=None,
         allow_queries_via_get=False,  # no state-changing or identity-revealing GET links
         include_in_schema=False,  # documented by its SDL (docs/schema.graphql), not OpenAPI
     )

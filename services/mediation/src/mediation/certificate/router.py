@@ -29,6 +29,7 @@ from mediation.certificate.schemas import (
 )
 from mediation.certificate.service import Scope
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
+from ombuds_shared.pages import html_page
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.reference import Tribunal
 
@@ -176,7 +177,7 @@ async def printable_certificate(
     certificate = await service.read_by_id(
         connection=connection, certificate_id=certificate_id, scope=Scope.of(actor)
     )
-    return HTMLResponse(service.printable(certificate))
+    return html_page(service.printable(certificate))
 
 
 @router.post(

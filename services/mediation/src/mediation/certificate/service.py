@@ -399,8 +399,14 @@ def printable(certificate: CertificateRead) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Certificate of mediation dates {html.escape(certificate.id)}</title>
-<style>body{{font-family:serif;max-width:40em;margin:3em auto}}
-th{{text-align:left;padding-right:2em}} code{{word-break:break-all;font-size:.7em}}</style></head>
+<style>
+body{{font-family:Georgia,serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.4}}
+th{{text-align:left;padding-right:2em;vertical-align:top}}
+td{{overflow-wrap:anywhere}}
+.jws{{font-family:monospace;font-size:.7em;white-space:pre-wrap;word-break:break-all;
+overflow-wrap:anywhere;border:1px solid #ccc;padding:.5em}}
+@media print{{body{{margin:0;max-width:none}}}}
+</style></head>
 <body>
 <h1>Certificate of the start and end dates of a mediation</h1>
 <p>The Mediation Service certifies the following dates, and nothing else about the matter.</p>
@@ -409,6 +415,6 @@ th{{text-align:left;padding-right:2em}} code{{word-break:break-all;font-size:.7e
 </table>
 <p>Signed statement (JWS, key {html.escape(certificate.kid)}), verifiable against
 <code>/.well-known/jwks.json</code>:</p>
-<p><code>{html.escape(certificate.jws)}</code></p>
+<p class="jws" id="jws">{html.escape(certificate.jws)}</p>
 </body></html>
 """
