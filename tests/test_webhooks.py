@@ -22,6 +22,7 @@ from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from mediation.webhook.delivery import scan_deadlines
+from ombuds.cli import main
 from ombuds_shared.testing import TestDatabases, TestKeys, environment, free_port, serve_app
 
 from .conftest import Stack, running_stack
@@ -445,3 +446,56 @@ async def test_only_the_administrator_manages_subscriptions(stack: Stack, role: 
     ):
         answer = await stack.gateway.request(method, path, json={}, headers=headers)
         assert answer.status_code == 403, answer.text
+
+
+async def test_the_cli_administers_subscriptions(
+    stack: Stack, med: Mediations, receiver: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = stack.token("administrator", sub="admin-cli")
+
+    async def ombuds(*args: str) -> tuple[int, str, str]:
+        argv = ["webhooks", *args, "--gateway", stack.public_url, "--token", token]
+        code = await asyncio.to_thread(main, argv)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = await ombuds(
+        "add", receiver.url, "--integrator", "UNDT", "--tribunal", "dispute_tribunal",
+        "--event", "certificate.issued", "--event", "certificate.revoked",
+    )  # fmt: skip
+    assert code == 0
+    secret = out.rsplit("secret (shown once, keep it with the receiver): ", 1)[1].strip()
+    subscription_id = json.loads(out.rsplit("secret (shown once", 1)[0])["id"]
+    code, out, _ = await ombuds("list")
+    assert code == 0
+    assert subscription_id in out
+    assert secret not in out
+    await certified_mediation(med)
+    [delivered] = await until(stack, subscription_id, "delivered")
+    assert len(receiver.verified(secret)) == 1
+    code, out, _ = await ombuds("deliveries", subscription_id, "--status", "delivered")
+    assert code == 0
+    assert delivered["id"] in out
+    # A replay sends it again, with the same webhook-id (receivers deduplicate by it).
+    code, out, _ = await ombuds("replay", delivered["id"])
+    assert code == 0
+    for _ in range(200):
+        if len(receiver.received) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [h["webhook-id"] for _, h in receiver.received] == [delivered["id"]] * 2
+    code, out, _ = await ombuds("rotate", subscription_id, "--overlap-hours", "0")
+    assert code == 0
+    assert "secret (shown once" in out
+    code, out, err = await ombuds("remove", subscription_id)
+    assert code == 0
+    code, out, err = await ombuds("deliveries", subscription_id)
+    assert code == 1
+    assert "404" in err
+    # A refused destination is one line naming the field, and exit 1.
+    code, out, err = await ombuds(
+        "add", "http://10.0.0.1/hook", "--integrator", "x", "--office", "nairobi",
+        "--event", "case.assigned",
+    )  # fmt: skip
+    assert code == 1
+    assert "(field url)" in err
