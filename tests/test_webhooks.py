@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -40,6 +41,11 @@ FAST_RETRIES = {
     # The scan is driven by the tests (scan_deadlines); the background one waits.
     "OMBUDS_MEDIATION_WEBHOOK_DEADLINE_SCAN_SECONDS": "3600",
 }
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+VERIFYING_GUIDES = [
+    DOCS / f"{name}.md"
+    for name in ("webhooks", "registry-guide", "hr-portal-guide", "frontend-guide")
+]
 # Strings that must never reach a receiver: a party's reference and a note's content.
 CANARY_PARTY = "P-CANARY-Okafor-771204"
 CANARY_NOTE = "CANARY note: jonas.okafor@example.org said"
@@ -309,6 +315,17 @@ async def test_a_rotation_signs_with_both_secrets_during_the_overlap(
     assert old not in json.dumps(read)
     assert new not in json.dumps(read)
     assert_no_canary(receiver)
+    # The verification snippet of each guide verifies these real deliveries as written
+    # (the secret is the one thing to fill in), and refuses a tampered one.
+    body, headers = receiver.received[0]
+    for guide in VERIFYING_GUIDES:
+        [snippet] = re.findall(r"```python webhook-verify\n(.*?)```", guide.read_text(), re.DOTALL)
+        namespace: dict[str, Any] = {}
+        code = compile(snippet.replace('"whsec_..."', repr(new)), str(guide), "exec")
+        exec(code, namespace)  # noqa: S102 - our own doc
+        assert namespace["handle"](body, headers)["type"] == "certificate.issued"
+        with pytest.raises(PermissionError):
+            namespace["handle"](body.replace(b"certificate", b"Certificate"), headers)
 
 
 async def test_a_subscription_hears_only_its_own_tribunal_or_office(
