@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from prometheus_client import REGISTRY
@@ -24,8 +25,17 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from mediation.webhook.delivery import scan_deadlines
 from ombuds.cli import main
-from ombuds_shared.testing import TestDatabases, TestKeys, environment, free_port, serve_app
+from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
+from ombuds_shared.testing import (
+    TestDatabases,
+    TestKeys,
+    bearer,
+    environment,
+    free_port,
+    serve_app,
+)
 
+from .cases_helpers import assigned_case
 from .conftest import Stack, running_stack
 from .mediation_support import Mediations, expect, today
 
@@ -127,7 +137,7 @@ def admin(stack: Stack) -> dict[str, str]:
 async def subscribe(
     stack: Stack, url: str, *, kind: str = "tribunal", code: str = "dispute_tribunal", **body: Any
 ) -> dict[str, Any]:
-    events = (
+    events = body.pop("event_types", None) or (
         ["certificate.issued", "certificate.revoked"]
         if kind == "tribunal"
         else ["deadline.approaching", "deadline.passed"]
@@ -516,3 +526,47 @@ async def test_the_cli_administers_subscriptions(
     )  # fmt: skip
     assert code == 1
     assert "(field url)" in err
+
+
+async def test_a_case_assignment_reaches_its_office_desk_only(
+    stack: Stack, receiver: Receiver
+) -> None:
+    desk = await subscribe(
+        stack, receiver.url_for("nairobi"), kind="office", code="nairobi",
+        event_types=["case.assigned"],
+    )  # fmt: skip
+    other = await subscribe(
+        stack, receiver.url_for("geneva"), kind="office", code="geneva",
+        event_types=["case.assigned"],
+    )  # fmt: skip
+    case_id = await assigned_case(stack)
+    await until(stack, desk["id"], "delivered")
+    [message] = receiver.verified(desk["secret"], "nairobi")
+    assert message["type"] == "case.assigned"
+    assert message["data"] == {"case_id": case_id, "office": "nairobi", "assigned_on": today()}
+    await asyncio.sleep(0.3)  # time for a wrong delivery to arrive, were there one
+    assert await deliveries(stack, other["id"]) == []
+    assert "geneva" not in receiver.paths
+    # The visitor's identity (intake_body's) and the handler's subject never reach it.
+    text = receiver.received[0][0].decode()
+    for canary in ("Jonas", "Okafor", "771204", "example.org", "omb-amani"):
+        assert canary not in text
+
+
+async def test_only_cases_delivers_webhook_events_and_only_strict_ones(stack: Stack) -> None:
+    envelope = {
+        "event_id": str(uuid.uuid4()), "event_type": "case.assigned",
+        "aggregate_id": str(uuid.uuid4()), "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+        "payload": {"case_id": str(uuid.uuid4()), "office": "nairobi", "assigned_on": today(),
+                    "visitor_name": "Jonas Okafor"},
+    }  # fmt: skip
+    url = f"{stack.urls['mediation']}{WEBHOOK_INGRESS_PATH}"
+    async with httpx.AsyncClient() as client:
+        for peer in ("intake", "analytics"):
+            token = stack.keys.peer_token(peer, "mediation")
+            answer = await client.post(url, json={"events": [envelope]}, headers=bearer(token))
+            assert answer.status_code in (401, 403), answer.text
+        token = stack.keys.peer_token("cases", "mediation")
+        answer = await client.post(url, json={"events": [envelope]}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"][0]["status"] == "refused"  # an unknown field refuses it

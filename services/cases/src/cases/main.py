@@ -10,9 +10,9 @@ from cases.audit.service import AUDIT
 from cases.case.router import hot_routes
 from cases.case.service import case_reads
 from cases.config import CasesSettings
-from cases.outbox import OutboxEvent
+from cases.outbox import OutboxEvent, WebhookOutbox
 from cases.retention.runner import periodically
-from ombuds_shared.app import create_service_app
+from ombuds_shared.app import create_service_app, with_webhook_relay
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,6 +31,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         on_startup=_with_reads,
         hot_routes=hot_routes,
     )
+    with_webhook_relay(app, WebhookOutbox)
     if settings.retention_interval_seconds > 0:
         _with_retention_schedule(app)
     return app
