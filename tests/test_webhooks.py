@@ -36,7 +36,7 @@ from ombuds_shared.testing import (
 )
 
 from .cases_helpers import assigned_case
-from .conftest import Stack, running_stack
+from .conftest import Stack, intake_body, running_stack
 from .mediation_support import Mediations, expect, today
 
 # Loopback is refused unless the configuration allow-lists it: these tests allow-list it.
@@ -562,11 +562,42 @@ async def test_only_cases_delivers_webhook_events_and_only_strict_ones(stack: St
     }  # fmt: skip
     url = f"{stack.urls['mediation']}{WEBHOOK_INGRESS_PATH}"
     async with httpx.AsyncClient() as client:
-        for peer in ("intake", "analytics"):
+        for peer in ("analytics",):
             token = stack.keys.peer_token(peer, "mediation")
             answer = await client.post(url, json={"events": [envelope]}, headers=bearer(token))
             assert answer.status_code in (401, 403), answer.text
         token = stack.keys.peer_token("cases", "mediation")
         answer = await client.post(url, json={"events": [envelope]}, headers=bearer(token))
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["results"][0]["status"] == "refused"  # an unknown field refuses it
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["results"][0]["status"] == "refused"  # an unknown field refuses it
+        # intake may not claim a case's assignment (nor cases a request's arrival)
+        envelope["payload"].pop("visitor_name")
+        token = stack.keys.peer_token("intake", "mediation")
+        answer = await client.post(url, json={"events": [envelope]}, headers=bearer(token))
+        assert answer.json()["results"][0]["status"] == "refused"
+
+
+async def test_a_request_received_reaches_its_office_desk_without_the_visitor(
+    stack: Stack, receiver: Receiver
+) -> None:
+    desk = await subscribe(
+        stack, receiver.url, kind="office", code="nairobi", event_types=["request.received"]
+    )
+    other = await subscribe(
+        stack, receiver.url_for("geneva"), kind="office", code="geneva",
+        event_types=["request.received"],
+    )  # fmt: skip
+    submitted = await stack.gateway.post(
+        "/v1/intake/requests", json=intake_body(), headers=stack.auth("visitor", sub="v-jonas")
+    )
+    assert submitted.status_code == 201, submitted.text
+    await until(stack, desk["id"], "delivered")
+    [message] = receiver.verified(desk["secret"])
+    assert message["type"] == "request.received"
+    assert message["data"] == {"request_reference": submitted.json()["reference"],
+                               "office": "nairobi", "received_on": today()}  # fmt: skip
+    await asyncio.sleep(0.3)
+    assert await deliveries(stack, other["id"]) == []
+    text = receiver.received[0][0].decode() + json.dumps(receiver.received[0][1])
+    for canary in ("Jonas", "Okafor", "771204", "example.org", "v-jonas"):
+        assert canary not in text

@@ -1,8 +1,9 @@
 """Mediation's ingress for webhook events other services produce (their outbox relays).
 
-Only cases may deliver `case.assigned`; each event type has a strict schema of ids,
-codes and dates (unknown fields refuse it), so nothing else can ride along to a
-receiver. Answers like the gateway's event ingress: a status per event, in order.
+Only cases may deliver `case.assigned`, only intake `request.received`; each event type
+has a strict schema of ids, codes and dates (unknown fields refuse it), so nothing else
+can ride along to a receiver. Answers like the gateway's event ingress: a status per
+event, in order.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ class CaseAssigned(InputModel):
     assigned_on: dt.date
 
 
+class RequestReceived(InputModel):
+    request_reference: Annotated[str, StringConstraints(pattern=r"^OMB-[A-Z0-9]{4}-[A-Z0-9]{4}$")]
+    office: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+    received_on: dt.date
+
+
 class Result(BaseModel):
     event_id: str
     status: str
@@ -56,6 +63,7 @@ class Results(BaseModel):
 # (producer, event type) -> its payload's schema
 ACCEPTED: dict[tuple[str, str], type[InputModel]] = {
     ("cases", EventType.CASE_ASSIGNED.value): CaseAssigned,
+    ("intake", EventType.REQUEST_RECEIVED.value): RequestReceived,
 }
 
 
@@ -64,7 +72,7 @@ async def receive_events(
     batch: Batch,
     request: Request,
     session: SessionDep,
-    caller: Annotated[Caller, Depends(require_peer("cases"))],
+    caller: Annotated[Caller, Depends(require_peer("cases", "intake"))],
 ) -> Results:
     producer = str(caller.peer)
     results = []
