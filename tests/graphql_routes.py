@@ -75,6 +75,9 @@ REST_ONLY_READS = {
     "/v1/analytics/reports/annual/{year}": "a document to read or print (HTML, PDF, DOCX or a ZIP of CSVs)",
     "/v1/receipts/request": "a receipt code's holder has no account, so no GraphQL session",
     "/v1/receipts/messages": "a receipt code's holder has no account, so no GraphQL session",
+    "/v1/webhooks/subscriptions": "integration settings, administered by `ombuds webhooks`",
+    "/v1/webhooks/subscriptions/{subscription_id}": "integration settings, administered by `ombuds webhooks`",
+    "/v1/webhooks/subscriptions/{subscription_id}/deliveries": "a delivery log read by `ombuds webhooks deliveries`",
 }
 
 
@@ -90,6 +93,22 @@ REST_ONLY_WRITES = {
     ): "a receipt code's holder has no account, so no GraphQL session",
     ("POST", "/v1/imports/cases"): "a bulk load of history batches, driven by `ombuds import`",
     ("POST", "/v1/imports/mediations"): "a bulk load of history batches, driven by `ombuds import`",
+    (
+        "POST",
+        "/v1/webhooks/subscriptions",
+    ): "integration settings, administered by `ombuds webhooks`",
+    (
+        "DELETE",
+        "/v1/webhooks/subscriptions/{subscription_id}",
+    ): "integration settings, administered by `ombuds webhooks`",
+    (
+        "POST",
+        "/v1/webhooks/subscriptions/{subscription_id}/rotate",
+    ): "a secret shown once, to the administrator's terminal",
+    (
+        "POST",
+        "/v1/webhooks/deliveries/{delivery_id}/replay",
+    ): "operations on the delivery log, by `ombuds webhooks replay`",
 }
 
 # Every write route, and the mutation that makes it (arguments of the right type; the

@@ -38,7 +38,7 @@ import pytest_asyncio
 from gateway.policy import POLICY, Reach, Rule
 from ombuds_shared.errors import PROBLEM_MEDIA_TYPE
 from ombuds_shared.reference import Role
-from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_shared.testing import TestDatabases, TestKeys, environment
 from ombuds_shared.tokens import mint_exit_survey_token
 
 from .conftest import Stack, intake_body, running_stack
@@ -54,7 +54,7 @@ GATEWAY_REFUSAL = "Your role may not use this route."
 # Path parameters that name an object (checked against the callers' reach) ...
 OBJECT_PARAMETERS = {"reference", "case_id", "consent_id", "declaration_id", "mediation_id",
                      "party_id", "extension_id", "request_id", "certificate_id",
-                     "entry_id", "session_id"}  # fmt: skip
+                     "entry_id", "session_id", "subscription_id", "delivery_id"}  # fmt: skip
 # ... and those that only choose what to compute.
 # The year: the last closed one, since the open year's report is published once it closes.
 # The office the administrator renames and then closes, and the roster entry it adds and then
@@ -83,6 +83,7 @@ _COVERS = {
     # The callers' registry serves the Dispute Tribunal; another office's mediation was
     # referred by the Appeals Tribunal.
     Reach.TRIBUNAL: {Context.OWN, Context.ANOTHERS},
+    Reach.ALL: set(Context),
 }
 
 
@@ -377,7 +378,29 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "subject": "matrix-leaver", "display_name": "Matrix Leaver", "office": "santiago",
         "role": "ombudsman"}),
     ("POST", "/v1/staff/{subject}/deactivate"): Op(),
+    # webhooks: the administrator's, every subscription of the system (docs/webhooks.md)
+    ("POST", "/v1/webhooks/subscriptions"): Op(body=lambda c: _webhook_body(TRIBUNAL)),
+    ("GET", "/v1/webhooks/subscriptions"): Op(kind="webhook_subscription", listed=_items()),
+    ("GET", "/v1/webhooks/subscriptions/{subscription_id}"): Op(kind="webhook_subscription"),
+    ("DELETE", "/v1/webhooks/subscriptions/{subscription_id}"): Op(
+        kind="webhook_subscription", fresh=True),
+    # A second rotation waits for the first one's overlap to end.
+    ("POST", "/v1/webhooks/subscriptions/{subscription_id}/rotate"): Op(
+        kind="webhook_subscription", fresh=True, body=lambda c: {"overlap_hours": 1}),
+    ("GET", "/v1/webhooks/subscriptions/{subscription_id}/deliveries"): Op(
+        kind="webhook_subscription"),
+    ("POST", "/v1/webhooks/deliveries/{delivery_id}/replay"): Op(kind="webhook_delivery"),
 }  # fmt: skip
+
+
+# The matrix's stack allow-lists loopback for webhook destinations; nothing listens there.
+WEBHOOK_DESTINATION = "http://127.0.0.1:9/matrix"
+
+
+def _webhook_body(tribunal: str) -> dict[str, Any]:
+    return {"integrator": "Matrix registry", "url": WEBHOOK_DESTINATION,
+            "event_types": ["certificate.issued"],
+            "scope": {"kind": "tribunal", "code": tribunal}}  # fmt: skip
 
 
 def _register_entry(n: int) -> dict[str, Any]:
@@ -506,6 +529,20 @@ class World:
             )  # fmt: skip
             return Target({"certificate_id": certificate["id"]}, mediation.owner,
                           certificate["id"], mediation.case_number)  # fmt: skip
+        if kind in ("webhook_subscription", "webhook_delivery"):
+            administrator = self.auth("administrator", owner("administrator", context), None)
+            subscription = await self.ok("POST", "/v1/webhooks/subscriptions", administrator,
+                                         _webhook_body(tribunal_of(context)))  # fmt: skip
+            made = Target({"subscription_id": subscription["id"]},
+                          owner("administrator", context), subscription["id"])  # fmt: skip
+            if kind == "webhook_subscription":
+                return made
+            await self.make("certificate", context)  # its issue queues a delivery
+            page = await self.stack.gateway.get(
+                f"/v1/webhooks/subscriptions/{subscription['id']}/deliveries",
+                headers=administrator)  # fmt: skip
+            [delivery] = page.json()["items"]
+            return Target({"delivery_id": delivery["id"]}, made.owner, delivery["id"])
         if kind == "systemic_entry":
             made = await self.ok("POST", "/v1/systemic-issues", self._ombudsman(context),
                                  _register_entry(n))  # fmt: skip
@@ -701,8 +738,9 @@ async def matrix_stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("matrix")
-    async with running_stack(keys, databases, master_keys, data_dir) as stack:
-        yield stack
+    with environment(OMBUDS_MEDIATION_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.1/32"]'):
+        async with running_stack(keys, databases, master_keys, data_dir) as stack:
+            yield stack
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

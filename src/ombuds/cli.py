@@ -18,7 +18,7 @@ from cases.config import CasesSettings
 from cases.retention import runner as retention_runner
 from intake.retention import runner as intake_retention
 from mediation.retention import runner as mediation_retention
-from ombuds import directory_cli, system
+from ombuds import directory_cli, system, webhooks_cli
 from ombuds.audit import AUDITED, export_head, read_head_file, trusted_keys, verify_audit
 from ombuds.demo import load_demo
 from ombuds.demo_analytics import load_analytics_demo
@@ -345,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_token)
 
     directory_cli.add_parsers(commands)
+    webhooks_cli.add_parsers(commands)
 
     demo = commands.add_parser("demo", help="load synthetic demo data through the public API")
     demo.add_argument("--gateway", help="gateway URL (default http://127.0.0.1:PORT)")

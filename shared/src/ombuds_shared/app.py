@@ -37,7 +37,13 @@ from ombuds_shared.keystore import SqlKeyStore
 from ombuds_shared.logs import RequestContextMiddleware, configure_logging
 from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
 from ombuds_shared.openapi import document_problems
-from ombuds_shared.outbox import OutboxColumns, OutboxRelay, backlog, gateway_delivery
+from ombuds_shared.outbox import (
+    WEBHOOK_INGRESS_PATH,
+    OutboxColumns,
+    OutboxRelay,
+    backlog,
+    gateway_delivery,
+)
 from ombuds_shared.request_body import BodyGuardMiddleware
 from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
@@ -346,6 +352,44 @@ def with_problem_schema(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def with_webhook_relay(app: FastAPI, model: type[OutboxColumns]) -> None:
+    """Relays the service's webhook outbox (`model`) to mediation, which hosts webhooks
+    (docs/webhooks.md), in the background while the app is up."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            settings = app.state.settings
+            client = ServiceClient(
+                settings.mediation_url,
+                name="mediation",
+                timeout_seconds=settings.peer_timeout_seconds,
+            )
+            relay = OutboxRelay(
+                app.state.session_maker,
+                model,
+                gateway_delivery(
+                    client,
+                    ReusedToken(lambda: peer_token(app, "mediation", None)),
+                    WEBHOOK_INGRESS_PATH,
+                ),
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                max_backoff_seconds=settings.outbox_max_backoff_seconds,
+                service=f"{settings.service_name}-webhooks",
+            )
+            app.state.webhook_relay = relay
+            relay.start()
+            try:
+                yield
+            finally:
+                await relay.stop()
+                await client.close()
+
+    app.router.lifespan_context = lifespan
 
 
 def peer_token(

@@ -87,6 +87,17 @@ CERTIFICATES = Counter(
     "Mediation certificates, by action (issued, revoked, reissued).",
     ["service", "action"],
 )
+WEBHOOK_DELIVERIES = Counter(
+    "ombuds_webhook_deliveries",
+    "Webhook delivery attempts, by outcome (delivered, failed and retried, dead_letter).",
+    ["service", "outcome"],
+)
+WEBHOOK_BACKLOG = Gauge(
+    "ombuds_webhook_backlog",
+    "Webhook deliveries waiting to be delivered (pending, not dead-lettered), as last seen "
+    "by the dispatcher.",
+    ["service"],
+)
 IN_FLIGHT = Gauge(
     "ombuds_http_in_flight_requests",
     "Requests being served now, as counted by the load-shedding limit.",
@@ -125,6 +136,16 @@ def retention_run(service: str, *, outcome: str, destroyed: dict[str, int] | Non
 def certificate(service: str, action: str = "issued") -> None:
     """Counts a certificate issued, revoked or re-issued."""
     CERTIFICATES.labels(service, action).inc()
+
+
+def webhook_delivery(service: str, outcome: str) -> None:
+    """Counts a webhook delivery attempt: delivered, failed (to be retried) or dead_letter."""
+    WEBHOOK_DELIVERIES.labels(service, outcome).inc()
+
+
+def webhook_backlog(service: str, pending: int) -> None:
+    """Records how many webhook deliveries wait."""
+    WEBHOOK_BACKLOG.labels(service).set(pending)
 
 
 class MetricsMiddleware:

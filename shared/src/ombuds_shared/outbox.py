@@ -39,6 +39,8 @@ logger = logging.getLogger("ombuds.outbox")
 
 # The gateway's ingress for events; the relay of every producing service posts here.
 EVENT_INGRESS_PATH = "/internal/events"
+# Mediation's ingress for the webhook events other services produce (docs/webhooks.md).
+WEBHOOK_INGRESS_PATH = "/v1/internal/webhooks/events"
 # Delivery outcomes a receiver reports per event; anything else is retried.
 DELIVERED_STATUSES = frozenset({"stored", "duplicate"})
 
@@ -320,13 +322,14 @@ class OutboxRelay:
             self._task = None
 
 
-def gateway_delivery(client: ServiceClient, token: Callable[[], str]) -> Deliver:
-    """Delivers batches to the gateway's event ingress with this service's peer token."""
+def gateway_delivery(
+    client: ServiceClient, token: Callable[[], str], path: str = EVENT_INGRESS_PATH
+) -> Deliver:
+    """Delivers batches to the gateway's event ingress (or another receiver's `path` that
+    answers the same way) with this service's peer token."""
 
     async def deliver(envelopes: list[dict[str, Any]]) -> Collection[str]:
-        answer = await client.call(
-            "POST", EVENT_INGRESS_PATH, token=token(), json_body={"events": envelopes}
-        )
+        answer = await client.call("POST", path, token=token(), json_body={"events": envelopes})
         results = answer.get("results", []) if isinstance(answer, dict) else []
         taken = set()
         for result in results:

@@ -9,9 +9,9 @@ from cases.api import ROUTERS
 from cases.audit.service import AUDIT
 from cases.case.service import case_reads
 from cases.config import CasesSettings
-from cases.outbox import OutboxEvent
+from cases.outbox import OutboxEvent, WebhookOutbox
 from cases.retention.runner import periodically
-from ombuds_shared.app import create_service_app
+from ombuds_shared.app import create_service_app, with_webhook_relay
 from ombuds_shared.tasks import cancel_and_wait
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,6 +30,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         outbox_model=OutboxEvent,
         on_startup=_with_reads,
     )
+    with_webhook_relay(app, WebhookOutbox)
     if settings.retention_interval_seconds > 0:
         _with_retention_schedule(app)
     return app

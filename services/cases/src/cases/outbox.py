@@ -15,6 +15,19 @@ class OutboxEvent(OutboxColumns, Base):
     __tablename__ = "outbox_event"
 
 
+class WebhookOutbox(OutboxColumns, Base):
+    """Webhook events (docs/webhooks.md), relayed to mediation, which hosts webhooks."""
+
+    __tablename__ = "webhook_outbox"
+
+
+def emit_case_assigned(session: AsyncSession, case_id: str, office: str, day: dt.date) -> None:
+    """`case.assigned` for the office's desk: the case id, office and day, never the
+    assignee (a staff identity) nor anything of the case's content."""
+    payload = {"case_id": case_id, "office": office, "assigned_on": day.isoformat()}
+    emit(session, WebhookOutbox, event_type="case.assigned", aggregate_id=case_id, payload=payload)
+
+
 def emit_case_event(
     session: AsyncSession, event_type: str, case_id: str, day: dt.date, **facts: Any
 ) -> None:

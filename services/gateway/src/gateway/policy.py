@@ -38,10 +38,11 @@ class Reach(StrEnum):
     # mediators and chief only; a mediator or chief of any other office reaches none of it.
     SERVICE = "service"
     TRIBUNAL = "tribunal"  # what concerns the tribunal the caller's registry account serves
+    ALL = "all"  # every object of the route: settings of the whole system (the administrator's)
 
 
 OWN, HANDLED, OFFICE = Reach.OWN, Reach.HANDLED, Reach.OFFICE
-SERVICE, TRIBUNAL = Reach.SERVICE, Reach.TRIBUNAL
+SERVICE, TRIBUNAL, ALL = Reach.SERVICE, Reach.TRIBUNAL, Reach.ALL
 
 # A path parameter: plain characters only, never "." or ".." (no path games upstream).
 _SEGMENT = r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}"
@@ -289,6 +290,15 @@ POLICY: tuple[Rule, ...] = (
     rule("GET",  "/v1/staff",                               "intake", {ADMINISTRATOR, CHIEF}),
     rule("POST", "/v1/staff",                               "intake", {ADMINISTRATOR}),
     rule("POST", "/v1/staff/{subject}/deactivate",          "intake", {ADMINISTRATOR}),
+    # Webhooks (docs/webhooks.md): the administrator subscribes integrators' receivers to an
+    # office's or a tribunal's events; hosted by mediation, payloads hold ids, codes, dates.
+    rule("POST", "/v1/webhooks/subscriptions",              "mediation", {ADMINISTRATOR}),
+    rule("GET",  "/v1/webhooks/subscriptions",              "mediation", {ADMINISTRATOR}, reach=ALL),  # noqa: E501
+    rule("GET",  "/v1/webhooks/subscriptions/{subscription_id}", "mediation", {ADMINISTRATOR}, reach=ALL),  # noqa: E501
+    rule("DELETE", "/v1/webhooks/subscriptions/{subscription_id}", "mediation", {ADMINISTRATOR}, reach=ALL),  # noqa: E501
+    rule("POST", "/v1/webhooks/subscriptions/{subscription_id}/rotate", "mediation", {ADMINISTRATOR}, reach=ALL),  # noqa: E501
+    rule("GET",  "/v1/webhooks/subscriptions/{subscription_id}/deliveries", "mediation", {ADMINISTRATOR}, reach=ALL),  # noqa: E501
+    rule("POST", "/v1/webhooks/deliveries/{delivery_id}/replay", "mediation", {ADMINISTRATOR}, reach=ALL),  # noqa: E501
     # The static row /v1/reference/offices (above) comes before /{vocabulary}: the first
     # match wins.
     rule("GET",  "/v1/reference",                           "gateway", _EVERYONE, revalidate=True),

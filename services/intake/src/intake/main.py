@@ -8,9 +8,10 @@ from intake.config import IntakeSettings
 from intake.directory.relay import directory_relay
 from intake.receipt.codes import receipt_key
 from intake.request.fingerprint import load_fingerprint_key
+from intake.request.models import WebhookOutbox
 from intake.request.submitter import convert_plain_submitters, submitter_key
 from intake.retention.runner import run_retention
-from ombuds_shared.app import create_service_app
+from ombuds_shared.app import create_service_app, with_webhook_relay
 from ombuds_shared.db import GroupedInserts
 from ombuds_shared.retention import with_periodic_schedule
 
@@ -34,6 +35,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         on_startup=_with_submission_inserts,
         on_shutdown=_stop_directory_relay,
     )
+    with_webhook_relay(app, WebhookOutbox)
     if settings.retention_interval_seconds > 0:
         with_periodic_schedule(
             app, run_retention, every_seconds=settings.retention_interval_seconds

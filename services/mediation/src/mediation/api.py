@@ -17,6 +17,8 @@ from mediation.office.router import router as reassignment_router
 from mediation.party.router import router as party_router
 from mediation.session.router import router as session_router
 from mediation.session.router import schedule_router
+from mediation.webhook.ingress import router as webhook_ingress_router
+from mediation.webhook.router import router as webhook_router
 from ombuds_shared.directory import directory_receiver
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -35,4 +37,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     reassignment_router,
     directory_receiver(Office, StaffMember),
     imports_router,
+    webhook_router,
+    webhook_ingress_router,
 )

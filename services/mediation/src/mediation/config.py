@@ -53,6 +53,48 @@ class MediationSettings(ConfidentialSettings):
     # A clock due within this many days is listed for the chief.
     deadline_warning_days: int = Field(7, ge=0, le=90)
 
+    # Webhooks (docs/webhooks.md).
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR, a JSON list) where webhook destinations may be although "
+        "they are private, loopback or link-local; every other such address is refused, at "
+        "subscription time and again at each delivery.",
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=50, description="Delivery attempts before a webhook delivery is dead-lettered."
+    )
+    webhook_backoff_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="The wait after a webhook delivery's first failure; it doubles each time.",
+    )
+    webhook_max_backoff_seconds: float = Field(
+        21_600.0, gt=0, description="The longest wait between two attempts of a delivery."
+    )
+    webhook_poll_seconds: float = Field(
+        1.0, gt=0, le=300, description="How often the webhook dispatcher looks for due deliveries."
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="How long a webhook receiver has to answer."
+    )
+    webhook_deadline_lead_days: int = Field(
+        7,
+        ge=0,
+        le=90,
+        description="A deadline-approaching webhook event is raised this many days before a "
+        "clock runs out.",
+    )
+    webhook_deadline_scan_seconds: float = Field(
+        3600.0, gt=0, description="How often the service looks for deadlines to announce."
+    )
+    webhook_rotation_overlap_hours: float = Field(
+        24.0,
+        ge=0,
+        le=720,
+        description="After a secret rotation, how long the previous secret still signs too.",
+    )
+
     @property
     def resolved_certificate_key_files(self) -> list[Path]:
         """The configured key files, or the development default in the data folder."""

@@ -10,6 +10,7 @@ from mediation.config import MediationSettings
 from mediation.models import register_all
 from mediation.reference.models import OutboxEvent
 from mediation.retention.runner import run_retention
+from mediation.webhook.delivery import with_webhooks
 from ombuds_shared.app import create_service_app
 from ombuds_shared.retention import with_periodic_schedule
 
@@ -42,6 +43,8 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
         on_startup=load_certificate_keys,
         outbox_model=OutboxEvent,
     )
+    # Webhooks: the dispatcher of the delivery outbox and the deadline scan (docs/webhooks.md).
+    with_webhooks(app)
     if settings.retention_interval_seconds > 0:
         with_periodic_schedule(
             app, run_retention, every_seconds=settings.retention_interval_seconds

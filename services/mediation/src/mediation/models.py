@@ -13,3 +13,4 @@ def register_all() -> None:
     from mediation.office import models as _office  # noqa: F401
     from mediation.reference import models as _reference  # noqa: F401
     from mediation.retention import models as _retention  # noqa: F401
+    from mediation.webhook import models as _webhook  # noqa: F401

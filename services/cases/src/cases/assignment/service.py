@@ -14,6 +14,7 @@ from cases.assignment.schemas import AssignmentCreate, ClearingCreate, Declarati
 from cases.audit import service as audit
 from cases.case.models import CaseFile
 from cases.office.models import StaffMember
+from cases.outbox import emit_case_assigned
 from ombuds_shared.db import utcnow
 from ombuds_shared.directory import check_assignable
 from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -122,6 +123,7 @@ async def assign(
         case_id=case["id"], assignee=assignee, assigned_by=actor.subject, assigned_at=now
     )
     session.add(assignment)
+    emit_case_assigned(session, case["id"], case["office"], now.date())
     await records.commit_with_audit(
         session, actor, "case.assign", case["id"], "assignment", assignment
     )

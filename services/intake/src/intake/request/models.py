@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from intake.db import Base
 from intake.vault.models import Visitor
 from ombuds_shared.db import UTCDateTime, utcnow
+from ombuds_shared.outbox import OutboxColumns
 
 
 class IntakeRequest(Base):
@@ -70,3 +71,10 @@ class RequestConflict(Base):
     request_id: Mapped[str] = mapped_column(ForeignKey("intake_request.id"))
     ombudsman: Mapped[str] = mapped_column(String(200))
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookOutbox(OutboxColumns, Base):
+    """Webhook events (`request.received`, docs/webhooks.md), relayed to mediation, which
+    hosts webhooks: the request's reference, office and day, never who submitted it."""
+
+    __tablename__ = "webhook_outbox"

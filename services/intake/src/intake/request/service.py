@@ -20,7 +20,7 @@ from intake.audit import service as audit
 from intake.office.models import Office
 from intake.receipt import codes as receipt_codes
 from intake.request.fingerprint import fingerprint as keyed_fingerprint
-from intake.request.models import IntakeRequest, RequestConflict
+from intake.request.models import IntakeRequest, RequestConflict, WebhookOutbox
 from intake.request.schemas import (
     DeclineBody,
     IntakeCreate,
@@ -41,6 +41,7 @@ from ombuds_shared.errors import (
     IdempotencyConflict,
     ValidationFailed,
 )
+from ombuds_shared.outbox import event_row
 from ombuds_shared.pagination import decode_cursor, encode_cursor
 from ombuds_shared.tokens import Actor
 from ombuds_shared.vocabulary import Channel
@@ -109,6 +110,7 @@ class Submitted:
 
 _VISITOR = cast(Table, Visitor.__table__)
 _REQUEST = cast(Table, IntakeRequest.__table__)
+_WEBHOOK = cast(Table, WebhookOutbox.__table__)
 
 # Offices are reference data that changes a few times a year; a submission
 # should not pay a query for them. A new or closed office shows within a minute.
@@ -186,7 +188,15 @@ async def submit(
             "submitted_at": submitted_at,
         }
         try:
-            await inserts.insert([(_VISITOR, visitor), (_REQUEST, request)])
+            # The desk's webhook (docs/webhooks.md), in the same statement as the request.
+            received = event_row(
+                event_type="request.received",
+                aggregate_id=request["id"],
+                payload={"request_reference": reference, "office": data.office,
+                         "received_on": submitted_at.date().isoformat()},
+                occurred_at=submitted_at,
+            )  # fmt: skip
+            await inserts.insert([(_VISITOR, visitor), (_REQUEST, request), (_WEBHOOK, received)])
             return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False, code)
         except IntegrityError:
             if idempotency_key:

@@ -29,6 +29,8 @@ from mediation.certificate.schemas import (
     RevocationReason,
 )
 from mediation.certificate.signing import CertificateKeys
+from mediation.webhook import service as webhooks
+from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared import metrics
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -244,7 +246,13 @@ async def issue(
         await session.rollback()
         raise Conflict("The mediation changed meanwhile; read it again and retry.")
     set_committed_value(mediation, "version", mediation.version + 1)
-    superseded = await session.execute(
+    superseded = await session.scalar(
+        select(Certificate.id).where(
+            Certificate.mediation_id == mediation.id,
+            Certificate.status == CertificateStatus.CURRENT.value,
+        )
+    )
+    await session.execute(
         update(Certificate)
         .where(
             Certificate.mediation_id == mediation.id,
@@ -280,6 +288,18 @@ async def issue(
         request.certificate_id = certificate_id
         request.decided_by = actor.subject
         request.decided_at = issued_at
+    if superseded is not None:
+        await announce(
+            session, EventType.CERTIFICATE_REVOKED, superseded, tribunal=mediation.tribunal,
+            data={"revoked_at": issued_at, "revocation_reason": RevocationReason.SUPERSEDED.value,
+                  "superseded_by": certificate_id},
+        )  # fmt: skip
+    await announce(
+        session, EventType.CERTIFICATE_ISSUED, certificate_id, tribunal=mediation.tribunal,
+        data={"tribunal_case_number": mediation.tribunal_case_number,
+              "start_date": mediation.started_on, "end_date": mediation.ended_on,
+              "issued_at": issued_at},
+    )  # fmt: skip
     await audit.record(
         session,
         actor=actor,
@@ -290,7 +310,7 @@ async def issue(
     )
     await session.commit()
     # Counted once committed: a re-issue is an issue that replaced a current certificate.
-    reissued = superseded.rowcount > 0  # type: ignore[attr-defined]
+    reissued = superseded is not None
     metrics.certificate(METRICS_SERVICE, "reissued" if reissued else "issued")
     return certificate
 
@@ -304,6 +324,10 @@ async def revoke(
     certificate.status = CertificateStatus.REVOKED.value
     certificate.revoked_at = utcnow()
     certificate.revocation_reason = reason.value
+    await announce(
+        session, EventType.CERTIFICATE_REVOKED, certificate.id, tribunal=certificate.tribunal,
+        data={"revoked_at": certificate.revoked_at, "revocation_reason": reason.value},
+    )  # fmt: skip
     await audit.record(
         session,
         actor=actor,
@@ -315,6 +339,31 @@ async def revoke(
     await session.commit()
     metrics.certificate(METRICS_SERVICE, "revoked")
     return certificate
+
+
+async def announce(
+    session: AsyncSession,
+    event_type: EventType,
+    certificate_id: str,
+    *,
+    tribunal: str,
+    data: dict[str, Any],
+) -> None:
+    """Queues a certificate webhook for the tribunal's registry subscriptions, in this
+    transaction: what the registry's own routes show of a certificate, nothing more."""
+    await webhooks.record_event(
+        session,
+        event_type=event_type,
+        scope_kind=ScopeKind.TRIBUNAL,
+        scope_code=tribunal,
+        event_id=f"{event_type.value}:{certificate_id}",
+        data={
+            "certificate_id": certificate_id,
+            "tribunal": tribunal,
+            **{key: value.isoformat() if hasattr(value, "isoformat") else value
+               for key, value in data.items()},
+        },
+    )  # fmt: skip
 
 
 async def entity(*, session: AsyncSession, certificate_id: str) -> Certificate | None:

@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks): subscriptions, the delivery outbox and its log."""
