@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +41,7 @@ from ombuds_shared.logs import RequestContextMiddleware, configure_logging
 from ombuds_shared.metrics import MetricsMiddleware, metrics_listener, metrics_router
 from ombuds_shared.openapi import document_problems
 from ombuds_shared.outbox import OutboxColumns, OutboxRelay, backlog, gateway_delivery
+from ombuds_shared.strict_query import refuse_unknown_query_parameters
 from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
     Actor,
@@ -310,6 +311,7 @@ def base_app(
         # rejected input, which here can be a person's details. Spans come from
         # TracingMiddleware instead, with route templates only (and no check per request).
         telemetry=_NO_FASTAPI_TELEMETRY,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     install_problem_handlers(app)
     install_database_unavailable_handler(app)

@@ -7,8 +7,7 @@ from fastapi.responses import HTMLResponse
 from analytics.dependencies import AnalystDep
 from analytics.report import annual
 from analytics.statistics.dependencies import FiltersDep, ReaderDep
-from analytics.statistics.router import StatisticName
-from analytics.statistics.service import STATISTICS
+from analytics.statistics.router import StatisticName, statistic_named
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
@@ -43,7 +42,7 @@ async def read_chart(
     _: AnalystDep,
     format_: Annotated[ChartFormat, Query(alias="format")] = ChartFormat.SVG,
 ) -> Response:
-    table = await STATISTICS[chart.value](reader, filters)
+    table = await statistic_named(chart)(reader, filters)
     content = await annual.chart(reader, table, format_.value)
     return Response(content, media_type=_MEDIA[format_])
 
