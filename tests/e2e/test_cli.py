@@ -33,7 +33,7 @@ def test_up_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None
                                text=True, env=env)  # fmt: skip
     lines: list[str] = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a first start loads years of demo history
         assert process.stdout is not None
         while time.monotonic() < deadline:
             line = process.stdout.readline()
