@@ -47,7 +47,10 @@ def test_up_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None
         assert not [line for line in lines if line.lstrip().startswith("{")], "".join(lines)
         assert (tmp_path / "logs" / "gateway.log").is_file()
         # The banner's token command, as printed, reaches this system (its folder and port).
-        lines.append(process.stdout.readline())
+        for _ in range(5):  # the banner's few lines after "Ombuds is up"
+            lines.append(process.stdout.readline())
+            if "Mint a token:" in lines[-1]:
+                break
         [banner] = [line for line in lines if "Mint a token:" in line]
         printed = banner.split("uv run ombuds", 1)[1].split()
         assert printed[:4] == ["--data-dir", str(tmp_path), "--port", str(port)], banner
