@@ -110,9 +110,16 @@ async def stack(
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    keys: TestKeys, databases: TestDatabases, master_keys: str, data_dir: Path
+    keys: TestKeys,
+    databases: TestDatabases,
+    master_keys: str,
+    data_dir: Path,
+    **gateway_overrides: Any,
 ) -> AsyncIterator[Stack]:
-    """Fresh databases, the four backends served on loopback ports, and the gateway."""
+    """Fresh databases, the four backends served on loopback ports, and the gateway.
+
+    `gateway_overrides` are gateway settings (an identity provider's, for instance).
+    """
     ports = {name: free_port() for name in BACKENDS}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     # The gateway is served too: the producers' outbox relays deliver events to its private
@@ -151,6 +158,7 @@ async def running_stack(
             service_keys_dir=keys.folder,
             private_bind=private_bind,
             **{f"{name}_url": url for name, url in urls.items()},
+            **gateway_overrides,
         )
         gateway_app = create_gateway(gateway_settings)
         await running.enter_async_context(serve_app(gateway_app, gateway_port))

@@ -126,6 +126,18 @@ def database_env(service: Service) -> list[dict[str, Any]]:
     return env
 
 
+# The gateway's variables (after its prefix) -> keys of the ombuds-gateway-oidc ConfigMap.
+IDENTITY_PROVIDER_SETTINGS = {
+    "OIDC_JWKS_URL": "jwks_url",
+    "OIDC_ISSUER": "issuer",
+    "OIDC_AUDIENCE": "audience",
+    "ROLES_CLAIM": "roles_claim",
+    "ROLE_NAMES": "role_names",
+    "OFFICE_CLAIM": "office_claim",
+    "TRIBUNAL_CLAIM": "tribunal_claim",
+}
+
+
 def service_env(service: Service) -> list[dict[str, Any]]:
     """The variables a service's pods run with (database and migration jobs included)."""
     p = service.env_prefix
@@ -141,10 +153,11 @@ def service_env(service: Service) -> list[dict[str, Any]]:
         env += [
             {"name": f"{p}{peer.name.upper()}_URL", "value": url(peer.name)} for peer in BACKENDS
         ]
+        # The identity provider and how its tokens' claims read (docs/identity-provider.md).
         env += [
-            {"name": f"{p}OIDC_{key}", "valueFrom": {"configMapKeyRef": {
-                "name": "ombuds-gateway-oidc", "key": key.lower()}}}
-            for key in ("JWKS_URL", "ISSUER", "AUDIENCE")
+            {"name": f"{p}{variable}", "valueFrom": {"configMapKeyRef": {
+                "name": "ombuds-gateway-oidc", "key": key}}}
+            for variable, key in IDENTITY_PROVIDER_SETTINGS.items()
         ]  # fmt: skip
         # One key for every replica: the same case must get the same pseudonym everywhere.
         env.append(secret_env(f"{p}PSEUDONYM_KEY", "ombuds-gateway-pseudonym-key", "key"))
@@ -443,6 +456,12 @@ def config_maps() -> list[dict[str, Any]]:
                 "jwks_url": "https://login.example.org/.well-known/jwks.json",
                 "issuer": "https://login.example.org/",
                 "audience": "ombuds",
+                "roles_claim": "roles",
+                # JSON: the provider's role names -> Ombuds roles, e.g. {"Ombuds.HRPortal":
+                # "hr_portal"}; empty: names are taken as they are.
+                "role_names": "",
+                "office_claim": "office",
+                "tribunal_claim": "tribunal",
             },
         },
         {

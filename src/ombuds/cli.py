@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import importlib
 import os
+import shlex
 import signal
 import sys
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
+
+import httpx
 
 from cases.config import CasesSettings
 from cases.retention import runner as retention_runner
@@ -47,7 +50,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     system.ensure_keys(data_dir)
     _say("Running migrations")
     system.migrate(data_dir, args.port, report=_say)
-    running = system.System(data_dir, args.port, log_level=args.log_level)
+    # The services' JSON logs (access lines included) go to files, not over the status lines;
+    # --log-level is each service's level, for every logger of it.
+    log_dir = data_dir / "logs"
+    levels = {f"{spec.env_prefix}LOG_LEVEL": args.log_level.upper() for spec in system.SERVICES}
+    running = system.System(
+        data_dir, args.port, extra_env=levels, log_level=args.log_level, log_dir=log_dir
+    )
     stopping = False
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -66,7 +75,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             load_everything(gateway, data_dir, requests=60, wait=False)
             (data_dir / _DEMO_MARKER).touch()
         _say(f"\nOmbuds is up: {gateway}  (API docs: {gateway}/docs)")
-        _say("Mint a token:  uv run ombuds token --role ombudsman --office new-york")
+        _say(f"Logs (JSON lines): {log_dir.resolve()}/<service>.log")
+        _say(f"Mint a token:  uv run ombuds{_where(args)} token --role ombudsman --office new-york")
         _say("Press Ctrl-C to stop.")
         while not stopping:
             if dead := running.exited():
@@ -80,15 +90,50 @@ def cmd_up(args: argparse.Namespace) -> int:
         _say("Stopped.")
 
 
+def _where(args: argparse.Namespace) -> str:
+    """The global options a follow-up command needs to reach this system (none by default)."""
+    options = ""
+    if args.data_dir != DEFAULT_DATA_DIR:
+        options += f" --data-dir {shlex.quote(str(args.data_dir))}"
+    if args.port != system.DEFAULT_PORT:
+        options += f" --port {args.port}"
+    return options
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     system.migrate(args.data_dir, args.port, report=_say)
     _say("Migrations done.")
     return 0
 
 
+# Roles that act for one office: a token without it reaches nothing and only confuses.
+_OFFICE_ROLES = frozenset({Role.OMBUDSMAN, Role.MEDIATOR, Role.CHIEF})
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535 - len(system.SERVICES):
+        raise argparse.ArgumentTypeError(f"no port block starts at {value}")
+    return value
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     if args.role == Role.REGISTRY and not args.tribunal:
-        print("A registry token names its tribunal: add --tribunal.", file=sys.stderr)
+        print("ombuds: a registry token names its tribunal: add --tribunal.", file=sys.stderr)
+        return 2
+    if args.role in _OFFICE_ROLES and not args.office:
+        print(f"ombuds: a token for the {args.role} role names an office: add --office.",
+              file=sys.stderr)  # fmt: skip
         return 2
     system.ensure_keys(args.data_dir)
     print(
@@ -307,8 +352,15 @@ def cmd_rewrap_master_keys(args: argparse.Namespace) -> int:
     return worst
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A mistake on the command line is one line on stderr (and exit 2), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ombuds", description=__doc__)
+    parser = _OneLineParser(prog="ombuds", description=__doc__)
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -317,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=system.DEFAULT_PORT,
         help="gateway port; the services take the next four, the gateway's private listener "
         "the one after",
@@ -326,7 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="run all five services (Ctrl-C stops them)")
     up.add_argument("--no-demo", action="store_true", help="do not load demo data on first start")
-    up.add_argument("--log-level", default="warning")
+    up.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error", "critical"],
+        help="level of every service's logs (in <data-dir>/logs/; info includes access lines)",
+    )
     up.set_defaults(func=cmd_up)
 
     migrate = commands.add_parser("migrate", help="run every service's pending migrations")
@@ -341,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the tribunal a registry account serves (registry only, required there)",
     )
     token.add_argument("--sub", help="subject (user id); default dev-<role>")
-    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    token.add_argument("--ttl", type=_positive_int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(func=cmd_token)
 
     directory_cli.add_parsers(commands)
@@ -471,6 +528,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except (RuntimeError, TimeoutError) as exc:
         print(f"ombuds: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"ombuds: no such file: {exc.filename or exc}", file=sys.stderr)
+        return 1
+    except httpx.TransportError as exc:
+        where = exc.request.url if exc.request else "the gateway"
+        print(f"ombuds: cannot reach {where} ({type(exc).__name__}); is `ombuds up` "
+              "running, on this --port?", file=sys.stderr)  # fmt: skip
         return 1
     except MAYBE_DATABASE_DOWN as exc:
         if not database_unavailable(exc):

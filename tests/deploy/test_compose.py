@@ -116,8 +116,13 @@ def test_each_container_gets_only_settings_it_reads_and_secrets_by_reference() -
 
 def _interpolated(value: str) -> str:
     """A value as compose hands it over: a default where one is given, else a filled-in
-    placeholder (deploy/.env is the operator's)."""
-    return _INTERPOLATION.sub(lambda m: m.group(0).partition(":-")[2][:-1] or "filled-in", value)
+    placeholder (deploy/.env is the operator's). `${X:-}` defaults to empty."""
+
+    def value_of(match: re.Match[str]) -> str:
+        _, default_given, default = match.group(0)[2:-1].partition(":-")
+        return default if default_given else "filled-in"
+
+    return _INTERPOLATION.sub(value_of, value)
 
 
 @pytest.mark.parametrize("name", [n for n in COMPOSE["services"] if n != "postgres"])

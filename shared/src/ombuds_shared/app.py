@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
 
@@ -45,6 +45,7 @@ from ombuds_shared.outbox import (
     gateway_delivery,
 )
 from ombuds_shared.request_body import BodyGuardMiddleware
+from ombuds_shared.strict_query import refuse_unknown_query_parameters
 from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
     Actor,
@@ -274,6 +275,7 @@ def base_app(
         # rejected input, which here can be a person's details. Spans come from
         # TracingMiddleware instead, with route templates only (and no check per request).
         telemetry=_NO_FASTAPI_TELEMETRY,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     install_problem_handlers(app)
     install_database_unavailable_handler(app)

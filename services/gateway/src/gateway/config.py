@@ -1,11 +1,16 @@
+import json
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from ombuds_shared.config import ServiceSettings
+from ombuds_shared.reference import Role
 
 SERVICES = ("intake", "cases", "mediation", "analytics")
+# A claim name or a dotted path into nested claims: no blanks, no empty segment.
+_CLAIM_PATH = r"^[^.\s]+(\.[^.\s]+)*$"
 
 
 class GatewaySettings(ServiceSettings):
@@ -43,19 +48,41 @@ class GatewaySettings(ServiceSettings):
     oidc_issuer: str | None = Field(
         default=None, description="Expected `iss` of external tokens (required in production)."
     )
-    oidc_audience: str = Field(default="ombuds", description="Expected `aud` of external tokens.")
+    oidc_audience: str = Field(
+        default="ombuds",
+        min_length=1,
+        description="Expected `aud` of external tokens: a name or a URI (e.g. "
+        "https://ombuds.example.org/api, the resource indicator a provider issues for); a "
+        "token whose `aud` is a list passes when the list holds this one.",
+    )
     oidc_algorithms: list[str] = Field(
         default_factory=lambda: ["RS256", "ES256", "EdDSA"],
         description="Accepted signature algorithms of external tokens (asymmetric only).",
     )
-    roles_claim: str = Field(default="roles", description="Claim of external tokens with roles.")
+    roles_claim: str = Field(
+        default="roles",
+        pattern=_CLAIM_PATH,
+        description="Claim of external tokens with the caller's roles: a list, or one string "
+        "separated by spaces or commas. A dotted path reaches into nested claims "
+        "(`realm_access.roles` for Keycloak); a claim named with dots (a URI) is found by its "
+        "whole name first.",
+    )
+    role_names: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="The identity provider's role names mapped to Ombuds roles, as JSON, e.g. "
+        '{"Ombuds.HRPortal": "hr_portal"}; names not listed are taken as they are, and a '
+        "token with no known role gets 403 (a warning is logged, without the token's content).",
+    )
     office_claim: str = Field(
-        default="office", description="Claim of external tokens with the user's office code."
+        default="office",
+        pattern=_CLAIM_PATH,
+        description="Claim (or dotted path) of external tokens with the user's office code.",
     )
     tribunal_claim: str = Field(
         default="tribunal",
-        description="Claim of external tokens naming the tribunal a registry account serves "
-        "(e.g. dispute_tribunal); a registry token without it is refused.",
+        pattern=_CLAIM_PATH,
+        description="Claim (or dotted path) of external tokens naming the tribunal a registry "
+        "account serves (e.g. dispute_tribunal); a registry token without it is refused.",
     )
 
     staff_from_claims: bool = Field(
@@ -170,6 +197,41 @@ class GatewaySettings(ServiceSettings):
     @property
     def uses_dev_issuer(self) -> bool:
         return self.oidc_jwks_url is None
+
+    @field_validator("role_names", mode="before")
+    @classmethod
+    def _role_names_from_json(cls, value: Any) -> Any:
+        # From the environment: a JSON object, or nothing (compose passes an unset one empty).
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(
+                    'role_names must be a JSON object, e.g. {"Ombuds.HRPortal": "hr_portal"}'
+                ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _identity_provider_is_complete(self) -> "GatewaySettings":
+        if self.oidc_jwks_url and not self.oidc_issuer:
+            raise ValueError(
+                "oidc_jwks_url is set but oidc_issuer is not: set OMBUDS_GATEWAY_OIDC_ISSUER to "
+                "the identity provider's issuer (its tokens' `iss`)"
+            )
+        if self.oidc_issuer and not self.oidc_jwks_url:
+            raise ValueError(
+                "oidc_issuer is set but oidc_jwks_url is not: set OMBUDS_GATEWAY_OIDC_JWKS_URL "
+                "to the identity provider's JWKS (its discovery document's `jwks_uri`)"
+            )
+        known = {role.value for role in Role}
+        unknown = sorted(v for v in self.role_names.values() if v not in known)
+        if unknown:
+            raise ValueError(
+                f"role_names maps to unknown roles {unknown}; Ombuds roles: {sorted(known)}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_identity_provider(self) -> "GatewaySettings":

@@ -12,7 +12,7 @@ from analytics.report.pdf import render_pdf
 from analytics.report.texts import Texts
 from analytics.report.word import render_docx
 from analytics.statistics.dependencies import FiltersDep, ReaderDep
-from analytics.statistics.router import StatisticName
+from analytics.statistics.router import StatisticName, statistic_named
 from analytics.statistics.service import publish
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotAcceptable
 from ombuds_shared.openapi import problem_responses
@@ -50,7 +50,8 @@ async def read_chart(
     _: AnalystDep,
     format_: Annotated[ChartFormat, Query(alias="format")] = ChartFormat.SVG,
 ) -> Response:
-    table = await publish(chart.value, reader, filters)
+    statistic_named(chart)  # 404 for a name there is no statistic of
+    table = await publish(chart, reader, filters)
     content = await annual.chart(reader, table, format_.value)
     return Response(content, media_type=_MEDIA[format_])
 

@@ -1,18 +1,34 @@
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from analytics.dependencies import AnalystDep
 from analytics.statistics.dependencies import FiltersDep, ReaderDep
-from analytics.statistics.service import STATISTICS, publish
-from ombuds_shared.errors import PROBLEM_RESPONSES
+from analytics.statistics.service import STATISTICS, Statistic, publish
+from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 
 router = APIRouter(
     prefix="/v1/analytics/statistics", tags=["analytics"], responses=PROBLEM_RESPONSES
 )
 
-StatisticName = StrEnum("StatisticName", {name: name for name in STATISTICS})  # type: ignore[misc]
+# A name, not an enum: an unknown statistic is a 404 like any unknown resource (a 422 would
+# say the request was malformed). The schema still lists the names on offer.
+StatisticName = Annotated[
+    str,
+    Path(
+        description="A statistic's name (GET /v1/analytics/statistics lists them).",
+        json_schema_extra={"enum": list(STATISTICS)},
+    ),
+]
+
+
+def statistic_named(name: str) -> Statistic:
+    """The statistic of that name; 404 for a name there is none of."""
+    compute = STATISTICS.get(name)
+    if compute is None:
+        raise NotFound(f"There is no such statistic; GET {router.prefix} lists them.")
+    return compute
 
 
 class Format(StrEnum):
@@ -51,12 +67,13 @@ async def read_statistic(
     _: AnalystDep,
     format_: Annotated[Format, Query(alias="format")] = Format.JSON,
 ) -> Any:
-    table = await publish(statistic.value, reader, filters)
-    threshold = reader.threshold_for(statistic.value)
+    statistic_named(statistic)  # 404 for a name there is no statistic of
+    table = await publish(statistic, reader, filters)
+    threshold = reader.threshold_for(statistic)
     if format_ is Format.CSV:
         return Response(
             table.to_csv(threshold),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{statistic.value}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{statistic}.csv"'},
         )
     return table.to_json(threshold=threshold, filters=filters.as_dict())
