@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from faker import Faker
 
+from ombuds import progress
 from ombuds.gateway_client import gateway_client
 from ombuds.tokens import dev_token
 from ombuds_shared.reference import INITIAL_OFFICES, Location, OccupationalGroup
@@ -72,7 +73,10 @@ def load_demo(
     counts = {"submitted": 0, "accepted": 0, "declined": 0, "pending": 0}
     counts |= {f"case_{state}": 0 for state in _CASE_STATES}
     run = uuid.uuid4().hex[:6]
-    with gateway_client(gateway_url, timeout=30.0) as client:
+    with (
+        gateway_client(gateway_url, timeout=30.0) as client,
+        progress.bar(requests, "demo", "request") as shown,
+    ):
         for number in range(1, requests + 1):
             office, pillar = rng.choice(_INTAKE_OFFICES)
             channel = rng.choices(["visitor", "hr_portal", "referring_office"], [70, 20, 10])[0]
@@ -103,7 +107,9 @@ def load_demo(
                 counts["declined"] += 1
             else:
                 counts["pending"] += 1
-            if number % 10 == 0 or number == requests:
+            shown.update(1)
+            # On a terminal the bar shows the steps; the last line is printed anyway.
+            if number == requests or (shown.disable and number % 10 == 0):
                 report(f"  demo: {number}/{requests} requests ({counts})")
     return counts
 

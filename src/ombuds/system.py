@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives import serialization
 
+from ombuds import progress
 from ombuds_shared import ports
 from ombuds_shared.keys import load_or_create_key
 from ombuds_shared.migrations import move_keys_to_store, upgrade
@@ -117,16 +118,21 @@ def migrate(
     """Runs every service's pending migrations against its own database."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**service_environment(data_dir, port), **(extra_env or {})}
-    for spec in BACKENDS:
-        settings = settings_for(spec, env)
-        url: str = settings.resolved_database_url  # type: ignore[attr-defined]
-        module = importlib.import_module(f"{spec.name}.main")
-        report(f"  migrating {spec.name:<10} {_redact(url)}")
-        # Data keys an earlier release kept in the data database go to the key store
-        # before the migration that drops their columns.
-        legacy = getattr(_rewrap_module(spec.name), "LEGACY_WRAPPED_KEYS", ())
-        move_keys_to_store(settings, legacy, report=report)  # type: ignore[arg-type]
-        upgrade(module.MIGRATIONS, url)
+    with progress.bar(len(BACKENDS), "migrations", "service") as shown:
+        for spec in BACKENDS:
+            settings = settings_for(spec, env)
+            url: str = settings.resolved_database_url  # type: ignore[attr-defined]
+            module = importlib.import_module(f"{spec.name}.main")
+            if shown.disable:
+                report(f"  migrating {spec.name:<10} {_redact(url)}")
+            shown.set_postfix_str(spec.name)
+            # Data keys an earlier release kept in the data database go to the key store
+            # before the migration that drops their columns.
+            legacy = getattr(_rewrap_module(spec.name), "LEGACY_WRAPPED_KEYS", ())
+            move_keys_to_store(settings, legacy, report=report)  # type: ignore[arg-type]
+            upgrade(module.MIGRATIONS, url)
+            shown.update(1)
+    report(f"  migrated   {', '.join(spec.name for spec in BACKENDS)}")
 
 
 def _rewrap_module(name: str) -> object:
