@@ -22,6 +22,7 @@ from analytics.statistics.service import STATISTICS
 from ombuds_shared.testing import TestDatabases, TestKeys, app_client
 
 from .conftest import Analytics, build, cells
+from .test_recoding import office_2016  # noqa: F401 - the office's 2016 mediations
 from .test_statistics import _answer, known  # noqa: F401 - the known dataset fixture
 
 URL = "/v1/analytics/reports/annual/2024"
@@ -267,3 +268,34 @@ async def test_no_sentence_states_a_withheld_figure_and_offices_write_their_text
         broken = await client.get(URL, params={"format": "zip"}, headers=a.auth())
         assert broken.status_code == 500
         assert "cases.txt.j2" in broken.json()["detail"]
+
+
+async def test_the_summary_publishes_the_2016_resolution_rate_through_a_merge(
+    office_2016: Analytics,  # noqa: F811
+) -> None:
+    """The office's own 2016 mediation figures (test_recoding.py): the one case resolved
+    before mediation is merged into "did not proceed", so "not settled" (7) and the 89%
+    rate that suppression alone would withhold are stated, and the merge is written under
+    the outcomes table."""
+    a = office_2016
+    response = await a.client.get("/v1/analytics/reports/annual/2016", headers=a.auth())
+    assert response.status_code == 200, response.text
+    page = _page(response.text)
+    mediation = next(s for s in page.summary if s.startswith("The Mediation Service"))
+    # By hand from OFFICE_2016: 97 + 10 + 27 = 134 opened; groups 25, 16, 12 (settled) and
+    # 12 (open) = 4 processes, 65 participants. Sources: tribunal 45 + 5 + 4 = 54 (40.3%),
+    # self referral 27 + 3 + 1 + 1 + 6 + 2 + 8 + 2 + 3 = 53 (39.6%), the other offices
+    # merged (ombudsman 10 + 11, management evaluation 1, staff legal assistance 2,
+    # administration 3) = 27 (20.1%). Outcomes: did not proceed 45 + 1 + 2 + 11 = 59 (58
+    # declined and the one resolved before mediation, merged), settled 10 + 27 + 3 + 6 + 8
+    # + 3 = 57, open 4 + 1 + 1 + 2 + 3 = 11, not settled 5 + 2 = 7; rate 57 / 64 = 89.1%.
+    assert mediation == (
+        "The Mediation Service opened 134 cases in 2016 (none in 2015). Of these, 4 were "
+        "group processes with 65 participants. Cases were referred by dispute tribunal "
+        "(40.3%), self referral (39.6%) and referred by other offices (management evaluation, "
+        "staff legal assistance, ombudsman, administration, other) (20.1%). Outcomes: did not "
+        "proceed (a party declined, resolved before mediation, or withdrawn) 59, settled 57, "
+        "open 11 and not settled 7. The resolution rate of mediated cases was 89.1% (57 "
+        "settled of 64 mediated and closed)."
+    )
+    assert "are published together as did_not_proceed" in response.text
