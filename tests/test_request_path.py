@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -46,6 +48,28 @@ def test_the_nesting_check_counts_brackets_outside_strings_only() -> None:
     text = json.dumps({"note": "[" * 500 + '\\"' + "{" * 500})
     assert not json_nesting_exceeds(text.encode())
     assert json_nesting_exceeds(json.dumps({"a": ']]]"[', "b": [[[[1]]]]}).encode(), limit=4)
+
+
+def test_the_nesting_check_is_linear_in_a_hostile_body() -> None:
+    """Unterminated strings after enough brackets once made the scan quadratic: a 1 MB body
+    held a worker's event loop for hours. Each body must be scanned at once. The scan runs in
+    a child process (a regular expression holds the GIL): its bound only keeps a regression
+    from hanging the suite."""
+    scan = (
+        "from ombuds_shared.request_body import MAX_JSON_NESTING as N, json_nesting_exceeds\n"
+        "for body in (\n"
+        "    b'[]' * (N + 1) + b'\"' + b'\\\\\"' * 500_000,\n"
+        "    b'[]' * (N + 1) + b'\"' * 1_000_000,\n"
+        "    b'[]' * (N + 1) + b'\"\\\\' * 300_000,\n"
+        "):\n"
+        "    assert not json_nesting_exceeds(body)\n"
+        "print('scanned')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", scan], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "scanned", done.stderr
+    # An open string still hides the brackets after it, as a parser would see them.
+    assert not json_nesting_exceeds(b"[]" * 70 + b'"' + b"[" * 100)
+    assert json_nesting_exceeds(b"[" * 70 + b'"open')
 
 
 async def test_the_case_read_refuses_other_offices_and_roles(stack: Stack) -> None:

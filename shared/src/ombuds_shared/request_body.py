@@ -35,8 +35,11 @@ from ombuds_shared.errors import (
 # while keeping every recursive parser far from Python's recursion limit.
 MAX_JSON_NESTING = 64
 
-# A JSON string (skipped whole, brackets in it do not count) or a bracket.
-_JSON_STRUCTURE = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+# A JSON string (skipped whole, brackets in it do not count) or a bracket. A string left
+# open runs to the end of the body rather than failing: a failed match would be retried from
+# every later quote, quadratic in a hostile body, all of it on the event loop. The possessive
+# quantifiers keep each match linear too.
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.S)
 _OPENING = frozenset(b"[{")
 _CLOSING = frozenset(b"]}")
 
