@@ -404,6 +404,11 @@ async def test_private_and_loopback_destinations_are_refused_unless_allow_listed
             "http://169.254.169.254/latest/meta-data",
             "http://localhost:9/hook",
             "http://[::ffff:127.0.0.1]:9/hook",
+            # IPv6 forms that reach IPv4 networks: NAT64, 6to4, Teredo, IPv4-compatible.
+            "http://[64:ff9b::a00:5]:6379/hook",
+            "http://[2002:a00:5::1]/hook",
+            "http://[2001:0:a00:5::1]/hook",
+            "http://[::a00:5]/hook",
             "ftp://example.org/hook",
             "https://user:pw@example.org/hook",
         ):

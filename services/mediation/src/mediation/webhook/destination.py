@@ -44,6 +44,18 @@ def check_url(url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
+# IPv6 prefixes that reach IPv4 networks through translation or tunnels (NAT64, 6to4, Teredo,
+# IPv4-compatible, SIIT) or are the deprecated site-local range: `is_global` calls some of
+# them global, yet behind them may lie the private networks refused above.
+_TRANSLATED = tuple(
+    ipaddress.ip_network(prefix)
+    for prefix in (
+        "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "::/96",
+        "::ffff:0:0:0/96", "fec0::/10",
+    )
+)  # fmt: skip
+
+
 def check_address(address: Address, allowed: tuple[Network, ...]) -> None:
     if any(address in network for network in allowed):
         return
@@ -51,7 +63,8 @@ def check_address(address: Address, allowed: tuple[Network, ...]) -> None:
     if mapped is not None:
         check_address(mapped, allowed)
         return
-    if not address.is_global or address.is_multicast:
+    translated = address.version == 6 and any(address in prefix for prefix in _TRANSLATED)
+    if translated or not address.is_global or address.is_multicast:
         raise DestinationRefused(
             "The destination resolves to a private, loopback or reserved address that the "
             "configuration does not allow (OMBUDS_MEDIATION_WEBHOOK_ALLOWED_NETWORKS)."
