@@ -302,6 +302,8 @@ async def test_the_registry_is_refused_everything_but_certificates(
             .replace("{vocabulary}", "tribunals")
             .replace("{code}", "geneva")
             .replace("{subject}", "mediator-ana")
+            .replace("{subscription_id}", certificate["id"])
+            .replace("{delivery_id}", certificate["id"])
         )
         assert "{" not in path, f"a new path parameter needs a value here: {path}"
         response = await stack.gateway.request(

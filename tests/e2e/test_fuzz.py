@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import schemathesis
@@ -78,5 +79,8 @@ def test_unauthenticated_calls_are_refused(
     # or the body, a call without a token learns nothing but 401; the limits of
     # unauthenticated and receipt-code calls are raised for this fixture, so a 429 here
     # would be a real change.
-    expected = 413 if len(sent) > _MAX_BODY_BYTES else 401
+    # A path with a line break in it (a path parameter of "%0A") is outside the gateway's
+    # /v1 mount altogether: that is a 404 before any token is looked at.
+    mounted = "\n" not in unquote(urlsplit(str(response.request.url)).path)
+    expected = 413 if len(sent) > _MAX_BODY_BYTES else 401 if mounted else 404
     assert response.status_code == expected, (case.method, case.path, response.text)

@@ -318,7 +318,7 @@ async def test_only_analysts_and_the_chief_read_statistics(known: Analytics) -> 
         )
         assert response.status_code == 200, role
     assert (await known.client.get("/v1/analytics/statistics/nothing",
-                                   headers=known.auth())).status_code == 422  # fmt: skip
+                                   headers=known.auth())).status_code == 404  # fmt: skip
 
 
 async def test_a_duplicate_event_changes_nothing(known: Analytics) -> None:

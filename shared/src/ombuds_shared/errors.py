@@ -83,6 +83,12 @@ class BadRequest(AppError):
     status, slug, title = 400, "bad-request", N_("Bad request")
 
 
+class UnknownQueryParameters(BadRequest):
+    """A query parameter the route does not take (ombuds_shared.strict_query)."""
+
+    slug, title = "unknown-query-parameters", "Unknown query parameters"
+
+
 class ValidationFailed(BadRequest):
     status, slug, title = 422, "validation-failed", N_("The request is not valid")
 

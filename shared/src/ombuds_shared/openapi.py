@@ -29,6 +29,7 @@ from ombuds_shared.errors import (
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
+    UnknownQueryParameters,
     UnsupportedMediaType,
     UpstreamFailed,
     ValidationFailed,
@@ -94,6 +95,14 @@ def route_problems(
         errors.append(PayloadTooLarge("At most 1000000 bytes."))
         if through_gateway:
             errors.append(UnsupportedMediaType("Send JSON (Content-Type: application/json)."))
+    query = sorted(p["name"] for p in parameters if p.get("in") == "query")
+    if method.lower() == "get" and query:
+        # ombuds_shared.strict_query: a parameter the route does not take is refused.
+        errors.append(
+            UnknownQueryParameters(
+                f"This route does not take the query parameters sort; it takes {', '.join(query)}."
+            )
+        )
     if parameters or takes_body:
         errors.append(_validation_example(parameters, takes_body))
     if through_gateway:

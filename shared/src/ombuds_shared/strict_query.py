@@ -16,12 +16,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from ombuds_shared.errors import BadRequest
-
-
-class UnknownQueryParameters(BadRequest):
-    slug, title = "unknown-query-parameters", "Unknown query parameters"
-
+from ombuds_shared.errors import UnknownQueryParameters
 
 # Per route (made once, at start-up; kept here so its id is never reused): its names.
 _DECLARED: dict[int, tuple[APIRoute, frozenset[str]]] = {}
