@@ -30,10 +30,18 @@ from .conftest import Stack, intake_body, running_stack
 
 IDP_FOLDER = Path(__file__).parent / "idp"
 AUDIENCE = "https://ombuds.example.org/api"
-# Keycloak's shape: roles nested under realm_access; Azure's names mapped to Ombuds roles.
+# Keycloak's shape: roles nested under realm_access; Azure's names mapped to Ombuds roles,
+# and the names the provider already spells as Ombuds does listed too (a set mapping is the
+# whole list); a string of roles separated by commas.
 KEYCLOAK_STYLE = {
     "roles_claim": "realm_access.roles",
-    "role_names": {"Ombuds.HRPortal": "hr_portal", "Ombuds.Ombudsman": "ombudsman"},
+    "role_names": {
+        "Ombuds.HRPortal": "hr_portal",
+        "Ombuds.Ombudsman": "ombudsman",
+        "ombudsman": "ombudsman",
+        "visitor": "visitor",
+    },
+    "roles_separator": "comma",
     "oidc_audience": AUDIENCE,
 }
 AUTH_LOGGER = "ombuds.gateway.auth"
@@ -68,7 +76,7 @@ def _dev_token(stack: Stack, **claims: Any) -> dict[str, str]:
     """A token of the development issuer with exactly these claims (besides the registered)."""
     key = dev_issuer_key(stack.settings)
     now = int(time.time())
-    body = {"iss": stack.settings.dev_issuer, "aud": AUDIENCE, "sub": "someone",
+    body = {"iss": stack.settings.dev_issuer, "aud": stack.settings.oidc_audience, "sub": "someone",
             "iat": now, "exp": now + 300, **claims}  # fmt: skip
     return bearer(jwt.encode(body, key.private_key, algorithm="EdDSA", headers={"kid": key.kid}))
 
@@ -78,10 +86,13 @@ async def test_nested_roles_mapped_names_and_role_strings(keycloak_stack: Stack)
     cases = "/v1/cases"
     nested_list = _dev_token(stack, realm_access={"roles": ["Ombuds.Ombudsman"]}, office="nairobi")
     assert (await stack.gateway.get(cases, headers=nested_list)).status_code == 200
-    # One string, separated by commas or spaces, with an unknown name beside a known one.
+    # One string, separated by commas, with an unknown name beside a known one.
     as_string = _dev_token(stack, realm_access={"roles": "offline_access, ombudsman"},
                            office="nairobi")  # fmt: skip
     assert (await stack.gateway.get(cases, headers=as_string)).status_code == 200
+    # A provider role that shares a name with an Ombuds role grants nothing unless mapped.
+    unlisted = _dev_token(stack, realm_access={"roles": ["administrator"]})
+    assert (await stack.gateway.get("/v1/staff", headers=unlisted)).status_code == 403
     # The flat claim is not read any more once the path says where roles are.
     flat = _dev_token(stack, roles=["ombudsman"], office="nairobi")
     assert (await stack.gateway.get(cases, headers=flat)).status_code == 403
@@ -117,6 +128,17 @@ async def test_a_token_with_no_known_role_is_refused_and_logged_without_its_cont
         known = _dev_token(stack, realm_access={"roles": ["ombudsman"]}, office="nairobi")
         assert (await stack.gateway.get("/v1/cases", headers=known)).status_code == 200
     assert warnings == []
+
+
+async def test_a_role_string_is_one_name_unless_a_separator_is_set(stack: Stack) -> None:
+    """A provider sends a user's only role as a string: `HR administrator` is one name, not an
+    administrator; split, it would be (the attack this guards against)."""
+    hr_admin = _dev_token(stack, roles="HR administrator")
+    assert (await stack.gateway.get("/v1/staff", headers=hr_admin)).status_code == 403
+    only_role = _dev_token(stack, roles="administrator")
+    assert (await stack.gateway.get("/v1/staff", headers=only_role)).status_code == 200
+    two_in_one = _dev_token(stack, roles="administrator ombudsman")
+    assert (await stack.gateway.get("/v1/staff", headers=two_in_one)).status_code == 403
 
 
 async def test_claims_named_by_uri_are_read_whole(
@@ -172,7 +194,7 @@ def test_role_names_come_from_the_environment_as_json(monkeypatch: pytest.Monkey
 # client id -> (roles as the provider spells them, office)
 CLIENTS: dict[str, tuple[list[str] | str, str | None]] = {
     "visitor-app": (["visitor"], None),
-    "office-desk": ("ombudsman offline_access", "nairobi"),
+    "office-desk": ("ombudsman, offline_access", "nairobi"),
     "hr-portal": (["Ombuds.HRPortal"], None),
     "stranger": (["Ombuds.Stranger"], None),
 }

@@ -133,6 +133,7 @@ IDENTITY_PROVIDER_SETTINGS = {
     "OIDC_AUDIENCE": "audience",
     "ROLES_CLAIM": "roles_claim",
     "ROLE_NAMES": "role_names",
+    "ROLES_SEPARATOR": "roles_separator",
     "OFFICE_CLAIM": "office_claim",
     "TRIBUNAL_CLAIM": "tribunal_claim",
 }
@@ -458,8 +459,10 @@ def config_maps() -> list[dict[str, Any]]:
                 "audience": "ombuds",
                 "roles_claim": "roles",
                 # JSON: the provider's role names -> Ombuds roles, e.g. {"Ombuds.HRPortal":
-                # "hr_portal"}; empty: names are taken as they are.
+                # "hr_portal"}; empty: names are taken as they are; set: the whole list.
                 "role_names": "",
+                # A roles claim that is one string: none (one name), space or comma.
+                "roles_separator": "none",
                 "office_claim": "office",
                 "tribunal_claim": "tribunal",
             },

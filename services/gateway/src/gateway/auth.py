@@ -19,8 +19,8 @@ from ombuds_shared.tokens import Actor, JwksKeySource, TokenVerifier
 
 _KNOWN_ROLES = frozenset(r.value for r in Role)
 _KNOWN_TRIBUNALS = frozenset(t.value for t in Tribunal)
-# Identity providers send roles as a list, or as one string separated by spaces or commas.
-_ROLE_SEPARATORS = re.compile(r"[\s,]+")
+# How a roles claim that is one string is split (the `roles_separator` setting).
+_ROLE_SEPARATORS = {"space": re.compile(r"\s+"), "comma": re.compile(r"\s*,\s*")}
 
 logger = logging.getLogger("ombuds.gateway.auth")
 
@@ -67,8 +67,8 @@ async def authenticate_with_claims(
     """
     token = parse_bearer(authorization)
     claims = await verifier.verify(token)
-    named = _role_names(claim_at(claims, settings.roles_claim))
-    roles = frozenset(settings.role_names.get(name, name) for name in named) & _KNOWN_ROLES
+    named = _role_names(claim_at(claims, settings.roles_claim), settings.roles_separator)
+    roles = _ombuds_roles(named, settings.role_names)
     if not roles:
         _warn_no_known_role(token, claims, unknown=len(named))
     office = claim_at(claims, settings.office_claim)
@@ -100,13 +100,24 @@ def claim_at(claims: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _role_names(value: Any) -> frozenset[str]:
+def _role_names(value: Any, separator: str) -> frozenset[str]:
     """The role names a claim carries, as the identity provider spells them."""
     if isinstance(value, str):
-        value = _ROLE_SEPARATORS.split(value)
+        value = [value] if separator == "none" else _ROLE_SEPARATORS[separator].split(value)
     if not isinstance(value, list):
         return frozenset()
     return frozenset(str(r) for r in value if isinstance(r, str) and r)
+
+
+def _ombuds_roles(named: frozenset[str], mapping: Mapping[str, str]) -> frozenset[str]:
+    """The Ombuds roles the provider's names grant.
+
+    Once an office maps names, the mapping is the whole list: a provider role that merely
+    shares a name with an Ombuds role (its own `administrator`) grants nothing unlisted.
+    """
+    if mapping:
+        return frozenset(mapping[name] for name in named if name in mapping) & _KNOWN_ROLES
+    return named & _KNOWN_ROLES
 
 
 def _warn_no_known_role(token: str, claims: Mapping[str, Any], *, unknown: int) -> None:

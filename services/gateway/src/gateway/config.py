@@ -1,6 +1,6 @@
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -63,15 +63,25 @@ class GatewaySettings(ServiceSettings):
         default="roles",
         pattern=_CLAIM_PATH,
         description="Claim of external tokens with the caller's roles: a list, or one string "
-        "separated by spaces or commas. A dotted path reaches into nested claims "
+        "(see roles_separator). A dotted path reaches into nested claims "
         "(`realm_access.roles` for Keycloak); a claim named with dots (a URI) is found by its "
         "whole name first.",
+    )
+    roles_separator: Literal["none", "space", "comma"] = Field(
+        default="none",
+        description="How a roles claim that is one string is read: `none` takes it as one role "
+        "name (what a provider sends for a user with a single role), `space` or `comma` splits "
+        "it. Never split a provider's names that hold spaces: `HR administrator` would become "
+        "`administrator`.",
     )
     role_names: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description="The identity provider's role names mapped to Ombuds roles, as JSON, e.g. "
-        '{"Ombuds.HRPortal": "hr_portal"}; names not listed are taken as they are, and a '
-        "token with no known role gets 403 (a warning is logged, without the token's content).",
+        '{"Ombuds.HRPortal": "hr_portal", "ombudsman": "ombudsman"}. Empty: the provider spells '
+        "roles as Ombuds does and names are taken as they are. Set: the mapping is complete and "
+        "names it does not list are ignored, so a provider role that happens to be spelled "
+        "like an Ombuds role grants nothing unless listed. A token with no known role gets 403 "
+        "(a warning is logged, without the token's content).",
     )
     office_claim: str = Field(
         default="office",
