@@ -21,9 +21,11 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from mediation.webhook.delivery import scan_deadlines
+from mediation.webhook.service import prune_delivery_log
 from ombuds.cli import main
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
 from ombuds_shared.testing import (
@@ -606,3 +608,28 @@ async def test_a_request_received_reaches_its_office_desk_without_the_visitor(
     text = receiver.received[0][0].decode() + json.dumps(receiver.received[0][1])
     for canary in ("Jonas", "Okafor", "771204", "example.org", "v-jonas"):
         assert canary not in text
+
+
+async def test_relayed_events_leave_their_producers_and_the_log_forgets_deliveries(
+    stack: Stack, receiver: Receiver
+) -> None:
+    """What a webhook carried does not stay where nobody needs it: intake's and cases'
+    outboxes delete what mediation has taken, and mediation's log prunes delivered rows
+    after `webhook_log_days` (a dead letter stays for its replay)."""
+    desk = await subscribe(
+        stack, receiver.url, kind="office", code="nairobi",
+        event_types=["request.received", "case.assigned"],
+    )  # fmt: skip
+    await assigned_case(stack)  # a request received, then its case assigned
+    delivered = await until(stack, desk["id"], "delivered", count=2)
+    for service in ("intake", "cases"):
+        async with stack.apps[service].state.session_maker() as session:
+            left = await session.scalar(text("SELECT count(*) FROM webhook_outbox"))
+        assert left == 0, service
+    days = stack.apps["mediation"].state.settings.webhook_log_days
+    async with stack.apps["mediation"].state.session_maker() as session, session.begin():
+        too_early = dt.datetime.now(dt.UTC) + dt.timedelta(days=days - 1)
+        assert await prune_delivery_log(session=session, days=days, now=too_early) == 0
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=days, minutes=1)
+        assert await prune_delivery_log(session=session, days=days, now=later) == len(delivered)
+    assert await deliveries(stack, desk["id"]) == []

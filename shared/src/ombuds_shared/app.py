@@ -382,6 +382,7 @@ def with_webhook_relay(app: FastAPI, model: type[OutboxColumns]) -> None:
                 poll_seconds=settings.outbox_poll_seconds,
                 max_backoff_seconds=settings.outbox_max_backoff_seconds,
                 service=f"{settings.service_name}-webhooks",
+                keep_delivered=False,
             )
             app.state.webhook_relay = relay
             relay.start()

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -167,8 +167,12 @@ class OutboxRelay:
         max_backoff_seconds: float = 60.0,
         service: str = "service",
         observe_seconds: float = 15.0,
+        keep_delivered: bool = True,
     ) -> None:
         self.service = service
+        # A relay buffer whose receiver keeps its own record (webhooks: mediation's delivery
+        # log) deletes what it delivered, so nothing of it outlives the records it names.
+        self.keep_delivered = keep_delivered
         # How often an idle or busy relay recounts its backlog for the gauges (a scrape
         # interval); it also recounts whenever it goes quiet after attempting rows.
         self.observe_seconds = observe_seconds
@@ -230,10 +234,12 @@ class OutboxRelay:
             metrics.outbox_delivered(self.service, len(delivered))
             if len(delivered) < len(rows):
                 metrics.outbox_failed(self.service, len(rows) - len(delivered))
-            if delivered:
+            if delivered and self.keep_delivered:
                 await session.execute(
                     update(model).where(model.id.in_(delivered)).values(delivered_at=now)
                 )
+            elif delivered:
+                await session.execute(delete(model).where(model.id.in_(delivered)))
             for row in rows:
                 if row.event_id not in taken:
                     await session.execute(

@@ -88,6 +88,13 @@ class MediationSettings(ConfidentialSettings):
     webhook_deadline_scan_seconds: float = Field(
         3600.0, gt=0, description="How often the service looks for deadlines to announce."
     )
+    webhook_log_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="How long a delivered webhook stays in the delivery log (checked at each "
+        "deadline scan); dead letters stay until replayed or their subscription is removed.",
+    )
     webhook_rotation_overlap_hours: float = Field(
         24.0,
         ge=0,

@@ -287,13 +287,16 @@ async def scan_deadlines(app: FastAPI, today: dt.date | None = None) -> int:
 
 
 async def scan_periodically(app: FastAPI) -> None:
-    every = app.state.settings.webhook_deadline_scan_seconds
+    """Announces deadlines and prunes the delivery log, every scan interval."""
+    settings = app.state.settings
     while True:
         try:
             await scan_deadlines(app)
+            async with app.state.session_maker() as session, session.begin():
+                await service.prune_delivery_log(session=session, days=settings.webhook_log_days)
         except Exception as exc:
             logger.warning("deadline scan failed", extra={"error": type(exc).__name__})
-        await asyncio.sleep(every)
+        await asyncio.sleep(settings.webhook_deadline_scan_seconds)
 
 
 def with_webhooks(app: FastAPI) -> None:

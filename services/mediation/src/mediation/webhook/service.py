@@ -9,7 +9,7 @@ import os
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.webhook.models import WebhookDelivery, WebhookSubscription
@@ -227,3 +227,21 @@ async def record_event(
             )
         )
     return len(listening) - len(already)
+
+
+async def prune_delivery_log(
+    *, session: AsyncSession, days: int, now: dt.datetime | None = None
+) -> int:
+    """Deletes deliveries delivered more than `days` ago; answers how many went.
+
+    The log is for an administrator looking into a receiver's trouble, not a record: its
+    bodies (ids, codes, dates) need not outlive the weeks that takes. Dead letters stay
+    until they are replayed or their subscription goes.
+    """
+    cutoff = (now or utcnow()) - dt.timedelta(days=days)
+    pruned = await session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.status == "delivered", WebhookDelivery.delivered_at <= cutoff
+        )
+    )
+    return int(pruned.rowcount)  # type: ignore[attr-defined]
