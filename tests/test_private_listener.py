@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -50,6 +51,18 @@ async def test_the_private_listener_is_no_second_door_to_the_api(stack: Stack) -
         response = await stack.internal.get(path, headers=chief)
         assert response.status_code == 404, (path, response.text)
     assert (await stack.gateway.get("/v1/cases", headers=chief)).status_code == 200
+
+
+async def test_no_service_serves_a_docs_page_of_its_own(stack: Stack) -> None:
+    """The docs pages are the gateway's, with vendored assets; FastAPI's default pages on a
+    service would pull Swagger UI from a CDN (and show the service's internal routes)."""
+    async with httpx.AsyncClient() as client:
+        for name, url in stack.urls.items():
+            if name == "gateway":
+                continue
+            for page in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+                answer = await client.get(url + page)
+                assert answer.status_code == 404, (name, page)
 
 
 async def test_a_gateway_without_a_private_bind_serves_none_of_it(stack: Stack) -> None:

@@ -534,9 +534,10 @@ def ingress() -> dict[str, Any]:
                     # The public API and published keys only: /internal, /metrics
                     # and the probes stay inside the cluster.
                     {"path": path, "pathType": "Prefix", "backend": backend}
-                    # The docs pages load their scripts and styles from /static.
-                    for path in ("/v1", "/.well-known", "/openapi.json", "/docs", "/redoc",
-                                 "/static")
+                    # GraphQL (and its GraphiQL page); the docs pages load their scripts
+                    # and styles from /static.
+                    for path in ("/v1", "/graphql", "/.well-known", "/openapi.json", "/docs",
+                                 "/redoc", "/static")
                 ]},
             }],
         },

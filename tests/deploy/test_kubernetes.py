@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import yaml
 from .conftest import (
     BACKEND_NAMES,
     DEPLOY,
+    ROOT,
     SERVICE_NAMES,
     files_read_at_startup,
     production_settings,
@@ -259,6 +261,16 @@ def test_the_ingress_exposes_only_the_public_routes() -> None:
     assert "/v1" in paths
     assert not {p for p in paths if p.startswith(("/internal", "/metrics", "/ready", "/health"))}
     assert paths.isdisjoint({"/"})
+    # ...and every one of them: the documented API (the probes aside) and the pages users open.
+    documented = json.loads((ROOT / "docs" / "openapi.json").read_text())["paths"].keys()
+    documented -= {"/health", "/ready"}
+    pages = ("/graphql", "/docs", "/redoc", "/openapi.json", "/.well-known/jwks.json")
+    unreachable = [
+        path
+        for path in [*documented, *pages]
+        if not any(path == prefix or path.startswith(prefix + "/") for prefix in paths)
+    ]
+    assert unreachable == []
 
 
 def _value_of(env: dict[str, Any]) -> str:

@@ -270,6 +270,10 @@ def base_app(
         version="1.0.0",
         lifespan=lifespan_with_metrics,
         openapi_url="/openapi.json" if serve_openapi else None,
+        # The docs pages are the gateway's, from vendored assets; FastAPI's own would load
+        # Swagger UI from a CDN that offices behind a firewall cannot reach.
+        docs_url=None,
+        redoc_url=None,
         redirect_slashes=False,  # a path is what it says; no redirects to another
         # FastAPI's own OpenTelemetry stays off: its logs carry exception messages and
         # rejected input, which here can be a person's details. Spans come from
