@@ -57,5 +57,10 @@ def test_graphiql_loads_without_a_token_and_queries_with_a_pasted_one(
         "() => document.querySelector('.graphiql-response')"
         " && document.querySelector('.graphiql-response').innerText.includes('Query')"
     )
+    # The query ran, and nothing of it (nor of the token) was kept in the browser's storage.
+    kept = page.evaluate(
+        "() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})"
+    )
+    assert kept == "{}{}", kept
     seen.screenshot("docs-graphiql")
     seen.assert_clean()

@@ -22,12 +22,26 @@
     return response.json();
   }
 
+  // Queries, variables, headers and history stay in this tab's memory, never in the
+  // browser's storage: variables can hold a person's details, and a shared computer's
+  // localStorage would keep them for the next user.
+  var memory = {};
+  var storage = {
+    getItem: function (key) {
+      return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
+    },
+    setItem: function (key, value) { memory[key] = String(value); },
+    removeItem: function (key) { delete memory[key]; },
+    clear: function () { memory = {}; },
+    get length() { return Object.keys(memory).length; },
+  };
+
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   function render() {
     // A new key remounts GraphiQL, so it fetches the schema again with the new token.
     generation += 1;
     root.render(React.createElement(GraphiQL, {
-      key: generation, fetcher: fetcher, shouldPersistHeaders: false,
+      key: generation, fetcher: fetcher, storage: storage, shouldPersistHeaders: false,
       defaultQuery: "# Paste a token above, then run a query, e.g.\n{ __typename }\n",
     }));
   }
