@@ -54,7 +54,20 @@ async def test_the_gateway_keeps_a_page_policy_that_starts_from_none() -> None:
 
 async def test_the_gateway_replaces_a_policy_that_would_lift_the_default() -> None:
     # The attack: a service (or a header smuggled into its answer) loosening the policy.
-    for loose in ("default-src *", "script-src 'unsafe-inline'", "default-src 'none'x"):
+    framed = "default-src 'none'; style-src 'self'"
+    for loose in (
+        "default-src *",
+        "script-src 'unsafe-inline'",
+        "default-src 'none'x",
+        # It starts right, then loads from elsewhere, runs inline scripts, lifts the default
+        # again, reports to another host or may be framed.
+        "default-src 'none'; script-src https://cdn.example.org; frame-ancestors 'none'",
+        "default-src 'none'; script-src 'unsafe-inline'; frame-ancestors 'none'",
+        "default-src 'none'; img-src *; frame-ancestors 'none'",
+        "default-src 'none'; default-src *; frame-ancestors 'none'",
+        "default-src 'none'; report-uri https://x.example.org; frame-ancestors 'none'",
+        framed,
+    ):
         async with _gateway_like({"content-security-policy": loose}) as client:
             response = await client.get("/")
         assert response.headers.get_list("content-security-policy") == [API_CSP], loose

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared.pages import BASE_POLICY
@@ -18,12 +20,29 @@ _API_CSP = (_CSP, b"default-src 'none'; frame-ancestors 'none'")
 _BASE = BASE_POLICY.encode()
 
 
+# What a page's own policy may name: its own origin, hashes of its own elements, data:
+# images and fonts; inline styles only (ReDoc's run-time styles), never inline scripts.
+_PAGE_SOURCE = re.compile(rb"'none'|'self'|'sha256-[A-Za-z0-9+/]+={0,2}'|data:")
+_INLINE_STYLES = b"'unsafe-inline'"
+
+
 def _kept_policy(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether the response carries a page policy of its own (the report, a printable
     certificate, the docs pages: `ombuds_shared.pages`). Only one that starts from
-    `default-src 'none'` is kept: a page may name what it needs, never lift the default."""
+    `default-src 'none'`, is never framed, and names nothing but the sources above is
+    kept: a page may name what it needs, never lift the default nor load from elsewhere."""
     policies = [value for name, value in headers if name.lower() == _CSP]
-    return len(policies) == 1 and policies[0].startswith(_BASE + b";")
+    if len(policies) != 1 or not policies[0].startswith(_BASE + b";"):
+        return False
+    directives = [d.split() for d in policies[0].split(b";") if d.strip()]
+    names = [directive[0].lower() for directive in directives]
+    if len(set(names)) != len(names) or [b"frame-ancestors", b"'none'"] not in directives:
+        return False
+    return all(
+        _PAGE_SOURCE.fullmatch(source) or (name == b"style-src" and source == _INLINE_STYLES)
+        for name, *sources in directives
+        for source in sources
+    )
 
 
 class SecurityHeadersMiddleware:
