@@ -26,7 +26,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from mediation.webhook.delivery import scan_deadlines
 from ombuds.cli import main
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
-from ombuds_shared.testing import (
+from ombuds_testing import (
     TestDatabases,
     TestKeys,
     bearer,
