@@ -1,1 +1,1 @@
-pytest_plugins = ["ombuds_shared.pytest_plugin"]
+pytest_plugins = ["ombuds_testing.pytest_plugin"]

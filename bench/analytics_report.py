@@ -33,8 +33,8 @@ from bench.harness import drop_database, fresh_database, running_system
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.keys import SigningKey, load_private_key
 from ombuds_shared.migrations import upgrade
-from ombuds_shared.testing import TestKeys, actor, app_client, bearer
 from ombuds_shared.tokens import mint_internal_token
+from ombuds_testing import TestKeys, actor, app_client, bearer
 
 FIRST_YEAR, LAST_YEAR = 2008, 2025
 SECRETARIAT_OFFICES = (

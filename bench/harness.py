@@ -19,6 +19,7 @@ import httpx
 
 from ombuds import system
 from ombuds_shared.crypto import generate_master_key
+from ombuds_testing import free_port, free_port_block
 
 ADMIN_DSN = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 HERE = Path(__file__).resolve().parent
@@ -86,7 +87,7 @@ def bench_databases() -> Iterator[dict[str, str]]:
 def running_system(extra_env: Mapping[str, str] | None = None) -> Iterator[system.System]:
     """The five services as processes, each on a fresh PostgreSQL database."""
     data_dir = Path(tempfile.mkdtemp(prefix="ombuds-bench-"))
-    port = system.free_port_block()
+    port = free_port_block(system.PORT_COUNT)
     with bench_databases() as databases:
         env = {**BENCH_ENV, **databases, **(extra_env or {})}
         system.migrate(data_dir, port, report=lambda _: None, extra_env=env)
@@ -123,7 +124,7 @@ def _port_blocks(count: int) -> list[int]:
     size = len(system.SERVICES)
     bases: list[int] = []
     for _ in range(100):
-        base = system.free_port_block()
+        base = free_port_block(system.PORT_COUNT)
         if all(abs(base - other) >= size for other in bases):
             bases.append(base)
         if len(bases) == count:
@@ -213,7 +214,7 @@ def drain_outboxes(service_urls: list[str], timeout: float = 120) -> float | Non
 def serving(app: str, env: Mapping[str, str], ready_path: str) -> Iterator[str]:
     """An ASGI app (`module:attribute`) under uvicorn on a free loopback port, until the
     block ends; yields its URL once `ready_path` answers 200 (within 30 s)."""
-    port = system.free_port_block(1)
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],

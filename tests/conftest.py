@@ -27,8 +27,8 @@ from intake.main import create_app as create_intake
 from mediation.config import MediationSettings
 from mediation.main import MIGRATIONS as MEDIATION_MIGRATIONS
 from mediation.main import create_app as create_mediation
-from ombuds_shared.pytest_plugin import settings_overrides
-from ombuds_shared.testing import TestDatabases, TestKeys, free_port, serve_app
+from ombuds_testing import TestDatabases, TestKeys, free_port, serve_app
+from ombuds_testing.pytest_plugin import settings_overrides
 
 BACKENDS: dict[str, tuple[Any, Any, Path]] = {
     "intake": (IntakeSettings, create_intake, INTAKE_MIGRATIONS),

@@ -24,7 +24,7 @@ from ombuds_shared.app import create_service_app
 from ombuds_shared.config import ServiceSettings
 from ombuds_shared.db import create_engine, new_metadata
 from ombuds_shared.outbox import OutboxColumns, backlog, emit
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client, free_port, serve_app
+from ombuds_testing import TestDatabases, TestKeys, app_client, free_port, serve_app
 
 from .conftest import Stack
 

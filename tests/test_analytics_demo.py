@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ombuds.demo_analytics import load_analytics_demo
-from ombuds_shared.testing import TestKeys
+from ombuds_testing import TestKeys
 
 from .conftest import Stack
 from .pipeline import served_gateway

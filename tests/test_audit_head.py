@@ -39,7 +39,7 @@ from ombuds_shared.audit import (
 )
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_shared.keys import SigningKey, public_key_from_jwk
-from ombuds_shared.testing import TestDatabases, TestKeys, actor, environment, run_blocking
+from ombuds_testing import TestDatabases, TestKeys, actor, environment, run_blocking
 
 from .cases_helpers import handler, opened_case
 from .conftest import Stack

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ombuds.audit import AUDITED
 from ombuds_shared.audit import AuditColumns, append, verify
 from ombuds_shared.db import create_engine, create_session_maker
-from ombuds_shared.testing import TestDatabases, actor
+from ombuds_testing import TestDatabases, actor
 
 ENTRIES = 240
 TAMPERINGS = 1_000

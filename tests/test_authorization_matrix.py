@@ -38,8 +38,8 @@ import pytest_asyncio
 from gateway.policy import POLICY, Reach, Rule
 from ombuds_shared.errors import PROBLEM_MEDIA_TYPE
 from ombuds_shared.reference import Role
-from ombuds_shared.testing import TestDatabases, TestKeys, environment
 from ombuds_shared.tokens import mint_exit_survey_token
+from ombuds_testing import TestDatabases, TestKeys, environment
 
 from .conftest import Stack, intake_body, running_stack
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ombuds_shared.testing import free_port
+from ombuds_testing import free_port
 
 HOST = "127.0.0.1"
 

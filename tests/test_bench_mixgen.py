@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Response
 
-from ombuds_shared.testing import serve_app
+from ombuds_testing import serve_app
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ from ombuds_shared.audit import chain_of
 from ombuds_shared.crypto import Envelope, KeyDestroyed, parse_master_keys
 from ombuds_shared.db import utcnow
 from ombuds_shared.keystore import SqlKeyStore
-from ombuds_shared.testing import environment
+from ombuds_testing import environment
 
 from .cases_helpers import OFFICE, assigned_case, events, execute, handler, query
 from .conftest import Stack

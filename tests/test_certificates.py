@@ -21,7 +21,7 @@ from joserfc.jwk import KeySet
 
 from gateway.main import create_app as create_gateway
 from mediation.main import create_app as create_mediation
-from ombuds_shared.testing import serve_app
+from ombuds_testing import serve_app
 
 from .conftest import Stack
 from .mediation_support import CASE_NUMBER, Mediations, expect, today

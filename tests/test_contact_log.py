@@ -23,7 +23,7 @@ from sqlalchemy.exc import NoResultFound
 from analytics.facts.models import CaseFact, MediationFact
 from cases.retention import runner
 from ombuds_shared.db import utcnow
-from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_testing import TestDatabases, TestKeys
 
 from .cases_helpers import OFFICE, assigned_case, events, handler, query
 from .conftest import Stack

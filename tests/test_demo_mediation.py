@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gateway.main import create_app as create_gateway
 from ombuds.demo_mediation import load_mediation_demo
-from ombuds_shared.testing import serve_app
+from ombuds_testing import serve_app
 
 from .conftest import Stack
 

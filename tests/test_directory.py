@@ -17,7 +17,7 @@ import pytest
 from gateway.dev_issuer import mint_dev_token
 from ombuds.cli import main
 from ombuds_shared.directory import OFFICE_PATH, STAFF_PATH
-from ombuds_shared.testing import actor, bearer
+from ombuds_testing import actor, bearer
 
 from .cases_helpers import query
 from .conftest import Stack, intake_body

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from analytics.events.models import IngestedEvent
 from analytics.facts.models import CaseCount, CaseFact, CaseIssue, MediationFact
 from ombuds_shared.reference import Role
-from ombuds_shared.testing import TestDatabases, TestKeys, actor, bearer
 from ombuds_shared.tokens import mint_event_token
+from ombuds_testing import TestDatabases, TestKeys, actor, bearer
 
 from .conftest import Stack
 from .pipeline import (

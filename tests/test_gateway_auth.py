@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway.dev_issuer import dev_issuer_key
 from gateway.policy import POLICY, Policy
 from ombuds_shared.errors import NotFound
-from ombuds_shared.testing import bearer
+from ombuds_testing import bearer
 
 from .conftest import Stack
 
@@ -92,7 +92,7 @@ def _bad_tokens(stack: Stack) -> dict[str, str]:
 
 
 def _actor():  # type: ignore[no-untyped-def]
-    from ombuds_shared.testing import actor
+    from ombuds_testing import actor
 
     return actor("chief", office="nairobi")
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from gateway.config import GatewaySettings
 from gateway.dev_issuer import mint_dev_token
 from gateway.main import create_app
-from ombuds_shared.testing import TestKeys, app_client, bearer, free_port, serve_app
+from ombuds_testing import TestKeys, app_client, bearer, free_port, serve_app
 
 from .conftest import Stack
 

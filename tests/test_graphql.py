@@ -19,7 +19,7 @@ from gateway.main import create_app as create_gateway
 from gateway.policy import POLICY
 from ombuds_shared.metrics import HTTP_REQUESTS
 from ombuds_shared.reference import Role
-from ombuds_shared.testing import app_client
+from ombuds_testing import app_client
 
 from .cases_helpers import HANDLER, OFFICE, assigned_case, handler
 from .conftest import BACKENDS, Stack, intake_body

@@ -14,7 +14,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from cases.case.schemas import ClosureReason
-from cases.coding.schemas import FormalChannel, ServiceKind
+from cases.issue_coding.schemas import FormalChannel, ServiceKind
 from mediation.case.schemas import Outcome, ReferralSource, SessionMode
 from ombuds.cli import main
 from ombuds_shared import history as history_schema

@@ -20,8 +20,8 @@ from analytics.db import Base as AnalyticsBase
 from analytics.statistics.service import STATISTICS
 from ombuds_shared.db import create_engine
 from ombuds_shared.logs import JsonFormatter
-from ombuds_shared.testing import TestDatabases, TestKeys
 from ombuds_shared.tokens import mint_exit_survey_token
+from ombuds_testing import TestDatabases, TestKeys
 
 from .conftest import Stack, intake_body
 from .mediation_support import Mediations, expect, today

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from gateway.config import GatewaySettings
 from gateway.dev_issuer import dev_issuer_key
-from ombuds_shared.testing import TestDatabases, TestKeys, bearer, free_port
+from ombuds_testing import TestDatabases, TestKeys, bearer, free_port
 
 from .conftest import Stack, intake_body, running_stack
 

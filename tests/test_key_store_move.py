@@ -20,7 +20,7 @@ from ombuds_shared.db import create_engine, utcnow
 from ombuds_shared.keymove import move_legacy_keys
 from ombuds_shared.keystore import SqlKeyStore
 from ombuds_shared.migrations import move_keys_to_store, upgrade
-from ombuds_shared.testing import TestDatabases, in_thread, stored_key_ids
+from ombuds_testing import TestDatabases, in_thread, stored_key_ids
 
 from .test_forensics import _postgres_pages, settle_postgres
 

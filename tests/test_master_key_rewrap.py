@@ -22,7 +22,7 @@ from ombuds_shared import rewrap
 from ombuds_shared.crypto import Envelope, generate_master_key, parse_master_keys
 from ombuds_shared.db import utcnow
 from ombuds_shared.keystore import DATA_KEY, create_key_engine
-from ombuds_shared.testing import environment, stored_key_ids
+from ombuds_testing import environment, stored_key_ids
 
 from .cases_helpers import assigned_case, handler, query
 from .conftest import BACKENDS, Stack, intake_body

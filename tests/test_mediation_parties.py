@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from mediation.retention.runner import identities_destroyer
-from ombuds_shared.testing import stored_key_ids
+from ombuds_testing import stored_key_ids
 
 from .cases_helpers import execute, query
 from .conftest import Stack

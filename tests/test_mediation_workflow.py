@@ -335,7 +335,7 @@ async def test_the_registry_is_refused_everything_but_certificates(
 async def test_the_ombudsman_case_opens_its_mediation_once(stack: Stack, med: Mediations) -> None:
     import httpx
 
-    from ombuds_shared.testing import actor, bearer
+    from ombuds_testing import actor, bearer
 
     body = {
         "source_case_id": "0b0c2b8e-6d0e-4c55-9d8a-4f3e0a9e1c11",

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from cases.main import create_app as create_cases
 from intake.main import create_app as create_intake
 from mediation.main import create_app as create_mediation
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client
 
 from .cases_helpers import assigned_case, handler
 from .conftest import Stack, intake_body

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from gateway.config import GatewaySettings
 from gateway.main import create_app as create_gateway
-from ombuds_shared.testing import app_client, bearer
+from ombuds_testing import app_client, bearer
 
 from .conftest import Stack
 

@@ -13,7 +13,7 @@ from cases.main import MIGRATIONS
 from ombuds_shared.audit import ReadLog, verify
 from ombuds_shared.db import create_engine
 from ombuds_shared.errors import ServiceUnavailable
-from ombuds_shared.testing import TestDatabases, actor
+from ombuds_testing import TestDatabases, actor
 
 from .cases_helpers import handler, opened_case
 from .conftest import Stack

@@ -25,7 +25,7 @@ from gateway.dev_issuer import dev_issuer_key, mint_dev_token
 from gateway.main import create_app
 from gateway.policy import POLICY
 from ombuds_shared.request_body import MAX_JSON_NESTING, json_nesting_exceeds
-from ombuds_shared.testing import TestKeys, actor, bearer, serve_app
+from ombuds_testing import TestKeys, actor, bearer, serve_app
 
 from .cases_helpers import HANDLER, OFFICE, opened_case
 from .conftest import Stack, intake_body

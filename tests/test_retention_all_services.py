@@ -13,7 +13,7 @@ from mediation.main import create_app as create_mediation
 from mediation.retention import runner
 from ombuds import cli
 from ombuds_shared.db import utcnow
-from ombuds_shared.testing import app_client, environment, stored_key_ids
+from ombuds_testing import app_client, environment, stored_key_ids
 
 from .cases_helpers import assigned_case, execute, handler, query
 from .conftest import Stack, intake_body

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from analytics.facts.models import CaseFact
 from analytics.statistics.service import STATISTICS
 from analytics.survey.models import ExitResponse
-from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_testing import TestDatabases, TestKeys
 
 from .cases_helpers import assigned_case, handler, opened_case
 from .conftest import Stack

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from analytics.facts.models import MediationIssue
-from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_testing import TestDatabases, TestKeys
 
 from .conftest import Stack
 from .pipeline import analytics_scalar, count_of, mediation_life, new_id, producer, served_gateway

@@ -1,5 +1,5 @@
 """Strict queries: an unknown statistic is a 404, and a query parameter a list or statistic
-route does not take is a 400 naming it (ombuds_shared.strict_query), through the gateway."""
+route does not take is a 400 naming it (ombuds_shared._strict_query), through the gateway."""
 
 from __future__ import annotations
 

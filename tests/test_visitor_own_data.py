@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from ombuds_shared.crypto import KeyDestroyed
-from ombuds_shared.testing import actor, bearer
+from ombuds_testing import actor, bearer
 
 from .cases_helpers import HANDLER, OFFICE, handler, query
 from .conftest import Stack, intake_body

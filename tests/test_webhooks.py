@@ -28,7 +28,7 @@ from mediation.webhook.delivery import scan_deadlines
 from mediation.webhook.service import prune_delivery_log
 from ombuds.cli import main
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
-from ombuds_shared.testing import (
+from ombuds_testing import (
     TestDatabases,
     TestKeys,
     bearer,

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ombuds_shared.app import base_app
 from ombuds_shared.config import ServiceSettings
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import TestDatabases, app_client, free_port
+from ombuds_testing import TestDatabases, app_client, free_port
 
 
 def _app(database_url: str, admin_url: str | None = None) -> FastAPI:

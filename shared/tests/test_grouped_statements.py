@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ombuds_shared.db import GroupedInserts, KeyedReads, UTCDateTime, create_engine
 from ombuds_shared.errors import ServiceUnavailable
-from ombuds_shared.ports import free_port
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
+from ombuds_testing.ports import free_port
 
 _THING = Table(
     f"probe_thing_{uuid.uuid4().hex[:8]}",  # tables of their own, in the shared database

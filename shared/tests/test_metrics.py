@@ -13,7 +13,7 @@ from ombuds_shared import metrics
 from ombuds_shared.app import base_app
 from ombuds_shared.config import ServiceSettings
 from ombuds_shared.errors import NotFound, ServiceUnavailable
-from ombuds_shared.testing import app_client, free_port
+from ombuds_testing import app_client, free_port
 
 
 def _app(service: str, metrics_bind: str | None = None) -> FastAPI:

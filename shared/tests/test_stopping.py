@@ -12,7 +12,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 
 from ombuds_shared.tasks import cancel_and_wait
-from ombuds_shared.testing import serve_app
+from ombuds_testing import serve_app
 
 
 async def test_a_task_that_will_not_stop_is_left_behind_after_the_timeout() -> None:

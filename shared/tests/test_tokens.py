@@ -8,7 +8,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ombuds_shared.errors import Unauthorized
 from ombuds_shared.keys import SigningKey, jwks_document
-from ombuds_shared.testing import TestKeys, actor
 from ombuds_shared.tokens import (
     INTERNAL_TOKEN_TYPE,
     JwksKeySource,
@@ -17,6 +16,7 @@ from ombuds_shared.tokens import (
     caller_from_internal_claims,
     mint_internal_token,
 )
+from ombuds_testing import TestKeys, actor
 
 
 def _verifier(keys: TestKeys, audience: str = "cases") -> TokenVerifier:

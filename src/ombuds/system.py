@@ -16,7 +16,6 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 
 from ombuds import progress
-from ombuds_shared import ports
 from ombuds_shared.keys import load_or_create_key
 from ombuds_shared.migrations import move_keys_to_store, upgrade
 
@@ -51,6 +50,8 @@ BACKENDS = tuple(s for s in SERVICES if s.has_database)
 # The gateway's private listener (internal JWKS, event ingress, metrics) takes the port
 # after the services'.
 PRIVATE_OFFSET = len(SERVICES)
+# The ports the whole system takes from its base port on (tests and benches pick a free block).
+PORT_COUNT = PRIVATE_OFFSET + 1
 
 Report = Callable[[str], None]
 
@@ -102,11 +103,6 @@ def settings_for(spec: ServiceSpec, env: Mapping[str, str]) -> object:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-def free_port_block(size: int = len(SERVICES) + 1) -> int:
-    """A base port with room for the whole system after it (for tests and benches)."""
-    return ports.free_port_block(size)
 
 
 def migrate(

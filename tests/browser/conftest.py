@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ombuds import system
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 from tests.e2e.conftest import system_running
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")

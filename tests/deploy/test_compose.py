@@ -188,7 +188,9 @@ def test_the_image_install_step_brings_one_service_and_nothing_else(
         timeout=180,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    others = [name for name in (*SERVICE_NAMES, "ombuds", "pytest") if name != service]
+    others = [
+        name for name in (*SERVICE_NAMES, "ombuds", "ombuds_testing", "pytest") if name != service
+    ]
     # The operator commands run inside the image too (docs/operations.md).
     commands = [f"{service}.main"]
     if service in BACKEND_NAMES:
@@ -211,3 +213,4 @@ def test_the_image_sees_every_workspace_member_so_the_lock_file_resolves() -> No
     copied = set(re.findall(r"^COPY (services/\S+/pyproject\.toml) ", DOCKERFILE, re.MULTILINE))
     assert copied == members
     assert "COPY shared/pyproject.toml " in DOCKERFILE
+    assert "COPY shared-testing/pyproject.toml " in DOCKERFILE

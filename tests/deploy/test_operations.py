@@ -20,8 +20,8 @@ from intake.config import IntakeSettings
 from intake.request.fingerprint import load_fingerprint_key
 from ombuds.ops import main as ops_main
 from ombuds_shared.keys import SigningKey, load_private_key
-from ombuds_shared.testing import TestDatabases, app_client, free_port
 from ombuds_shared.tokens import JwksKeySource, TokenVerifier, mint_internal_token
+from ombuds_testing import TestDatabases, app_client, free_port
 
 from .conftest import ROOT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ombuds import system
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases, free_port_block
 
 E2E_ENV = {
     "OMBUDS_GATEWAY_ENVIRONMENT": "test",
@@ -39,7 +39,7 @@ def system_running(
     env: Mapping[str, str] | None = None,
 ) -> Iterator[system.System]:
     """Migrates and starts the whole system; stops it on exit."""
-    port = system.free_port_block()
+    port = free_port_block(system.PORT_COUNT)
     extra_env = {**E2E_ENV, **database_env(databases), **(env or {})}
     system.migrate(data_dir, port, report=lambda _: None, extra_env=extra_env)
     running = system.System(data_dir, port, extra_env=extra_env, log_dir=log_dir)

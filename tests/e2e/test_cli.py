@@ -16,6 +16,7 @@ import pytest
 from ombuds import system
 from ombuds.tokens import dev_token
 from ombuds_shared.reference import INITIAL_OFFICES
+from ombuds_testing import free_port_block
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +27,7 @@ def _ombuds() -> list[str]:
 
 
 def test_up_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    port = system.free_port_block()
+    port = free_port_block(system.PORT_COUNT)
     command = [*_ombuds(), "--data-dir", str(tmp_path), "--port", str(port), "up"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMBUDS_")}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

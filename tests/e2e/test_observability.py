@@ -23,7 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from ombuds import system
 from ombuds.tokens import dev_token
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 from .conftest import system_running
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from ombuds import system
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 from ..e2e.conftest import system_running
 from .delivery import quick_relay_env

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ombuds_shared.testing import free_port
+from ombuds_testing import free_port
 
 BIN_DIR = Path(os.environ.get("OMBUDS_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 # fsync off: the test restarts the server cleanly, it does not crash the machine.

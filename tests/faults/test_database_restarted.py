@@ -24,7 +24,7 @@ import pytest
 
 from ombuds import system
 from ombuds.tokens import dev_token
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 from ..e2e.conftest import system_running
 from .private_postgres import PrivatePostgres, missing_binaries, private_postgres

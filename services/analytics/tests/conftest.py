@@ -11,9 +11,9 @@ import pytest
 
 from analytics.config import AnalyticsSettings
 from analytics.main import MIGRATIONS, create_app
-from ombuds_shared.pytest_plugin import settings_overrides
-from ombuds_shared.testing import TestDatabases, TestKeys, actor, app_client, bearer
 from ombuds_shared.tokens import mint_event_token, mint_exit_survey_token
+from ombuds_testing import TestDatabases, TestKeys, actor, app_client, bearer
+from ombuds_testing.pytest_plugin import settings_overrides
 
 
 def pseudonym(text: str) -> str:

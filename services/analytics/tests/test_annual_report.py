@@ -19,7 +19,7 @@ import pypdf
 
 from analytics.report.router import REPORT_MEDIA, ReportFormat
 from analytics.statistics.service import STATISTICS
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client
 
 from .conftest import Analytics, build, cells
 from .test_recoding import office_2016  # noqa: F401 - the office's 2016 mediations

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from analytics.statistics.service import STATISTICS
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client
 
 from .conftest import Analytics, build, cells
 

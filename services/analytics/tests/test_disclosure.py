@@ -184,7 +184,7 @@ def test_protection_hides_no_more_than_it_must() -> None:
 
 
 async def test_the_threshold_is_configurable(keys: Any, databases: Any, tmp_path: Any) -> None:
-    from ombuds_shared.testing import app_client
+    from ombuds_testing import app_client
 
     app, url = await build(keys, databases, tmp_path, suppression_threshold=3)
     async with app_client(app) as client:

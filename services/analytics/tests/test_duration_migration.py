@@ -5,7 +5,7 @@ from sqlalchemy import text
 from analytics.main import MIGRATIONS
 from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 _CASE = text(
     "INSERT INTO case_fact (case_key, opened_year, opened_month, pillar, office, location, "

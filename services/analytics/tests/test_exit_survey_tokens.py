@@ -15,13 +15,13 @@ from sqlalchemy import inspect, text
 
 from ombuds_shared.db import create_engine
 from ombuds_shared.keys import SigningKey
-from ombuds_shared.testing import actor
 from ombuds_shared.tokens import (
     EXIT_SURVEY_TOKEN_TYPE,
     mint_event_token,
     mint_exit_survey_token,
     mint_internal_token,
 )
+from ombuds_testing import actor
 
 from .conftest import Analytics, exit_token
 

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from analytics.config import AnalyticsSettings
 from analytics.statistics.disclosure import ALL, NEIGHBOURS, cube, protect, recode
 from ombuds_shared.reference import Pillar
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client
 
 from .conftest import Analytics, build, cells, pseudonym
 from .test_disclosure import _intervals

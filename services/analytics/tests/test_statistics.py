@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from analytics.statistics.service import risk_ratio
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client
 
 from .conftest import Analytics, build, cells, exit_token
 

@@ -7,8 +7,8 @@ import pytest
 
 from cases.config import CasesSettings
 from cases.main import MIGRATIONS, create_app
-from ombuds_shared.pytest_plugin import settings_overrides
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client
+from ombuds_testing.pytest_plugin import settings_overrides
 
 
 @dataclass

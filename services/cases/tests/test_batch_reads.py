@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from ombuds_shared.pagination import MAX_PAGE_SIZE
-from ombuds_shared.testing import actor, bearer
 from ombuds_shared.tokens import Actor
+from ombuds_testing import actor, bearer
 
 from .conftest import Cases
 

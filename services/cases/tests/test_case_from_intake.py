@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from ombuds_shared.testing import actor, bearer
+from ombuds_testing import actor, bearer
 
 from .conftest import Cases
 

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from cases.config import CasesSettings
 from cases.main import MIGRATIONS, create_app
 from ombuds_shared.db import create_engine
-from ombuds_shared.pytest_plugin import settings_overrides
-from ombuds_shared.testing import TestDatabases, TestKeys, actor, app_client, bearer
+from ombuds_testing import TestDatabases, TestKeys, actor, app_client, bearer
+from ombuds_testing.pytest_plugin import settings_overrides
 
 
 async def test_closed_cases_are_destroyed_by_the_periodic_run(

@@ -8,9 +8,9 @@ import pytest
 
 from intake.config import IntakeSettings
 from intake.main import MIGRATIONS, create_app
-from ombuds_shared.pytest_plugin import settings_overrides
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client, bearer
 from ombuds_shared.tokens import Actor
+from ombuds_testing import TestDatabases, TestKeys, app_client, bearer
+from ombuds_testing.pytest_plugin import settings_overrides
 
 
 @dataclass

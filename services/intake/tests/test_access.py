@@ -1,6 +1,6 @@
 """Who may read which request, and what each reader sees."""
 
-from ombuds_shared.testing import actor
+from ombuds_testing import actor
 
 from .conftest import Intake, intake_body
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from intake.main import MIGRATIONS
 from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 
 async def test_existing_identities_are_bound_to_their_case(databases: TestDatabases) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from intake.main import MIGRATIONS
 from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import alembic_config, upgrade_async
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 
 async def test_unkeyed_fingerprints_and_destroyed_submitters_are_cleared(

@@ -13,7 +13,7 @@ from intake.main import MIGRATIONS, create_app
 from intake.request.schemas import IntakeCreate
 from intake.retention import runner
 from ombuds_shared.db import create_engine, utcnow
-from ombuds_shared.testing import (
+from ombuds_testing import (
     TestDatabases,
     TestKeys,
     actor,

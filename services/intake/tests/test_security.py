@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from intake.main import create_app
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import TestDatabases, TestKeys, actor, app_client, bearer
+from ombuds_testing import TestDatabases, TestKeys, actor, app_client, bearer
 
 from .conftest import Intake, intake_body, intake_settings
 

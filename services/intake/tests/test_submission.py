@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from intake.request.models import IntakeRequest
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import actor
+from ombuds_testing import actor
 
 from .conftest import Intake, intake_body
 

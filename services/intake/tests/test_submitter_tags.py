@@ -11,7 +11,7 @@ from intake.main import create_app
 from intake.request.fingerprint import load_fingerprint_key
 from intake.request.submitter import convert_plain_submitters, submitter_key, submitter_tag
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import TestKeys, actor, app_client, bearer
+from ombuds_testing import TestKeys, actor, app_client, bearer
 
 from .conftest import Intake, intake_body, intake_settings
 

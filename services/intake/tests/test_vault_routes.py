@@ -6,8 +6,8 @@ import uuid
 from sqlalchemy import text
 
 from ombuds_shared.db import create_engine
-from ombuds_shared.testing import actor, bearer, stored_key_ids
 from ombuds_shared.tokens import Actor
+from ombuds_testing import actor, bearer, stored_key_ids
 
 from .conftest import Intake, intake_body
 

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from mediation.config import MediationSettings
 from mediation.main import MIGRATIONS, create_app
 from ombuds_shared.keys import generate_key_file
-from ombuds_shared.pytest_plugin import settings_overrides
-from ombuds_shared.testing import TestDatabases, TestKeys, app_client, bearer
 from ombuds_shared.tokens import Actor
+from ombuds_testing import TestDatabases, TestKeys, app_client, bearer
+from ombuds_testing.pytest_plugin import settings_overrides
 
 
 @dataclass

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from mediation.main import MIGRATIONS
 from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 _MEDIATION = text(
     "INSERT INTO mediation (id, pillar, office, referral_source, is_group, participant_count, "

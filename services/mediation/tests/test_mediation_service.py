@@ -12,7 +12,7 @@ from mediation.case.schemas import ReferralAcceptance
 from mediation.certificate import service as certificate_service
 from mediation.certificate.cache import LookupCache
 from ombuds_shared.errors import Conflict
-from ombuds_shared.testing import actor
+from ombuds_testing import actor
 
 from .conftest import Service
 

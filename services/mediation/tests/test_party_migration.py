@@ -7,7 +7,7 @@ from sqlalchemy import text
 from mediation.main import MIGRATIONS
 from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
-from ombuds_shared.testing import TestDatabases
+from ombuds_testing import TestDatabases
 
 
 async def test_existing_parties_stay_labels_without_an_identity(databases: TestDatabases) -> None:

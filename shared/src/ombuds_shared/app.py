@@ -14,6 +14,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.telemetry import TelemetryConfig
 
 from ombuds_shared import crypto
+from ombuds_shared._health import ReadyCheck, health_router
+from ombuds_shared._strict_query import refuse_unknown_query_parameters
+from ombuds_shared._tracing import TracingMiddleware, tracer_provider
 from ombuds_shared.config import ConfidentialSettings, ServiceSettings
 from ombuds_shared.db import (
     DATABASE_DOWN,
@@ -29,7 +32,6 @@ from ombuds_shared.errors import (
     install_problem_handlers,
     problem_response,
 )
-from ombuds_shared.health import ReadyCheck, health_router
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.i18n import LanguageMiddleware
 from ombuds_shared.keys import SigningKey, load_or_create_key, write_secret_once
@@ -45,7 +47,6 @@ from ombuds_shared.outbox import (
     gateway_delivery,
 )
 from ombuds_shared.request_body import BodyGuardMiddleware
-from ombuds_shared.strict_query import refuse_unknown_query_parameters
 from ombuds_shared.tokens import (
     GATEWAY_ISSUER,
     Actor,
@@ -54,7 +55,17 @@ from ombuds_shared.tokens import (
     TokenVerifier,
     mint_internal_token,
 )
-from ombuds_shared.tracing import TracingMiddleware, tracer_provider
+
+__all__ = [
+    "base_app",
+    "create_service_app",
+    "internal_key_source",
+    "load_envelope",
+    "open_key_store",
+    "peer_token",
+    "with_problem_schema",
+    "with_webhook_relay",
+]
 
 logger = logging.getLogger("ombuds.db")
 

@@ -39,6 +39,11 @@ from ombuds_shared.pagination import (
 )
 from ombuds_shared.tokens import Actor
 
+__all__ = [
+    "READ_LOG",
+    "ServiceAudit",
+]
+
 # The key of a session's `info` under which a service may put its ReadLog (group commit).
 READ_LOG = "read_log"
 

@@ -15,6 +15,13 @@ from fastapi import Depends, Request
 from ombuds_shared.errors import Forbidden, Unauthorized
 from ombuds_shared.tokens import Actor, Caller, TokenVerifier, caller_from_internal_claims
 
+__all__ = [
+    "bearer_token",
+    "parse_bearer",
+    "require_peer",
+    "require_user",
+]
+
 
 def bearer_token(request: Request) -> str:
     return parse_bearer(request.headers.get("Authorization"))

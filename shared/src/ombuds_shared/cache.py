@@ -11,6 +11,10 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
+__all__ = [
+    "ExpiringCache",
+]
+
 Value = TypeVar("Value")
 
 

@@ -8,6 +8,12 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "ConfidentialSettings",
+    "ServiceSettings",
+]
+
 Environment = Literal["development", "test", "production"]
 
 # The embedded default keeps every service's state under one local folder.

@@ -16,6 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from ombuds_shared.schemas import InputModel
 
+__all__ = [
+    "MAX_CONTACT_MINUTES",
+    "ContactCreate",
+    "ContactLog",
+    "ContactMedium",
+    "ContactParticipant",
+    "ContactRead",
+    "contact_log",
+    "contact_read",
+    "participants_text",
+]
+
 
 class ContactMedium(StrEnum):
     IN_PERSON = "in_person"

@@ -23,6 +23,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ombuds_shared.errors import ServiceUnavailable
 
+__all__ = [
+    "Envelope",
+    "KeyDestroyed",
+    "generate_master_key",
+    "parse_master_keys",
+]
+
 if TYPE_CHECKING:
     from ombuds_shared.keystore import KeyStore
 

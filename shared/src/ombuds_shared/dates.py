@@ -62,4 +62,9 @@ def _name(field: str | Sequence[str | int]) -> str:
     return f"`{last}`"
 
 
-__all__ = ["check_step_date", "earliest_day_of", "invalid_date", "latest_today"]
+__all__ = [
+    "check_step_date",
+    "earliest_day_of",
+    "invalid_date",
+    "latest_today",
+]

@@ -24,8 +24,23 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import DateTime, TypeDecorator
 from starlette.requests import Request
 
-from ombuds_shared.batching import Grouped
+from ombuds_shared._batching import Grouped
 from ombuds_shared.errors import ServiceUnavailable
+
+__all__ = [
+    "MAYBE_DATABASE_DOWN",
+    "GroupedInserts",
+    "KeyedReads",
+    "UTCDateTime",
+    "core_connection",
+    "create_engine",
+    "create_session_maker",
+    "database_unavailable",
+    "get_read_session",
+    "get_session",
+    "new_metadata",
+    "utcnow",
+]
 
 # Explicit constraint names, so migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -185,7 +200,7 @@ class KeyedReads:
     Each read costs a round trip and a pooled connection, and under load the round
     trips, not the rows, were most of a read's cost. Reads that arrive while a fetch
     is under way wait for the next one, which fetches all their keys at once
-    (`key IN (...)`; see ombuds_shared.batching); each reader gets its own row or None.
+    (`key IN (...)`; see ombuds_shared._batching); each reader gets its own row or None.
     With one reader at a time it is one key per statement.
     """
 
@@ -231,7 +246,7 @@ class GroupedInserts:
 
     Under load, the round trips and the commit, not the rows, were most of an intake
     submission's cost. Groups that arrive while an insert is under way wait for the
-    next one (see ombuds_shared.batching), which inserts each table's rows as one
+    next one (see ombuds_shared._batching), which inserts each table's rows as one
     multi-row INSERT (SQLAlchemy's executemany) and commits once; a later table's rows
     may refer to an earlier table's. If that transaction meets a constraint, each group
     is then inserted in a transaction of its own, so that only the group that broke it

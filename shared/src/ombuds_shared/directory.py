@@ -24,6 +24,19 @@ from ombuds_shared.auth import require_peer
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.tokens import Caller
 
+__all__ = [
+    "CODE_PATTERN",
+    "OFFICE_PATH",
+    "OFFICE_RECEIVERS",
+    "STAFF_PATH",
+    "STAFF_RECEIVERS",
+    "OfficeSnapshot",
+    "StaffRole",
+    "StaffSnapshot",
+    "check_assignable",
+    "directory_receiver",
+]
+
 OFFICE_PATH = "/v1/internal/directory/offices"
 STAFF_PATH = "/v1/internal/directory/staff"
 # Who receives what: analytics counts by office, but assigns nobody.

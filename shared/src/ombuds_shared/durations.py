@@ -6,6 +6,11 @@ analytics refuses any other value."""
 
 from __future__ import annotations
 
+__all__ = [
+    "class_end",
+    "class_start",
+]
+
 WEEK = 7
 # The first day beyond each published threshold (within 30, 90, 180 days) starts a class.
 THRESHOLD_STARTS = (31, 91, 181)

@@ -35,6 +35,27 @@ from starlette.requests import ClientDisconnect
 from ombuds_shared.i18n import N_, translate
 from ombuds_shared.request_context import current_request_id
 
+__all__ = [
+    "PROBLEM_RESPONSES",
+    "AppError",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "IdempotencyConflict",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "NotFound",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "UpstreamFailed",
+    "ValidationFailed",
+    "error_from_problem",
+    "install_problem_handlers",
+    "problem_response",
+]
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://ombuds.dev/problems/"
 
@@ -84,7 +105,7 @@ class BadRequest(AppError):
 
 
 class UnknownQueryParameters(BadRequest):
-    """A query parameter the route does not take (ombuds_shared.strict_query)."""
+    """A query parameter the route does not take (ombuds_shared._strict_query)."""
 
     slug, title = "unknown-query-parameters", "Unknown query parameters"
 

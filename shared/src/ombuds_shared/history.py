@@ -33,6 +33,25 @@ from ombuds_shared.vocabulary import (
     SessionMode,
 )
 
+__all__ = [
+    "OUTCOME_STATUS",
+    "HistoricCase",
+    "HistoricMediation",
+    "ImportAnswer",
+    "ImportBatch",
+    "ImportedRecordResult",
+    "InternalImportAnswer",
+    "LineError",
+    "PartyAnswer",
+    "RecordOutcome",
+    "RecordResult",
+    "kind_of",
+    "line_errors",
+    "parse_mediation",
+    "parse_record",
+    "record_from_csv_row",
+]
+
 # At most this many records in one request to the import route.
 MAX_BATCH = 500
 # A day of slack for the offices whose today is already tomorrow in UTC.

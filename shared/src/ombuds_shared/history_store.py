@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ombuds_shared.history import RecordOutcome
 
+__all__ = [
+    "new_records",
+]
+
 
 class HistoricRecord(Protocol):
     @property

@@ -18,9 +18,14 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from ombuds_shared._tracing import inject_trace_context
 from ombuds_shared.errors import AppError, ServiceUnavailable, UpstreamFailed, error_from_problem
 from ombuds_shared.request_context import REQUEST_ID_HEADER, current_request_id
-from ombuds_shared.tracing import inject_trace_context
+
+__all__ = [
+    "RawResponse",
+    "ServiceClient",
+]
 
 logger = logging.getLogger("ombuds.http")
 

@@ -31,6 +31,15 @@ from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+__all__ = [
+    "N_",
+    "Direction",
+    "LanguageMiddleware",
+    "current_language",
+    "direction",
+    "translate",
+]
+
 DEFAULT_LANGUAGE = "en"
 # The organization's six official languages; English is the code's own.
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")

@@ -29,6 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ombuds_shared.db import create_engine, is_sqlite
 from ombuds_shared.keystore import KeyStore
 
+__all__ = [
+    "LegacyKeyColumn",
+]
+
 Report = Callable[[str], None]
 BATCH_SIZE = 200
 

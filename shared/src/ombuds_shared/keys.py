@@ -13,6 +13,17 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+__all__ = [
+    "SigningKey",
+    "generate_key_file",
+    "jwks_document",
+    "load_or_create_key",
+    "load_private_key",
+    "public_jwk",
+    "public_key_from_jwk",
+    "write_secret_once",
+]
+
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

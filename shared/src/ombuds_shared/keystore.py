@@ -48,8 +48,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from ombuds_shared.batching import Grouped
+from ombuds_shared._batching import Grouped
 from ombuds_shared.db import UTCDateTime, is_sqlite, utcnow
+
+__all__ = [
+    "KeyStore",
+    "SqlKeyStore",
+    "key_ids",
+]
 
 KEY_METADATA = MetaData()
 # One row per data key: the key id is the record's envelope context ("case:<id>").

@@ -17,6 +17,11 @@ from ombuds_shared.request_context import (
     route_template,
 )
 
+__all__ = [
+    "RequestContextMiddleware",
+    "configure_logging",
+]
+
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 

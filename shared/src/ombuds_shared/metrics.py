@@ -34,6 +34,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds_shared.request_context import route_template
 
+__all__ = [
+    "IN_FLIGHT",
+    "SHED",
+    "MetricsMiddleware",
+    "certificate",
+    "metrics_router",
+    "webhook_backlog",
+    "webhook_delivery",
+]
+
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 HTTP_REQUESTS = Counter(

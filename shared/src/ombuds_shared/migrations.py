@@ -22,6 +22,13 @@ from ombuds_shared.db import DATABASE_DOWN, create_engine, is_sqlite
 from ombuds_shared.keymove import LegacyKeyColumn, move_legacy_keys
 from ombuds_shared.keystore import SqlKeyStore
 
+__all__ = [
+    "migrate_main",
+    "move_keys_to_store",
+    "run_env",
+    "upgrade",
+]
+
 
 def alembic_config(script_location: Path, url: str) -> Config:
     config = Config()

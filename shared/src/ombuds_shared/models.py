@@ -10,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ombuds_shared.reference import INITIAL_OFFICES
 
+__all__ = [
+    "OfficeColumns",
+    "StaffColumns",
+    "initial_office_rows",
+]
+
 
 class OfficeColumns:
     """An office of the Ombudsman: reference data that opens, moves and closes."""

@@ -35,6 +35,12 @@ from ombuds_shared.errors import (
     ValidationFailed,
 )
 
+__all__ = [
+    "add_problems",
+    "problem_responses",
+    "route_problems",
+]
+
 PROBLEM_REF = "#/components/schemas/Problem"
 _WRITES = {"post", "put", "patch", "delete"}
 _EXAMPLE_REQUEST_ID = "7d2c3c9e0b6a4f7e9a51c2d8e4f60b13"
@@ -97,7 +103,7 @@ def route_problems(
             errors.append(UnsupportedMediaType("Send JSON (Content-Type: application/json)."))
     query = sorted(p["name"] for p in parameters if p.get("in") == "query")
     if method.lower() == "get" and query:
-        # ombuds_shared.strict_query: a parameter the route does not take is refused.
+        # ombuds_shared._strict_query: a parameter the route does not take is refused.
         errors.append(
             UnknownQueryParameters(
                 f"This route does not take the query parameters sort; it takes {', '.join(query)}."

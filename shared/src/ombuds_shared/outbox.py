@@ -35,6 +35,16 @@ from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.tasks import cancel_and_wait
 
+__all__ = [
+    "EVENT_INGRESS_PATH",
+    "WEBHOOK_INGRESS_PATH",
+    "Deliver",
+    "OutboxColumns",
+    "OutboxRelay",
+    "emit",
+    "event_row",
+]
+
 logger = logging.getLogger("ombuds.outbox")
 
 # The gateway's ingress for events; the relay of every producing service posts here.

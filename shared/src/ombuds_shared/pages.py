@@ -18,6 +18,11 @@ from collections.abc import Iterable
 
 from fastapi.responses import HTMLResponse
 
+__all__ = [
+    "BASE_POLICY",
+    "html_page",
+]
+
 # What every page policy starts from; anything allowed is added after it.
 BASE_POLICY = "default-src 'none'"
 # Never framed, no <base> rewriting, no form posting anywhere.

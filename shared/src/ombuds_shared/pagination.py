@@ -11,6 +11,16 @@ from pydantic import BaseModel, Field
 
 from ombuds_shared.errors import ValidationFailed
 
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "Page",
+    "decode_cursor",
+    "decode_time_cursor",
+    "encode_cursor",
+    "encode_time_cursor",
+]
+
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50

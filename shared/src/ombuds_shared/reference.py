@@ -50,4 +50,11 @@ INITIAL_OFFICES: tuple[tuple[str, str, str, str, str], ...] = (
     ("vienna", "Regional branch, Vienna", "Vienna", "secretariat", "2010-01-01"),
 )
 
-__all__ = ["INITIAL_OFFICES", "Location", "OccupationalGroup", "Pillar", "Role", "Tribunal"]
+__all__ = [
+    "INITIAL_OFFICES",
+    "Location",
+    "OccupationalGroup",
+    "Pillar",
+    "Role",
+    "Tribunal",
+]

@@ -31,6 +31,10 @@ from ombuds_shared.errors import (
     problem_response,
 )
 
+__all__ = [
+    "BodyGuardMiddleware",
+]
+
 # Real bodies nest a handful of levels; this leaves room for any legitimate document
 # while keeping every recursive parser far from Python's recursion limit.
 MAX_JSON_NESTING = 64

@@ -9,6 +9,10 @@ import secrets
 
 from starlette.types import Scope
 
+__all__ = [
+    "ROUTE_TEMPLATE_KEY",
+]
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "ombuds_request_id", default=None

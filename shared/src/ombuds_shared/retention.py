@@ -19,6 +19,15 @@ from ombuds_shared import metrics
 from ombuds_shared.tasks import cancel_and_wait
 from ombuds_shared.tokens import Actor
 
+__all__ = [
+    "RETENTION_ACTOR",
+    "RetentionReport",
+    "counted_runs",
+    "cutoff_for",
+    "scrub_wal",
+    "with_periodic_schedule",
+]
+
 logger = logging.getLogger("ombuds.retention")
 
 # Who destroys under the schedule, in audit logs and destruction records.

@@ -41,6 +41,13 @@ from ombuds_shared.db import DATABASE_DOWN
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.keystore import KEY_METADATA, create_key_engine
 
+__all__ = [
+    "STORED_KEYS",
+    "add_arguments",
+    "rewrap_main",
+    "run",
+]
+
 Report = Callable[[str], None]
 
 DEFAULT_BATCH_SIZE = 200

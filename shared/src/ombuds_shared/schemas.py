@@ -6,6 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+__all__ = [
+    "InputModel",
+]
+
 
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):

@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+__all__ = [
+    "cancel_and_wait",
+]
+
 logger = logging.getLogger("ombuds.tasks")
 
 

@@ -10,6 +10,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+__all__ = [
+    "CATEGORIES",
+    "SUBCATEGORIES",
+    "SYSTEMIC_ISSUES",
+    "TAXONOMY_VERSION",
+    "SystemicIssueStatus",
+    "category_of",
+    "issue_rows",
+]
+
 TAXONOMY_VERSION = "ioa-urc-2007-v2"
 
 # code -> (IOA label, the label the office's reports use)

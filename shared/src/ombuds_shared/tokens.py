@@ -29,6 +29,22 @@ from jwt import PyJWK
 from ombuds_shared.errors import Unauthorized
 from ombuds_shared.keys import SigningKey
 
+__all__ = [
+    "EVENT_TOKEN_SUBJECT",
+    "EVENT_TOKEN_TYPE",
+    "EXIT_SURVEY_ISSUERS",
+    "EXIT_SURVEY_TOKEN_TYPE",
+    "GATEWAY_ISSUER",
+    "INTERNAL_TOKEN_LIFETIME_SECONDS",
+    "Actor",
+    "Caller",
+    "JwksKeySource",
+    "TokenVerifier",
+    "mint_event_token",
+    "mint_exit_survey_token",
+    "mint_internal_token",
+]
+
 logger = logging.getLogger("ombuds.tokens")
 
 INTERNAL_TOKEN_TYPE = "ombuds-internal+jwt"  # noqa: S105 - a type name, not a secret

@@ -8,7 +8,7 @@ from mediation.certificate.cache import LookupCache
 from mediation.certificate.signing import CertificateKeys
 from mediation.config import MediationSettings
 from mediation.models import register_all
-from mediation.reference.models import OutboxEvent
+from mediation.outbox import OutboxEvent
 from mediation.retention.runner import run_retention
 from mediation.webhook.delivery import with_webhooks
 from ombuds_shared.app import create_service_app

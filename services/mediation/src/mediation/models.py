@@ -3,6 +3,7 @@
 
 def register_all() -> None:
     """Imports each domain's models (their import registers the tables)."""
+    from mediation import outbox as _outbox  # noqa: F401
     from mediation.audit import models as _audit  # noqa: F401
     from mediation.case import models as _case  # noqa: F401
     from mediation.certificate import models as _certificate  # noqa: F401

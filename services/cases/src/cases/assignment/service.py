@@ -8,7 +8,7 @@ from typing import cast
 from sqlalchemy import RowMapping, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
+from cases import audited_records
 from cases.assignment.models import Assignment, ConflictDeclaration
 from cases.assignment.schemas import AssignmentCreate, ClearingCreate, DeclarationCreate
 from cases.audit import service as audit
@@ -47,7 +47,7 @@ async def declare(
         await session.execute(
             update(_CASE).where(_CASE.c.id == case["id"]).values(assigned_to=None)
         )
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, "conflict.declare", case["id"], "conflict_declaration", declaration
     )
     return declaration
@@ -124,7 +124,7 @@ async def assign(
     )
     session.add(assignment)
     emit_case_assigned(session, case["id"], case["office"], now.date())
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, "case.assign", case["id"], "assignment", assignment
     )
     return assignee
@@ -153,7 +153,7 @@ async def clear(
     declaration.cleared_at = utcnow()
     declaration.cleared_by = actor.subject
     declaration.cleared_reason = data.reason.value
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, "conflict.clear", case["id"], "conflict_declaration", declaration
     )
     return declaration
@@ -200,10 +200,10 @@ async def history(
     *, session: AsyncSession, case: RowMapping, actor: Actor
 ) -> tuple[list[RowMapping], list[RowMapping]]:
     """The case's assignments and conflict declarations, oldest first."""
-    assignments = await records.list_rows(
+    assignments = await audited_records.list_rows(
         session=session, model=Assignment, case=case, actor=actor, what="assignment"
     )
-    declarations = await records.list_rows(
+    declarations = await audited_records.list_rows(
         session=session,
         model=ConflictDeclaration,
         case=case,

@@ -22,7 +22,7 @@ from cases.case.schemas import (
     CaseStatus,
     StatusChangeCreate,
 )
-from cases.coding.models import CaseIssue
+from cases.issue_coding.models import CaseIssue
 from cases.office.models import Office
 from cases.outbox import emit_case_event
 from ombuds_shared.audit import ReadLog

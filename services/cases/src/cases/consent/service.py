@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
+from cases import audited_records
 from cases.audit import service as audit
 from cases.case.service import case_context, require_envelope
 from cases.consent.models import Consent, ConsentedAction, Disclosure
@@ -72,7 +72,9 @@ async def give(
     if data.details:
         consent.details_sealed = seal(key, case["id"], "consent", consent.id, data.details)
     session.add(consent)
-    await records.commit_with_audit(session, actor, "consent.give", case["id"], "consent", consent)
+    await audited_records.commit_with_audit(
+        session, actor, "consent.give", case["id"], "consent", consent
+    )
     return _read(consent, data.details)
 
 
@@ -85,7 +87,7 @@ async def revoke(
         raise NotFound("No such consent.")
     if consent.revoked_at is None:
         consent.revoked_at = utcnow()
-        await records.commit_with_audit(
+        await audited_records.commit_with_audit(
             session, actor, "consent.revoke", case["id"], "consent", consent
         )
     else:
@@ -98,7 +100,7 @@ async def list_consents(
 ) -> list[ConsentRead]:
     """The case's consents with their terms (the assigned ombudsman only; audited)."""
     key = await data_key(session, envelope, case["id"])
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=Consent, case=case, actor=actor, what="consent"
     )
     return [
@@ -150,7 +152,7 @@ async def act(
         taken_at=utcnow(),
     )
     session.add(action)
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, f"action.{data.action.value}", case["id"], "consented_action", action
     )
     return action
@@ -178,7 +180,7 @@ async def disclose(
         key, case["id"], "disclosure", disclosure.id, data.justification
     )
     session.add(disclosure)
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, "disclosure.break_glass", case["id"], "disclosure", disclosure
     )
     return disclosure

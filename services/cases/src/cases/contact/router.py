@@ -1,6 +1,6 @@
 from fastapi import APIRouter, status
 
-from cases import records
+from cases import audited_records
 from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep, SessionDep
 from cases.contact import service
 from cases.contact.models import CaseContact
@@ -38,7 +38,7 @@ async def log_contact(
 async def list_contacts(
     case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> ContactLog:
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=CaseContact, case=case, actor=actor, what="contact"
     )
     return contact_log(service.in_contact_order([contact_read(r) for r in rows]))

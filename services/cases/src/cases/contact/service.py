@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
+from cases import audited_records
 from cases.contact.models import CaseContact
 from cases.outbox import emit_case_event
 from ombuds_shared.contact import ContactCreate, ContactRead, participants_text
@@ -41,7 +41,9 @@ async def log_contact(
         duration_minutes=data.duration_minutes,
         participants=[role.value for role in data.participants],
     )
-    await records.commit_with_audit(session, actor, "contact.log", case["id"], "contact", contact)
+    await audited_records.commit_with_audit(
+        session, actor, "contact.log", case["id"], "contact", contact
+    )
     return contact
 
 

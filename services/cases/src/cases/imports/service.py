@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.audit.service import AUDIT
 from cases.case.models import CaseFile, StatusChange
 from cases.case.service import case_context, require_envelope
-from cases.coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
 from cases.imports.models import ImportedCase
+from cases.issue_coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
 from cases.office.models import Office
 from cases.outbox import OutboxEvent, case_event_row
 from ombuds_shared.crypto import Envelope

@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
+from cases import audited_records
 from cases.consent.service import data_key, seal, unseal
 from cases.erasure import service as erasure
 from cases.message.models import Message
@@ -55,7 +55,7 @@ async def send(
         body_sealed=seal(key, case["id"], _KIND, message_id, data.body),
     )
     session.add(message)
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, f"message.send.{sender.value}", case["id"], _KIND, message
     )
     return CaseMessageRead(
@@ -80,7 +80,7 @@ async def read_all(
     is marked read."""
     refuse_if_destroyed(case)
     key = await data_key(session, envelope, case["id"])
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=Message, case=case, actor=actor, what=f"message.{reader.value}"
     )
     now = utcnow()

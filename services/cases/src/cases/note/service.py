@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
+from cases import audited_records
 from cases.consent.service import data_key, seal, unseal
 from cases.note.models import Note
 from cases.note.schemas import NoteCreate, NoteRead
@@ -39,7 +39,7 @@ async def write(
         body_sealed=seal(key, case["id"], "note", note_id, data.body),
     )
     session.add(note)
-    await records.commit_with_audit(session, actor, "note.write", case["id"], "note", note)
+    await audited_records.commit_with_audit(session, actor, "note.write", case["id"], "note", note)
     return NoteRead(id=note.id, body=data.body, author=note.author, written_at=note.written_at)
 
 
@@ -48,7 +48,9 @@ async def read_all(
 ) -> list[NoteRead]:
     """The case's notes, opened for the assigned ombudsman (the read is audited)."""
     key = await data_key(session, envelope, case["id"])
-    rows = await records.list_rows(session=session, model=Note, case=case, actor=actor, what="note")
+    rows = await audited_records.list_rows(
+        session=session, model=Note, case=case, actor=actor, what="note"
+    )
     return [
         NoteRead(
             id=r["id"],

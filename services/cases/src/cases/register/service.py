@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.audit.service import AUDIT
 from cases.case.models import CaseFile
 from cases.case.service import is_case_id
-from cases.coding.models import SystemicTag
+from cases.issue_coding.models import SystemicTag
 from cases.office.models import Office
 from cases.outbox import OutboxEvent
 from cases.register.models import SystemicEntry, SystemicEntryChange

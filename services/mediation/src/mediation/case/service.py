@@ -50,7 +50,8 @@ from mediation.config import MediationSettings
 from mediation.deadline import service as ledger
 from mediation.deadline.models import DeadlineClock
 from mediation.office.models import Office, StaffMember
-from mediation.reference.models import IssueCode, OutboxEvent
+from mediation.outbox import OutboxEvent
+from mediation.reference.models import IssueCode
 from ombuds_shared.dates import check_step_date, invalid_date
 from ombuds_shared.db import utcnow
 from ombuds_shared.directory import check_assignable

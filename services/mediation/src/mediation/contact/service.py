@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation.audit import service as audit
 from mediation.case.models import Mediation
 from mediation.contact.models import MediationContact
-from mediation.reference.models import OutboxEvent
+from mediation.outbox import OutboxEvent
 from ombuds_shared.contact import ContactCreate, ContactRead, contact_read, participants_text
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed

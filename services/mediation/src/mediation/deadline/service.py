@@ -28,7 +28,7 @@ from mediation.deadline.schemas import (
     ExtensionStatus,
     LedgerRead,
 )
-from mediation.reference.models import OutboxEvent
+from mediation.outbox import OutboxEvent
 from ombuds_shared.dates import check_step_date
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed

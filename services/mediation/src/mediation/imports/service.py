@@ -27,7 +27,7 @@ from mediation.case.models import Mediation, MediationIssue, MediationSession, P
 from mediation.case.schemas import PartyIdentityCreate
 from mediation.imports.models import ImportedMediation
 from mediation.office.models import Office
-from mediation.reference.models import OutboxEvent
+from mediation.outbox import OutboxEvent
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict
 from ombuds_shared.history import (

@@ -2,7 +2,6 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mediation.db import Base
-from ombuds_shared.outbox import OutboxColumns
 
 
 class IssueCode(Base):
@@ -15,9 +14,3 @@ class IssueCode(Base):
     parent: Mapped[str] = mapped_column(String(10))
     label: Mapped[str] = mapped_column(String(200))
     report_label: Mapped[str] = mapped_column(String(200))
-
-
-class OutboxEvent(OutboxColumns, Base):
-    """Events for analytics, written in the transaction of the change they describe."""
-
-    __tablename__ = "outbox_event"

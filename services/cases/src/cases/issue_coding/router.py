@@ -2,11 +2,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from cases import records
+from cases import audited_records
 from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep, SessionDep
-from cases.coding import service
-from cases.coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
-from cases.coding.schemas import (
+from cases.issue_coding import service
+from cases.issue_coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
+from cases.issue_coding.schemas import (
     IssueCreate,
     IssueRead,
     ReferralCreate,
@@ -47,7 +47,7 @@ async def record_issue(
 async def list_issues(
     case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> list[IssueRead]:
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=CaseIssue, case=case, actor=actor, what="issue"
     )
     return [IssueRead.of(r) for r in rows]
@@ -110,7 +110,7 @@ async def _open_mediation(request: Request, actor: Actor, body: dict[str, Any]) 
 async def list_services(
     case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> list[ServiceRead]:
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=ServiceGiven, case=case, actor=actor, what="service"
     )
     return [ServiceRead.model_validate(r) for r in rows]
@@ -134,7 +134,7 @@ async def refer(
 async def list_referrals(
     case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> list[ReferralRead]:
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=Referral, case=case, actor=actor, what="referral"
     )
     return [ReferralRead.model_validate(r) for r in rows]
@@ -162,7 +162,7 @@ async def tag(
 async def list_tags(
     case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> list[SystemicTagRead]:
-    rows = await records.list_rows(
+    rows = await audited_records.list_rows(
         session=session, model=SystemicTag, case=case, actor=actor, what="systemic_tag"
     )
     return [SystemicTagRead.model_validate(r) for r in rows]

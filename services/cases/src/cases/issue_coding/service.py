@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
-from cases.coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
-from cases.coding.schemas import IssueCreate, ReferralCreate, ServiceCreate, SystemicTagCreate
+from cases import audited_records
+from cases.issue_coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
+from cases.issue_coding.schemas import IssueCreate, ReferralCreate, ServiceCreate, SystemicTagCreate
 from cases.outbox import emit_case_event
 from ombuds_shared.dates import check_step_date, earliest_day_of
 from ombuds_shared.db import utcnow
@@ -61,7 +61,7 @@ async def record_issue(
         category=category_of(data.code),
         taxonomy_version=TAXONOMY_VERSION,
     )
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session,
         actor,
         "issue.record",
@@ -114,7 +114,9 @@ async def give_service(
     emit_case_event(
         session, "case.service_given", case["id"], data.given_on, service=data.service.value
     )
-    await records.commit_with_audit(session, actor, "service.record", case["id"], "service", given)
+    await audited_records.commit_with_audit(
+        session, actor, "service.record", case["id"], "service", given
+    )
     return given
 
 
@@ -138,7 +140,7 @@ async def refer(
         data.referred_on,
         formal_channel=data.formal_channel.value,
     )
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session, actor, "referral.record", case["id"], "referral", referral
     )
     return referral
@@ -163,7 +165,7 @@ async def tag_systemic_issue(
         now.date(),
         systemic_issue=data.systemic_issue,
     )
-    await records.commit_with_audit(
+    await audited_records.commit_with_audit(
         session,
         actor,
         "systemic_issue.tag",

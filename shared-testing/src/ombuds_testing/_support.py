@@ -1,4 +1,4 @@
-"""Test fixtures every service's tests share: keys, fresh databases, running apps.
+"""Keys, fresh databases and running apps for every service's tests.
 
 Tests run on SQLite by default and on PostgreSQL when OMBUDS_TEST_DATABASE_URL
 names an admin connection (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres).
@@ -29,7 +29,6 @@ from sqlalchemy.engine import make_url
 from ombuds_shared.db import create_engine
 from ombuds_shared.keys import SigningKey, generate_key_file, jwks_document
 from ombuds_shared.migrations import upgrade
-from ombuds_shared.ports import free_port as free_port  # re-exported for the tests
 from ombuds_shared.tokens import GATEWAY_ISSUER, Actor, mint_internal_token
 
 TEST_DATABASE_ENV = "OMBUDS_TEST_DATABASE_URL"

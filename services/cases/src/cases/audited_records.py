@@ -1,4 +1,4 @@
-"""Helpers every domain of the service uses to write and read a case's records."""
+"""A case's records, written and read with their audit entries, for every domain."""
 
 from __future__ import annotations
 

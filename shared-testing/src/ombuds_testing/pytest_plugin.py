@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ombuds_shared.testing import TestDatabases, TestKeys
+from ombuds_testing._support import TestDatabases, TestKeys
 
 
 @pytest.fixture(scope="session")

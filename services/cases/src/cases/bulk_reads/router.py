@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases import records
+from cases import audited_records
 from cases.assignment.models import Assignment, ConflictDeclaration
 from cases.assignment.schemas import AssignmentRead, DeclarationRead
-from cases.batch.schemas import (
+from cases.bulk_reads.schemas import (
     CaseAssignmentHistory,
     CaseAssignmentHistoryList,
     CaseRecords,
@@ -23,8 +23,8 @@ from cases.batch.schemas import (
 from cases.case.dependencies import CaseReaderDep, SessionDep
 from cases.case.models import StatusChange
 from cases.case.schemas import StatusChangeRead
-from cases.coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
-from cases.coding.schemas import IssueRead, ReferralRead, ServiceRead, SystemicTagRead
+from cases.issue_coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
+from cases.issue_coding.schemas import IssueRead, ReferralRead, ServiceRead, SystemicTagRead
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.pagination import MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor
@@ -51,10 +51,10 @@ async def _records_of(
     what: str,
     read: Callable[[Any], BaseModel],
 ) -> list[CaseRecords[Any]]:
-    found = await records.office_case_ids(
+    found = await audited_records.office_case_ids(
         session=session, case_ids=case_ids, office=actor.office or ""
     )
-    grouped = await records.rows_by_case(
+    grouped = await audited_records.rows_by_case(
         session=session, model=model, case_ids=found, actor=actor, what=what
     )
     return [
@@ -145,13 +145,13 @@ async def status_changes_of_cases(
 async def assignments_of_cases(
     case_ids: CaseIdsQuery, session: SessionDep, actor: CaseReaderDep
 ) -> CaseAssignmentHistoryList:
-    found = await records.office_case_ids(
+    found = await audited_records.office_case_ids(
         session=session, case_ids=case_ids, office=actor.office or ""
     )
-    assignments = await records.rows_by_case(
+    assignments = await audited_records.rows_by_case(
         session=session, model=Assignment, case_ids=found, actor=actor, what="assignment"
     )
-    declarations = await records.rows_by_case(
+    declarations = await audited_records.rows_by_case(
         session=session,
         model=ConflictDeclaration,
         case_ids=found,
