@@ -123,6 +123,11 @@ async def test_a_token_with_no_known_role_is_refused_and_logged_without_its_cont
     assert stack.settings.dev_issuer in line
     for content in ("secret-subject-77", "Ombuds.Stranger", "uma_authorization", "nairobi"):
         assert content not in line
+    # The same provider and key again within the minute: refused, not logged again.
+    with auth_warnings() as warnings:
+        for _ in range(5):
+            assert (await stack.gateway.get("/v1/cases", headers=token)).status_code == 403
+    assert warnings == []
     # A token with a known role logs nothing.
     with auth_warnings() as warnings:
         known = _dev_token(stack, realm_access={"roles": ["ombudsman"]}, office="nairobi")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +26,11 @@ _KNOWN_TRIBUNALS = frozenset(t.value for t in Tribunal)
 _ROLE_SEPARATORS = {"space": re.compile(r"\s+"), "comma": re.compile(r"\s*,\s*")}
 
 logger = logging.getLogger("ombuds.gateway.auth")
+# When each verifier (one per gateway) last warned of a roleless token, per issuer and key.
+_NO_ROLE_WARNED: weakref.WeakKeyDictionary[TokenVerifier, dict[tuple[str, str], float]] = (
+    weakref.WeakKeyDictionary()
+)
+NO_ROLE_WARNING_SECONDS = 60.0
 
 
 def external_verifier(settings: GatewaySettings) -> tuple[TokenVerifier, SigningKey | None]:
@@ -70,7 +78,7 @@ async def authenticate_with_claims(
     named = _role_names(claim_at(claims, settings.roles_claim), settings.roles_separator)
     roles = _ombuds_roles(named, settings.role_names)
     if not roles:
-        _warn_no_known_role(token, claims, unknown=len(named))
+        _warn_no_known_role(verifier, token, claims, unknown=len(named))
     office = claim_at(claims, settings.office_claim)
     if not isinstance(office, str):
         office = None
@@ -120,16 +128,26 @@ def _ombuds_roles(named: frozenset[str], mapping: Mapping[str, str]) -> frozense
     return named & _KNOWN_ROLES
 
 
-def _warn_no_known_role(token: str, claims: Mapping[str, Any], *, unknown: int) -> None:
+def _warn_no_known_role(
+    verifier: TokenVerifier, token: str, claims: Mapping[str, Any], *, unknown: int
+) -> None:
     """Tells the operator why a valid token gets 403s: its roles are not ones the gateway knows.
 
     Nothing of the token's content is logged (no subject, no role names): only the issuer
     and key, which say which identity provider to look at, and how many names were unknown.
+    Once a minute per issuer and key at most: a client retrying such a token must not flood
+    the log (the refusals themselves are counted by the gateway's metrics).
     """
+    issuer, kid = claims.get("iss"), jwt.get_unverified_header(token).get("kid")
+    last_warned = _NO_ROLE_WARNED.setdefault(verifier, {})
+    now = time.monotonic()
+    if now - last_warned.get((str(issuer), str(kid)), -math.inf) < NO_ROLE_WARNING_SECONDS:
+        return
+    last_warned[(str(issuer), str(kid))] = now
     logger.warning(
         "a valid token carries no known role (issuer %s, key %s, %d unknown role names); "
         "check roles_claim and role_names",
-        claims.get("iss"),
-        jwt.get_unverified_header(token).get("kid"),
+        issuer,
+        kid,
         unknown,
     )
