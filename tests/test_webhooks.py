@@ -338,6 +338,34 @@ async def test_a_rotation_signs_with_both_secrets_during_the_overlap(
         assert namespace["handle"](body, headers)["type"] == "certificate.issued"
         with pytest.raises(PermissionError):
             namespace["handle"](body.replace(b"certificate", b"Certificate"), headers)
+    # A secret leaked: a rotation with no overlap retires both earlier secrets at once, even
+    # during the overlap; a replayed delivery is signed by the newest secret alone.
+    emergency = expect(
+        await stack.gateway.post(
+            f"/v1/webhooks/subscriptions/{subscription['id']}/rotate",
+            json={"overlap_hours": 0},
+            headers=admin(stack),
+        ),
+        200,
+    )
+    assert emergency["previous_secret_valid_until"] is None
+    first = (await deliveries(stack, subscription["id"]))[-1]
+    expect(
+        await stack.gateway.post(
+            f"/v1/webhooks/deliveries/{first['id']}/replay", headers=admin(stack)
+        ),
+        200,
+    )
+    for _ in range(200):  # bounded wait for the replay to arrive
+        if len(receiver.received) == 3:
+            break
+        await asyncio.sleep(0.05)
+    body, headers = receiver.received[2]
+    assert len(headers["webhook-signature"].split(" ")) == 1
+    assert Webhook(emergency["secret"]).verify(body, headers)["type"] == "certificate.issued"
+    for retired in (old, new):
+        with pytest.raises(WebhookVerificationError):
+            Webhook(retired).verify(body, headers)
 
 
 async def test_a_subscription_hears_only_its_own_tribunal_or_office(

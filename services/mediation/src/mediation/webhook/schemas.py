@@ -63,7 +63,8 @@ class RotationCreate(InputModel):
         ge=0,
         le=720,
         description="How long the previous secret keeps signing too (default: the service's "
-        "setting).",
+        "setting). 0 retires every earlier secret at once (a secret leaked), even during an "
+        "earlier rotation's overlap.",
     )
 
 
@@ -95,7 +96,10 @@ class SubscriptionCreated(SubscriptionRead):
 class SecretRotated(BaseModel):
     subscription_id: str
     secret: str = Field(description="The new signing secret, shown this once.")
-    previous_secret_valid_until: dt.datetime
+    previous_secret_valid_until: dt.datetime | None = Field(
+        description="Until when the previous secret signs too; null after a rotation with no "
+        "overlap, which retires every earlier secret at once."
+    )
 
 
 DeliveryStatus = Literal["pending", "delivered", "dead"]

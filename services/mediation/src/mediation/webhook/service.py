@@ -119,18 +119,27 @@ async def rotate(
     envelope: Envelope | None,
     subscription: WebhookSubscription,
     overlap: dt.timedelta,
-) -> tuple[str, dt.datetime]:
-    """A new secret; the current one keeps signing alongside it for `overlap`."""
+) -> tuple[str, dt.datetime | None]:
+    """A new secret; the current one keeps signing alongside it for `overlap`.
+
+    With no overlap (a secret leaked), every earlier secret stops signing at once, even
+    during an earlier rotation's overlap.
+    """
     now = utcnow()
-    if subscription.previous_valid_until is not None and subscription.previous_valid_until > now:
+    in_overlap = (
+        subscription.previous_valid_until is not None and subscription.previous_valid_until > now
+    )
+    if overlap and in_overlap:
+        assert subscription.previous_valid_until is not None
         # A third secret would leave one the receiver may still use unsigned-for.
         raise Conflict(
             "The previous rotation's overlap has not ended yet; rotate again after "
-            f"{subscription.previous_valid_until.isoformat()}."
+            f"{subscription.previous_valid_until.isoformat()}, or now with an overlap of 0 "
+            "hours to retire every earlier secret at once."
         )
     secret = new_secret()
-    subscription.previous_secret_sealed = subscription.secret_sealed
-    subscription.previous_valid_until = now + overlap
+    subscription.previous_secret_sealed = subscription.secret_sealed if overlap else None
+    subscription.previous_valid_until = now + overlap if overlap else None
     subscription.secret_sealed = await seal_secret(envelope, subscription.id, secret)
     subscription.rotated_at = now
     until = subscription.previous_valid_until
