@@ -81,6 +81,23 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class CaseStatus(StrEnum):
+    OPENED = "opened"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    """How a mediation ended."""
+
+    SETTLED = "settled"
+    NOT_SETTLED = "not_settled"
+    PARTY_DECLINED = "party_declined"
+    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
+    WITHDRAWN = "withdrawn"
+
+
 class ClosureReason(StrEnum):
     RESOLVED = "resolved"
     OPTIONS_PROVIDED = "options_provided"
@@ -315,6 +332,7 @@ __all__ = [
     "READER_VOCABULARIES",
     "TRIBUNAL_REFERRAL_SOURCES",
     "VOCABULARIES",
+    "CaseStatus",
     "Channel",
     "ClosureReason",
     "DeclineReason",
@@ -322,6 +340,7 @@ __all__ = [
     "FormalChannel",
     "Location",
     "OccupationalGroup",
+    "Outcome",
     "Pillar",
     "ReferralSource",
     "ServiceKind",

@@ -16,7 +16,12 @@ from pydantic import (
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.vocabulary import TRIBUNAL_REFERRAL_SOURCES, ReferralSource, SessionMode
+from ombuds_shared.vocabulary import (
+    TRIBUNAL_REFERRAL_SOURCES,
+    Outcome,
+    ReferralSource,
+    SessionMode,
+)
 
 
 class MediationStatus(StrEnum):
@@ -31,14 +36,6 @@ class MediationOrder(StrEnum):
 
     NEWEST_FIRST = "newest_first"
     OLDEST_FIRST = "oldest_first"
-
-
-class Outcome(StrEnum):
-    SETTLED = "settled"
-    NOT_SETTLED = "not_settled"
-    PARTY_DECLINED = "party_declined"
-    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
-    WITHDRAWN = "withdrawn"
 
 
 class Agreement(StrEnum):
