@@ -98,6 +98,15 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ContactChannel(StrEnum):
+    """How a visitor or a party wishes to be reached (kept in intake's vault only)."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    VIDEO_CALL = "video_call"
+    IN_PERSON = "in_person"
+
+
 class ClosureReason(StrEnum):
     RESOLVED = "resolved"
     OPTIONS_PROVIDED = "options_provided"
@@ -335,6 +344,7 @@ __all__ = [
     "CaseStatus",
     "Channel",
     "ClosureReason",
+    "ContactChannel",
     "DeclineReason",
     "ExitSurveyQuestion",
     "FormalChannel",

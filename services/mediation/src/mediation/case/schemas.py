@@ -18,6 +18,7 @@ from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.vocabulary import (
     TRIBUNAL_REFERRAL_SOURCES,
+    ContactChannel,
     Outcome,
     ReferralSource,
     SessionMode,
@@ -116,13 +117,6 @@ class TribunalReference(InputModel):
     case_number: TribunalCaseNumber = Field(examples=["UNDT/NY/2026/014"])
     referral_date: dt.date
     deadline: dt.date | None = Field(None, description="The tribunal's own deadline, if set.")
-
-
-class ContactChannel(StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    VIDEO_CALL = "video_call"
-    IN_PERSON = "in_person"
 
 
 # The vault's own references: a label chosen by a client may not pass for one.
