@@ -191,3 +191,20 @@ def test_each_vocabulary_is_defined_once() -> None:
                "SessionMode", "ServiceKind", "DeclineReason", "Pillar", "Location",
                "OccupationalGroup", "Tribunal", "ContactChannel"}  # fmt: skip
     assert {name: found.get(name) for name in carried} == {name: [home] for name in carried}
+
+
+def test_no_event_can_carry_an_identity_or_free_text() -> None:
+    """The canary at the source: text passes on the published register entry alone, every
+    id passes as a pseudonym, and no field is named for a person or what they said."""
+    personal = re.compile(
+        r"(^|_)(names?|emails?|phones?|visitors?|party|subject|ref|reference|notes?|comments?"
+        r"|address)(_|$)"
+    )
+    for event_type, model in EVENTS.items():
+        for source, decision in decisions(model).items():
+            assert not personal.search(source), f"{event_type}.{source}"
+            if decision.shape is Shape.TEXT:
+                assert event_type == "systemic_issue.published", f"{event_type}.{source}"
+            if source.endswith("_id"):
+                assert decision.shape is Shape.KEY, f"{event_type}.{source}"
+                assert source == model.aggregate, f"{event_type}.{source}"

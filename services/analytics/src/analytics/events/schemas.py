@@ -38,9 +38,9 @@ from ombuds_shared.vocabulary import (
     FormalChannel,
     Outcome,
     ReferralSource,
+    ServiceKind,
     SessionMode,
 )
-from ombuds_shared.vocabulary import ServiceKind as Service
 
 Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
@@ -104,7 +104,7 @@ class CaseIssueRecorded(Strict):
 
 class CaseServiceGiven(Strict):
     case_key: Pseudonym
-    service: Service
+    service: ServiceKind
     given_month: Month
 
 
