@@ -9,7 +9,7 @@ import json
 import re
 import uuid
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, get_args
 
 import pytest
 
@@ -25,6 +25,7 @@ from ombuds_shared.events import (
     Undecided,
     decisions,
     projected_fields,
+    projected_vocabularies,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,3 +209,13 @@ def test_no_event_can_carry_an_identity_or_free_text() -> None:
             if source.endswith("_id"):
                 assert decision.shape is Shape.KEY, f"{event_type}.{source}"
                 assert source == model.aggregate, f"{event_type}.{source}"
+
+
+def test_analytics_takes_each_code_with_the_producers_vocabulary() -> None:
+    checked = 0
+    for event_type, model in EVENTS.items():
+        for name, enum in projected_vocabularies(model).items():
+            annotation = PAYLOADS[event_type].model_fields[name].annotation
+            assert annotation is enum or enum in get_args(annotation), f"{event_type}.{name}"
+            checked += 1
+    assert checked >= 15

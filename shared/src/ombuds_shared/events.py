@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -365,6 +365,27 @@ def projected_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
+def _enum_in(annotation: Any) -> type[StrEnum] | None:
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return annotation
+    for arg in get_args(annotation):
+        found = _enum_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def projected_vocabularies(model: type[BaseModel]) -> dict[str, type[StrEnum]]:
+    """Projected field -> the vocabulary (enum) its codes come from, where the event names
+    one: analytics validates those fields with the same enum."""
+    found = {}
+    for source, decision in decisions(model).items():
+        enum = _enum_in(model.model_fields[source].annotation)
+        if enum is not None and decision.shape is not Shape.DROPPED and decision.name:
+            found[decision.name] = enum
+    return found
+
+
 __all__ = [
     "EVENTS",
     "CaseClosed",
@@ -394,4 +415,5 @@ __all__ = [
     "emit_event",
     "event_row_of",
     "projected_fields",
+    "projected_vocabularies",
 ]

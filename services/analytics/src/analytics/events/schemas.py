@@ -9,7 +9,7 @@ never about a case (docs/cases.md, "The systemic-issue register").
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,7 @@ from pydantic import (
 
 from ombuds_shared.contact import MAX_CONTACT_MINUTES, ContactMedium, ContactParticipant
 from ombuds_shared.durations import class_start
-from ombuds_shared.events import EVENTS, projected_fields
+from ombuds_shared.events import EVENTS, projected_fields, projected_vocabularies
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import (
     CATEGORIES,
@@ -256,6 +256,10 @@ _SCHEMAS: tuple[type[Strict], ...] = (
 )  # fmt: skip
 
 
+def _names(annotation: Any, enum: type) -> bool:
+    return annotation is enum or any(_names(arg, enum) for arg in get_args(annotation))
+
+
 def _payloads() -> dict[str, type[Strict]]:
     """Each event of ombuds_shared.events, with the schema of what the gateway's projection
     of it holds: named as the producer's model, its fields exactly the projected ones, so
@@ -267,6 +271,9 @@ def _payloads() -> dict[str, type[Strict]]:
         if schema is None:
             raise TypeError(f"analytics has no schema for {event_type}")
         expected, have = projected_fields(event), frozenset(schema.model_fields)
+        for name, enum in projected_vocabularies(event).items():
+            if name in have and not _names(schema.model_fields[name].annotation, enum):
+                raise TypeError(f"{schema.__name__}.{name} must take {enum.__name__}")
         if expected != have:
             raise TypeError(
                 f"{schema.__name__} holds {sorted(have)}, the projection {sorted(expected)}"
