@@ -15,11 +15,11 @@ from sqlalchemy import text
 
 from cases.case.schemas import ClosureReason
 from cases.issue_coding.schemas import FormalChannel, ServiceKind
-from mediation.case.schemas import Outcome, ReferralSource, SessionMode
 from ombuds.cli import main
 from ombuds_shared import history as history_schema
 from ombuds_shared.db import create_engine
 from ombuds_shared.history import parse_record
+from ombuds_shared.vocabulary import Outcome, ReferralSource, SessionMode
 
 from .cases_helpers import query
 from .conftest import Stack

@@ -22,6 +22,7 @@ __all__ = [
     "directory",
     "durations",
     "errors",
+    "events",
     "history",
     "history_store",
     "http",

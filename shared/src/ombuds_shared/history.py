@@ -28,6 +28,7 @@ from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERS
 from ombuds_shared.vocabulary import (
     ClosureReason,
     FormalChannel,
+    Outcome,
     ReferralSource,
     ServiceKind,
     SessionMode,
@@ -201,14 +202,8 @@ class HistoricCase(InputModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class MediationOutcome(StrEnum):
-    """How a mediation ended (the mediation service's `Outcome`)."""
-
-    SETTLED = "settled"
-    NOT_SETTLED = "not_settled"
-    PARTY_DECLINED = "party_declined"
-    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
-    WITHDRAWN = "withdrawn"
+# How a mediation ended: the one vocabulary's `Outcome`, under the name imports know.
+MediationOutcome = Outcome
 
 
 class PartyAnswer(StrEnum):

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
 __all__ = [
     "CATEGORIES",
     "SUBCATEGORIES",
     "SYSTEMIC_ISSUES",
     "TAXONOMY_VERSION",
+    "IssueCodeColumns",
     "SystemicIssueStatus",
     "category_of",
     "issue_rows",
@@ -112,6 +116,18 @@ class SystemicIssueStatus(StrEnum):
 def category_of(code: str) -> str:
     """The major category of a sub-category code ('2.b' -> '2')."""
     return code.split(".", 1)[0]
+
+
+class IssueCodeColumns:
+    """Columns of a service's `issue_code` table (mix into a declarative class): the
+    taxonomy per version, seeded from `issue_rows()`; a revision adds rows and never
+    rewrites old ones."""
+
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    parent: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(200))
+    report_label: Mapped[str] = mapped_column(String(200))
 
 
 def issue_rows() -> list[dict[str, str]]:

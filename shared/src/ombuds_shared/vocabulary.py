@@ -81,6 +81,32 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class CaseStatus(StrEnum):
+    OPENED = "opened"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    """How a mediation ended."""
+
+    SETTLED = "settled"
+    NOT_SETTLED = "not_settled"
+    PARTY_DECLINED = "party_declined"
+    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
+    WITHDRAWN = "withdrawn"
+
+
+class ContactChannel(StrEnum):
+    """How a visitor or a party wishes to be reached (kept in intake's vault only)."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    VIDEO_CALL = "video_call"
+    IN_PERSON = "in_person"
+
+
 class ClosureReason(StrEnum):
     RESOLVED = "resolved"
     OPTIONS_PROVIDED = "options_provided"
@@ -315,13 +341,16 @@ __all__ = [
     "READER_VOCABULARIES",
     "TRIBUNAL_REFERRAL_SOURCES",
     "VOCABULARIES",
+    "CaseStatus",
     "Channel",
     "ClosureReason",
+    "ContactChannel",
     "DeclineReason",
     "ExitSurveyQuestion",
     "FormalChannel",
     "Location",
     "OccupationalGroup",
+    "Outcome",
     "Pillar",
     "ReferralSource",
     "ServiceKind",

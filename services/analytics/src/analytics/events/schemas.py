@@ -9,8 +9,7 @@ never about a case (docs/cases.md, "The systemic-issue register").
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -25,6 +24,7 @@ from pydantic import (
 
 from ombuds_shared.contact import MAX_CONTACT_MINUTES, ContactMedium, ContactParticipant
 from ombuds_shared.durations import class_start
+from ombuds_shared.events import EVENTS, projected_fields, projected_vocabularies
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import (
     CATEGORIES,
@@ -33,12 +33,14 @@ from ombuds_shared.taxonomy import (
     SystemicIssueStatus,
 )
 from ombuds_shared.vocabulary import (
+    CaseStatus,
     ClosureReason,
     FormalChannel,
+    Outcome,
     ReferralSource,
+    ServiceKind,
     SessionMode,
 )
-from ombuds_shared.vocabulary import ServiceKind as Service
 
 Pseudonym = Annotated[str, StringConstraints(pattern=r"^[a-z2-7]{32}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
@@ -57,22 +59,8 @@ Duration = Annotated[Count, AfterValidator(_a_class)]
 Minutes = Annotated[StrictInt, Field(ge=0, le=MAX_CONTACT_MINUTES)]
 
 
-class CaseStatus(StrEnum):
-    OPENED = "opened"
-    IN_PROGRESS = "in_progress"
-    ON_HOLD = "on_hold"
-    CLOSED = "closed"
-
-
-class Outcome(StrEnum):
-    """How a mediation ended; `open` until it does."""
-
-    SETTLED = "settled"
-    NOT_SETTLED = "not_settled"
-    PARTY_DECLINED = "party_declined"
-    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
-    WITHDRAWN = "withdrawn"
-    OPEN = "open"
+# A mediation's outcome in the facts until it closes with one of `Outcome`.
+STILL_OPEN = "open"
 
 
 class Strict(BaseModel):
@@ -116,7 +104,7 @@ class CaseIssueRecorded(Strict):
 
 class CaseServiceGiven(Strict):
     case_key: Pseudonym
-    service: Service
+    service: ServiceKind
     given_month: Month
 
 
@@ -221,13 +209,6 @@ class MediationClosed(Strict):
     days_open: Duration | None = None
     days_since_start: Duration | None = None  # None: it closed without starting
 
-    @field_validator("outcome")
-    @classmethod
-    def _ended(cls, value: Outcome) -> Outcome:
-        if value is Outcome.OPEN:
-            raise ValueError("a closed mediation has an outcome other than open")
-        return value
-
 
 Year = Annotated[StrictInt, Field(ge=1990, le=2100)]
 RegisterText = Annotated[str, StringConstraints(max_length=4000)]
@@ -266,26 +247,44 @@ class SystemicIssueWithdrawn(Strict):
     withdrawn_month: Month
 
 
-PAYLOADS: dict[str, type[Strict]] = {
-    "case.opened": CaseOpened,
-    "case.issue_recorded": CaseIssueRecorded,
-    "case.service_given": CaseServiceGiven,
-    "case.status_changed": CaseStatusChanged,
-    "case.closed": CaseClosed,
-    "case.systemic_issue_tagged": CaseSystemicIssueTagged,
-    "case.referral_made": CaseReferralMade,
-    "case.contact_logged": CaseContactLogged,
-    "mediation.opened": MediationOpened,
-    "mediation.agreement_recorded": MediationAgreementRecorded,
-    "mediation.party_declined": MediationPartyDeclined,
-    "mediation.started": MediationStarted,
-    "mediation.session_held": MediationSessionHeld,
-    "mediation.extension_granted": MediationExtensionGranted,
-    "mediation.closed": MediationClosed,
-    "systemic_issue.published": SystemicIssuePublished,
-    "systemic_issue.withdrawn": SystemicIssueWithdrawn,
-    "mediation.contact_logged": MediationContactLogged,
-}
+_SCHEMAS: tuple[type[Strict], ...] = (
+    CaseOpened, CaseIssueRecorded, CaseServiceGiven, CaseStatusChanged, CaseClosed,
+    CaseSystemicIssueTagged, CaseReferralMade, CaseContactLogged, MediationOpened,
+    MediationAgreementRecorded, MediationPartyDeclined, MediationStarted, MediationSessionHeld,
+    MediationExtensionGranted, MediationClosed, MediationContactLogged, SystemicIssuePublished,
+    SystemicIssueWithdrawn,
+)  # fmt: skip
+
+
+def _names(annotation: Any, enum: type) -> bool:
+    return annotation is enum or any(_names(arg, enum) for arg in get_args(annotation))
+
+
+def _payloads() -> dict[str, type[Strict]]:
+    """Each event of ombuds_shared.events, with the schema of what the gateway's projection
+    of it holds: named as the producer's model, its fields exactly the projected ones, so
+    an event or a field added there and not here fails at import, not in production."""
+    by_name = {schema.__name__: schema for schema in _SCHEMAS}
+    payloads = {}
+    for event_type, event in EVENTS.items():
+        schema = by_name.pop(event.__name__, None)
+        if schema is None:
+            raise TypeError(f"analytics has no schema for {event_type}")
+        expected, have = projected_fields(event), frozenset(schema.model_fields)
+        for name, enum in projected_vocabularies(event).items():
+            if name in have and not _names(schema.model_fields[name].annotation, enum):
+                raise TypeError(f"{schema.__name__}.{name} must take {enum.__name__}")
+        if expected != have:
+            raise TypeError(
+                f"{schema.__name__} holds {sorted(have)}, the projection {sorted(expected)}"
+            )
+        payloads[event_type] = schema
+    if by_name:
+        raise TypeError(f"schemas for no event: {sorted(by_name)}")
+    return payloads
+
+
+PAYLOADS: dict[str, type[Strict]] = _payloads()
 
 
 class IncomingEvent(Strict):

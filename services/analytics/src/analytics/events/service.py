@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics.events.models import DataVersion, IngestedEvent
 from analytics.events.schemas import (
     PAYLOADS,
+    STILL_OPEN,
     CaseClosed,
     CaseContactLogged,
     CaseIssueRecorded,
@@ -36,7 +37,6 @@ from analytics.events.schemas import (
     MediationExtensionGranted,
     MediationOpened,
     MediationSessionHeld,
-    Outcome,
     Strict,
     SystemicIssuePublished,
     SystemicIssueWithdrawn,
@@ -200,7 +200,7 @@ class _Batch:
             "is_group": event.is_group,
             "participant_count": event.participant_count,
             "from_case": event.from_case,
-            "outcome": Outcome.OPEN.value,
+            "outcome": STILL_OPEN,
             "sessions": 0,
             "extensions": 0,
             "closed_year": None,

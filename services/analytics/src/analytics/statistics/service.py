@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.events.models import DataVersion
-from analytics.events.schemas import Outcome
+from analytics.events.schemas import STILL_OPEN
 from analytics.facts.models import CaseCount, MediationFact, MediationIssue
 from analytics.headcount.models import StaffHeadcount
 from analytics.outreach.models import OutreachActivity
@@ -45,7 +45,7 @@ from analytics.survey.models import DIMENSIONS, ExitResponse, WorkplaceResponse
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.taxonomy import CATEGORIES, SUBCATEGORIES, SYSTEMIC_ISSUES
-from ombuds_shared.vocabulary import Channel, ReferralSource
+from ombuds_shared.vocabulary import Channel, Outcome, ReferralSource
 
 INTERNATIONAL = (
     OccupationalGroup.INTERNATIONAL_PROFESSIONAL,
@@ -594,7 +594,7 @@ async def mediation_outcomes(reader: Reader, f: Filters) -> Table:
     """7. Mediations by outcome (open until closed)."""
     return await _mediation_distribution(
         reader, f, dimension="outcome", statistic="mediation-outcomes",
-        title="Mediation cases by outcome", values=[v.value for v in Outcome],
+        title="Mediation cases by outcome", values=[*(v.value for v in Outcome), STILL_OPEN],
     )  # fmt: skip
 
 

@@ -18,7 +18,6 @@ from cases.case.schemas import (
     CaseOrder,
     CasePage,
     CaseRead,
-    CaseStatus,
     CaseStatusRead,
     StatusChangeCreate,
     StatusChangeRead,
@@ -27,6 +26,7 @@ from ombuds_shared.auth import require_peer, require_user
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor, Caller, mint_exit_survey_token
+from ombuds_shared.vocabulary import CaseStatus
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 internal_router = APIRouter(prefix="/v1/internal/cases", tags=["internal"])

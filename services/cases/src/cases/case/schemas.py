@@ -6,16 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.vocabulary import ClosureReason
+from ombuds_shared.vocabulary import CaseStatus, ClosureReason
 
 VISITOR_REF_PATTERN = r"^vis_[A-Za-z0-9]{1,60}$"
-
-
-class CaseStatus(StrEnum):
-    OPENED = "opened"
-    IN_PROGRESS = "in_progress"
-    ON_HOLD = "on_hold"
-    CLOSED = "closed"
 
 
 class CaseOrder(StrEnum):

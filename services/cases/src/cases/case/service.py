@@ -19,18 +19,19 @@ from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
     CaseOrder,
-    CaseStatus,
     StatusChangeCreate,
 )
 from cases.issue_coding.models import CaseIssue
 from cases.office.models import Office
 from cases.outbox import emit_case_event
+from ombuds_shared import events
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import KeyedReads, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import CaseStatus
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _CASE = cast(Table, CaseFile.__table__)
@@ -197,16 +198,17 @@ async def _record_opening(
     )
     emit_case_event(
         session,
-        "case.opened",
-        case.id,
-        now.date(),
-        pillar=case.pillar,
-        office=case.office,
-        location=case.location,
-        occupational_group=case.occupational_group,
-        intake_channel=case.intake_channel,
-        is_group=bool(case.is_group),
-        participant_count=case.participant_count or 1,
+        events.CaseOpened(
+            case_id=case.id,
+            opened_on=now.date(),
+            pillar=case.pillar,
+            office=case.office,
+            location=case.location,
+            occupational_group=case.occupational_group,
+            intake_channel=case.intake_channel,
+            is_group=bool(case.is_group),
+            participant_count=case.participant_count or 1,
+        ),
     )
     await session.flush()
     await audit.record(session, actor=actor, action="case.open", case_id=case.id, peer=peer)
@@ -258,17 +260,19 @@ async def change_status(
         )
     )
     emit_case_event(
-        session, "case.status_changed", case["id"], now.date(), status=data.status.value
+        session,
+        events.CaseStatusChanged(case_id=case["id"], status=data.status, changed_on=now.date()),
     )
-    if data.status == CaseStatus.CLOSED:
+    if data.status == CaseStatus.CLOSED and data.closure_reason is not None:
         emit_case_event(
             session,
-            "case.closed",
-            case["id"],
-            now.date(),
-            closure_reason=str(data.closure_reason),
-            # Time to resolution in days: analytics keeps dates as months only.
-            days_open=(now.date() - case["opened_at"].date()).days,
+            events.CaseClosed(
+                case_id=case["id"],
+                closed_on=now.date(),
+                closure_reason=data.closure_reason,
+                # Time to resolution in days: analytics keeps dates as months only.
+                days_open=(now.date() - case["opened_at"].date()).days,
+            ),
         )
     await audit.record(session, actor=actor, action="case.status", case_id=case["id"])
     await session.commit()

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases import audited_records
 from cases.contact.models import CaseContact
 from cases.outbox import emit_case_event
+from ombuds_shared import events
 from ombuds_shared.contact import ContactCreate, ContactRead, participants_text
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import ValidationFailed
@@ -34,12 +35,13 @@ async def log_contact(
     session.add(contact)
     emit_case_event(
         session,
-        "case.contact_logged",
-        case["id"],
-        data.contacted_on,
-        medium=data.medium.value,
-        duration_minutes=data.duration_minutes,
-        participants=[role.value for role in data.participants],
+        events.CaseContactLogged(
+            case_id=case["id"],
+            contacted_on=data.contacted_on,
+            medium=data.medium,
+            duration_minutes=data.duration_minutes,
+            participants=list(data.participants),
+        ),
     )
     await audited_records.commit_with_audit(
         session, actor, "contact.log", case["id"], "contact", contact

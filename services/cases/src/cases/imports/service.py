@@ -26,10 +26,12 @@ from cases.case.service import case_context, require_envelope
 from cases.imports.models import ImportedCase
 from cases.issue_coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
 from cases.office.models import Office
-from cases.outbox import OutboxEvent, case_event_row
+from cases.outbox import OutboxEvent
+from ombuds_shared import events as ev
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict
+from ombuds_shared.events import event_row_of
 from ombuds_shared.history import (
     OUTCOME_STATUS,
     HistoricCase,
@@ -43,6 +45,7 @@ from ombuds_shared.history import (
 from ombuds_shared.history_store import new_records
 from ombuds_shared.taxonomy import category_of
 from ombuds_shared.tokens import Actor
+from ombuds_shared.vocabulary import CaseStatus
 
 
 def _table(model: Any) -> Table:
@@ -211,12 +214,12 @@ def _rows_of(
         })  # fmt: skip
 
     change("opened", opened)
-    events.append(case_event_row(
-        "case.opened", case_id, opened, now, pillar=record.pillar.value, office=record.office,
-        location=record.location.value, occupational_group=record.occupational_group.value,
+    events.append(event_row_of(ev.CaseOpened(
+        case_id=case_id, opened_on=opened, pillar=record.pillar, office=record.office,
+        location=record.location, occupational_group=record.occupational_group,
         intake_channel=record.intake_channel, is_group=record.is_group,
         participant_count=record.participant_count,
-    ))  # fmt: skip
+    ), now))  # fmt: skip
     for issue in record.issues:
         day = issue.recorded_on or opened
         rows["issues"].append({
@@ -224,19 +227,19 @@ def _rows_of(
             "taxonomy_version": issue.taxonomy_version, "code": issue.code,
             "recorded_by": subject, "recorded_at": _at(day),
         })  # fmt: skip
-        events.append(case_event_row(
-            "case.issue_recorded", case_id, day, now, issue_code=issue.code,
-            category=category_of(issue.code), taxonomy_version=issue.taxonomy_version,
-        ))  # fmt: skip
+        events.append(event_row_of(ev.CaseIssueRecorded(
+            case_id=case_id, issue_code=issue.code, category=category_of(issue.code),
+            taxonomy_version=issue.taxonomy_version, recorded_on=day,
+        ), now))  # fmt: skip
     for service in record.services:
         rows["services"].append({
             "id": str(uuid.uuid4()), "case_id": case_id, "service": service.service.value,
             "given_on": service.given_on, "mediation_id": None, "recorded_by": subject,
             "recorded_at": _at(service.given_on),
         })  # fmt: skip
-        events.append(case_event_row(
-            "case.service_given", case_id, service.given_on, now, service=service.service.value
-        ))  # fmt: skip
+        events.append(event_row_of(ev.CaseServiceGiven(
+            case_id=case_id, service=service.service, given_on=service.given_on
+        ), now))  # fmt: skip
     for referral in record.referrals:
         channel = referral.formal_channel.value
         rows["referrals"].append({
@@ -244,29 +247,31 @@ def _rows_of(
             "referred_on": referral.referred_on, "recorded_by": subject,
             "recorded_at": _at(referral.referred_on),
         })  # fmt: skip
-        events.append(case_event_row(
-            "case.referral_made", case_id, referral.referred_on, now, formal_channel=channel
-        ))  # fmt: skip
+        events.append(event_row_of(ev.CaseReferralMade(
+            case_id=case_id, formal_channel=referral.formal_channel,
+            referred_on=referral.referred_on,
+        ), now))  # fmt: skip
     for tag in record.systemic_issues:
         day = tag.tagged_on or opened
         rows["tags"].append({
             "id": str(uuid.uuid4()), "case_id": case_id, "systemic_issue": tag.systemic_issue,
             "tagged_by": subject, "tagged_at": _at(day),
         })  # fmt: skip
-        events.append(case_event_row(
-            "case.systemic_issue_tagged", case_id, day, now, systemic_issue=tag.systemic_issue
-        ))  # fmt: skip
+        events.append(event_row_of(ev.CaseSystemicIssueTagged(
+            case_id=case_id, systemic_issue=tag.systemic_issue, tagged_on=day
+        ), now))  # fmt: skip
     for step in record.status_changes:
         change(step.status.value, step.changed_on)
-        events.append(case_event_row(
-            "case.status_changed", case_id, step.changed_on, now, status=step.status.value
-        ))  # fmt: skip
+        events.append(event_row_of(ev.CaseStatusChanged(
+            case_id=case_id, status=CaseStatus(step.status), changed_on=step.changed_on
+        ), now))  # fmt: skip
     if record.closed_on is not None and record.closure_reason is not None:
         reason = record.closure_reason.value
         change("closed", record.closed_on, reason)
-        events.append(case_event_row(
-            "case.status_changed", case_id, record.closed_on, now, status="closed"
-        ))  # fmt: skip
-        events.append(case_event_row(
-            "case.closed", case_id, record.closed_on, now, closure_reason=reason
-        ))  # fmt: skip
+        events.append(event_row_of(ev.CaseStatusChanged(
+            case_id=case_id, status=CaseStatus.CLOSED, changed_on=record.closed_on
+        ), now))  # fmt: skip
+        # No days_open: an imported case has no time to resolution (docs/events.md).
+        events.append(event_row_of(ev.CaseClosed(
+            case_id=case_id, closed_on=record.closed_on, closure_reason=record.closure_reason
+        ), now))  # fmt: skip

@@ -8,22 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cases.db import Base
 from ombuds_shared.db import UTCDateTime, utcnow
+from ombuds_shared.taxonomy import IssueCodeColumns
 
 
 def _id() -> str:
     return str(uuid.uuid4())
 
 
-class IssueCode(Base):
+class IssueCode(IssueCodeColumns, Base):
     """The issue taxonomy, per version: a revision adds rows and never rewrites old ones."""
 
     __tablename__ = "issue_code"
-
-    version: Mapped[str] = mapped_column(String(40), primary_key=True)
-    code: Mapped[str] = mapped_column(String(10), primary_key=True)
-    parent: Mapped[str] = mapped_column(String(10))
-    label: Mapped[str] = mapped_column(String(200))
-    report_label: Mapped[str] = mapped_column(String(200))
 
 
 class CaseIssue(Base):

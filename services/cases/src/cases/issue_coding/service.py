@@ -16,6 +16,7 @@ from cases import audited_records
 from cases.issue_coding.models import CaseIssue, IssueCode, Referral, ServiceGiven, SystemicTag
 from cases.issue_coding.schemas import IssueCreate, ReferralCreate, ServiceCreate, SystemicTagCreate
 from cases.outbox import emit_case_event
+from ombuds_shared import events
 from ombuds_shared.dates import check_step_date, earliest_day_of
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import ValidationFailed
@@ -54,12 +55,13 @@ async def record_issue(
     session.add(issue)
     emit_case_event(
         session,
-        "case.issue_recorded",
-        case["id"],
-        now.date(),
-        issue_code=data.code,
-        category=category_of(data.code),
-        taxonomy_version=TAXONOMY_VERSION,
+        events.CaseIssueRecorded(
+            case_id=case["id"],
+            issue_code=data.code,
+            category=category_of(data.code),
+            taxonomy_version=TAXONOMY_VERSION,
+            recorded_on=now.date(),
+        ),
     )
     await audited_records.commit_with_audit(
         session,
@@ -112,7 +114,8 @@ async def give_service(
     )
     session.add(given)
     emit_case_event(
-        session, "case.service_given", case["id"], data.given_on, service=data.service.value
+        session,
+        events.CaseServiceGiven(case_id=case["id"], service=data.service, given_on=data.given_on),
     )
     await audited_records.commit_with_audit(
         session, actor, "service.record", case["id"], "service", given
@@ -135,10 +138,9 @@ async def refer(
     session.add(referral)
     emit_case_event(
         session,
-        "case.referral_made",
-        case["id"],
-        data.referred_on,
-        formal_channel=data.formal_channel.value,
+        events.CaseReferralMade(
+            case_id=case["id"], formal_channel=data.formal_channel, referred_on=data.referred_on
+        ),
     )
     await audited_records.commit_with_audit(
         session, actor, "referral.record", case["id"], "referral", referral
@@ -160,10 +162,9 @@ async def tag_systemic_issue(
     session.add(tag)
     emit_case_event(
         session,
-        "case.systemic_issue_tagged",
-        case["id"],
-        now.date(),
-        systemic_issue=data.systemic_issue,
+        events.CaseSystemicIssueTagged(
+            case_id=case["id"], systemic_issue=data.systemic_issue, tagged_on=now.date()
+        ),
     )
     await audited_records.commit_with_audit(
         session,

@@ -32,7 +32,7 @@ from cases.register.schemas import (
 )
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import NotFound, ValidationFailed
-from ombuds_shared.outbox import emit
+from ombuds_shared.events import SystemicIssuePublished, SystemicIssueWithdrawn, emit_event
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, SystemicIssueStatus
 from ombuds_shared.tokens import Actor
@@ -177,17 +177,12 @@ async def set_publication(
         entry.publishable = True
         entry.published_by = actor.subject
         entry.published_at = entry.updated_at
-        emit(
-            session,
-            OutboxEvent,
-            event_type="systemic_issue.published",
-            aggregate_id=entry.id,
-            payload={
-                "entry_id": entry.id,
-                "published_on": entry.updated_at.date().isoformat(),
-                **{name: _value(entry, name) for name in _PUBLISHED},
-            },
+        published = SystemicIssuePublished(
+            entry_id=entry.id,
+            published_on=entry.updated_at.date(),
+            **{name: _value(entry, name) for name in _PUBLISHED},
         )
+        emit_event(session, OutboxEvent, published)
         action = "published"
     else:
         _withdraw(session, entry)
@@ -202,13 +197,8 @@ def _withdraw(session: AsyncSession, entry: SystemicEntry) -> None:
     entry.publishable = False
     entry.published_by = None
     entry.published_at = None
-    emit(
-        session,
-        OutboxEvent,
-        event_type="systemic_issue.withdrawn",
-        aggregate_id=entry.id,
-        payload={"entry_id": entry.id, "withdrawn_on": entry.updated_at.date().isoformat()},
-    )
+    withdrawn = SystemicIssueWithdrawn(entry_id=entry.id, withdrawn_on=entry.updated_at.date())
+    emit_event(session, OutboxEvent, withdrawn)
 
 
 async def list_for_office(

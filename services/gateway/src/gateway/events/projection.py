@@ -22,6 +22,7 @@ from typing import Any
 
 from gateway.events import durations
 from gateway.events.pseudonym import Pseudonymizer
+from ombuds_shared.events import EVENTS, Decision, Event, Shape, decisions
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
@@ -116,149 +117,52 @@ class Field:
     transform: Transform
 
 
-CASE = Field("case_key", _pseudonym("case"))
-MEDIATION = Field("mediation_key", _pseudonym("mediation"))
-REGISTER_ENTRY = Field("entry_key", _pseudonym("systemic_entry"))
-
-
-def _month_as(name: str) -> Field:
-    return Field(name, _month)
-
-
-def _kept(name: str, transform: Transform = _code) -> Field:
-    return Field(name, transform)
-
-
-# event type -> source field -> how it passes. This table is the whole projection.
-ALLOW_LIST: Mapping[str, Mapping[str, Field]] = {
-    "case.opened": {
-        "case_id": CASE,
-        "opened_on": _month_as("opened_month"),
-        "pillar": _kept("pillar"),
-        "office": _kept("office"),
-        "location": _kept("location"),
-        "occupational_group": _kept("occupational_group"),
-        "intake_channel": _kept("intake_channel"),
-        "is_group": _kept("is_group", _flag),
-        "participant_count": _kept("participant_count", _count),
-    },
-    "case.issue_recorded": {
-        "case_id": CASE,
-        "issue_code": _kept("issue_code"),
-        "category": _kept("category"),
-        "taxonomy_version": _kept("taxonomy_version"),
-        "recorded_on": _month_as("recorded_month"),
-    },
-    "case.service_given": {
-        "case_id": CASE,
-        "service": _kept("service"),
-        "given_on": _month_as("given_month"),
-    },
-    "case.status_changed": {
-        "case_id": CASE,
-        "status": _kept("status"),
-        "changed_on": _month_as("changed_month"),
-    },
-    "case.closed": {
-        "case_id": CASE,
-        "closed_on": _month_as("closed_month"),
-        "closure_reason": _kept("closure_reason"),
-        # Coarsened below (DURATIONS): exact, with the two months it would pin the days.
-        "days_open": _kept("days_open", _count),
-    },
-    "case.systemic_issue_tagged": {
-        "case_id": CASE,
-        "systemic_issue": _kept("systemic_issue"),
-        "tagged_on": _month_as("tagged_month"),
-    },
-    "case.referral_made": {
-        "case_id": CASE,
-        "formal_channel": _kept("formal_channel"),
-        "referred_on": _month_as("referred_month"),
-    },
-    "case.contact_logged": {
-        "case_id": CASE,
-        "contacted_on": _month_as("contacted_month"),
-        "medium": _kept("medium"),
-        "duration_minutes": _kept("duration_minutes", _count),
-        "participants": _kept("participants", _codes),
-    },
-    "mediation.opened": {
-        "mediation_id": MEDIATION,
-        "opened_on": _month_as("opened_month"),
-        "pillar": _kept("pillar"),
-        "office": _kept("office"),
-        "referral_source": _kept("referral_source"),
-        "is_group": _kept("is_group", _flag),
-        "participant_count": _kept("participant_count", _count),
-        "issue_codes": _kept("issue_codes", _codes),
-        "from_case": _kept("from_case", _flag),
-    },
-    "mediation.agreement_recorded": {
-        "mediation_id": MEDIATION,
-        "recorded_on": _month_as("recorded_month"),
-        "parties_agreed": _kept("parties_agreed", _count),
-        "parties_total": _kept("parties_total", _count),
-    },
-    "mediation.party_declined": {
-        "mediation_id": MEDIATION,
-        "declined_on": _month_as("declined_month"),
-    },
-    "mediation.started": {
-        "mediation_id": MEDIATION,
-        "started_on": _month_as("started_month"),
-    },
-    "mediation.session_held": {
-        "mediation_id": MEDIATION,
-        "held_on": _month_as("held_month"),
-        "mode": _kept("mode"),
-    },
-    "mediation.extension_granted": {
-        "mediation_id": MEDIATION,
-        "granted_on": _month_as("granted_month"),
-        "days": _kept("days", _count),
-    },
-    "mediation.closed": {
-        "mediation_id": MEDIATION,
-        "closed_on": _month_as("closed_month"),
-        "outcome": _kept("outcome"),
-        "days_open": _kept("days_open", _count),
-        "days_since_start": _kept("days_since_start", _count),
-    },
-    "mediation.contact_logged": {
-        "mediation_id": MEDIATION,
-        "contacted_on": _month_as("contacted_month"),
-        "medium": _kept("medium"),
-        "duration_minutes": _kept("duration_minutes", _count),
-        "participants": _kept("participants", _codes),
-    },
-    # The register entry the chief approved for the annual report, and its withdrawal.
-    "systemic_issue.published": {
-        "entry_id": REGISTER_ENTRY,
-        "published_on": _month_as("published_month"),
-        "title": _kept("title", _text(200)),
-        "observation": _kept("observation", _text(4000)),
-        "category": _kept("category"),
-        "offices": _kept("offices", _codes),
-        "pillars": _kept("pillars", _codes),
-        "first_reported_year": _kept("first_reported_year", _year),
-        "recommendation": _kept("recommendation", _text(4000)),
-        "management_response": _kept("management_response", _text(4000)),
-        "status_by_year": _kept("status_by_year", _statuses),
-    },
-    "systemic_issue.withdrawn": {
-        "entry_id": REGISTER_ENTRY,
-        "withdrawn_on": _month_as("withdrawn_month"),
-    },
+# How each shape of ombuds_shared.events passes; a shape missing here fails at import.
+_TRANSFORMS: Mapping[Shape, Callable[[Decision], Transform]] = {
+    Shape.KEY: lambda d: _pseudonym(d.kind),
+    Shape.MONTH: lambda _: _month,
+    Shape.CODE: lambda _: _code,
+    Shape.CODES: lambda _: _codes,
+    Shape.FLAG: lambda _: _flag,
+    Shape.COUNT: lambda _: _count,
+    # Coarsened after (DURATIONS): exact, with the two months it would pin the days.
+    Shape.DURATION: lambda _: _count,
+    Shape.YEAR: lambda _: _year,
+    Shape.TEXT: lambda d: _text(d.limit),
+    Shape.STATUSES: lambda _: _statuses,
 }
+
+
+def allow_list(events: Mapping[str, type[Event]]) -> dict[str, dict[str, Field]]:
+    """event type -> source field -> how it passes, from the decision each event field
+    carries; a field without one raises ombuds_shared.events.Undecided."""
+    table: dict[str, dict[str, Field]] = {}
+    for event_type, model in events.items():
+        table[event_type] = {
+            source: Field(decision.name or source, _TRANSFORMS[decision.shape](decision))
+            for source, decision in decisions(model).items()
+            if decision.shape is not Shape.DROPPED
+        }
+    return table
+
+
+def durations_of(events: Mapping[str, type[Event]]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """event type -> (the date its durations end on, the duration fields)."""
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for event_type, model in events.items():
+        found = {s: d for s, d in decisions(model).items() if d.shape is Shape.DURATION}
+        if found:
+            (ends,) = {d.ends for d in found.values()}
+            table[event_type] = (ends, tuple(found))
+    return table
+
+
+# The whole projection, derived from the events' models (docs/events.md).
+ALLOW_LIST: Mapping[str, Mapping[str, Field]] = allow_list(EVENTS)
 
 # Durations that end on the event's own date, coarsened with the months analytics holds in
-# view (gateway.events.durations) so that no value pins a case to its days:
-# event type -> (the date they end on, the duration fields).
-DURATIONS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "case.closed": ("closed_on", ("days_open",)),
-    "mediation.closed": ("closed_on", ("days_open", "days_since_start")),
-}
+# view (gateway.events.durations) so that no value pins a case to its days.
+DURATIONS: Mapping[str, tuple[str, tuple[str, ...]]] = durations_of(EVENTS)
 
 # Which producer may speak of which events: a service cannot forge another's facts.
 PRODUCERS: Mapping[str, tuple[str, ...]] = {

@@ -1,15 +1,7 @@
-from enum import StrEnum
-
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
 from ombuds_shared.schemas import InputModel
-
-
-class ContactChannel(StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    VIDEO_CALL = "video_call"
-    IN_PERSON = "in_person"
+from ombuds_shared.vocabulary import ContactChannel
 
 
 class VisitorIdentity(InputModel):

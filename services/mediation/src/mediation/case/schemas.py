@@ -16,7 +16,13 @@ from pydantic import (
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.vocabulary import TRIBUNAL_REFERRAL_SOURCES, ReferralSource, SessionMode
+from ombuds_shared.vocabulary import (
+    TRIBUNAL_REFERRAL_SOURCES,
+    ContactChannel,
+    Outcome,
+    ReferralSource,
+    SessionMode,
+)
 
 
 class MediationStatus(StrEnum):
@@ -31,14 +37,6 @@ class MediationOrder(StrEnum):
 
     NEWEST_FIRST = "newest_first"
     OLDEST_FIRST = "oldest_first"
-
-
-class Outcome(StrEnum):
-    SETTLED = "settled"
-    NOT_SETTLED = "not_settled"
-    PARTY_DECLINED = "party_declined"
-    RESOLVED_BEFORE_MEDIATION = "resolved_before_mediation"
-    WITHDRAWN = "withdrawn"
 
 
 class Agreement(StrEnum):
@@ -119,13 +117,6 @@ class TribunalReference(InputModel):
     case_number: TribunalCaseNumber = Field(examples=["UNDT/NY/2026/014"])
     referral_date: dt.date
     deadline: dt.date | None = Field(None, description="The tribunal's own deadline, if set.")
-
-
-class ContactChannel(StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    VIDEO_CALL = "video_call"
-    IN_PERSON = "in_person"
 
 
 # The vault's own references: a label chosen by a client may not pass for one.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +33,6 @@ from mediation.case.schemas import (
     MediationOrder,
     MediationRead,
     MediationStatus,
-    Outcome,
     PartyRead,
     ReferralAcceptance,
     SessionChangeKind,
@@ -52,15 +50,16 @@ from mediation.deadline.models import DeadlineClock
 from mediation.office.models import Office, StaffMember
 from mediation.outbox import OutboxEvent
 from mediation.reference.models import IssueCode
+from ombuds_shared import events
 from ombuds_shared.dates import check_step_date, invalid_date
 from ombuds_shared.db import utcnow
 from ombuds_shared.directory import check_assignable
 from ombuds_shared.errors import Conflict, Forbidden, ValidationFailed
-from ombuds_shared.outbox import emit
+from ombuds_shared.events import emit_event
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
-from ombuds_shared.vocabulary import SessionMode
+from ombuds_shared.vocabulary import Outcome, SessionMode
 
 _MAX_PARTIES = 50
 # Who cancels the sessions still planned when a mediation closes.
@@ -78,14 +77,8 @@ def _not_in_future(day: dt.date, what: str) -> None:
         raise ValidationFailed(f"{what} cannot be in the future.")
 
 
-def _event(session: AsyncSession, mediation: Mediation, event_type: str, **payload: Any) -> None:
-    emit(
-        session,
-        OutboxEvent,
-        event_type=event_type,
-        aggregate_id=mediation.id,
-        payload={"mediation_id": mediation.id, **payload},
-    )
+def _event(session: AsyncSession, event: events.MediationEvent) -> None:
+    emit_event(session, OutboxEvent, event)
 
 
 async def commit(session: AsyncSession) -> None:
@@ -144,16 +137,17 @@ async def _issues(session: AsyncSession, codes: list[str]) -> list[MediationIssu
 def _opened_event(session: AsyncSession, mediation: Mediation) -> None:
     _event(
         session,
-        mediation,
-        "mediation.opened",
-        opened_on=mediation.opened_at.date().isoformat(),
-        pillar=mediation.pillar,
-        office=mediation.office,
-        referral_source=mediation.referral_source,
-        is_group=mediation.is_group,
-        participant_count=mediation.participant_count,
-        issue_codes=[i.code for i in mediation.issues],
-        from_case=mediation.source_case_id is not None,
+        events.MediationOpened(
+            mediation_id=mediation.id,
+            opened_on=mediation.opened_at.date(),
+            pillar=mediation.pillar,
+            office=mediation.office,
+            referral_source=mediation.referral_source,
+            is_group=mediation.is_group,
+            participant_count=mediation.participant_count,
+            issue_codes=[i.code for i in mediation.issues],
+            from_case=mediation.source_case_id is not None,
+        ),
     )
 
 
@@ -414,17 +408,20 @@ async def record_agreement(
         agreed = sum(p.agreement == Agreement.AGREED for p in mediation.parties)
         _event(
             session,
-            mediation,
-            "mediation.agreement_recorded",
-            recorded_on=data.on.isoformat(),
-            parties_agreed=agreed,
-            parties_total=len(mediation.parties),
+            events.MediationAgreementRecorded(
+                mediation_id=mediation.id,
+                recorded_on=data.on,
+                parties_agreed=agreed,
+                parties_total=len(mediation.parties),
+            ),
         )
         if all_agreed(mediation):
             await ledger.on_all_parties_agreed(session=session, mediation=mediation, on=data.on)
     else:
         party.agreement = Agreement.DECLINED.value
-        _event(session, mediation, "mediation.party_declined", declined_on=data.on.isoformat())
+        _event(
+            session, events.MediationPartyDeclined(mediation_id=mediation.id, declined_on=data.on)
+        )
         await _close(session, mediation, settings, Outcome.PARTY_DECLINED, data.on)
     await audit.record(
         session,
@@ -570,7 +567,7 @@ async def start(
     mediation.status = MediationStatus.IN_MEDIATION.value
     mediation.started_on = data.started_on
     mediation.start_basis = data.basis.value
-    _event(session, mediation, "mediation.started", started_on=data.started_on.isoformat())
+    _event(session, events.MediationStarted(mediation_id=mediation.id, started_on=data.started_on))
     if data.basis is StartBasis.FIRST_SESSION:
         assert data.mode is not None
         planned = next(
@@ -649,10 +646,7 @@ def session_held_event(
     coarse = SessionMode.IN_PERSON if mode is SessionMode.IN_PERSON else SessionMode.REMOTE
     _event(
         session,
-        mediation,
-        "mediation.session_held",
-        held_on=held_on.isoformat(),
-        mode=coarse.value,
+        events.MediationSessionHeld(mediation_id=mediation.id, held_on=held_on, mode=coarse),
     )
 
 
@@ -759,14 +753,15 @@ async def _close(
     )
     _event(
         session,
-        mediation,
-        "mediation.closed",
-        closed_on=closed_on.isoformat(),
-        outcome=outcome.value,
-        # Time to resolution in days: analytics keeps dates as months only.
-        days_open=max(0, (closed_on - mediation.opened_at.date()).days),
-        days_since_start=(
-            None if mediation.started_on is None else (closed_on - mediation.started_on).days
+        events.MediationClosed(
+            mediation_id=mediation.id,
+            closed_on=closed_on,
+            outcome=outcome,
+            # Time to resolution in days: analytics keeps dates as months only.
+            days_open=max(0, (closed_on - mediation.opened_at.date()).days),
+            days_since_start=(
+                None if mediation.started_on is None else (closed_on - mediation.started_on).days
+            ),
         ),
     )
 

@@ -8,8 +8,9 @@ referred --accept--> agreement_pending --start--> in_mediation --close--> closed
 
 from __future__ import annotations
 
-from mediation.case.schemas import MediationStatus, Outcome
+from mediation.case.schemas import MediationStatus
 from ombuds_shared.errors import Conflict
+from ombuds_shared.vocabulary import Outcome
 
 REFERRED = MediationStatus.REFERRED
 PENDING = MediationStatus.AGREEMENT_PENDING

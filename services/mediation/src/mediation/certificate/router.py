@@ -23,9 +23,9 @@ from mediation.certificate.schemas import (
     CertificateRequestCreate,
     CertificateRequestPage,
     CertificateRequestRead,
+    CertificateRequestStatus,
     CertificateRevoke,
     RequestDecline,
-    RequestStatus,
 )
 from mediation.certificate.service import Scope
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
@@ -65,7 +65,7 @@ async def list_requests(
     session: SessionDep,
     actor: RequestReaderDep,
     settings: SettingsDep,
-    status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
+    status_: Annotated[CertificateRequestStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> CertificateRequestPage:
     rows = await service.list_requests(

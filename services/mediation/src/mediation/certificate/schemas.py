@@ -8,13 +8,17 @@ from ombuds_shared.reference import Tribunal
 from ombuds_shared.schemas import InputModel
 
 
-class RequestStatus(StrEnum):
+class CertificateRequestStatus(StrEnum):
+    """Where a tribunal's request for a certificate stands (not intake's RequestStatus)."""
+
     PENDING = "pending"
     ISSUED = "issued"
     DECLINED = "declined"
 
 
-class DeclineReason(StrEnum):
+class CertificateDeclineReason(StrEnum):
+    """Why a certificate request was declined (not the vocabulary's DeclineReason)."""
+
     NO_SUCH_MEDIATION = "no_such_mediation"
     MEDIATION_NOT_STARTED = "mediation_not_started"
     NOT_REFERRED_BY_THIS_TRIBUNAL = "not_referred_by_this_tribunal"
@@ -41,10 +45,10 @@ class CertificateRequestRead(BaseModel):
     id: str
     tribunal: Tribunal
     tribunal_case_number: str
-    status: RequestStatus
+    status: CertificateRequestStatus
     requested_at: dt.datetime
     decided_at: dt.datetime | None = None
-    decline_reason: DeclineReason | None = None
+    decline_reason: CertificateDeclineReason | None = None
     certificate_id: str | None = None
 
 
@@ -59,7 +63,7 @@ class CertificateIssue(InputModel):
 
 
 class RequestDecline(InputModel):
-    reason: DeclineReason
+    reason: CertificateDeclineReason
 
 
 class CertificateRevoke(InputModel):

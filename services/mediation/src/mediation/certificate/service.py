@@ -20,12 +20,12 @@ from mediation.audit import service as audit
 from mediation.case.models import Mediation
 from mediation.certificate.models import Certificate, CertificateRequest
 from mediation.certificate.schemas import (
+    CertificateDeclineReason,
     CertificateLookup,
     CertificateRead,
     CertificateRequestCreate,
+    CertificateRequestStatus,
     CertificateStatus,
-    DeclineReason,
-    RequestStatus,
     RevocationReason,
 )
 from mediation.certificate.signing import CertificateKeys
@@ -126,7 +126,7 @@ async def create_request(
         tribunal_case_number=data.tribunal_case_number,
         requested_by=actor.subject,
         requested_at=utcnow(),
-        status=RequestStatus.PENDING.value,
+        status=CertificateRequestStatus.PENDING.value,
     )
     session.add(request)
     await session.commit()
@@ -159,7 +159,7 @@ async def list_requests(
     *,
     session: AsyncSession,
     actor: Actor,
-    status: RequestStatus | None,
+    status: CertificateRequestStatus | None,
     limit: int,
     service_office: str,
 ) -> list[CertificateRequest]:
@@ -179,12 +179,16 @@ async def list_requests(
 
 
 async def decline_request(
-    *, session: AsyncSession, actor: Actor, request: CertificateRequest, reason: DeclineReason
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    request: CertificateRequest,
+    reason: CertificateDeclineReason,
 ) -> CertificateRequest:
     """Declines a pending request, with a reason the registry sees."""
-    if request.status != RequestStatus.PENDING:
+    if request.status != CertificateRequestStatus.PENDING:
         raise Conflict(f"This request was already {request.status}.")
-    request.status = RequestStatus.DECLINED.value
+    request.status = CertificateRequestStatus.DECLINED.value
     request.decline_reason = reason.value
     request.decided_by = actor.subject
     request.decided_at = utcnow()
@@ -213,7 +217,7 @@ async def issue(
         )
         if request is None or not answers_requests(actor, service_office):
             raise ValidationFailed("No such certificate request.", field="request_id")
-        if request.status != RequestStatus.PENDING:
+        if request.status != CertificateRequestStatus.PENDING:
             raise Conflict(f"This request was already {request.status}.")
         if (request.tribunal, request.tribunal_case_number) != (
             mediation.tribunal,
@@ -284,7 +288,7 @@ async def issue(
     )
     session.add(certificate)
     if request is not None:
-        request.status = RequestStatus.ISSUED.value
+        request.status = CertificateRequestStatus.ISSUED.value
         request.certificate_id = certificate_id
         request.decided_by = actor.subject
         request.decided_at = issued_at

@@ -13,7 +13,7 @@ from mediation.outbox import OutboxEvent
 from ombuds_shared.contact import ContactCreate, ContactRead, contact_read, participants_text
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed
-from ombuds_shared.outbox import emit
+from ombuds_shared.events import MediationContactLogged, emit_event
 from ombuds_shared.tokens import Actor
 
 
@@ -37,19 +37,14 @@ async def log_contact(
         recorded_at=utcnow(),
     )
     session.add(contact)
-    emit(
-        session,
-        OutboxEvent,
-        event_type="mediation.contact_logged",
-        aggregate_id=mediation.id,
-        payload={
-            "mediation_id": mediation.id,
-            "contacted_on": data.contacted_on.isoformat(),
-            "medium": data.medium.value,
-            "duration_minutes": data.duration_minutes,
-            "participants": [role.value for role in data.participants],
-        },
+    logged = MediationContactLogged(
+        mediation_id=mediation.id,
+        contacted_on=data.contacted_on,
+        medium=data.medium,
+        duration_minutes=data.duration_minutes,
+        participants=list(data.participants),
     )
+    emit_event(session, OutboxEvent, logged)
     await session.flush()
     await audit.record(
         session,

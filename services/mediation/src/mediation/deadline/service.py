@@ -32,7 +32,7 @@ from mediation.outbox import OutboxEvent
 from ombuds_shared.dates import check_step_date
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ValidationFailed
-from ombuds_shared.outbox import emit
+from ombuds_shared.events import MediationExtensionGranted, emit_event
 
 # Filing periods stop while the parties mediate and run again if it breaks down.
 _PAUSABLE = (ClockKind.FILING_PERIOD.value, ClockKind.MANAGEMENT_EVALUATION.value)
@@ -296,17 +296,10 @@ async def decide(
         before_what="the extension was requested",
     )
     if await decide_extension(session=session, mediation=mediation, extension=extension, data=data):
-        emit(
-            session,
-            OutboxEvent,
-            event_type="mediation.extension_granted",
-            aggregate_id=mediation.id,
-            payload={
-                "mediation_id": mediation.id,
-                "granted_on": data.decided_on.isoformat(),
-                "days": extension.granted_days,
-            },
+        granted = MediationExtensionGranted(
+            mediation_id=mediation.id, granted_on=data.decided_on, days=extension.granted_days
         )
+        emit_event(session, OutboxEvent, granted)
     await session.commit()
     return extension
 

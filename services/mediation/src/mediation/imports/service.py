@@ -28,8 +28,10 @@ from mediation.case.schemas import PartyIdentityCreate
 from mediation.imports.models import ImportedMediation
 from mediation.office.models import Office
 from mediation.outbox import OutboxEvent
+from ombuds_shared import events as ev
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict
+from ombuds_shared.events import event_row_of
 from ombuds_shared.history import (
     OUTCOME_STATUS,
     HistoricMediation,
@@ -43,7 +45,6 @@ from ombuds_shared.history import (
     parse_mediation,
 )
 from ombuds_shared.history_store import new_records
-from ombuds_shared.outbox import event_row
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
 
@@ -216,17 +217,15 @@ def _rows_of(
         )
     events = rows["events"]
 
-    def event(event_type: str, **payload: Any) -> None:
-        events.append(event_row(
-            event_type=event_type, aggregate_id=mediation_id,
-            payload={"mediation_id": mediation_id, **payload}, occurred_at=now,
-        ))  # fmt: skip
+    def event(event: ev.MediationEvent) -> None:
+        events.append(event_row_of(event, now))
 
-    event("mediation.opened", opened_on=record.opened_on.isoformat(),
-          pillar=record.pillar.value, office=record.office,
-          referral_source=record.referral_source.value, is_group=record.is_group,
-          participant_count=record.participant_count,
-          issue_codes=sorted(set(record.issue_codes)), from_case=False)  # fmt: skip
+    event(ev.MediationOpened(
+        mediation_id=mediation_id, opened_on=record.opened_on, pillar=record.pillar,
+        office=record.office, referral_source=record.referral_source, is_group=record.is_group,
+        participant_count=record.participant_count, issue_codes=sorted(set(record.issue_codes)),
+        from_case=False,
+    ))  # fmt: skip
     for n, party in enumerate(record.parties):
         vaulted = references.get((mediation_id, n))
         rows["parties"].append({
@@ -244,20 +243,26 @@ def _rows_of(
     )
     for party in answered:
         assert party.responded_on is not None
-        day = party.responded_on.isoformat()
+        day = party.responded_on
         if party.agreement is PartyAnswer.AGREED:
             agreed += 1
-            event("mediation.agreement_recorded", recorded_on=day, parties_agreed=agreed,
-                  parties_total=len(record.parties))  # fmt: skip
+            event(ev.MediationAgreementRecorded(
+                mediation_id=mediation_id, recorded_on=day, parties_agreed=agreed,
+                parties_total=len(record.parties),
+            ))  # fmt: skip
         else:
-            event("mediation.party_declined", declined_on=day)
+            event(ev.MediationPartyDeclined(mediation_id=mediation_id, declined_on=day))
     if started is not None:
-        event("mediation.started", started_on=started.isoformat())
+        event(ev.MediationStarted(mediation_id=mediation_id, started_on=started))
     for held in sorted(record.sessions, key=lambda s: s.held_on):
         rows["sessions"].append({
             "id": str(uuid.uuid4()), "mediation_id": mediation_id, "held_on": held.held_on,
             "mode": held.mode.value, "recorded_by": subject, "recorded_at": _at(held.held_on),
         })  # fmt: skip
-        event("mediation.session_held", held_on=held.held_on.isoformat(), mode=held.mode.value)
-    if record.closed_on is not None and outcome is not None:
-        event("mediation.closed", closed_on=record.closed_on.isoformat(), outcome=outcome)
+        event(
+            ev.MediationSessionHeld(mediation_id=mediation_id, held_on=held.held_on, mode=held.mode)
+        )
+    if record.closed_on is not None and record.outcome is not None:
+        event(ev.MediationClosed(
+            mediation_id=mediation_id, closed_on=record.closed_on, outcome=record.outcome
+        ))  # fmt: skip
