@@ -59,21 +59,26 @@ class _Sums:
 
 
 async def _contact_rows(reader: Reader, f: Filters, model: Any) -> tuple[list[Row], _Sums]:
-    """Per opening year, pillar and office: files with a contact logged, and their sums."""
-    query = (
-        select(
-            model.opened_year, model.pillar, model.office,
-            func.count(), func.sum(model.contacts), func.sum(model.contact_minutes),
-        )
-        .where(model.opened_year.between(f.from_year, f.to_year), model.contacts > 0)
-        .group_by(model.opened_year, model.pillar, model.office)
-    )  # fmt: skip
-    rows: list[Row] = []
-    sums = _Sums()
-    for year, pillar, office, n, contacts, minutes in await reader.session.execute(query):
-        rows.append(("contacted", year, pillar, office, "", n))
-        sums.add(year, pillar, office, int(contacts or 0), int(minutes or 0))
-    return rows, sums
+    """Per opening year, pillar and office: files with a contact logged, and their sums
+    (read once per data version: contacts per case and hours per office both scan them)."""
+
+    async def build() -> tuple[list[Row], _Sums]:
+        query = (
+            select(
+                model.opened_year, model.pillar, model.office,
+                func.count(), func.sum(model.contacts), func.sum(model.contact_minutes),
+            )
+            .where(model.opened_year.between(f.from_year, f.to_year), model.contacts > 0)
+            .group_by(model.opened_year, model.pillar, model.office)
+        )  # fmt: skip
+        rows: list[Row] = []
+        sums = _Sums()
+        for year, pillar, office, n, contacts, minutes in await reader.session.execute(query):
+            rows.append(("contacted", year, pillar, office, "", n))
+            sums.add(year, pillar, office, int(contacts or 0), int(minutes or 0))
+        return rows, sums
+
+    return await reader.cached(("contacts", model.__tablename__, f.from_year, f.to_year), build)
 
 
 def _hours(minutes: float) -> float:
@@ -152,20 +157,25 @@ async def _resolution_rows(
     reader: Reader, f: Filters, model: Any, column: Any, dimension: str
 ) -> tuple[list[Row], dict[tuple[int, str, str], list[int]]]:
     """Per closing year, pillar and office: how many resolved in each band, and their days."""
-    # Every slice reads the whole cube, so that no two answers differ in what they protect.
-    query = (
-        select(model.closed_year, model.pillar, model.office, column, func.count())
-        .where(model.closed_year.between(f.from_year, f.to_year), column.is_not(None))
-        .group_by(model.closed_year, model.pillar, model.office, column)
-    )
-    bands: dict[Key, int] = defaultdict(int)
-    days: dict[tuple[int, str, str], list[int]] = defaultdict(list)
-    for year, pillar, office, n_days, n in await reader.session.execute(query):
-        bands[(dimension, year, pillar, office, "")] += n
-        bands[(f"{dimension}_band", year, pillar, office, _band(n_days))] += n
-        for p, o in _margins(pillar, office):
-            days[(year, p, o)] += [n_days] * n
-    return [(*key, n) for key, n in bands.items()], days
+
+    async def build() -> tuple[list[Row], dict[tuple[int, str, str], list[int]]]:
+        # Every slice reads the whole cube, so that no two answers differ in what they protect.
+        query = (
+            select(model.closed_year, model.pillar, model.office, column, func.count())
+            .where(model.closed_year.between(f.from_year, f.to_year), column.is_not(None))
+            .group_by(model.closed_year, model.pillar, model.office, column)
+        )
+        bands: dict[Key, int] = defaultdict(int)
+        days: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+        for year, pillar, office, n_days, n in await reader.session.execute(query):
+            bands[(dimension, year, pillar, office, "")] += n
+            bands[(f"{dimension}_band", year, pillar, office, _band(n_days))] += n
+            for p, o in _margins(pillar, office):
+                days[(year, p, o)] += [n_days] * n
+        return [(*key, n) for key, n in bands.items()], days
+
+    name = ("resolution", model.__tablename__, column.key, dimension, f.from_year, f.to_year)
+    return await reader.cached(name, build)
 
 
 def _resolution_cells(
