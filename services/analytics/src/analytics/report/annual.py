@@ -104,7 +104,7 @@ async def chart(reader: Reader, table: Table, fmt: ChartFormat) -> bytes:
             # matplotlib's rasterising is CPU work: in a worker thread, off the event loop.
             found = await asyncio.to_thread(draw, table, fmt)
         else:
-            found = draw(table, fmt)  # milliseconds: a thread would cost more than it saves
+            found = draw(table, fmt)  # writing markup: cheaper than a hop to a thread
         reader.cache[key] = found
     return found
 

@@ -1,7 +1,7 @@
 """A small SVG writer for the charts of the report: bars, lines, a pie, a forest plot.
 
-It draws a chart planned by charts.plan in a few milliseconds (matplotlib took a tenth
-of a second per chart, and fpdf2 another to parse its output). Presentation is all in
+It writes a chart planned by charts.plan as plain markup, with as few elements as the
+picture needs (fpdf2 lays out every element of a PDF chart). Presentation is all in
 attributes, text stays text (searchable in the PDF, where fpdf2 sets it in the DejaVu
 Sans it embeds), and the same chart gives the same bytes.
 """
@@ -53,7 +53,7 @@ def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, width: float 
 def _segments(
     segments: Iterable[tuple[float, float, float, float]], stroke: str, width: float = 1
 ) -> str:
-    """Straight segments as one path (a PDF draws one element far faster than ten)."""
+    """Straight segments of one stroke as one path."""
     d = "".join(f"M{_n(a)} {_n(b)}L{_n(c)} {_n(e)}" for a, b, c, e in segments)
     if not d:
         return ""

@@ -65,7 +65,7 @@ async def _contact_rows(reader: Reader, f: Filters, model: Any) -> tuple[list[Ro
     async def build() -> tuple[list[Row], _Sums]:
         found: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         if model is CaseFact:
-            # From the rollup (kept at ingestion): a million cases are not scanned again.
+            # From the rollup kept at ingestion (facts.models), not a scan of every case.
             sums_of = ("contacted", "contacts", "contact_minutes")
             query: Any = select(
                 CaseCount.dimension, CaseCount.year, CaseCount.pillar, CaseCount.office,
@@ -178,7 +178,7 @@ async def _resolution_rows(
         # Every slice reads the whole cube, so that no two answers differ in what they protect.
         query: Any
         if model is CaseFact and column is CaseFact.days_open:
-            # From the rollup (kept at ingestion): a million cases are not scanned again.
+            # From the rollup kept at ingestion (facts.models), not a scan of every case.
             query = select(
                 CaseCount.year, CaseCount.pillar, CaseCount.office,
                 cast(CaseCount.value, Integer), CaseCount.count,
