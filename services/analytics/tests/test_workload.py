@@ -105,3 +105,48 @@ async def test_a_duration_in_exact_days_is_refused(analytics: Analytics) -> None
         ]  # fmt: skip
     statuses = await analytics.events(*events)
     assert statuses == ["stored", "refused", "stored", "refused", "stored", "stored"]
+
+
+async def _rollup(analytics: Analytics, *, rebuilt: bool) -> list[tuple[Any, ...]]:
+    from sqlalchemy import select
+
+    from analytics.facts.models import CaseCount
+    from analytics.facts.service import rebuild_rollups
+    from ombuds_shared.db import create_engine, create_session_maker
+
+    engine = create_engine(analytics.database_url)
+    try:
+        async with create_session_maker(engine)() as session:
+            if rebuilt:
+                await rebuild_rollups(session=session)
+            query = select(
+                CaseCount.dimension, CaseCount.year, CaseCount.pillar, CaseCount.office,
+                CaseCount.value, CaseCount.count,
+            ).where(CaseCount.dimension.in_(("contacted", "contacts", "contact_minutes",
+                                             "days_open")))  # fmt: skip
+            return sorted(tuple(r) for r in await session.execute(query))
+    finally:
+        await engine.dispose()
+
+
+async def test_the_rollup_keeps_contact_sums_and_days_as_a_rebuild_from_the_facts(
+    logged: Analytics,
+) -> None:
+    """The workload statistics read the rollup, not the facts: kept at ingestion, a case
+    closed a second time moves from its first closing to its last, as in its fact."""
+    again = pseudonym("workload-0")
+    assert await logged.events(
+        _contact(again, duration_minutes=30),
+        ("case.closed", {"case_key": again, "closed_month": "2025-02",
+                         "closure_reason": "resolved", "days_open": 399}),
+    ) == ["stored", "stored"]  # fmt: skip
+    incremental = await _rollup(logged, rebuilt=False)
+    assert ("contacts", 2024, "secretariat", "nairobi", "", 13) in incremental
+    assert ("contact_minutes", 2024, "secretariat", "nairobi", "", 750) in incremental
+    assert ("days_open", 2024, "secretariat", "nairobi", "7", 5) in incremental
+    assert ("days_open", 2025, "secretariat", "nairobi", "399", 1) in incremental
+    assert incremental == await _rollup(logged, rebuilt=True)
+    total = cells(await logged.statistic("time-to-resolution", **YEAR), 2024)
+    assert (total["resolved"], total["median_days"]) == (7, 7)
+    contacts = cells(await logged.statistic("contacts-per-case", **YEAR), 2024)
+    assert (contacts["cases"], contacts["contacts"], contacts["hours"]) == (8, 17, 16.5)

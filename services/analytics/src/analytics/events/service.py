@@ -86,8 +86,10 @@ class _Batch:
     # Register entries published (their row) or withdrawn (None), the last word per entry.
     register: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
-    def count(self, dimension: str, year: Any, case: dict[str, Any], value: Any) -> None:
-        self.rollup[(dimension, year, case["pillar"], case["office"], value)] += 1
+    def count(
+        self, dimension: str, year: Any, case: dict[str, Any], value: Any, n: int = 1
+    ) -> None:
+        self.rollup[(dimension, year, case["pillar"], case["office"], value)] += n
 
     def apply(self, event_type: str, payload: Strict) -> bool:
         """Applies one event; False when it refers to a case or mediation never opened."""
@@ -173,6 +175,11 @@ class _Batch:
             case["status"] = event.status.value
             self.changed_cases.add(key)
         elif isinstance(event, CaseClosed):
+            # A case closed again (reopened, then closed) is filed under its last closing.
+            if case["days_open"] is not None and case["closed_year"] is not None:
+                self.count("days_open", case["closed_year"], case, str(case["days_open"]), -1)
+            if event.days_open is not None:
+                self.count("days_open", _year(event.closed_month), case, str(event.days_open))
             case.update(
                 status="closed",
                 closed_year=_year(event.closed_month),
@@ -182,6 +189,10 @@ class _Batch:
             self.changed_cases.add(key)
         elif isinstance(event, CaseContactLogged):
             # Filed under the case (its opening year), like its issues.
+            if not case["contacts"]:
+                self.count("contacted", year, case, "")
+            self.count("contacts", year, case, "")
+            self.count("contact_minutes", year, case, "", event.duration_minutes)
             case["contacts"] += 1
             case["contact_minutes"] += event.duration_minutes
             self.changed_cases.add(key)
@@ -415,5 +426,10 @@ async def upsert_counts(session: AsyncSession, deltas: Counter[RollupKey]) -> No
     rows = [
         {"dimension": d, "year": y, "pillar": p, "office": o, "value": v, "count": n}
         for (d, y, p, o, v), n in sorted(deltas.items())
+        if n
     ]
-    await session.execute(statement, rows)
+    if rows:
+        await session.execute(statement, rows)
+    if any(n < 0 for n in deltas.values()):
+        # A closing moved to another year or duration leaves no empty cell behind.
+        await session.execute(delete(CaseCount).where(CaseCount.count == 0))

@@ -74,7 +74,10 @@ class CaseTag(Base):
 class CaseCount(Base):
     """The rollup: how many cases per year, pillar, office and value of one dimension.
 
-    `dimension` is one of DIMENSIONS; `value` is "" for the opened count itself.
+    `dimension` is one of DIMENSIONS; `value` is "" for the opened count itself. The
+    workload figures are here too: `contacted` (cases with a contact logged), `contacts`
+    and `contact_minutes` (whose `count` is the sum of their contact log) per opening
+    year, and `days_open` per closing year with the days as the value.
     Kept current at ingestion with an atomic upsert, so it is exact at every commit.
     """
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, insert, literal, select, update
+from typing import Any
+
+from sqlalchemy import String, case, cast, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.events.models import DataVersion
@@ -57,6 +59,32 @@ async def rebuild_rollups(*, session: AsyncSession) -> None:
             select(literal("systemic_issue"), *by_case, CaseTag.systemic_issue, func.count())
             .join(CaseTag, CaseTag.case_key == f.case_key)
             .group_by(*by_case, CaseTag.systemic_issue),
+        )
+    )
+    # The contact log's sums per opening year (of cases with a contact logged), and the
+    # days from opening to closing per closing year: workload statistics read these.
+    contacted = f.contacts > 0
+    measures: list[tuple[str, Any]] = [
+        ("contacted", func.count()),
+        ("contacts", func.sum(f.contacts)),
+        ("contact_minutes", func.sum(f.contact_minutes)),
+    ]
+    for dimension, measure in measures:
+        await session.execute(
+            insert(CaseCount).from_select(
+                columns,
+                select(literal(dimension), *by_case, literal(""), measure)
+                .where(contacted)
+                .group_by(*by_case),
+            )
+        )
+    by_closing = [f.closed_year, f.pillar, f.office]
+    await session.execute(
+        insert(CaseCount).from_select(
+            columns,
+            select(literal("days_open"), *by_closing, cast(f.days_open, String), func.count())
+            .where(f.closed_year.is_not(None), f.days_open.is_not(None))
+            .group_by(*by_closing, f.days_open),
         )
     )
     await session.execute(update(DataVersion).values(version=DataVersion.version + 1))

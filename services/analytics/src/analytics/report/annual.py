@@ -13,10 +13,7 @@ import asyncio
 import hashlib
 import html
 import json
-import threading
 from typing import Any
-
-import matplotlib
 
 from analytics.register.service import ReportedIssue
 from analytics.report.charts import ChartFormat, draw
@@ -95,44 +92,26 @@ def grid_html(table: Grid) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-_TEXT_AS_TEXT = threading.Lock()
-
-
-def _draw_with_text(table: Table) -> bytes:
-    """The SVG chart with its words as <text> rather than one path per glyph: fpdf2 copies
-    a glyph's path for every letter it is used in, which made a PDF chart cost seconds;
-    as text it costs a fraction, and the PDF's charts become searchable."""
-    with _TEXT_AS_TEXT, matplotlib.rc_context({"svg.fonttype": "none"}):
-        return draw(table, "svg")
-
-
-async def chart(reader: Reader, table: Table, fmt: ChartFormat, for_pdf: bool = False) -> bytes:
-    """A statistic's chart, drawn once per distinct published table (drawing costs ~0.1 s
-    of CPU; events that change no published figure, like most status changes, reuse it)."""
+async def chart(reader: Reader, table: Table, fmt: ChartFormat) -> bytes:
+    """A statistic's chart, drawn once per distinct published table (events that change
+    no published figure, like most status changes, reuse it)."""
     content = json.dumps([table.statistic, table.title, table.columns, table.rows],
                          sort_keys=True, default=str)  # fmt: skip
-    key = ("chart", fmt, for_pdf, hashlib.sha256(content.encode()).hexdigest())
+    key = ("chart", fmt, hashlib.sha256(content.encode()).hexdigest())
     found: bytes | None = reader.cache.get(key)
     if found is None:
-        # Drawing is CPU work: in a worker thread, off the event loop.
-        if for_pdf:
-            found = await asyncio.to_thread(_draw_with_text, table)
-        else:
+        if fmt == "png":
+            # matplotlib's rasterising is CPU work: in a worker thread, off the event loop.
             found = await asyncio.to_thread(draw, table, fmt)
+        else:
+            found = draw(table, fmt)  # writing markup: cheaper than a hop to a thread
         reader.cache[key] = found
     return found
 
 
-async def charts(
-    reader: Reader, report: AnnualReport, fmt: ChartFormat, for_pdf: bool = False
-) -> dict[str, bytes]:
-    """Every statistic's chart in `fmt` (SVG for the PDF: see _draw_with_text)."""
-    return {name: await chart(reader, table, fmt, for_pdf) for name, table in report.tables.items()}
-
-
-def _inline_svg(svg: bytes) -> str:
-    text = svg.decode()
-    return text[text.index("<svg") :]
+async def charts(reader: Reader, report: AnnualReport, fmt: ChartFormat) -> dict[str, bytes]:
+    """Every statistic's chart in `fmt`."""
+    return {name: await chart(reader, table, fmt) for name, table in report.tables.items()}
 
 
 def _paragraphs(texts: list[str], css: str = "") -> str:
@@ -174,7 +153,7 @@ def render_html(report: AnnualReport, svg: dict[str, bytes]) -> str:
         for item in section.items:
             parts.append(f'<section id="{item.statistic}"><h3>{e(item.title)}</h3>')
             if item.statistic in svg:
-                parts.append(f"<figure>{_inline_svg(svg[item.statistic])}</figure>")
+                parts.append(f"<figure>{svg[item.statistic].decode()}</figure>")
             parts.append(grid_html(item.grid))
             parts.append(_paragraphs(item.notes, "note"))
             parts.append("</section>")

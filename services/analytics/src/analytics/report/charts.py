@@ -1,7 +1,9 @@
-"""Charts of the statistics, SVG or PNG, drawn with matplotlib's Agg backend.
+"""Charts of the statistics: SVG written directly (svg.py), PNG drawn with matplotlib.
 
-Figures are built with the object API (no pyplot state), so charts can be drawn
-in worker threads at once. Withheld cells are drawn as gaps, never as numbers.
+What a chart shows is decided once (`plan`): its series, which cells are withheld (drawn
+as gaps, never as numbers), the year ticks, its title and description. Two renderers
+draw that plan: the SVG writer for the HTML page, the chart route and the PDF (vectors,
+in milliseconds), and matplotlib's Agg backend for the PNG the Word report takes.
 
 Every chart is made to be read where it is opened: year labels thinned so they never
 overlap, titles wrapped, the withheld-cells note in a footer of its own, an explicit
@@ -13,11 +15,11 @@ content-security policy, inline in the report or on its own.
 
 from __future__ import annotations
 
-import html
 import io
 import math
-import re
 import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import matplotlib
@@ -26,13 +28,11 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
+from analytics.report import svg
+from analytics.report.svg import PALETTE
 from analytics.statistics.tables import Table
 
 ChartFormat = Literal["svg", "png"]
-# Okabe & Ito (2008), "Color Universal Design": told apart with any colour vision;
-# yellow last among the colours (weak on white), then black and grey.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000",
-           "#F0E442", "#999999"]  # fmt: skip
 # How each statistic is best shown: stacked bars for trends by part, lines for rates,
 # a pie for one year's distribution, horizontal bars for rankings, a forest plot for ratios.
 KINDS: dict[str, str] = {
@@ -115,32 +115,82 @@ def year_ticks(years: list[int]) -> list[int]:
     return sorted(years[::-1][::step])
 
 
-def _title(text: str) -> str:
-    return "\n".join(textwrap.wrap(text, TITLE_WIDTH)) or text
+@dataclass
+class Series:
+    """One drawn series: bars at `xs` (from `bottom` when stacked), or a line through them."""
+
+    label: str
+    xs: list[float]
+    ys: Sequence[float | None]
+    color: str
+    bottom: list[float] | None = None
+    width: float = 0.8
 
 
-def draw(table: Table, fmt: ChartFormat = "svg") -> bytes:
-    """The chart of a statistic, as SVG or PNG bytes."""
+@dataclass
+class Chart:
+    """What a statistic's chart shows, decided once for every renderer (SVG and PNG)."""
+
+    statistic: str
+    kind: str
+    title: str
+    span: str
+    withheld: bool = False
+    series: list[Series] = field(default_factory=list)  # stacked, grouped, lines
+    parts: list[tuple[str, float]] = field(default_factory=list)  # bars, pie
+    ratios: list[tuple[str, float, float, float]] = field(default_factory=list)  # forest
+    ticks: list[int] = field(default_factory=list)
+    ylabel: str = ""
+    xlabel: str = ""
+
+    @property
+    def shown(self) -> list[str]:
+        return (
+            [s.label for s in self.series]
+            + [p for p, _ in self.parts]
+            + [r[0] for r in self.ratios]
+        )
+
+    @property
+    def title_lines(self) -> list[str]:
+        """The title wrapped to the chart's width."""
+        return textwrap.wrap(self.title, TITLE_WIDTH) or [self.title]
+
+    @property
+    def message(self) -> str | None:
+        """Empty axes with a made-up scale read as a chart of zeros: say there is nothing."""
+        if self.shown:
+            return None
+        return NOTHING_PUBLISHABLE if self.withheld else NO_DATA
+
+    @property
+    def note(self) -> str | None:
+        return WITHHELD_NOTE if self.withheld and self.shown else None
+
+    @property
+    def description(self) -> str:
+        return _description(self.kind, self.title, self.span, self.shown, self.withheld)
+
+
+def plan(table: Table) -> Chart:
+    """The chart of a statistic: its kind, series, ticks, title and withheld note."""
     kind = KINDS.get(table.statistic, "stacked")
-    figure = Figure(figsize=(8, 4.2), dpi=100, layout="constrained")
-    axes = figure.subplots()
     years = [row["year"] for row in table.rows]
-    withheld = False
-    shown_series: list[str] = []  # what is drawn, for the description
-    title = table.title
+    span = f"{years[0]}-{years[-1]}" if years else "no years"
+    chart = Chart(table.statistic, kind, table.title, span, ticks=year_ticks(years))
     if kind == "stacked":
         bottom = [0.0] * len(years)
         for i, column in enumerate(_parts(table)):
             values = [_number(row["cells"].get(column)) for row in table.rows]
-            withheld |= any(v is None for v in values)
+            chart.withheld |= any(v is None for v in values)
             heights = [v or 0.0 for v in values]
             if not any(heights):
                 continue
-            axes.bar(years, heights, bottom=bottom, label=_label(table, column),
-                     color=PALETTE[i % len(PALETTE)])  # fmt: skip
-            shown_series.append(_label(table, column))
+            color = PALETTE[i % len(PALETTE)]
+            at = [float(y) for y in years]
+            chart.series.append(Series(_label(table, column), at, heights, color, bottom))
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-        axes.set_ylabel("count")
+        chart.ylabel = "count"
     elif kind in ("lines", "rate", "rates"):
         columns = _parts(table)
         if kind in ("rate", "rates"):
@@ -153,43 +203,32 @@ def draw(table: Table, fmt: ChartFormat = "svg") -> bytes:
         for i, (name, points) in enumerate(series.items()):
             xs = sorted(points)
             ys = [points[x] for x in xs]
-            withheld |= any(y is None for y in ys)
+            chart.withheld |= any(y is None for y in ys)
             if any(y is not None for y in ys):
-                axes.plot(xs, [float("nan") if y is None else y for y in ys], marker="o",
-                          label=_label(table, name), color=PALETTE[i % len(PALETTE)])  # fmt: skip
-                shown_series.append(_label(table, name))
-        axes.set_ylabel("per 100 staff" if kind == "rates" else "%" if kind == "rate" else "count")
+                chart.series.append(Series(_label(table, name), [float(x) for x in xs], ys,
+                                           PALETTE[i % len(PALETTE)]))  # fmt: skip
+        chart.ylabel = "per 100 staff" if kind == "rates" else "%" if kind == "rate" else "count"
     elif kind == "grouped":
         parts = [c for c in _parts(table) if not c.startswith("participants")]
         width = 0.8 / max(1, len(parts))
         for i, column in enumerate(parts):
             values = [_number(row["cells"].get(column)) for row in table.rows]
-            withheld |= any(v is None for v in values)
+            chart.withheld |= any(v is None for v in values)
             if not any(values):
                 continue
             # Centred on the year, so the year's tick sits under its group.
             offset = (i - (len(parts) - 1) / 2) * width
-            axes.bar([y + offset for y in years], [v or 0.0 for v in values], width=width,
-                     label=_label(table, column), color=PALETTE[i % len(PALETTE)])  # fmt: skip
-            shown_series.append(_label(table, column))
+            chart.series.append(Series(_label(table, column), [y + offset for y in years],
+                                       [v or 0.0 for v in values], PALETTE[i % len(PALETTE)],
+                                       width=width))  # fmt: skip
     elif kind in ("bars", "pie"):
         last: dict[str, Any] = table.rows[-1] if table.rows else {"cells": {}, "year": ""}
         latest = {c: _number(last["cells"].get(c)) for c in _parts(table)}
-        withheld = any(v is None for v in latest.values())
-        shown = {c: v for c, v in latest.items() if v}
-        shown_series = [_label(table, c) for c in shown]
-        if kind == "pie" and shown:
-            axes.pie(list(shown.values()), labels=[_label(table, c) for c in shown],
-                     colors=PALETTE[: len(shown)], autopct="%1.0f%%", startangle=90,
-                     textprops={"fontsize": 8})  # fmt: skip
-            axes.axis("equal")
-        elif shown:
-            names = list(shown)[::-1]
-            axes.barh([_label(table, c) for c in names], [shown[c] for c in names],
-                      color=PALETTE[0])  # fmt: skip
-            axes.set_xlabel("count")
+        chart.withheld = any(v is None for v in latest.values())
+        chart.parts = [(_label(table, c), v) for c, v in latest.items() if v]
+        chart.xlabel = "count" if kind == "bars" else ""
         if last["year"] != "":
-            title = f"{table.title}, {last['year']}"
+            chart.title = f"{table.title}, {last['year']}"
     elif kind == "forest":
         last = table.rows[-1] if table.rows else {"cells": {}, "year": ""}
         ratios: list[tuple[str, dict[str, Any]]] = [
@@ -197,48 +236,72 @@ def draw(table: Table, fmt: ChartFormat = "svg") -> bytes:
             for c in table.columns
             if c.startswith("risk_ratio_")
         ]
-        plotted = [(name, cell) for name, cell in ratios if cell.get("value") is not None]
-        withheld = len(plotted) < len(ratios)
-        for i, (_, cell) in enumerate(plotted):
-            axes.errorbar(
-                [cell["value"]], [i],
-                xerr=[[cell["value"] - cell["ci_low"]], [cell["ci_high"] - cell["value"]]],
-                fmt="o", color=PALETTE[0], capsize=3,
-            )  # fmt: skip
-        shown_series = [n.replace("_", " ") for n, _ in plotted]
-        if plotted:
-            axes.set_yticks(range(len(plotted)), shown_series)
-            axes.axvline(1.0, color="#888888", linewidth=1, linestyle="--")
-            axes.set_xlabel("risk ratio of conflict (95% interval)")
+        chart.ratios = [
+            (name.replace("_", " "), cell["value"], cell["ci_low"], cell["ci_high"])
+            for name, cell in ratios
+            if cell.get("value") is not None
+        ]
+        chart.withheld = len(chart.ratios) < len(ratios)
+        chart.xlabel = "risk ratio of conflict (95% interval)"
         if last["year"] != "":
-            title = f"{table.title}, {last['year']}"
-    axes.set_title(_title(title), fontsize=11)
-    if not shown_series:
-        # Empty axes with a made-up scale read as a chart of zeros: say there is nothing.
+            chart.title = f"{table.title}, {last['year']}"
+    return chart
+
+
+def draw(table: Table, fmt: ChartFormat = "svg") -> bytes:
+    """The chart of a statistic, as SVG (written directly) or PNG (matplotlib) bytes."""
+    chart = plan(table)
+    if fmt == "svg":
+        return svg.render(chart).encode()
+    return _png(chart)
+
+
+def _png(chart: Chart) -> bytes:
+    """The chart as a PNG, for the Word report (which takes pictures, not vectors)."""
+    figure = Figure(figsize=(8, 4.2), dpi=100, layout="constrained")
+    axes = figure.subplots()
+    for s in chart.series:
+        if chart.kind in ("lines", "rate", "rates"):
+            ys = [float("nan") if y is None else y for y in s.ys]
+            axes.plot(s.xs, ys, marker="o", label=s.label, color=s.color)
+        else:
+            axes.bar(s.xs, [y or 0.0 for y in s.ys], width=s.width, bottom=s.bottom,
+                     label=s.label, color=s.color)  # fmt: skip
+    if chart.kind == "pie" and chart.parts:
+        axes.pie([v for _, v in chart.parts], labels=[p for p, _ in chart.parts],
+                 colors=PALETTE[: len(chart.parts)], autopct="%1.0f%%", startangle=90,
+                 textprops={"fontsize": 8})  # fmt: skip
+        axes.axis("equal")
+    elif chart.kind == "bars" and chart.parts:
+        names = chart.parts[::-1]
+        axes.barh([p for p, _ in names], [v for _, v in names], color=PALETTE[0])
+    for i, (_, value, low, high) in enumerate(chart.ratios):
+        axes.errorbar([value], [i], xerr=[[value - low], [high - value]], fmt="o",
+                      color=PALETTE[0], capsize=3)  # fmt: skip
+    if chart.ratios:
+        axes.set_yticks(range(len(chart.ratios)), [r[0] for r in chart.ratios])
+        axes.axvline(1.0, color="#888888", linewidth=1, linestyle="--")
+    if chart.ylabel and chart.series:
+        axes.set_ylabel(chart.ylabel)
+    if chart.xlabel and (chart.parts or chart.ratios):
+        axes.set_xlabel(chart.xlabel)
+    axes.set_title("\n".join(chart.title_lines), fontsize=11)
+    if chart.message:
         axes.set_axis_off()
-        message = NOTHING_PUBLISHABLE if withheld else NO_DATA
-        axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=12,
+        axes.text(0.5, 0.5, chart.message, ha="center", va="center", fontsize=12,
                   color="#444444", transform=axes.transAxes)  # fmt: skip
-    elif kind not in ("bars", "pie", "forest"):
-        ticks = year_ticks(years)
-        axes.set_xticks(ticks, [str(y) for y in ticks])
-        if axes.get_legend_handles_labels()[0]:
-            axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    if withheld and shown_series:
+    elif chart.series:
+        axes.set_xticks(chart.ticks, [str(y) for y in chart.ticks])
+        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    if chart.note:
         # A figure-level footer: constrained layout keeps it clear of the axis labels.
-        figure.supxlabel(WITHHELD_NOTE, fontsize=7, color="#555555", x=0.01, ha="left")
+        figure.supxlabel(chart.note, fontsize=7, color="#555555", x=0.01, ha="left")
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     buffer = io.BytesIO()
-    # Text stays text in the SVG (readable, searchable, smaller). Ids are fixed by the
-    # statistic: the same data gives the same file, and charts inline in one page differ.
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": table.statistic}):
-        figure.savefig(buffer, format=fmt, metadata=_metadata(fmt))
-    if fmt == "png":
-        return buffer.getvalue()
-    span = f"{years[0]}-{years[-1]}" if years else "no years"
-    description = _description(kind, title, span, shown_series, withheld)
-    return accessible_svg(buffer.getvalue().decode(), title, description, table.statistic).encode()
+    # No creation date or software banner in the file: the same data gives the same chart.
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def _description(kind: str, title: str, span: str, series: list[str], withheld: bool) -> str:
@@ -246,46 +309,3 @@ def _description(kind: str, title: str, span: str, series: list[str], withheld: 
         return f"{title}, {span}: {(NOTHING_PUBLISHABLE if withheld else NO_DATA).lower()}."
     text = f"{_KIND_WORDS.get(kind, 'Chart')} of {title.lower()}, {span}: {', '.join(series)}."
     return text + (f" {WITHHELD_NOTE}" if withheld else "")
-
-
-_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
-_STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
-_PROLOGUE = re.compile(r"\A.*?(?=<svg)", re.DOTALL)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
-
-
-def _as_attributes(match: re.Match[str]) -> str:
-    """`style="fill: #fff; stroke: #000"` as `fill="#fff" stroke="#000"`: every property
-    matplotlib writes is also an SVG presentation attribute of the same name."""
-    attributes = []
-    for declaration in html.unescape(match.group(1)).split(";"):
-        name, _, value = declaration.partition(":")
-        if name.strip() and value.strip():
-            attributes.append(f' {name.strip()}="{html.escape(value.strip())}"')
-    return "".join(attributes)
-
-
-def accessible_svg(svg: str, title: str, description: str, name: str) -> str:
-    """matplotlib's SVG with its presentation as attributes, and a title and description."""
-    svg = _PROLOGUE.sub("", svg, count=1)
-    svg = _METADATA.sub("", svg, count=1)
-    svg = _STYLE_ELEMENT.sub("", svg)
-    svg = _STYLE_ATTRIBUTE.sub(_as_attributes, svg)
-    # The one rule of matplotlib's <style> element, as inherited attributes on the root;
-    # role and aria-labelledby name the chart for screen readers, inline or on its own.
-    opening_end = svg.index(">") + 1
-    uid = "chart-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    opening = svg[: opening_end - 1] + (
-        f' role="img" aria-labelledby="{uid}-title {uid}-desc"'
-        ' stroke-linejoin="round" stroke-linecap="butt">'
-    )
-    accessible = (
-        f'\n <title id="{uid}-title">{html.escape(title)}</title>'
-        f'\n <desc id="{uid}-desc">{html.escape(description)}</desc>'
-    )
-    return opening + accessible + svg[opening_end:]
-
-
-def _metadata(fmt: ChartFormat) -> dict[str, Any]:
-    # No creation date or software banner in the file: the same data gives the same chart.
-    return {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}

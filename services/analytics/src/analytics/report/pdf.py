@@ -22,12 +22,13 @@ from analytics.report.annual import register_text
 from analytics.report.document import AnnualReport, Grid
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-FONT = "DejaVu"
+# Named as the charts' SVG names it first (svg.FONT), so their words are set in it too.
+FONT = "DejaVu Sans"
 BLUE = (31, 78, 121)
 FOCUS = FontFace(emphasis="BOLD", fill_color=(255, 248, 225))
 TOC_LINES_PER_PAGE = 55  # 8.5 pt at 1.3 line spacing on an A4 page under its title
 HEADING = FontFace(emphasis="BOLD", fill_color=(238, 243, 248))
-# Matplotlib's SVG carries <metadata>, which fpdf2 skips with a warning per chart.
+# fpdf2 skips a chart's <title> and <desc> (its accessible name) with a warning each.
 logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 
 
@@ -37,10 +38,6 @@ class _Pdf(FPDF):
         self.report = report
         self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
         self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
-        # The charts' words, as matplotlib names their font (else fpdf2 falls back to a
-        # Latin-1 core font, and a minus sign on an axis fails).
-        self.add_font("DejaVu Sans", "", FONTS / "DejaVuSans.ttf")
-        self.add_font("DejaVu Sans", "B", FONTS / "DejaVuSans-Bold.ttf")
         self.set_margins(18, 20, 18)
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(f"{report.organization}: {report.title}")

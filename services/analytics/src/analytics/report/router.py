@@ -147,7 +147,7 @@ async def annual_report(
         # Its policy names the hashes of its own style elements: it renders where it is opened.
         return html_page(annual.render_html(report, svg))
     if chosen is ReportFormat.PDF:
-        svg = await annual.charts(reader, report, "svg", for_pdf=True)
+        svg = await annual.charts(reader, report, "svg")
         # Laying out the pages is CPU work: in a worker thread, off the event loop.
         content = await asyncio.to_thread(render_pdf, report, svg)
     elif chosen is ReportFormat.DOCX:

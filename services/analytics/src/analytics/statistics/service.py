@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,6 +104,9 @@ class Filters:
         }
 
 
+T = TypeVar("T")
+
+
 class Reader:
     """Reads protected cubes for one request, sharing the app's cache."""
 
@@ -158,9 +161,9 @@ class Reader:
             self._version = int(found or 0)
         return self._version
 
-    async def _cached(
-        self, name: tuple[Any, ...], build: Callable[[], Awaitable[Protected]]
-    ) -> Protected:
+    async def cached(self, name: tuple[Any, ...], build: Callable[[], Awaitable[T]]) -> T:
+        """What `build` gives, once per data version: a protected cube, or the rows of facts
+        that several statistics read (ingestion bumps the version, so it is never stale)."""
         key = (*name, await self.version(), self.thresholds_key)
         found = self.cache.get(key)
         if found is None:
@@ -197,7 +200,7 @@ class Reader:
             recoded, merges = recode(rows, threshold, NEIGHBOURS)
             return protect(*cube(recoded, partitions), threshold, merges=merges)
 
-        return await self._cached(
+        return await self.cached(
             ("cases", group, dimensions, values, f.from_year, f.to_year), build
         )
 
@@ -263,7 +266,7 @@ class Reader:
             }
             return protect(counts, constraints, threshold, merges=merges, people=people)
 
-        protected = await self._cached(("mediations", f.from_year, f.to_year), build)
+        protected = await self.cached(("mediations", f.from_year, f.to_year), build)
         return protected, participants
 
 

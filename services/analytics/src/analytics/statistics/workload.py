@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 
-from analytics.facts.models import CaseFact, MediationFact
+from analytics.facts.models import CaseCount, CaseFact, MediationFact
 from analytics.statistics.disclosure import ALL, Key, Protected, Row, cube, protect
 from analytics.statistics.tables import Cell, Table, counted, valued
 
@@ -59,21 +59,42 @@ class _Sums:
 
 
 async def _contact_rows(reader: Reader, f: Filters, model: Any) -> tuple[list[Row], _Sums]:
-    """Per opening year, pillar and office: files with a contact logged, and their sums."""
-    query = (
-        select(
-            model.opened_year, model.pillar, model.office,
-            func.count(), func.sum(model.contacts), func.sum(model.contact_minutes),
-        )
-        .where(model.opened_year.between(f.from_year, f.to_year), model.contacts > 0)
-        .group_by(model.opened_year, model.pillar, model.office)
-    )  # fmt: skip
-    rows: list[Row] = []
-    sums = _Sums()
-    for year, pillar, office, n, contacts, minutes in await reader.session.execute(query):
-        rows.append(("contacted", year, pillar, office, "", n))
-        sums.add(year, pillar, office, int(contacts or 0), int(minutes or 0))
-    return rows, sums
+    """Per opening year, pillar and office: files with a contact logged, and their sums
+    (read once per data version: contacts per case and hours per office both scan them)."""
+
+    async def build() -> tuple[list[Row], _Sums]:
+        found: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        if model is CaseFact:
+            # From the rollup kept at ingestion (facts.models), not a scan of every case.
+            sums_of = ("contacted", "contacts", "contact_minutes")
+            query: Any = select(
+                CaseCount.dimension, CaseCount.year, CaseCount.pillar, CaseCount.office,
+                CaseCount.count,
+            ).where(
+                CaseCount.dimension.in_(sums_of), CaseCount.year.between(f.from_year, f.to_year)
+            )  # fmt: skip
+            for dimension, year, pillar, office, n in await reader.session.execute(query):
+                found[(year, pillar, office)][sums_of.index(dimension)] += n
+        else:
+            query = (
+                select(
+                    model.opened_year, model.pillar, model.office,
+                    func.count(), func.sum(model.contacts), func.sum(model.contact_minutes),
+                )
+                .where(model.opened_year.between(f.from_year, f.to_year), model.contacts > 0)
+                .group_by(model.opened_year, model.pillar, model.office)
+            )  # fmt: skip
+            for year, pillar, office, n, contacts, minutes in await reader.session.execute(query):
+                found[(year, pillar, office)] = [n, int(contacts or 0), int(minutes or 0)]
+        rows: list[Row] = []
+        sums = _Sums()
+        for (year, pillar, office), (n, contacts, minutes) in sorted(found.items()):
+            if n:
+                rows.append(("contacted", year, pillar, office, "", n))
+                sums.add(year, pillar, office, contacts, minutes)
+        return rows, sums
+
+    return await reader.cached(("contacts", model.__tablename__, f.from_year, f.to_year), build)
 
 
 def _hours(minutes: float) -> float:
@@ -152,20 +173,36 @@ async def _resolution_rows(
     reader: Reader, f: Filters, model: Any, column: Any, dimension: str
 ) -> tuple[list[Row], dict[tuple[int, str, str], list[int]]]:
     """Per closing year, pillar and office: how many resolved in each band, and their days."""
-    # Every slice reads the whole cube, so that no two answers differ in what they protect.
-    query = (
-        select(model.closed_year, model.pillar, model.office, column, func.count())
-        .where(model.closed_year.between(f.from_year, f.to_year), column.is_not(None))
-        .group_by(model.closed_year, model.pillar, model.office, column)
-    )
-    bands: dict[Key, int] = defaultdict(int)
-    days: dict[tuple[int, str, str], list[int]] = defaultdict(list)
-    for year, pillar, office, n_days, n in await reader.session.execute(query):
-        bands[(dimension, year, pillar, office, "")] += n
-        bands[(f"{dimension}_band", year, pillar, office, _band(n_days))] += n
-        for p, o in _margins(pillar, office):
-            days[(year, p, o)] += [n_days] * n
-    return [(*key, n) for key, n in bands.items()], days
+
+    async def build() -> tuple[list[Row], dict[tuple[int, str, str], list[int]]]:
+        # Every slice reads the whole cube, so that no two answers differ in what they protect.
+        query: Any
+        if model is CaseFact and column is CaseFact.days_open:
+            # From the rollup kept at ingestion (facts.models), not a scan of every case.
+            query = select(
+                CaseCount.year, CaseCount.pillar, CaseCount.office,
+                cast(CaseCount.value, Integer), CaseCount.count,
+            ).where(
+                CaseCount.dimension == "days_open",
+                CaseCount.year.between(f.from_year, f.to_year),
+            )  # fmt: skip
+        else:
+            query = (
+                select(model.closed_year, model.pillar, model.office, column, func.count())
+                .where(model.closed_year.between(f.from_year, f.to_year), column.is_not(None))
+                .group_by(model.closed_year, model.pillar, model.office, column)
+            )
+        bands: dict[Key, int] = defaultdict(int)
+        days: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+        for year, pillar, office, n_days, n in await reader.session.execute(query):
+            bands[(dimension, year, pillar, office, "")] += n
+            bands[(f"{dimension}_band", year, pillar, office, _band(n_days))] += n
+            for p, o in _margins(pillar, office):
+                days[(year, p, o)] += [n_days] * n
+        return [(*key, n) for key, n in bands.items()], days
+
+    name = ("resolution", model.__tablename__, column.key, dimension, f.from_year, f.to_year)
+    return await reader.cached(name, build)
 
 
 def _resolution_cells(
