@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from mediation.retention.runner import identities_destroyer
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.testing import stored_key_ids
 
 from .cases_helpers import execute, query
@@ -245,7 +246,7 @@ async def test_a_mediations_parties_are_destroyed_with_its_content(stack: Stack)
     mediation_id = await _with_parties(med)
     app = stack.apps["mediation"]
     # What mediation's retention schedule asks of intake's vault.
-    destroy = identities_destroyer(app.state.peers["intake"], app.state.signing_key)
+    destroy = identities_destroyer(state_of(app).peers["intake"], state_of(app).signing_key)
     assert await destroy(mediation_id) == 2
     assert await destroy(mediation_id) == 0  # idempotent
     rows = await query(stack.database_urls["intake"], "SELECT * FROM mediation_party")

@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from cases import records
-from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep, SessionDep
+from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep
 from cases.coding import service
 from cases.coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
 from cases.coding.schemas import (
@@ -16,7 +16,9 @@ from cases.coding.schemas import (
     SystemicTagCreate,
     SystemicTagRead,
 )
+from cases.config import CasesSettings
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import SessionDep, settings_of, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, AppError, ServiceUnavailable, UpstreamFailed
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.taxonomy import category_of
@@ -84,9 +86,9 @@ async def give_service(
 
 async def _open_mediation(request: Request, actor: Actor, body: dict[str, Any]) -> str:
     """Opens the mediation; anything but a 2xx answer with an id is the peer's failure."""
-    mediation: ServiceClient = request.app.state.peers["mediation"]
+    mediation: ServiceClient = state_of(request.app).peers["mediation"]
     # Mediations are worked by the Mediation Service's mediators, not the case's office.
-    body = {**body, "office": request.app.state.settings.mediation_office}
+    body = {**body, "office": settings_of(request.app, CasesSettings).mediation_office}
     try:
         answer = await mediation.call(
             "POST",

@@ -1,12 +1,6 @@
 from fastapi import APIRouter, Request, status
 
-from cases.case.dependencies import (
-    CONTENT_DESTROYED,
-    ChiefDep,
-    LiveCaseDep,
-    OmbudsmanDep,
-    SessionDep,
-)
+from cases.case.dependencies import CONTENT_DESTROYED, ChiefDep, LiveCaseDep, OmbudsmanDep
 from cases.consent import service
 from cases.consent.schemas import (
     ActionCreate,
@@ -18,6 +12,7 @@ from cases.consent.schemas import (
     OversightMonth,
     OversightReport,
 )
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -44,7 +39,7 @@ async def give_consent(
     actor: OmbudsmanDep,
 ) -> ConsentRead:
     return await service.give(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
+        session=session, envelope=state_of(request.app).envelope, case=case, actor=actor, data=data
     )
 
 
@@ -57,7 +52,7 @@ async def list_consents(
     request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> list[ConsentRead]:
     return await service.list_consents(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor
+        session=session, envelope=state_of(request.app).envelope, case=case, actor=actor
     )
 
 
@@ -105,7 +100,7 @@ async def disclose(
     actor: OmbudsmanDep,
 ) -> DisclosureRead:
     disclosure = await service.disclose(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
+        session=session, envelope=state_of(request.app).envelope, case=case, actor=actor, data=data
     )
     return DisclosureRead(
         id=disclosure.id,

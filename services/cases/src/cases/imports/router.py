@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from cases.case.dependencies import SessionDep
 from cases.imports import service
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.history import ImportBatch, InternalImportAnswer
 from ombuds_shared.tokens import Caller
 
@@ -32,5 +32,5 @@ async def import_cases(
     caller: Annotated[Caller, Depends(require_peer("intake"))],
 ) -> InternalImportAnswer:
     return await service.import_cases(
-        session=session, envelope=request.app.state.envelope, actor=caller.actor, batch=batch
+        session=session, envelope=state_of(request.app).envelope, actor=caller.actor, batch=batch
     )

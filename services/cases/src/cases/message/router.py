@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import RowMapping, Table, select
 
 from cases.case import service as case_service
-from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep
 from cases.case.models import CaseFile
 from cases.message import service
 from cases.message.schemas import CaseMessageRead, MessageCreate, Sender, VisitorView
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, Forbidden, NotFound
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.tokens import Actor, Caller
@@ -41,7 +42,7 @@ async def send_message(
 ) -> CaseMessageRead:
     return await service.send(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         case=case,
         actor=actor,
         sender=Sender.HANDLER,
@@ -59,7 +60,7 @@ async def read_messages(
 ) -> list[CaseMessageRead]:
     return await service.read_all(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         case=case,
         actor=actor,
         reader=Sender.HANDLER,
@@ -107,7 +108,7 @@ async def visitor_reads_messages(
 ) -> list[CaseMessageRead]:
     return await service.read_all(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         case=case,
         actor=_actor(caller),
         reader=Sender.VISITOR,
@@ -126,7 +127,7 @@ async def visitor_sends_message(
 ) -> CaseMessageRead:
     return await service.send(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         case=case,
         actor=_actor(caller),
         sender=Sender.VISITOR,

@@ -1,8 +1,9 @@
 from fastapi import APIRouter, Request, status
 
-from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep
 from cases.note import service
 from cases.note.schemas import NoteCreate, NoteRead
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -26,7 +27,7 @@ async def write_note(
     actor: OmbudsmanDep,
 ) -> NoteRead:
     return await service.write(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
+        session=session, envelope=state_of(request.app).envelope, case=case, actor=actor, data=data
     )
 
 
@@ -39,5 +40,5 @@ async def read_notes(
     request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> list[NoteRead]:
     return await service.read_all(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor
+        session=session, envelope=state_of(request.app).envelope, case=case, actor=actor
     )

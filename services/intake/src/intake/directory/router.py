@@ -19,8 +19,9 @@ from intake.directory.schemas import (
     StaffRead,
 )
 from intake.office.models import Office
-from intake.request.dependencies import SessionDep
+from intake.state import intake_state
 from ombuds_shared.auth import require_user
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     Conflict,
@@ -132,7 +133,7 @@ async def list_staff(
     office: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9-]{1,40}$")] = None,
 ) -> StaffList:
     members = await service.list_staff(session=session, actor=actor, office=office)
-    envelope = request.app.state.envelope
+    envelope = state_of(request.app).envelope
     return StaffList(
         items=[
             StaffRead.model_validate(await service.readable(envelope=envelope, member=m))
@@ -154,7 +155,7 @@ async def list_staff(
 async def add_staff(
     data: StaffCreate, request: Request, session: SessionDep, actor: AdministratorDep
 ) -> StaffRead:
-    envelope = request.app.state.envelope
+    envelope = state_of(request.app).envelope
     member = await service.add_staff(session=session, envelope=envelope, actor=actor, data=data)
     _wake(request)
     return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
@@ -173,7 +174,7 @@ async def deactivate_staff(
 ) -> StaffRead:
     member = await service.deactivate_staff(session=session, actor=actor, subject=subject)
     _wake(request)
-    envelope = request.app.state.envelope
+    envelope = state_of(request.app).envelope
     return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
 
 
@@ -193,7 +194,7 @@ async def first_sign_in(
     # reached only by its claims sync, for the user the token names.
     outcome = await service.first_sign_in(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         actor=actor,
         role=data.role,
         display_name=data.display_name,
@@ -204,6 +205,4 @@ async def first_sign_in(
 
 def _wake(request: Request) -> None:
     """The change is committed: the relay takes it now rather than at its next poll."""
-    relay = getattr(request.app.state, "directory_relay", None)
-    if relay is not None:
-        relay.wake()
+    intake_state(request.app).directory_relay.wake()

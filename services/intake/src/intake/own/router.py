@@ -15,9 +15,10 @@ from intake.own import service
 from intake.own.dependencies import SELF, OwnRequestDep, VisitorDep
 from intake.own.schemas import ErasureRequested, OwnData
 from intake.request import service as requests
-from intake.request.dependencies import SessionDep
 from intake.request.models import IntakeRequest
 from intake.request.schemas import RequestStatus, TriageResult
+from intake.state import intake_state
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.retention import scrub_wal
@@ -57,7 +58,7 @@ async def withdraw_request(
     request: Request, intake: OwnRequestDep, session: SessionDep, actor: VisitorDep
 ) -> TriageResult:
     withdrawn = await requests.withdraw(
-        session=session, envelope=request.app.state.envelope, request=intake, actor=SELF
+        session=session, envelope=state_of(request.app).envelope, request=intake, actor=SELF
     )
     await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return TriageResult(reference=withdrawn.reference, status=RequestStatus(withdrawn.status))
@@ -71,10 +72,10 @@ async def withdraw_request(
 async def own_data(request: Request, session: SessionDep, actor: VisitorDep) -> OwnData:
     return await service.own_data(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         actor=actor,
         cases=_cases(request),
-        submitter_key=request.app.state.submitter_key,
+        submitter_key=intake_state(request.app).submitter_key,
     )
 
 

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from intake.audit import service as audit
-from intake.request.dependencies import SessionDep
 from intake.vault import parties
 from intake.vault import service as vault
 from intake.vault.schemas import (
@@ -24,6 +23,7 @@ from intake.vault.schemas import (
     PartySealed,
 )
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import Forbidden, NotFound
 from ombuds_shared.retention import RETENTION_ACTOR, scrub_wal
 from ombuds_shared.tokens import Caller
@@ -65,7 +65,7 @@ async def seal_party(
         raise Forbidden("Only a mediator or the chief adds the parties of a mediation.")
     _vouched_for(caller, mediation_id)
     party = await parties.seal(
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         identity=data.identity,
         mediation_id=mediation_id,
         office=data.office,
@@ -115,7 +115,7 @@ async def reveal_parties(
         )
     # Committed before any identity is opened: no unaudited reveal.
     await session.commit()
-    envelope = request.app.state.envelope
+    envelope = state_of(request.app).envelope
     return BoundParties(
         mediation_id=mediation_id,
         items=[
@@ -138,7 +138,7 @@ async def destroy_parties(
     mediation_id = _mediation_id(mediation_id)
     bound = await parties.bound_to(session=session, mediation_id=mediation_id)
     live = [p for p in bound if p.destroyed_at is None]
-    envelope = request.app.state.envelope
+    envelope = state_of(request.app).envelope
     await parties.destroy(envelope=envelope, parties=live)
     # Any other identity bound to the mediation goes with it, and so does what its request
     # kept of it (submitter, Idempotency-Key, fingerprint).

@@ -16,11 +16,11 @@ from pydantic import BaseModel
 from sqlalchemy import exists, select
 
 from intake.audit import service as audit
-from intake.request.dependencies import SessionDep
 from intake.request.models import IntakeRequest, RequestConflict
 from intake.vault import service
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import Forbidden, NotFound
 from ombuds_shared.retention import scrub_wal
 from ombuds_shared.tokens import Caller
@@ -77,7 +77,7 @@ async def reveal_case_visitor(
         record_type="visitor",
         record_id=visitor.id,
     )
-    identity = await service.reveal(envelope=request.app.state.envelope, visitor=visitor)
+    identity = await service.reveal(envelope=state_of(request.app).envelope, visitor=visitor)
     if identity is None:
         raise service.gone()
     return identity
@@ -92,7 +92,7 @@ async def destroy_visitor(
     visitor_ref: str, request: Request, session: SessionDep, caller: CasesPeerDep
 ) -> DestructionResult:
     destroyed_at = await service.destroy_by_ref(
-        session=session, envelope=request.app.state.envelope, ref=visitor_ref, peer=caller.peer
+        session=session, envelope=state_of(request.app).envelope, ref=visitor_ref, peer=caller.peer
     )
     await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return DestructionResult(visitor_ref=visitor_ref, destroyed_at=destroyed_at)

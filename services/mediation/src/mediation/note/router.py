@@ -1,8 +1,9 @@
 from fastapi import APIRouter, Request, status
 
-from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.case.dependencies import MediationDep, WorkerDep
 from mediation.note import service
 from mediation.note.schemas import NoteCreate, NoteList, NoteRead
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mediations", tags=["notes"], responses=PROBLEM_RESPONSES)
@@ -24,7 +25,7 @@ async def write_note(
     service.require_assigned_mediator(actor, mediation)
     return await service.write(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=state_of(request.app).envelope,
         mediation=mediation,
         actor=actor,
         body=data.body,
@@ -41,6 +42,6 @@ async def read_notes(
 ) -> NoteList:
     service.require_assigned_mediator(actor, mediation)
     notes = await service.read_all(
-        session=session, envelope=request.app.state.envelope, mediation=mediation, actor=actor
+        session=session, envelope=state_of(request.app).envelope, mediation=mediation, actor=actor
     )
     return NoteList(items=notes)
