@@ -251,7 +251,7 @@ async def test_a_mediations_parties_are_destroyed_with_its_content(stack: Stack)
     assert await destroy(mediation_id) == 0  # idempotent
     rows = await query(stack.database_urls["intake"], "SELECT * FROM mediation_party")
     assert all(r["name_sealed"] is None for r in rows)
-    intake_keys = stack.apps["intake"].state.settings.resolved_key_store_url
+    intake_keys = state_of(stack.apps["intake"]).settings.resolved_key_store_url
     assert await stored_key_ids(intake_keys, "party:") == []  # the keys left the key store
     destroyed = await query(
         stack.database_urls["intake"],

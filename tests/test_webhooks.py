@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from mediation.state import mediation_state
 from mediation.webhook.delivery import scan_deadlines
 from ombuds.cli import main
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
@@ -431,7 +432,7 @@ async def test_the_destination_is_checked_again_at_delivery(
 ) -> None:
     subscription = await subscribe(stack, receiver.url)
     # The configuration no longer allows loopback (as if the name now resolved inward).
-    stack.apps["mediation"].state.webhook_dispatcher.allowed = ()
+    mediation_state(stack.apps["mediation"]).webhook_dispatcher.allowed = ()
     await certified_mediation(med)
     [dead] = await until(stack, subscription["id"], "dead")
     assert dead["last_error"].startswith("destination refused")

@@ -3,8 +3,6 @@ services' routes (REST and GraphQL alike), without a network hop."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from gateway.reference.router import router
@@ -35,12 +33,10 @@ async def call_local(
     headers: dict[str, str],
     body: bytes | None,
     actor: Actor,
-    gateway_state: Any,
 ) -> RawResponse:
     """Calls the local app in process, as ASGI, and collects its answer.
 
-    Its handlers find the caller and the gateway's state (service clients, token
-    minter) in `request.state.actor` and `request.state.gateway`."""
+    Its handlers find the caller in `request.state.actor`."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -54,7 +50,7 @@ async def call_local(
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
         "client": ("127.0.0.1", 0),
         "server": ("gateway", 0),
-        "state": {"actor": actor, "gateway": gateway_state},
+        "state": {"actor": actor},
     }
     sent = False
 
