@@ -101,6 +101,7 @@ async def forward(
             headers=out_headers,
             body=body,
             actor=actor,
+            gateway_state=state,
         )
     else:
         out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)

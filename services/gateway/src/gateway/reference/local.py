@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.reference.router import router
+from gateway.state import GatewayState
 from ombuds_shared.app import with_problem_schema
 from ombuds_shared.errors import install_problem_handlers
 from ombuds_shared.http import RawResponse
@@ -33,10 +34,12 @@ async def call_local(
     headers: dict[str, str],
     body: bytes | None,
     actor: Actor,
+    gateway_state: GatewayState,
 ) -> RawResponse:
     """Calls the local app in process, as ASGI, and collects its answer.
 
-    Its handlers find the caller in `request.state.actor`."""
+    Its handlers find the caller and the gateway's state (service clients, token
+    minter) in `request.state.actor` and `request.state.gateway`."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -50,7 +53,7 @@ async def call_local(
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
         "client": ("127.0.0.1", 0),
         "server": ("gateway", 0),
-        "state": {"actor": actor},
+        "state": {"actor": actor, "gateway": gateway_state},
     }
     sent = False
 

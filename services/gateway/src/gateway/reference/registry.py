@@ -10,7 +10,7 @@ from typing import Any
 from ombuds_shared.vocabulary import VOCABULARIES, Vocabulary
 
 # Answers a vocabulary's terms as JSON-ready dicts, given the request being served
-# (`request.state.actor` is the caller).
+# (`request.state.actor` is the caller, `request.state.gateway` the gateway's state).
 TermSource = Callable[[Any], Awaitable[list[dict[str, Any]]]]
 
 
