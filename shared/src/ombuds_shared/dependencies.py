@@ -72,11 +72,6 @@ def settings_of(app: Starlette, kind: type[_S]) -> _S:
     return settings
 
 
-async def get_state(request: Request) -> ServiceState:
-    """The ServiceState of the app serving the request."""
-    return state_of(request.app)
-
-
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Yields a session from the app's session maker; use with scope="function"."""
     async with session_from(state_of(request.app).session_maker) as session:
@@ -100,7 +95,6 @@ async def get_peers(request: Request) -> dict[str, ServiceClient]:
     return state_of(request.app).peers
 
 
-StateDep = Annotated[ServiceState, Depends(get_state)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 EnvelopeDep = Annotated[Envelope | None, Depends(get_envelope)]

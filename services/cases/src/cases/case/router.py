@@ -19,7 +19,7 @@ from cases.case.schemas import (
 )
 from cases.state import cases_state
 from ombuds_shared.auth import require_peer, require_user
-from ombuds_shared.dependencies import ReadSessionDep, SessionDep, state_of
+from ombuds_shared.dependencies import EnvelopeDep, ReadSessionDep, SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor, Caller, mint_exit_survey_token
@@ -65,14 +65,12 @@ async def list_cases(
 )
 async def open_case(
     data: CaseCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     response: Response,
     session: SessionDep,
     actor: Annotated[Actor, Depends(require_user("ombudsman", "chief"))],
 ) -> CaseRead:
-    case = await service.open_case(
-        session=session, envelope=state_of(request.app).envelope, actor=actor, data=data
-    )
+    case = await service.open_case(session=session, envelope=envelope, actor=actor, data=data)
     response.headers["Location"] = f"/v1/cases/{case.id}"
     return CaseRead.model_validate(case)
 
@@ -132,13 +130,13 @@ async def status_history(
 )
 async def open_case_from_intake(
     data: CaseFromIntake,
-    request: Request,
+    envelope: EnvelopeDep,
     response: Response,
     session: SessionDep,
     caller: Annotated[Caller, Depends(require_peer("intake"))],
 ) -> CaseRead:
     case, created = await service.open_from_intake(
-        session=session, envelope=state_of(request.app).envelope, data=data, actor=caller.actor
+        session=session, envelope=envelope, data=data, actor=caller.actor
     )
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -20,7 +20,6 @@ from cases.config import CasesSettings
 from ombuds_shared.app import peer_token
 from ombuds_shared.dependencies import SessionDep, settings_of, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, AppError, ServiceUnavailable, UpstreamFailed
-from ombuds_shared.http import ServiceClient
 from ombuds_shared.taxonomy import category_of
 from ombuds_shared.tokens import Actor
 
@@ -86,7 +85,7 @@ async def give_service(
 
 async def _open_mediation(request: Request, actor: Actor, body: dict[str, Any]) -> str:
     """Opens the mediation; anything but a 2xx answer with an id is the peer's failure."""
-    mediation: ServiceClient = state_of(request.app).peers["mediation"]
+    mediation = state_of(request.app).peers["mediation"]
     # Mediations are worked by the Mediation Service's mediators, not the case's office.
     body = {**body, "office": settings_of(request.app, CasesSettings).mediation_office}
     try:

@@ -21,7 +21,7 @@ from intake.directory.schemas import (
 from intake.office.models import Office
 from intake.state import intake_state
 from ombuds_shared.auth import require_user
-from ombuds_shared.dependencies import SessionDep, state_of
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     Conflict,
@@ -127,13 +127,12 @@ async def close_office(
     summary="The staff roster (administrators: any office; a chief: their own office)",
 )
 async def list_staff(
-    request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     actor: RosterReaderDep,
     office: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9-]{1,40}$")] = None,
 ) -> StaffList:
     members = await service.list_staff(session=session, actor=actor, office=office)
-    envelope = state_of(request.app).envelope
     return StaffList(
         items=[
             StaffRead.model_validate(await service.readable(envelope=envelope, member=m))
@@ -153,9 +152,12 @@ async def list_staff(
     ),
 )
 async def add_staff(
-    data: StaffCreate, request: Request, session: SessionDep, actor: AdministratorDep
+    data: StaffCreate,
+    request: Request,
+    envelope: EnvelopeDep,
+    session: SessionDep,
+    actor: AdministratorDep,
 ) -> StaffRead:
-    envelope = state_of(request.app).envelope
     member = await service.add_staff(session=session, envelope=envelope, actor=actor, data=data)
     _wake(request)
     return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
@@ -170,11 +172,14 @@ async def add_staff(
     ),
 )
 async def deactivate_staff(
-    subject: str, request: Request, session: SessionDep, actor: AdministratorDep
+    subject: str,
+    request: Request,
+    envelope: EnvelopeDep,
+    session: SessionDep,
+    actor: AdministratorDep,
 ) -> StaffRead:
     member = await service.deactivate_staff(session=session, actor=actor, subject=subject)
     _wake(request)
-    envelope = state_of(request.app).envelope
     return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
 
 
@@ -188,13 +193,13 @@ StaffUserDep = Annotated[Actor, Depends(require_user("ombudsman", "mediator", "c
     summary="A staff member's first sign-in (the gateway, with staff_from_claims on)",
 )
 async def first_sign_in(
-    data: SignIn, request: Request, session: SessionDep, actor: StaffUserDep
+    data: SignIn, request: Request, envelope: EnvelopeDep, session: SessionDep, actor: StaffUserDep
 ) -> SignInResult:
     # Only the gateway mints user tokens, and it serves no /v1/internal route: this is
     # reached only by its claims sync, for the user the token names.
     outcome = await service.first_sign_in(
         session=session,
-        envelope=state_of(request.app).envelope,
+        envelope=envelope,
         actor=actor,
         role=data.role,
         display_name=data.display_name,

@@ -18,7 +18,7 @@ from intake.request import service as requests
 from intake.request.models import IntakeRequest
 from intake.request.schemas import RequestStatus, TriageResult
 from intake.state import intake_state
-from ombuds_shared.dependencies import SessionDep, state_of
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.retention import scrub_wal
@@ -55,10 +55,14 @@ def _cases(request: Request) -> service.CasesCall:
     ),
 )
 async def withdraw_request(
-    request: Request, intake: OwnRequestDep, session: SessionDep, actor: VisitorDep
+    request: Request,
+    envelope: EnvelopeDep,
+    intake: OwnRequestDep,
+    session: SessionDep,
+    actor: VisitorDep,
 ) -> TriageResult:
     withdrawn = await requests.withdraw(
-        session=session, envelope=state_of(request.app).envelope, request=intake, actor=SELF
+        session=session, envelope=envelope, request=intake, actor=SELF
     )
     await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return TriageResult(reference=withdrawn.reference, status=RequestStatus(withdrawn.status))
@@ -69,10 +73,12 @@ async def withdraw_request(
     response_model=OwnData,
     summary="Everything the office holds about you that is not privileged (audited)",
 )
-async def own_data(request: Request, session: SessionDep, actor: VisitorDep) -> OwnData:
+async def own_data(
+    request: Request, envelope: EnvelopeDep, session: SessionDep, actor: VisitorDep
+) -> OwnData:
     return await service.own_data(
         session=session,
-        envelope=state_of(request.app).envelope,
+        envelope=envelope,
         actor=actor,
         cases=_cases(request),
         submitter_key=intake_state(request.app).submitter_key,

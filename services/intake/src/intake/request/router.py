@@ -28,7 +28,7 @@ from intake.request.schemas import (
 from intake.state import intake_state
 from intake.vault import service as vault
 from ombuds_shared.app import peer_token
-from ombuds_shared.dependencies import SessionDep, state_of
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep, state_of
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     BadRequest,
@@ -74,6 +74,7 @@ IdempotencyKey = Annotated[
 async def submit_request(
     data: IntakeCreate,
     request: Request,
+    envelope: EnvelopeDep,
     response: Response,
     actor: SubmitterDep,
     idempotency_key: IdempotencyKey = None,
@@ -82,7 +83,7 @@ async def submit_request(
     submitted = await service.submit(
         engine=state_of(request.app).engine,
         inserts=intake_state(request.app).submission_inserts,
-        envelope=state_of(request.app).envelope,
+        envelope=envelope,
         fingerprint_key=intake_state(request.app).fingerprint_key,
         actor=actor,
         data=data,
@@ -117,6 +118,7 @@ def _acknowledged(
 @router.get("", response_model=IntakePage, summary="Your requests, or your office's queue")
 async def list_requests(
     request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     actor: ReaderDep,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
@@ -132,7 +134,6 @@ async def list_requests(
         limit=limit,
         submitter_key=submitter_key,
     )
-    envelope = state_of(request.app).envelope
     # A list is for finding a request, not for knowing who asked: the office opens one
     # request (audited) to see the identity. A visitor's own list is theirs to see.
     items = []
@@ -149,14 +150,18 @@ async def list_requests(
 
 @router.get("/{reference}", response_model=IntakeRead, summary="Read one request")
 async def read_request(
-    request: Request, intake: ReadableRequestDep, session: SessionDep, actor: ReaderDep
+    request: Request,
+    envelope: EnvelopeDep,
+    intake: ReadableRequestDep,
+    session: SessionDep,
+    actor: ReaderDep,
 ) -> IntakeRead:
     submitter_key = intake_state(request.app).submitter_key
     read = await service.reveal_for_read(
         session=session,
         request=intake,
         actor=actor,
-        envelope=state_of(request.app).envelope,
+        envelope=envelope,
         submitter_key=submitter_key,
     )
     if service.is_own(actor, intake, submitter_key) and intake.case_id is not None:
@@ -282,13 +287,14 @@ async def accept_request(
 async def decline_request(
     body: DeclineBody,
     request: Request,
+    envelope: EnvelopeDep,
     intake: OfficeRequestDep,
     session: SessionDep,
     actor: TriagerDep,
 ) -> TriageResult:
     declined = await service.decline(
         session=session,
-        envelope=state_of(request.app).envelope,
+        envelope=envelope,
         request=intake,
         actor=actor,
         body=body,
