@@ -28,6 +28,7 @@ from sqlalchemy import text
 from analytics.config import AnalyticsSettings
 from analytics.facts.service import rebuild_rollups
 from analytics.main import MIGRATIONS, create_app
+from analytics.state import analytics_state
 from analytics.statistics.service import STATISTICS
 from bench.harness import drop_database, fresh_database, running_system
 from ombuds_shared.db import create_engine, create_session_maker
@@ -133,7 +134,7 @@ async def time_statistics(url: str, year: int) -> None:
         print(f"Each statistic, {year - 9}-{year}, all pillars and offices (cold / warm):")
         worst = 0.0
         for name in STATISTICS:
-            app.state.statistics_cache.clear()
+            analytics_state(app).statistics_cache.clear()
             timings = []
             for _ in range(3):
                 started = time.perf_counter()
@@ -149,7 +150,7 @@ async def time_statistics(url: str, year: int) -> None:
         for fmt, target in (("html", "1 s"), ("pdf", "5 s"), ("docx", None), ("zip", None)):
             for label in ("cold", "warm"):
                 if label == "cold":
-                    app.state.statistics_cache.clear()
+                    analytics_state(app).statistics_cache.clear()
                 started = time.perf_counter()
                 response = await client.get(f"/v1/analytics/reports/annual/{year}",
                                             params={"format": fmt}, headers=headers)  # fmt: skip

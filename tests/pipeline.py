@@ -23,6 +23,7 @@ from gateway.main import create_app as create_gateway
 from ombuds_shared.app import create_service_app
 from ombuds_shared.config import ServiceSettings
 from ombuds_shared.db import create_engine, new_metadata
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.outbox import OutboxColumns, backlog, emit
 from ombuds_testing import TestDatabases, TestKeys, app_client, free_port, serve_app
 
@@ -50,7 +51,7 @@ class Producer:
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
-        maker: async_sessionmaker[AsyncSession] = self.app.state.session_maker
+        maker: async_sessionmaker[AsyncSession] = state_of(self.app).session_maker
         return maker
 
     async def emit(self, events: list[tuple[str, str, dict[str, Any]]]) -> None:
@@ -65,7 +66,7 @@ class Producer:
                     payload=payload,
                 )
             await session.commit()
-        self.app.state.outbox_relay.wake()
+        state_of(self.app).outbox_relay.wake()
 
     async def backlog(self) -> dict[str, Any]:
         response = await self.client.get("/v1/internal/outbox")
@@ -77,7 +78,7 @@ class Producer:
         for _ in range(attempts):
             if (await self.backlog())["pending"] == 0:
                 return
-            self.app.state.outbox_relay.wake()
+            state_of(self.app).outbox_relay.wake()
             await asyncio.sleep(0.05)
         raise AssertionError(f"the outbox did not drain: {await self.backlog()}")
 
@@ -88,7 +89,7 @@ class Producer:
                 update(ProducerOutbox).values(delivered_at=None, next_attempt_at=None)
             )
             await session.commit()
-        self.app.state.outbox_relay.wake()
+        state_of(self.app).outbox_relay.wake()
 
     async def backlog_in_db(self) -> int:
         async with self.sessions() as session:

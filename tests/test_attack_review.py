@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from gateway.events.projection import project
+from gateway.state import gateway_state
 
 from .cases_helpers import query
 from .conftest import Stack, intake_body
@@ -174,7 +175,7 @@ async def test_a_guesser_cannot_spread_over_the_addresses_of_one_ipv6_network(
     elsewhere = client_at("2001:db8:5:8::1")
     assert (await elsewhere.get("/v1/receipts/request", headers=_code(receipt))).status_code == 200
     # Failed sign-ins are limited the same way (the stack lifts that limit; put it back).
-    limiter = stack.gateway_app.state.anonymous_limiter
+    limiter = gateway_state(stack.gateway_app).anonymous_limiter
     burst, limiter.burst = limiter.burst, 20
     limiter._buckets.clear()
     statuses = []

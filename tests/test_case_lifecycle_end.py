@@ -14,6 +14,7 @@ from ombuds.audit import verify_audit
 from ombuds_shared.audit import chain_of
 from ombuds_shared.crypto import Envelope, KeyDestroyed, parse_master_keys
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.keystore import SqlKeyStore
 from ombuds_testing import environment
 
@@ -48,7 +49,7 @@ async def _closed_case_with_content(stack: Stack) -> str:
 
 async def _readable(stack: Stack, service: str, master_keys: str, key_id: str) -> bool:
     """Whether the service's key store still yields this data key, to the master key."""
-    settings = stack.apps[service].state.settings
+    settings = state_of(stack.apps[service]).settings
     store = SqlKeyStore.from_url(settings.resolved_key_store_url, pool_size=1)
     try:
         await Envelope(parse_master_keys(master_keys), store=store).data_key(key_id)
@@ -71,7 +72,7 @@ async def test_retention_destroys_content_and_identity_for_good(
     assert await _readable(stack, "cases", master_keys, f"case:{case_id}")
     assert await _readable(stack, "intake", master_keys, f"visitor:{visitor['id']}")
     assert "wrapped_key" not in case_row  # the data database holds no key
-    settings = stack.apps["cases"].state.settings
+    settings = state_of(stack.apps["cases"]).settings
 
     not_yet = await runner.run_once(settings, dry_run=False, now=utcnow())
     assert not_yet.due == []
@@ -130,7 +131,7 @@ async def test_retention_destroys_content_and_identity_for_good(
 
 async def _cli(stack: Stack, tmp_path: Path, *args: str) -> int:
     """Runs `ombuds ...` in a thread, so that the services in this loop can answer it."""
-    settings = stack.apps["cases"].state.settings
+    settings = state_of(stack.apps["cases"]).settings
     with environment(
         OMBUDS_CASES_DATABASE_URL=stack.database_urls["cases"],
         # `ombuds audit verify` checks every service's log.
@@ -255,7 +256,7 @@ async def test_mediation_service_failures_record_nothing(stack: Stack) -> None:
     url = f"/v1/cases/{case_id}/services"
     before = await _counts(stack)
     # A mediation service that refuses (here: an office it does not know) is a 502.
-    settings = stack.apps["cases"].state.settings
+    settings = state_of(stack.apps["cases"]).settings
     saved, settings.mediation_office = settings.mediation_office, "no-such-office"
     try:
         refused = await stack.gateway.post(url, json={"service": "mediation"}, headers=me)

@@ -21,6 +21,7 @@ from joserfc.jwk import KeySet
 
 from gateway.main import create_app as create_gateway
 from mediation.main import create_app as create_mediation
+from ombuds_shared.dependencies import state_of
 from ombuds_testing import serve_app
 
 from .conftest import Stack
@@ -231,7 +232,7 @@ async def test_after_a_key_rotation_old_certificates_still_verify(
 ) -> None:
     med = Mediations(stack)
     before = await med.issue(await med.under_way())
-    old_settings = stack.apps["mediation"].state.settings
+    old_settings = state_of(stack.apps["mediation"]).settings
     old_key = old_settings.resolved_certificate_key_files[-1]
     rotated = old_settings.model_copy(
         update={"certificate_key_files": [old_key, tmp_path / "keys" / "certificate-2.pem"]}

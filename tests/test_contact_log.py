@@ -23,6 +23,7 @@ from sqlalchemy.exc import NoResultFound
 from analytics.facts.models import CaseFact, MediationFact
 from cases.retention import runner
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import state_of
 from ombuds_testing import TestDatabases, TestKeys
 
 from .cases_helpers import OFFICE, assigned_case, events, handler, query
@@ -344,7 +345,7 @@ async def test_the_contact_log_outlives_destruction_as_codes_and_takes_no_more_e
     )
     assert closed.status_code == 200, closed.text
     later = utcnow() + dt.timedelta(days=3 * 366)
-    done = await runner.run_once(stack.apps["cases"].state.settings, dry_run=False, now=later)
+    done = await runner.run_once(state_of(stack.apps["cases"]).settings, dry_run=False, now=later)
     assert done.destroyed == [case_id]
     log = expect(await stack.gateway.get(path, headers=me), 200)
     assert (log["contact_count"], log["time_on_case_minutes"]) == (1, 25)

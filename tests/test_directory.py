@@ -15,6 +15,8 @@ import httpx
 import pytest
 
 from gateway.dev_issuer import mint_dev_token
+from gateway.state import gateway_state
+from intake.state import intake_state
 from ombuds.cli import main
 from ombuds_shared.directory import OFFICE_PATH, STAFF_PATH
 from ombuds_testing import actor, bearer
@@ -189,7 +191,7 @@ async def test_a_change_waits_for_a_service_that_is_away(stack: Stack) -> None:
         await asyncio.sleep(0.3)
     finally:
         await stack.start("cases")
-    stack.apps["intake"].state.directory_relay.wake()
+    intake_state(stack.apps["intake"]).directory_relay.wake()
     await eventually(new_case(stack), 201, tries=600)
 
 
@@ -447,7 +449,7 @@ async def test_staff_join_the_roster_on_first_sign_in_only_when_configured(stack
         # A departed member signing in again stays departed; a new name changes nothing.
         left = await stack.gateway.post("/v1/staff/omb-amani/deactivate", headers=admin(stack))
         assert left.status_code == 200
-        stack.gateway_app.state.staff_signed_in.clear()  # as a fresh gateway process would
+        gateway_state(stack.gateway_app).staff_signed_in.clear()  # as a fresh gateway process would
         renamed = signed_in(stack, "omb-amani", "ombudsman", "geneva", "Someone Else")
         assert (await stack.gateway.get("/v1/cases", headers=renamed)).status_code == 200
         member = (await roster(stack))["omb-amani"]

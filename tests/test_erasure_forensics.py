@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from intake.request.submitter import submitter_tag
+from intake.state import intake_state
 from ombuds_shared.crypto import parse_master_keys
+from ombuds_shared.dependencies import state_of
 
 from .cases_helpers import handler
 from .conftest import Stack, intake_body
@@ -66,7 +68,7 @@ async def test_an_erased_matter_leaves_nothing_the_carving_can_recover(
     await _erase(stack, 1, erased.case_id)
     await _withdraw(stack, "visitor-3")
     for name in ("intake", "cases"):
-        url = str(stack.apps[name].state.settings.resolved_key_store_url)
+        url = str(state_of(stack.apps[name]).settings.resolved_key_store_url)
         if not url.startswith("sqlite"):
             await settle_postgres(url, "data_key")
     findings = carve(await _everything_written(stack), parse_master_keys(master_keys))
@@ -86,7 +88,7 @@ async def test_an_erased_matter_leaves_nothing_the_carving_can_recover(
 async def test_an_erased_visitors_login_leaves_no_file(stack: Stack) -> None:
     """Not sealed but erased: the submitter's login subject, which the audit logs never take
     (they record the visitor's own steps as "visitor:self")."""
-    if not stack.apps["intake"].state.settings.resolved_database_url.startswith("sqlite"):
+    if not state_of(stack.apps["intake"]).settings.resolved_database_url.startswith("sqlite"):
         pytest.skip("the embedded default's files; PostgreSQL's dead rows: docs/operations.md")
     erased = await _case_with_content(stack, 1, close=True)
     await _case_with_content(stack, 2, close=True)
@@ -95,7 +97,7 @@ async def test_an_erased_visitors_login_leaves_no_file(stack: Stack) -> None:
     await _erase(stack, 1, erased.case_id)
     await _withdraw(stack, "visitor-3")
     blobs: dict[Path, bytes] = {path: path.read_bytes() for path in _sqlite_files(stack)}
-    key = stack.apps["intake"].state.submitter_key
+    key = intake_state(stack.apps["intake"]).submitter_key
     for erased_login in ("visitor-1", "visitor-3"):  # erased, and withdrawn
         # Neither the login (never stored) nor the keyed tag intake kept of it.
         for trace in (erased_login.encode(), submitter_tag(key, erased_login).encode()):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from analytics.events.models import IngestedEvent
 from analytics.facts.models import CaseCount, CaseFact, CaseIssue, MediationFact
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.reference import Role
 from ombuds_shared.tokens import mint_event_token
 from ombuds_testing import TestDatabases, TestKeys, actor, bearer
@@ -315,7 +316,7 @@ async def test_several_relays_on_one_outbox_keep_order_per_case(
     async with producer(
         "cases", keys=keys, databases=databases, tmp_path=tmp_path, gateway_url="http://127.0.0.1:9"
     ) as cases:
-        await cases.app.state.outbox_relay.stop()  # this test runs its own replicas
+        await state_of(cases.app).outbox_relay.stop()  # this test runs its own replicas
         case_ids = [new_id() for _ in range(12)]
         for round_ in range(5):
             await cases.emit([("case.status_changed", c, {"round": round_}) for c in case_ids])

@@ -41,10 +41,12 @@ from sqlalchemy.engine import make_url
 
 from cases.retention import runner
 from intake.request.submitter import submitter_tag
+from intake.state import intake_state
 from mediation.retention import runner as mediation_runner
 from ombuds_shared import db, keystore, retention
 from ombuds_shared.crypto import KEY_ID_BYTES, Envelope, key_id_field, parse_master_keys
 from ombuds_shared.db import create_engine, utcnow
+from ombuds_shared.dependencies import state_of
 
 from .cases_helpers import handler
 from .conftest import BACKENDS, Stack, intake_body
@@ -176,7 +178,7 @@ async def _mediation_with_content(stack: Stack, n: int, *, close: bool) -> Plant
 def _sqlite_files(stack: Stack) -> Iterator[Path]:
     """Every file the system wrote: the data folder, and each database with its WAL,
     shared memory and journal."""
-    data_dir = Path(stack.apps["cases"].state.settings.data_dir)
+    data_dir = Path(state_of(stack.apps["cases"]).settings.data_dir)
     yield from (p for p in data_dir.rglob("*") if p.is_file())
     for url in stack.database_urls.values():
         database = Path(make_url(url).database or "")
@@ -216,7 +218,7 @@ async def _postgres_pages(url: str) -> list[bytes]:
 def _postgres_urls(stack: Stack) -> list[str]:
     urls = [*stack.database_urls.values()]
     urls += [
-        str(stack.apps[name].state.settings.resolved_key_store_url)
+        str(state_of(stack.apps[name]).settings.resolved_key_store_url)
         for name in ("intake", "cases", "mediation")
     ]
     return [url for url in dict.fromkeys(urls) if not url.startswith("sqlite")]
@@ -333,11 +335,11 @@ async def _retention_and_carving(
     mediation_kept = await _mediation_with_content(stack, 2, close=False)
     await _analyze_postgres(stack)  # as autovacuum would, sooner or later
     report = await runner.run_once(
-        stack.apps["cases"].state.settings, dry_run=False, now=utcnow() + LATER
+        state_of(stack.apps["cases"]).settings, dry_run=False, now=utcnow() + LATER
     )
     assert sorted(report.destroyed) == sorted(p.case_id for p in destroyed)
     report = await mediation_runner.run_once(
-        stack.apps["mediation"].state.settings, dry_run=False, now=utcnow() + LATER
+        state_of(stack.apps["mediation"]).settings, dry_run=False, now=utcnow() + LATER
     )
     assert report.destroyed == [mediation_destroyed.mediation_id]
     for planted in destroyed:  # the API agrees that the content is gone
@@ -346,7 +348,7 @@ async def _retention_and_carving(
         )
         assert notes.status_code == 409
     for name in ("intake", "cases", "mediation"):
-        url = str(stack.apps[name].state.settings.resolved_key_store_url)
+        url = str(state_of(stack.apps[name]).settings.resolved_key_store_url)
         if settle and not url.startswith("sqlite"):
             passes = await settle_postgres(url, "data_key")
             print(f"\n{name} key store: dead rows gone after {passes} VACUUM FULL")
@@ -387,7 +389,7 @@ async def test_a_key_store_that_keeps_copies_fails_the_forensics(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """What the guarantee rests on: the same run, the key store opened otherwise."""
-    if not stack.apps["cases"].state.settings.resolved_key_store_url.startswith("sqlite"):
+    if not state_of(stack.apps["cases"]).settings.resolved_key_store_url.startswith("sqlite"):
         pytest.skip("the SQLite key store's variants")
     monkeypatch.setattr(keystore, "JOURNAL_MODE", journal_mode)
     monkeypatch.setattr(keystore, "SECURE_DELETE", secure_delete)
@@ -396,7 +398,7 @@ async def test_a_key_store_that_keeps_copies_fails_the_forensics(
     monkeypatch.setattr(db, "SQLITE_SECURE_DELETE", False)
     monkeypatch.setattr(retention, "SCRUB_WAL", False)
     for name in ("intake", "cases", "mediation"):  # reopen the stores with these settings
-        settings = stack.apps[name].state.settings
+        settings = state_of(stack.apps[name]).settings
         await stack.stop(name)
         stack.apps[name] = BACKENDS[name][1](settings)
         await stack.start(name)
@@ -412,7 +414,7 @@ async def test_a_postgres_key_store_left_to_plain_deletes_fails_the_forensics(
     stack: Stack, master_keys: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL a DELETE leaves a dead tuple in the page: VACUUM FULL is what removes it."""
-    if stack.apps["cases"].state.settings.resolved_key_store_url.startswith("sqlite"):
+    if state_of(stack.apps["cases"]).settings.resolved_key_store_url.startswith("sqlite"):
         pytest.skip("the PostgreSQL key store's variant")
 
     async def no_compaction(self: keystore.SqlKeyStore) -> None:
@@ -432,12 +434,12 @@ async def test_what_destruction_erases_in_the_clear_leaves_no_file(
     """Not sealed but erased: a destroyed request's submitter (the visitor's login subject),
     kept in no file of the data folder (SQLite runs with secure_delete, and the WAL is
     checkpointed away after destruction)."""
-    if not stack.apps["intake"].state.settings.resolved_database_url.startswith("sqlite"):
+    if not state_of(stack.apps["intake"]).settings.resolved_database_url.startswith("sqlite"):
         pytest.skip("the embedded default's files; PostgreSQL's dead rows: docs/operations.md")
     await _retention_and_carving(stack, master_keys)
     blobs = {path.name: path.read_bytes() for path in _sqlite_files(stack)}
     # Intake keeps a submitter as a keyed tag (intake.request.submitter), never the login.
-    key = stack.apps["intake"].state.submitter_key
+    key = intake_state(stack.apps["intake"]).submitter_key
     found = {
         subject: [
             name

@@ -21,6 +21,7 @@ from ombuds import cli
 from ombuds_shared import rewrap
 from ombuds_shared.crypto import Envelope, generate_master_key, parse_master_keys
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.keystore import DATA_KEY, create_key_engine
 from ombuds_testing import environment, stored_key_ids
 
@@ -39,7 +40,7 @@ LATER = dt.timedelta(days=3 * 366)
 async def _roll(stack: Stack, ring: str) -> None:
     """Restarts the confidential services with another master key ring, as a rollout would."""
     for name in CONFIDENTIAL:
-        settings = stack.apps[name].state.settings.model_copy(update={"master_keys": ring})
+        settings = state_of(stack.apps[name]).settings.model_copy(update={"master_keys": ring})
         await stack.stop(name)
         stack.apps[name] = BACKENDS[name][1](settings)
         await stack.start(name)
@@ -62,7 +63,7 @@ async def _cli(stack: Stack, tmp_path: Path, ring: str, *args: str) -> int:
 
 
 def _key_store(stack: Stack, name: str) -> str:
-    return str(stack.apps[name].state.settings.resolved_key_store_url)
+    return str(state_of(stack.apps[name]).settings.resolved_key_store_url)
 
 
 async def _wrapped_keys(stack: Stack) -> dict[str, dict[str, bytes | None]]:
@@ -95,7 +96,7 @@ async def _seed(stack: Stack) -> dict[str, Any]:
     closing = {"status": "closed", "closure_reason": "options_provided"}
     expect(await stack.gateway.post(f"{base}/status", json=closing, headers=me), 200)
     done = await runner.run_once(
-        stack.apps["cases"].state.settings, dry_run=False, now=utcnow() + LATER
+        state_of(stack.apps["cases"]).settings, dry_run=False, now=utcnow() + LATER
     )
     assert done.destroyed == [destroyed]
     waiting = await stack.gateway.post(
@@ -236,7 +237,7 @@ async def test_a_record_destroyed_during_the_rewrap_stays_destroyed(
         assert failed == {}
         # Between the re-wrap's read and its write, the retention schedule destroys the case.
         done = await runner.run_once(
-            stack.apps["cases"].state.settings, dry_run=False, now=utcnow() + LATER
+            state_of(stack.apps["cases"]).settings, dry_run=False, now=utcnow() + LATER
         )
         assert done.destroyed == [case_id]
         async with engine.begin() as connection:

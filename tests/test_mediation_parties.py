@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from mediation.retention.runner import identities_destroyer
+from ombuds_shared.dependencies import state_of
 from ombuds_testing import stored_key_ids
 
 from .cases_helpers import execute, query
@@ -245,12 +246,12 @@ async def test_a_mediations_parties_are_destroyed_with_its_content(stack: Stack)
     mediation_id = await _with_parties(med)
     app = stack.apps["mediation"]
     # What mediation's retention schedule asks of intake's vault.
-    destroy = identities_destroyer(app.state.peers["intake"], app.state.signing_key)
+    destroy = identities_destroyer(state_of(app).peers["intake"], state_of(app).signing_key)
     assert await destroy(mediation_id) == 2
     assert await destroy(mediation_id) == 0  # idempotent
     rows = await query(stack.database_urls["intake"], "SELECT * FROM mediation_party")
     assert all(r["name_sealed"] is None for r in rows)
-    intake_keys = stack.apps["intake"].state.settings.resolved_key_store_url
+    intake_keys = state_of(stack.apps["intake"]).settings.resolved_key_store_url
     assert await stored_key_ids(intake_keys, "party:") == []  # the keys left the key store
     destroyed = await query(
         stack.database_urls["intake"],

@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from cases.main import create_app as create_cases
 from intake.main import create_app as create_intake
 from mediation.main import create_app as create_mediation
+from ombuds_shared.dependencies import state_of
 from ombuds_testing import TestDatabases, TestKeys, app_client
 
 from .cases_helpers import assigned_case, handler
@@ -63,7 +64,7 @@ async def test_the_relay_reports_its_backlog_while_undelivered_and_counts_delive
 ) -> None:
     # The stack's own cases relay reports under the same `service` label in this one
     # process (in production each service has its own): keep it from recounting meanwhile.
-    stack.apps["cases"].state.outbox_relay.observe_seconds = 3600
+    state_of(stack.apps["cases"]).outbox_relay.observe_seconds = 3600
     async with (
         served_gateway(stack) as gateway,
         producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
@@ -107,7 +108,7 @@ async def test_the_relay_reports_its_backlog_while_undelivered_and_counts_delive
 
 def _every_50_ms(stack: Stack, service: str, **months: int) -> Any:
     """A second replica's settings: the same database, a zero-month schedule every 50 ms."""
-    running = stack.apps[service].state.settings
+    running = state_of(stack.apps[service]).settings
     return running.model_copy(update={**months, "retention_interval_seconds": 0.05})
 
 

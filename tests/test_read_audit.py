@@ -12,6 +12,7 @@ from cases.audit.models import AuditEvent, AuditHead
 from cases.main import MIGRATIONS
 from ombuds_shared.audit import ReadLog, verify
 from ombuds_shared.db import create_engine
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_testing import TestDatabases, actor
 
@@ -41,7 +42,7 @@ async def test_concurrent_reads_through_the_gateway_are_each_recorded(stack: Sta
             assert (await verify(conn, AuditEvent, AuditHead)).intact
     finally:
         await engine.dispose()
-    read_log: ReadLog = stack.apps["cases"].state.session_maker.kw["info"]["read_log"]
+    read_log: ReadLog = state_of(stack.apps["cases"]).session_maker.kw["info"]["read_log"]
     assert 0 < read_log.batches_written <= READS
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from cases.retention import runner
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import state_of
 
 from .cases_helpers import OFFICE, handler, query
 from .conftest import Stack, intake_body
@@ -223,13 +224,13 @@ async def test_an_expired_code_is_a_wrong_code(stack: Stack, client_at: Any) -> 
     still = await holder.get("/v1/receipts/request", headers=code(receipt))
     assert still.json()["case_status"] == "closed"
     wrong = await holder.get("/v1/receipts/request", headers=code("7K3F-9Q2M-D4XA-PW1C-ZB6R-T8NE"))
-    settings = stack.apps["intake"].state.settings
+    settings = state_of(stack.apps["intake"]).settings
     settings.receipt_lifetime_days = 0
     expired = await holder.get("/v1/receipts/request", headers=code(receipt))
     assert answer(expired) == answer(wrong)
     settings.receipt_lifetime_days = 90
     # Destroying the case's identity ends the code for good, whatever the lifetime.
-    cases_settings = stack.apps["cases"].state.settings
+    cases_settings = state_of(stack.apps["cases"]).settings
     done = await runner.run_once(
         cases_settings, dry_run=False, now=utcnow() + dt.timedelta(days=1200)
     )

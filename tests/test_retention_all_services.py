@@ -13,6 +13,7 @@ from mediation.main import create_app as create_mediation
 from mediation.retention import runner
 from ombuds import cli
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import state_of
 from ombuds_testing import app_client, environment, stored_key_ids
 
 from .cases_helpers import assigned_case, execute, handler, query
@@ -75,7 +76,7 @@ async def test_mediation_notes_and_parties_are_destroyed_after_closure(
     mediation_id = await _closed_mediation_with_notes(med)
     visitor_id = await _bind_identity_to(stack, mediation_id)
     mediation_db = stack.database_urls["mediation"]
-    settings = stack.apps["mediation"].state.settings
+    settings = state_of(stack.apps["mediation"]).settings
     notes_key = f"mediation:{mediation_id}"
     assert await stored_key_ids(settings.resolved_key_store_url, notes_key) == [notes_key]
 
@@ -117,7 +118,7 @@ async def test_mediation_notes_and_parties_are_destroyed_after_closure(
     (visitor,) = await query(
         stack.database_urls["intake"], "SELECT * FROM visitor WHERE id = :id", id=visitor_id
     )
-    intake_keys = stack.apps["intake"].state.settings.resolved_key_store_url
+    intake_keys = state_of(stack.apps["intake"]).settings.resolved_key_store_url
     assert await stored_key_ids(intake_keys, f"visitor:{visitor_id}") == []
     assert visitor["name_sealed"] is None
     intake_dump = repr(await query(stack.database_urls["intake"], "SELECT * FROM intake_request"))
@@ -145,7 +146,7 @@ async def _cli(stack: Stack, tmp_path: Path, *args: str) -> int:
     """Runs `ombuds ...` in a thread, so that the services in this loop can answer it."""
     env: dict[str, str] = {}
     for name, prefix in (("cases", "CASES"), ("intake", "INTAKE"), ("mediation", "MEDIATION")):
-        settings = stack.apps[name].state.settings
+        settings = state_of(stack.apps[name]).settings
         env[f"OMBUDS_{prefix}_DATABASE_URL"] = stack.database_urls[name]
         env[f"OMBUDS_{prefix}_SIGNING_KEY_FILE"] = str(settings.signing_key_file)
         env[f"OMBUDS_{prefix}_DATA_DIR"] = str(settings.data_dir)
@@ -231,7 +232,7 @@ async def test_mediation_runs_its_schedule_by_itself(
     mediation_id = await _closed_mediation_with_notes(med)
     # A second replica of the mediation service, on the same database, with a schedule
     # of zero months run every 50 ms.
-    running = stack.apps["mediation"].state.settings
+    running = state_of(stack.apps["mediation"]).settings
     settings = running.model_copy(
         update={"retention_months": 0, "retention_interval_seconds": 0.05}
     )

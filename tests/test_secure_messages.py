@@ -6,6 +6,7 @@ import datetime as dt
 
 from cases.retention import runner
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import state_of
 
 from .cases_helpers import HANDLER, OFFICE, handler, query
 from .conftest import Stack, intake_body
@@ -151,7 +152,7 @@ async def test_messages_are_destroyed_with_their_case(stack: Stack) -> None:
         f"/v1/cases/{case_id}/messages", json={"body": REPLY}, headers=me
     )
     assert late.status_code == 409
-    settings = stack.apps["cases"].state.settings
+    settings = state_of(stack.apps["cases"]).settings
     done = await runner.run_once(settings, dry_run=False, now=utcnow() + dt.timedelta(days=1200))
     assert done.destroyed == [case_id]
     assert await query(stack.database_urls["cases"], "SELECT * FROM case_message") == []

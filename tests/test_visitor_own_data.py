@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from ombuds_shared.crypto import KeyDestroyed
+from ombuds_shared.dependencies import state_of
 from ombuds_testing import actor, bearer
 
 from .cases_helpers import HANDLER, OFFICE, handler, query
@@ -58,7 +59,7 @@ async def _request_row(stack: Stack, reference: str) -> dict[str, Any]:
 
 async def _key_gone(stack: Stack, visitor_id: str) -> bool:
     try:
-        await stack.apps["intake"].state.envelope.data_key(f"visitor:{visitor_id}")
+        await state_of(stack.apps["intake"]).envelope.data_key(f"visitor:{visitor_id}")
     except KeyDestroyed:
         return True
     return False

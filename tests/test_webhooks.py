@@ -24,9 +24,12 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from mediation.config import MediationSettings
+from mediation.state import mediation_state
 from mediation.webhook.delivery import scan_deadlines
 from mediation.webhook.service import prune_delivery_log
 from ombuds.cli import main
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
 from ombuds_testing import (
     TestDatabases,
@@ -461,7 +464,7 @@ async def test_the_destination_is_checked_again_at_delivery(
 ) -> None:
     subscription = await subscribe(stack, receiver.url)
     # The configuration no longer allows loopback (as if the name now resolved inward).
-    stack.apps["mediation"].state.webhook_dispatcher.allowed = ()
+    mediation_state(stack.apps["mediation"]).webhook_dispatcher.allowed = ()
     await certified_mediation(med)
     [dead] = await until(stack, subscription["id"], "dead")
     assert dead["last_error"].startswith("destination refused")
@@ -651,11 +654,11 @@ async def test_relayed_events_leave_their_producers_and_the_log_forgets_deliveri
     await assigned_case(stack)  # a request received, then its case assigned
     delivered = await until(stack, desk["id"], "delivered", count=2)
     for service in ("intake", "cases"):
-        async with stack.apps[service].state.session_maker() as session:
+        async with state_of(stack.apps[service]).session_maker() as session:
             left = await session.scalar(text("SELECT count(*) FROM webhook_outbox"))
         assert left == 0, service
-    days = stack.apps["mediation"].state.settings.webhook_log_days
-    async with stack.apps["mediation"].state.session_maker() as session, session.begin():
+    days = settings_of(stack.apps["mediation"], MediationSettings).webhook_log_days
+    async with state_of(stack.apps["mediation"]).session_maker() as session, session.begin():
         too_early = dt.datetime.now(dt.UTC) + dt.timedelta(days=days - 1)
         assert await prune_delivery_log(session=session, days=days, now=too_early) == 0
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=days, minutes=1)

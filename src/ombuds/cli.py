@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 
 import httpx
 
-from cases.config import CasesSettings
 from cases.retention import runner as retention_runner
 from intake.retention import runner as intake_retention
 from mediation.retention import runner as mediation_retention
@@ -199,12 +198,6 @@ def _settings(args: argparse.Namespace, spec: system.ServiceSpec) -> object:
     overrides = {k: v for k, v in os.environ.items() if k.startswith(spec.env_prefix)}
     env = {**system.service_environment(args.data_dir, args.port), **overrides}
     return system.settings_for(spec, env)
-
-
-def _cases_settings(args: argparse.Namespace) -> CasesSettings:
-    settings = _settings(args, next(s for s in system.BACKENDS if s.name == "cases"))
-    assert isinstance(settings, CasesSettings)
-    return settings
 
 
 # Cases and mediation first: their runs ask intake's vault to destroy the identities

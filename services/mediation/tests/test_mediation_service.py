@@ -11,6 +11,9 @@ from mediation.case import service as case_service
 from mediation.case.schemas import ReferralAcceptance
 from mediation.certificate import service as certificate_service
 from mediation.certificate.cache import LookupCache
+from mediation.config import MediationSettings
+from mediation.state import mediation_state
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.errors import Conflict
 from ombuds_testing import actor
 
@@ -66,8 +69,8 @@ async def test_two_racing_transitions_cannot_both_win(service: Service) -> None:
     body = {"pillar": "secretariat", "referral_source": "other"}
     created = await service.client.post("/v1/mediations", json=body, headers=headers)
     mediation_id = created.json()["id"]
-    maker = service.app.state.session_maker
-    settings = service.app.state.settings
+    maker = state_of(service.app).session_maker
+    settings = settings_of(service.app, MediationSettings)
     async with maker() as first, maker() as second:
         mine = await case_service.get(session=first, mediation_id=mediation_id)
         theirs = await case_service.get(session=second, mediation_id=mediation_id)
@@ -95,8 +98,8 @@ async def test_two_racing_transitions_cannot_both_win(service: Service) -> None:
 
 async def test_two_certificates_issued_at_once_cannot_both_be_current(service: Service) -> None:
     mediation_id = await _started(service)
-    maker = service.app.state.session_maker
-    keys = service.app.state.certificate_keys
+    maker = state_of(service.app).session_maker
+    keys = mediation_state(service.app).certificate_keys
     async with maker() as first, maker() as second:
         mine = await case_service.get(session=first, mediation_id=mediation_id)
         theirs = await case_service.get(session=second, mediation_id=mediation_id)

@@ -19,6 +19,7 @@ __all__ = [
     "crypto",
     "dates",
     "db",
+    "dependencies",
     "directory",
     "durations",
     "errors",

@@ -27,6 +27,7 @@ from ombuds_shared.db import (
     database_unavailable,
     ping,
 )
+from ombuds_shared.dependencies import ServiceState, state_of
 from ombuds_shared.errors import (
     ServiceUnavailable,
     install_problem_handlers,
@@ -154,37 +155,41 @@ def create_service_app(
             settings.resolved_signing_key_file, create=settings.is_development
         )
         key_source = internal_key_source(settings)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.session_maker = create_session_maker(engine)
-        app.state.read_session_maker = create_read_session_maker(engine)
-        app.state.signing_key = SigningKey.for_owner(private_key, settings.service_name)
-        app.state.token_verifier = TokenVerifier(
-            key_source,
-            audience=settings.service_name,
-            issuers={GATEWAY_ISSUER, *trusted_peers},
-        )
         # Destroying a key needs the store only; creating and opening one, the ring too.
-        app.state.key_store = open_key_store(settings)
-        if app.state.key_store is not None:
+        key_store = open_key_store(settings)
+        if key_store is not None:
             # Before the first request; a store that is away is opened on first use instead.
             with contextlib.suppress(*DATABASE_DOWN, OSError):
-                await app.state.key_store.open()
-        app.state.envelope = load_envelope(settings)
-        if app.state.envelope is not None:
-            app.state.envelope = dataclasses.replace(app.state.envelope, store=app.state.key_store)
-        app.state.peers = {
-            name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
-            for name, url in (peer_urls or {}).items()
-        }
-        app.state.outbox_relay = None
+                await key_store.open()
+        envelope = load_envelope(settings)
+        if envelope is not None:
+            envelope = dataclasses.replace(envelope, store=key_store)
+        state = ServiceState(
+            settings=settings,
+            engine=engine,
+            session_maker=create_session_maker(engine),
+            read_session_maker=create_read_session_maker(engine),
+            signing_key=SigningKey.for_owner(private_key, settings.service_name),
+            token_verifier=TokenVerifier(
+                key_source,
+                audience=settings.service_name,
+                issuers={GATEWAY_ISSUER, *trusted_peers},
+            ),
+            key_store=key_store,
+            envelope=envelope,
+            peers={
+                name: ServiceClient(url, name=name, timeout_seconds=settings.peer_timeout_seconds)
+                for name, url in (peer_urls or {}).items()
+            },
+        )
+        app.state.service = state
         relay_client = None
         if outbox_model is not None:
             relay_client = ServiceClient(
                 settings.gateway_url, name="gateway", timeout_seconds=settings.peer_timeout_seconds
             )
-            app.state.outbox_relay = OutboxRelay(
-                app.state.session_maker,
+            state.outbox_relay = OutboxRelay(
+                state.session_maker,
                 outbox_model,
                 gateway_delivery(
                     relay_client, ReusedToken(lambda: peer_token(app, "gateway", None))
@@ -196,26 +201,26 @@ def create_service_app(
             )
         if on_startup is not None:
             await on_startup(app)
-        if app.state.outbox_relay is not None:
-            app.state.outbox_relay.start()
+        if state.outbox_relay is not None:
+            state.outbox_relay.start()
         try:
             yield
         finally:
             if on_shutdown is not None:
                 await on_shutdown(app)
-            if app.state.outbox_relay is not None:
-                await app.state.outbox_relay.stop()
+            if state.outbox_relay is not None:
+                await state.outbox_relay.stop()
             if relay_client is not None:
                 await relay_client.close()
-            for client in app.state.peers.values():
+            for client in state.peers.values():
                 await client.close()
             await key_source.close()
-            if app.state.key_store is not None:
-                await app.state.key_store.close()
+            if key_store is not None:
+                await key_store.close()
             await engine.dispose()
 
     async def database_ready(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(state_of(app).engine)
 
     if outbox_model is not None:
         routers = (*routers, outbox_router(outbox_model))
@@ -235,7 +240,7 @@ def outbox_router(model: type[OutboxColumns]) -> APIRouter:
 
     @router.get("/v1/internal/outbox", summary="Events waiting for delivery to analytics")
     async def outbox_backlog(request: Request) -> dict[str, Any]:
-        async with request.app.state.session_maker() as session:
+        async with state_of(request.app).session_maker() as session:
             found = await backlog(session, model)
         return {
             "pending": found.pending,
@@ -307,7 +312,6 @@ def base_app(
         read_timeout_seconds=settings.body_read_timeout_seconds,
     )
     if tracing is not None:
-        app.state.tracer_provider = tracing
         app.add_middleware(TracingMiddleware, provider=tracing)
     app.add_middleware(RequestContextMiddleware)
     # Outside the hot routes and the problem rendering, so both speak the reader's language.
@@ -371,22 +375,23 @@ def with_problem_schema(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def with_webhook_relay(app: FastAPI, model: type[OutboxColumns]) -> None:
-    """Relays the service's webhook outbox (`model`) to mediation, which hosts webhooks
-    (docs/webhooks.md), in the background while the app is up."""
+def with_webhook_relay(app: FastAPI, model: type[OutboxColumns], *, mediation_url: str) -> None:
+    """Relays the service's webhook outbox (`model`) to mediation at `mediation_url`, which
+    hosts webhooks (docs/webhooks.md), in the background while the app is up."""
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app):
-            settings = app.state.settings
+            state = state_of(app)
+            settings = state.settings
             client = ServiceClient(
-                settings.mediation_url,
+                mediation_url,
                 name="mediation",
                 timeout_seconds=settings.peer_timeout_seconds,
             )
             relay = OutboxRelay(
-                app.state.session_maker,
+                state.session_maker,
                 model,
                 gateway_delivery(
                     client,
@@ -399,7 +404,6 @@ def with_webhook_relay(app: FastAPI, model: type[OutboxColumns]) -> None:
                 service=f"{settings.service_name}-webhooks",
                 keep_delivered=False,
             )
-            app.state.webhook_relay = relay
             relay.start()
             try:
                 yield
@@ -414,10 +418,10 @@ def peer_token(
     app: FastAPI, audience: str, actor: Actor | None, *, asserts: Mapping[str, str] | None = None
 ) -> str:
     """A token of this service's own identity for a call to `audience`."""
-    settings: ServiceSettings = app.state.settings
+    state = state_of(app)
     return mint_internal_token(
-        app.state.signing_key,
-        issuer=settings.service_name,
+        state.signing_key,
+        issuer=state.settings.service_name,
         audience=audience,
         actor=actor,
         asserts=asserts,

@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ombuds_shared import audit
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import get_session, utcnow
+from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, ValidationFailed
 from ombuds_shared.keys import SigningKey
 from ombuds_shared.pagination import (
@@ -94,7 +95,6 @@ class SignedHeadRead(BaseModel):
     )
 
 
-_SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 _AuditorDep = Annotated[Actor, Depends(require_user("auditor"))]
 
 
@@ -114,9 +114,9 @@ class ServiceAudit:
     def attach_read_log(self, app: FastAPI) -> audit.ReadLog:
         """Gives every session of the app one group-committing ReadLog for its reads (call
         it once the app's engine exists, e.g. in an on_startup hook)."""
-        read_log = audit.ReadLog(app.state.engine, self.event_model, self.head_model)
-        app.state.read_log = read_log
-        for maker in (app.state.session_maker, app.state.read_session_maker):
+        state = state_of(app)
+        read_log = audit.ReadLog(state.engine, self.event_model, self.head_model)
+        for maker in (state.session_maker, state.read_session_maker):
             maker.configure(info={READ_LOG: read_log})
         return read_log
 
@@ -282,7 +282,7 @@ class ServiceAudit:
             summary=f"The {self.service} service's audit log (auditor)",
         )
         async def read_log(
-            session: _SessionDep,
+            session: SessionDep,
             actor: _AuditorDep,
             record_id: Annotated[str | None, Query(max_length=64)] = None,
             context_id: Annotated[
@@ -314,9 +314,11 @@ class ServiceAudit:
             "later (auditor)",
         )
         async def signed_head(
-            request: Request, session: _SessionDep, actor: _AuditorDep
+            request: Request, session: SessionDep, actor: _AuditorDep
         ) -> SignedHeadRead:
-            head, token = await log.signed_head(session=session, key=request.app.state.signing_key)
+            head, token = await log.signed_head(
+                session=session, key=state_of(request.app).signing_key
+            )
             return SignedHeadRead(
                 service=head.service,
                 signed_at=head.signed_at,

@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import Forbidden, Unauthorized
-from ombuds_shared.tokens import Actor, Caller, TokenVerifier, caller_from_internal_claims
+from ombuds_shared.tokens import Actor, Caller, caller_from_internal_claims
 
 __all__ = [
     "bearer_token",
@@ -37,8 +38,7 @@ def parse_bearer(header: str | None) -> str:
 
 async def verified_caller(request: Request) -> Caller:
     """Verifies the internal token on the request and says who is calling."""
-    verifier: TokenVerifier = request.app.state.token_verifier
-    claims = await verifier.verify(bearer_token(request))
+    claims = await state_of(request.app).token_verifier.verify(bearer_token(request))
     caller = caller_from_internal_claims(claims)
     request.state.caller = caller
     return caller

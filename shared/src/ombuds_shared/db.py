@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import DateTime, TypeDecorator
-from starlette.requests import Request
 
 from ombuds_shared._batching import Grouped
 from ombuds_shared.errors import ServiceUnavailable
@@ -36,8 +35,6 @@ __all__ = [
     "create_engine",
     "create_session_maker",
     "database_unavailable",
-    "get_read_session",
-    "get_session",
     "new_metadata",
     "utcnow",
 ]
@@ -154,19 +151,6 @@ def create_read_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSe
     return async_sessionmaker(read_only(engine), expire_on_commit=False)
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Yields a session from the app's session maker; use with scope="function"."""
-    async with _session_from(request.app.state.session_maker) as session:
-        yield session
-
-
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Like get_session, for a route that only reads (a single consistent statement
-    at a time is all it needs)."""
-    async with _session_from(request.app.state.read_session_maker) as session:
-        yield session
-
-
 @contextlib.asynccontextmanager
 async def core_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A Core connection for a hot path: no ORM session to set up and tear down.
@@ -176,7 +160,7 @@ async def core_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]
 
 
 @contextlib.asynccontextmanager
-async def _session_from(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def session_from(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A session whose database failures, wherever they happen, answer 503."""
     async with unavailable_as_503(), maker() as session:
         yield session

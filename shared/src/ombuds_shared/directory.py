@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.tokens import Caller
 
@@ -104,7 +105,7 @@ def directory_receiver(office_model: Any, staff_model: Any | None = None) -> API
 
 
 async def _upsert(request: Request, model: Any, values: dict[str, Any]) -> None:
-    async with request.app.state.session_maker() as session, session.begin():
+    async with state_of(request.app).session_maker() as session, session.begin():
         await session.merge(model(**values))
 
 

@@ -10,7 +10,6 @@ was open by then.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -414,12 +413,6 @@ def record_from_csv_row(row: dict[str, str]) -> dict[str, Any]:
     if "is_group" in record:
         record["is_group"] = record["is_group"].lower() in ("true", "1", "yes")
     return record
-
-
-def read_csv_lines(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """The records of a CSV file's lines, one at a time."""
-    for row in csv.DictReader(lines):
-        yield record_from_csv_row(row)
 
 
 class ImportBatch(InputModel):

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ombuds_shared import metrics
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.tasks import cancel_and_wait
 from ombuds_shared.tokens import Actor
 
@@ -143,7 +144,7 @@ def with_periodic_schedule(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app):
-            service = str(app.state.settings.service_name)
+            service = state_of(app).settings.service_name
             task = asyncio.create_task(
                 periodically(lambda: run(app), every_seconds=every_seconds, service=service)
             )

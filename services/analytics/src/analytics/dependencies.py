@@ -3,13 +3,10 @@
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import get_session
 from ombuds_shared.tokens import Actor
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # Analysts and the chief read statistics and keep the office's reference data.
 AnalystDep = Annotated[Actor, Depends(require_user("analyst", "chief"))]
 # The exit survey is answered by visitors themselves; nothing of them is kept.

@@ -4,8 +4,10 @@ from fastapi import FastAPI
 
 from analytics.api import ROUTERS
 from analytics.config import AnalyticsSettings
+from analytics.state import AnalyticsState
 from analytics.survey import service as survey_service
 from ombuds_shared.app import create_service_app, internal_key_source
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.tokens import (
     EVENT_TOKEN_TYPE,
     EXIT_SURVEY_ISSUERS,
@@ -22,24 +24,25 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     settings = settings or AnalyticsSettings()
 
     async def on_startup(app: FastAPI) -> None:
-        # Events come only with the gateway's event token, a type no user token has.
-        app.state.event_verifier = TokenVerifier(
-            internal_key_source(settings),
-            audience=settings.service_name,
-            issuers={GATEWAY_ISSUER},
-            token_type=EVENT_TOKEN_TYPE,
-        )
-        app.state.statistics_cache = {}
-        # Exit-survey tokens come from the services that close matters, with their own type.
-        app.state.exit_token_verifier = TokenVerifier(
-            internal_key_source(settings),
-            audience=settings.service_name,
-            issuers=set(EXIT_SURVEY_ISSUERS),
-            token_type=EXIT_SURVEY_TOKEN_TYPE,
-            required_claims=("exp", "iss", "aud", "sub", "jti"),
-        )
-        app.state.exit_token_key = survey_service.exit_token_key(
-            app.state.signing_key.private_key.private_bytes_raw()
+        state_of(app).own = AnalyticsState(
+            # Events come only with the gateway's event token, a type no user token has.
+            event_verifier=TokenVerifier(
+                internal_key_source(settings),
+                audience=settings.service_name,
+                issuers={GATEWAY_ISSUER},
+                token_type=EVENT_TOKEN_TYPE,
+            ),
+            # Exit-survey tokens come from the services that close matters, with their own type.
+            exit_token_verifier=TokenVerifier(
+                internal_key_source(settings),
+                audience=settings.service_name,
+                issuers=set(EXIT_SURVEY_ISSUERS),
+                token_type=EXIT_SURVEY_TOKEN_TYPE,
+                required_claims=("exp", "iss", "aud", "sub", "jti"),
+            ),
+            exit_token_key=survey_service.exit_token_key(
+                state_of(app).signing_key.private_key.private_bytes_raw()
+            ),
         )
 
     return create_service_app(

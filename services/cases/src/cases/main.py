@@ -11,7 +11,9 @@ from cases.case.service import case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent, WebhookOutbox
 from cases.retention.runner import periodically
+from cases.state import CasesState
 from ombuds_shared.app import create_service_app, with_webhook_relay
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.tasks import cancel_and_wait
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,7 +32,7 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
         outbox_model=OutboxEvent,
         on_startup=_with_reads,
     )
-    with_webhook_relay(app, WebhookOutbox)
+    with_webhook_relay(app, WebhookOutbox, mediation_url=settings.mediation_url)
     if settings.retention_interval_seconds > 0:
         _with_retention_schedule(app)
     return app
@@ -39,8 +41,9 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 async def _with_reads(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log;
     case reads by id are batched (see case_reads)."""
-    app.state.case_reads = case_reads(app.state.engine)
-    AUDIT.attach_read_log(app)
+    state_of(app).own = CasesState(
+        case_reads=case_reads(state_of(app).engine), read_log=AUDIT.attach_read_log(app)
+    )
 
 
 def _with_retention_schedule(app: FastAPI) -> None:

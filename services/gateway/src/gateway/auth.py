@@ -57,14 +57,6 @@ def external_verifier(settings: GatewaySettings) -> tuple[TokenVerifier, Signing
     return verifier, key
 
 
-async def authenticate(
-    verifier: TokenVerifier, settings: GatewaySettings, authorization: str | None
-) -> Actor:
-    """The caller (see `authenticate_with_claims`)."""
-    actor, _ = await authenticate_with_claims(verifier, settings, authorization)
-    return actor
-
-
 async def authenticate_with_claims(
     verifier: TokenVerifier, settings: GatewaySettings, authorization: str | None
 ) -> tuple[Actor, dict[str, Any]]:

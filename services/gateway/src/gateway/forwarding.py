@@ -11,13 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import State
-
-from gateway.answer_cache import AnswerCache
 from gateway.policy import Rule
 from gateway.reference.local import LOCAL_SERVICE, call_local
+from gateway.state import GatewayState
 from ombuds_shared.errors import Forbidden, UpstreamFailed, error_from_problem
-from ombuds_shared.http import RawResponse, ServiceClient
+from ombuds_shared.http import RawResponse
 from ombuds_shared.i18n import current_language
 from ombuds_shared.tokens import Actor
 
@@ -68,7 +66,7 @@ def hidden_fields(rule: Rule, roles: frozenset[str]) -> list[str]:
 
 
 async def forward(
-    state: State,
+    state: GatewayState,
     actor: Actor,
     method: str,
     path: str,
@@ -84,7 +82,7 @@ async def forward(
     # never a role an identity provider could put in a token.
     if not (rule.allows(actor.roles) or (rule.receipt and actor == RECEIPT_HOLDER)):
         raise Forbidden("Your role may not use this route.")
-    cache: AnswerCache[Forwarded] = state.answer_cache
+    cache = state.answer_cache
     cache_key = None
     if rule.cacheable and cache.enabled:
         # Who asks is part of the key: an answer is only ever reused for its own caller.
@@ -107,7 +105,7 @@ async def forward(
         )
     else:
         out_headers["Authorization"] = "Bearer " + state.minter.token_for(rule.service, actor)
-        client: ServiceClient = state.clients[rule.service]
+        client = state.clients[rule.service]
         upstream = await client.send(
             method, path, headers=out_headers, body=body, raw_query=raw_query
         )

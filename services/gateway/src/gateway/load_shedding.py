@@ -13,6 +13,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.ratelimit import client_key
+from gateway.state import gateway_state
 from ombuds_shared import metrics
 from ombuds_shared.auth import parse_bearer
 from ombuds_shared.errors import (
@@ -103,9 +104,9 @@ async def _client_of(scope: Scope) -> str:
             authorization = value.decode("latin-1")
             break
     if authorization is not None:
-        state = scope["app"].state
+        verifier = gateway_state(scope["app"]).external_verifier
         try:
-            claims = await state.external_verifier.verify(parse_bearer(authorization))
+            claims = await verifier.verify(parse_bearer(authorization))
             return "sub:" + str(claims["sub"])
         except Unauthorized:
             pass  # counted by address, as any caller without a valid token

@@ -22,6 +22,7 @@ from gateway.proxy.router import proxy_app
 from gateway.ratelimit import RateLimiter
 from gateway.reference import local_app
 from gateway.security_headers import SecurityHeadersMiddleware
+from gateway.state import GatewayState, gateway_state
 from ombuds_shared.app import base_app
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.http import ServiceClient
@@ -42,67 +43,66 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         internal_key = SigningKey.for_owner(private, "gateway")
         verifier, dev_key = external_verifier(settings)
-        app.state.settings = settings
-        app.state.staff_signed_in = set()
-        app.state.policy = Policy()
-        app.state.local_app = local_app()
-        app.state.answer_cache = AnswerCache(settings.lookup_cache_seconds)
-        app.state.caller_limiter = RateLimiter(
-            settings.rate_limit_per_second, settings.rate_limit_burst
-        )
-        app.state.anonymous_limiter = RateLimiter(
-            settings.unauthenticated_rate_per_second, settings.unauthenticated_burst
-        )
         # Receipt codes are guessed, if at all, one call at a time: limited per address
         # (an IPv6 client per /64), whether the code was right or not (so a 429 says nothing
         # of a code). No limit over all clients: against 120-bit codes it adds nothing, and
         # strangers could spend it to lock every anonymous visitor out.
-        app.state.receipt_limiter = RateLimiter(
+        receipt_limiter = RateLimiter(
             settings.receipt_rate_per_minute / 60,
             settings.receipt_burst,
             detail="Slow down: too many receipt-code attempts from this client.",
         )
-        app.state.external_verifier = verifier
-        app.state.minter = InternalTokenMinter(
-            internal_key, settings.internal_token_lifetime_seconds
-        )
         # The gateway's own extra keys (`gateway.<label>.pub.pem`) let replicas that still
         # sign with the previous key, or already with the next, be trusted during a rollout.
         published = service_public_jwks(settings.resolved_service_keys_dir, ("gateway", *SERVICES))
-        app.state.internal_jwks = [
-            internal_key.public_jwk,
-            *(jwk for jwk in published if jwk["kid"] != internal_key.kid),
-        ]
-        app.state.internal_key = internal_key
         # Relays of the producing services call the event ingress with their own keys.
         service_jwks = [jwk for jwk in published if not jwk["kid"].startswith("gateway.")]
-        app.state.peer_verifier = TokenVerifier(
-            JwksKeySource(document=jwks_document(service_jwks)),
-            audience="gateway",
-            issuers=set(SERVICES),
-        )
-        app.state.pseudonymizer = Pseudonymizer(load_pseudonym_key(settings))
-        app.state.event_tokens = EventTokens(app.state)
-        app.state.public_jwks = [dev_key.public_jwk] if dev_key else []
-        app.state.clients = {
+        clients = {
             name: ServiceClient(
                 settings.service_url(name), name=name, timeout_seconds=settings.peer_timeout_seconds
             )
             for name in SERVICES
         }
-        app.state.certificate_keys = CertificateKeyCache(
-            app.state.clients["mediation"], settings.certificate_keys_max_age_seconds
+        app.state.gateway = GatewayState(
+            settings=settings,
+            policy=Policy(),
+            local_app=local_app(),
+            answer_cache=AnswerCache(settings.lookup_cache_seconds),
+            caller_limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+            anonymous_limiter=RateLimiter(
+                settings.unauthenticated_rate_per_second, settings.unauthenticated_burst
+            ),
+            receipt_limiter=receipt_limiter,
+            external_verifier=verifier,
+            minter=InternalTokenMinter(internal_key, settings.internal_token_lifetime_seconds),
+            internal_key=internal_key,
+            internal_jwks=[
+                internal_key.public_jwk,
+                *(jwk for jwk in published if jwk["kid"] != internal_key.kid),
+            ],
+            peer_verifier=TokenVerifier(
+                JwksKeySource(document=jwks_document(service_jwks)),
+                audience="gateway",
+                issuers=set(SERVICES),
+            ),
+            pseudonymizer=Pseudonymizer(load_pseudonym_key(settings)),
+            event_tokens=EventTokens(internal_key),
+            public_jwks=[dev_key.public_jwk] if dev_key else [],
+            clients=clients,
+            certificate_keys=CertificateKeyCache(
+                clients["mediation"], settings.certificate_keys_max_age_seconds
+            ),
         )
         try:
             async with private_listener(private_app(app, settings), settings.private_bind):
                 yield
         finally:
-            for client in app.state.clients.values():
+            for client in clients.values():
                 await client.close()
             await verifier.keys.close()
 
     async def services_ready(app: FastAPI) -> None:
-        for name, client in app.state.clients.items():
+        for name, client in gateway_state(app).clients.items():
             response = await client.send("GET", "/ready", retry=False)
             if response.status != 200:
                 raise ServiceUnavailable(f"The {name} service is not ready.")

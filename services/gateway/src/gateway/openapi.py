@@ -11,8 +11,8 @@ from fastapi import APIRouter, FastAPI, Request
 
 from gateway.policy import Reach, Rule
 from gateway.reference.local import LOCAL_SERVICE
+from gateway.state import gateway_state
 from ombuds_shared.errors import AppError, Forbidden, ServiceUnavailable
-from ombuds_shared.http import ServiceClient
 from ombuds_shared.openapi import add_problems, route_problems
 
 logger = logging.getLogger("ombuds.gateway.openapi")
@@ -22,19 +22,20 @@ router = APIRouter()
 @router.get("/openapi.json", include_in_schema=False)
 async def combined_openapi(request: Request) -> dict[str, Any]:
     app: FastAPI = request.app
-    cached: dict[str, Any] | None = getattr(app.state, "combined_openapi", None)
+    state = gateway_state(app)
+    cached = state.combined_openapi
     if cached is not None:
         return cached
     specs: dict[str, dict[str, Any]] = {}
-    for service in sorted({r.service for r in app.state.policy.rules} - {LOCAL_SERVICE}):
-        client: ServiceClient = app.state.clients[service]
+    for service in sorted({r.service for r in state.policy.rules} - {LOCAL_SERVICE}):
+        client = state.clients[service]
         response = await client.send("GET", "/openapi.json")
         if response.status != 200:
             raise ServiceUnavailable(f"The {service} service's API description is unavailable.")
         specs[service] = response.json()
-    specs[LOCAL_SERVICE] = app.state.local_app.openapi()
-    document = merge(app.openapi(), specs, app.state.policy.rules)
-    app.state.combined_openapi = document
+    specs[LOCAL_SERVICE] = state.local_app.openapi()
+    document = merge(app.openapi(), specs, state.policy.rules)
+    state.combined_openapi = document
     return document
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.datastructures import State
-
+from gateway.state import GatewayState
 from ombuds_shared.tokens import Actor
 
 logger = logging.getLogger("ombuds.gateway.staff_sync")
@@ -26,11 +25,11 @@ STAFF_ROLES = ("chief", "ombudsman", "mediator")
 _MAX_REMEMBERED = 100_000
 
 
-async def note_sign_in(state: State, actor: Actor, claims: dict[str, Any]) -> None:
+async def note_sign_in(state: GatewayState, actor: Actor, claims: dict[str, Any]) -> None:
     """Reports a staff member's first sign-in to intake's directory, once per process."""
     if not state.settings.staff_from_claims:
         return
-    seen: set[str] = state.staff_signed_in
+    seen = state.staff_signed_in
     if actor.subject in seen:
         return
     role = next((r for r in STAFF_ROLES if r in actor.roles), None)

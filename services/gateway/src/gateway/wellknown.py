@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from gateway.state import gateway_state
+
 router = APIRouter(tags=["keys"])
 # Served on the private listener only (gateway.private_listener).
 internal_router = APIRouter(tags=["keys"])
@@ -18,9 +20,9 @@ _KEYS_CACHE = "public, max-age=300"
     summary="Public keys: the development issuer (when enabled) and certificate signing keys",
 )
 async def public_jwks(request: Request, response: Response) -> dict[str, Any]:
-    certificate_keys = await request.app.state.certificate_keys.keys()
+    certificate_keys = await gateway_state(request.app).certificate_keys.keys()
     response.headers["Cache-Control"] = _KEYS_CACHE
-    return {"keys": [*request.app.state.public_jwks, *certificate_keys]}
+    return {"keys": [*gateway_state(request.app).public_jwks, *certificate_keys]}
 
 
 @internal_router.get(
@@ -29,4 +31,4 @@ async def public_jwks(request: Request, response: Response) -> dict[str, Any]:
 )
 async def internal_jwks(request: Request, response: Response) -> dict[str, Any]:
     response.headers["Cache-Control"] = _KEYS_CACHE
-    return {"keys": list(request.app.state.internal_jwks)}
+    return {"keys": list(gateway_state(request.app).internal_jwks)}

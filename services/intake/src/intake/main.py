@@ -11,8 +11,10 @@ from intake.request.fingerprint import load_fingerprint_key
 from intake.request.models import WebhookOutbox
 from intake.request.submitter import convert_plain_submitters, submitter_key
 from intake.retention.runner import run_retention
+from intake.state import IntakeState, intake_state
 from ombuds_shared.app import create_service_app, with_webhook_relay
 from ombuds_shared.db import GroupedInserts
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.retention import with_periodic_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,7 +37,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         on_startup=_with_submission_inserts,
         on_shutdown=_stop_directory_relay,
     )
-    with_webhook_relay(app, WebhookOutbox)
+    with_webhook_relay(app, WebhookOutbox, mediation_url=settings.mediation_url)
     if settings.retention_interval_seconds > 0:
         with_periodic_schedule(
             app, run_retention, every_seconds=settings.retention_interval_seconds
@@ -47,16 +49,22 @@ async def _with_submission_inserts(app: FastAPI) -> None:
     """Submissions arriving together are inserted together (see GroupedInserts); reveals
     of identities are recorded through one group-committing log (see ReadLog); fingerprints
     are keyed with intake's own secret."""
-    app.state.fingerprint_key = load_fingerprint_key(app.state.settings)
-    app.state.receipt_key = receipt_key(app.state.fingerprint_key)
-    app.state.submitter_key = submitter_key(app.state.fingerprint_key)
+    state = state_of(app)
+    fingerprint_key = load_fingerprint_key(settings_of(app, IntakeSettings))
+    keyed_submitters = submitter_key(fingerprint_key)
     # Requests stored before submitters were keyed: only this process holds the key.
-    await convert_plain_submitters(app.state.engine, app.state.submitter_key)
-    app.state.submission_inserts = GroupedInserts(app.state.engine)
+    await convert_plain_submitters(state.engine, keyed_submitters)
+    relay = directory_relay(app)
+    state.own = IntakeState(
+        fingerprint_key=fingerprint_key,
+        receipt_key=receipt_key(fingerprint_key),
+        submitter_key=keyed_submitters,
+        submission_inserts=GroupedInserts(state.engine),
+        directory_relay=relay,
+    )
     AUDIT.attach_read_log(app)
-    app.state.directory_relay = directory_relay(app)
-    app.state.directory_relay.start()
+    relay.start()
 
 
 async def _stop_directory_relay(app: FastAPI) -> None:
-    await app.state.directory_relay.stop()
+    await intake_state(app).directory_relay.stop()

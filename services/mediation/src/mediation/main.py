@@ -10,8 +10,10 @@ from mediation.config import MediationSettings
 from mediation.models import register_all
 from mediation.outbox import OutboxEvent
 from mediation.retention.runner import run_retention
+from mediation.state import MediationState
 from mediation.webhook.delivery import with_webhooks
 from ombuds_shared.app import create_service_app
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.retention import with_periodic_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,10 +28,12 @@ def create_app(settings: MediationSettings | None = None) -> FastAPI:
     async def load_certificate_keys(app: FastAPI) -> None:
         """Loads the certificate key ring (creating it in development), the lookup cache and
         the audit log of reads."""
-        app.state.certificate_keys = CertificateKeys.load(
-            settings.resolved_certificate_key_files, create=settings.is_development
+        state_of(app).own = MediationState(
+            certificate_keys=CertificateKeys.load(
+                settings.resolved_certificate_key_files, create=settings.is_development
+            ),
+            certificate_cache=LookupCache(settings.certificate_cache_seconds),
         )
-        app.state.certificate_cache = LookupCache(settings.certificate_cache_seconds)
         # Reads of notes are recorded through one group-committing log (see ReadLog).
         AUDIT.attach_read_log(app)
 

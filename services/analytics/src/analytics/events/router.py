@@ -1,8 +1,9 @@
 from fastapi import APIRouter
 
 from analytics.events import service
-from analytics.events.dependencies import EventDeliveryDep, SessionDep
+from analytics.events.dependencies import EventDeliveryDep
 from analytics.events.schemas import IncomingBatch, IngestResults
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/internal/events", tags=["events"], responses=PROBLEM_RESPONSES)

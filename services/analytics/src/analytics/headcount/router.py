@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from analytics.dependencies import AnalystDep, SessionDep
+from analytics.dependencies import AnalystDep
 from analytics.headcount import service
 from analytics.headcount.schemas import HeadcountList, HeadcountRead, HeadcountUpdate
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.reference import Pillar
 

@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from analytics.dependencies import AnalystDep, SessionDep
+from analytics.dependencies import AnalystDep
 from analytics.outreach import service
 from analytics.outreach.schemas import OutreachCreate, OutreachList, OutreachRead
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/analytics/outreach", tags=["analytics"], responses=PROBLEM_RESPONSES)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from analytics.config import AnalyticsSettings
 from analytics.dependencies import AnalystDep
 from analytics.report import annual, document
 from analytics.report.pdf import render_pdf
@@ -14,6 +15,7 @@ from analytics.report.word import render_docx
 from analytics.statistics.dependencies import FiltersDep, ReaderDep
 from analytics.statistics.router import StatisticName, statistic_named
 from analytics.statistics.service import publish
+from ombuds_shared.dependencies import settings_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotAcceptable
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.pages import html_page
@@ -136,7 +138,7 @@ async def annual_report(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     chosen = format_ or negotiate(accept)
-    settings = request.app.state.settings
+    settings = settings_of(request.app, AnalyticsSettings)
     report = await document.build(
         reader, year=year, filters=filters, organization=settings.report_organization,
         office=settings.report_office, texts=Texts(settings.report_templates_dir),

@@ -4,8 +4,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from analytics.config import AnalyticsSettings
-from analytics.dependencies import SessionDep
+from analytics.state import analytics_state
 from analytics.statistics.service import Filters, Reader
+from ombuds_shared.dependencies import SessionDep, settings_of
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.reference import Pillar
 from ombuds_shared.taxonomy import SUBCATEGORIES
@@ -48,10 +49,10 @@ def asked(
 
 def reader(request: Request, session: SessionDep) -> Reader:
     """A reader of protected statistics, sharing the app's cache of protected cubes."""
-    settings = request.app.state.settings
+    settings = settings_of(request.app, AnalyticsSettings)
     return Reader(
         session,
-        request.app.state.statistics_cache,
+        analytics_state(request.app).statistics_cache,
         settings.suppression_threshold,
         published_through(settings),
         settings.suppression_thresholds,

@@ -1,8 +1,10 @@
 from fastapi import APIRouter, Request, status
 
-from analytics.dependencies import AnalystDep, SessionDep, VisitorDep
+from analytics.dependencies import AnalystDep, VisitorDep
+from analytics.state import analytics_state
 from analytics.survey import service
 from analytics.survey.schemas import ExitAnswer, Received, WorkplaceUpload
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/analytics/surveys", tags=["analytics"], responses=PROBLEM_RESPONSES)
@@ -28,8 +30,8 @@ async def answer_exit(
     data: ExitAnswer, request: Request, session: SessionDep, _: VisitorDep
 ) -> Received:
     token_hash = await service.spendable_exit_token(
-        verifier=request.app.state.exit_token_verifier,
-        key=request.app.state.exit_token_key,
+        verifier=analytics_state(request.app).exit_token_verifier,
+        key=analytics_state(request.app).exit_token_key,
         token=data.token,
     )
     await service.answer_exit(session=session, data=data, token_hash=token_hash)

@@ -9,13 +9,8 @@ from cases.assignment.schemas import (
     DeclarationCreate,
     DeclarationRead,
 )
-from cases.case.dependencies import (
-    CaseReaderDep,
-    ChiefDep,
-    OfficeCaseDep,
-    OmbudsmanDep,
-    SessionDep,
-)
+from cases.case.dependencies import CaseReaderDep, ChiefDep, OfficeCaseDep, OmbudsmanDep
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["assignment"], responses=PROBLEM_RESPONSES)

@@ -20,11 +20,12 @@ from cases.bulk_reads.schemas import (
     CaseRecords,
     CaseRecordsList,
 )
-from cases.case.dependencies import CaseReaderDep, SessionDep
+from cases.case.dependencies import CaseReaderDep
 from cases.case.models import StatusChange
 from cases.case.schemas import StatusChangeRead
 from cases.issue_coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
 from cases.issue_coding.schemas import IssueRead, ReferralRead, ServiceRead, SystemicTagRead
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.pagination import MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor

@@ -9,14 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cases.case import service
 from cases.office.models import StaffMember
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import get_read_session, get_session
+from ombuds_shared.dependencies import ReadSessionDep, SessionDep
 from ombuds_shared.errors import Conflict, Forbidden
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.tokens import Actor
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# For routes that only read: no transaction round trips (see ombuds_shared.db).
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 CaseReaderDep = Annotated[Actor, Depends(require_user("ombudsman", "chief"))]
 OmbudsmanDep = Annotated[Actor, Depends(require_user("ombudsman"))]
 ChiefDep = Annotated[Actor, Depends(require_user("chief"))]

@@ -5,13 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from cases.case import service
-from cases.case.dependencies import (
-    CaseReaderDep,
-    HandledCaseDep,
-    ReadableCaseDep,
-    ReadSessionDep,
-    SessionDep,
-)
+from cases.case.dependencies import CaseReaderDep, HandledCaseDep, ReadableCaseDep
 from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
@@ -22,7 +16,9 @@ from cases.case.schemas import (
     StatusChangeCreate,
     StatusChangeRead,
 )
+from cases.state import cases_state
 from ombuds_shared.auth import require_peer, require_user
+from ombuds_shared.dependencies import EnvelopeDep, ReadSessionDep, SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Actor, Caller, mint_exit_survey_token
@@ -69,14 +65,12 @@ async def list_cases(
 )
 async def open_case(
     data: CaseCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     response: Response,
     session: SessionDep,
     actor: Annotated[Actor, Depends(require_user("ombudsman", "chief"))],
 ) -> CaseRead:
-    case = await service.open_case(
-        session=session, envelope=request.app.state.envelope, actor=actor, data=data
-    )
+    case = await service.open_case(session=session, envelope=envelope, actor=actor, data=data)
     response.headers["Location"] = f"/v1/cases/{case.id}"
     return CaseRead.model_validate(case)
 
@@ -85,9 +79,9 @@ async def open_case(
 async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> Mapping[str, Any]:
     # The busiest read: Core columns, fetched with the reads arriving with it, and
     # recorded through the group-committing read log (see service.read).
-    state = request.app.state
+    own = cases_state(request.app)
     return await service.read(
-        reads=state.case_reads, read_log=state.read_log, case_id=case_id, actor=actor
+        reads=own.case_reads, read_log=own.read_log, case_id=case_id, actor=actor
     )
 
 
@@ -111,7 +105,7 @@ async def change_status(
     if data.status == CaseStatus.CLOSED:
         # Closed is final, so one token per case; it is kept nowhere but in this answer.
         read.exit_survey_token = mint_exit_survey_token(
-            request.app.state.signing_key, issuer="cases"
+            state_of(request.app).signing_key, issuer="cases"
         )
     return read
 
@@ -136,13 +130,13 @@ async def status_history(
 )
 async def open_case_from_intake(
     data: CaseFromIntake,
-    request: Request,
+    envelope: EnvelopeDep,
     response: Response,
     session: SessionDep,
     caller: Annotated[Caller, Depends(require_peer("intake"))],
 ) -> CaseRead:
     case, created = await service.open_from_intake(
-        session=session, envelope=request.app.state.envelope, data=data, actor=caller.actor
+        session=session, envelope=envelope, data=data, actor=caller.actor
     )
     if not created:
         response.status_code = status.HTTP_200_OK

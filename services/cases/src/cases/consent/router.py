@@ -1,12 +1,6 @@
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from cases.case.dependencies import (
-    CONTENT_DESTROYED,
-    ChiefDep,
-    LiveCaseDep,
-    OmbudsmanDep,
-    SessionDep,
-)
+from cases.case.dependencies import CONTENT_DESTROYED, ChiefDep, LiveCaseDep, OmbudsmanDep
 from cases.consent import service
 from cases.consent.schemas import (
     ActionCreate,
@@ -18,6 +12,7 @@ from cases.consent.schemas import (
     OversightMonth,
     OversightReport,
 )
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -38,14 +33,12 @@ oversight_router = APIRouter(
 )
 async def give_consent(
     data: ConsentCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     case: LiveCaseDep,
     session: SessionDep,
     actor: OmbudsmanDep,
 ) -> ConsentRead:
-    return await service.give(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
-    )
+    return await service.give(session=session, envelope=envelope, case=case, actor=actor, data=data)
 
 
 @router.get(
@@ -54,11 +47,9 @@ async def give_consent(
     summary="The visitor's consents (assigned ombudsman)",
 )
 async def list_consents(
-    request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
+    envelope: EnvelopeDep, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> list[ConsentRead]:
-    return await service.list_consents(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor
-    )
+    return await service.list_consents(session=session, envelope=envelope, case=case, actor=actor)
 
 
 @router.post(
@@ -99,13 +90,13 @@ async def take_action(
 )
 async def disclose(
     data: DisclosureCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     case: LiveCaseDep,
     session: SessionDep,
     actor: OmbudsmanDep,
 ) -> DisclosureRead:
     disclosure = await service.disclose(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
+        session=session, envelope=envelope, case=case, actor=actor, data=data
     )
     return DisclosureRead(
         id=disclosure.id,

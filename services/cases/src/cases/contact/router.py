@@ -1,7 +1,7 @@
 from fastapi import APIRouter, status
 
 from cases import audited_records
-from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep, SessionDep
+from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep
 from cases.contact import service
 from cases.contact.models import CaseContact
 from ombuds_shared.contact import (
@@ -11,6 +11,7 @@ from ombuds_shared.contact import (
     contact_log,
     contact_read,
 )
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/cases/{case_id}", tags=["contacts"], responses=PROBLEM_RESPONSES)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from cases.case.dependencies import CaseReaderDep, OfficeCaseDep, SessionDep
+from cases.case.dependencies import CaseReaderDep, OfficeCaseDep
 from cases.erasure import service
 from cases.erasure.schemas import (
     CaseErasureState,
@@ -16,6 +16,7 @@ from cases.erasure.schemas import (
 from cases.message.router import VisitorsCaseDep
 from cases.retention.runner import identity_destroyer
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, Forbidden
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -86,7 +87,7 @@ async def list_erasure_requests(
 async def confirm_erasure(
     request: Request, case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> ErasureConfirmation:
-    state = request.app.state
+    state = state_of(request.app)
     result = await service.confirm(
         session=session,
         session_maker=state.session_maker,

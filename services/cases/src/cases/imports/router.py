@@ -3,11 +3,11 @@ administrator (policy row `POST /v1/imports/cases`), once it has sealed the iden
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from cases.case.dependencies import SessionDep
 from cases.imports import service
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.history import ImportBatch, InternalImportAnswer
 from ombuds_shared.tokens import Caller
 
@@ -27,10 +27,10 @@ router = APIRouter(prefix="/v1/internal/imports", tags=["internal"])
 )
 async def import_cases(
     batch: ImportBatch,
-    request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     caller: Annotated[Caller, Depends(require_peer("intake"))],
 ) -> InternalImportAnswer:
     return await service.import_cases(
-        session=session, envelope=request.app.state.envelope, actor=caller.actor, batch=batch
+        session=session, envelope=envelope, actor=caller.actor, batch=batch
     )

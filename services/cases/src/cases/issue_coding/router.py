@@ -3,7 +3,8 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from cases import audited_records
-from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep, SessionDep
+from cases.case.dependencies import CaseReaderDep, LiveCaseDep, OfficeCaseDep
+from cases.config import CasesSettings
 from cases.issue_coding import service
 from cases.issue_coding.models import CaseIssue, Referral, ServiceGiven, SystemicTag
 from cases.issue_coding.schemas import (
@@ -17,8 +18,8 @@ from cases.issue_coding.schemas import (
     SystemicTagRead,
 )
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import SessionDep, settings_of, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, AppError, ServiceUnavailable, UpstreamFailed
-from ombuds_shared.http import ServiceClient
 from ombuds_shared.taxonomy import category_of
 from ombuds_shared.tokens import Actor
 
@@ -84,9 +85,9 @@ async def give_service(
 
 async def _open_mediation(request: Request, actor: Actor, body: dict[str, Any]) -> str:
     """Opens the mediation; anything but a 2xx answer with an id is the peer's failure."""
-    mediation: ServiceClient = request.app.state.peers["mediation"]
+    mediation = state_of(request.app).peers["mediation"]
     # Mediations are worked by the Mediation Service's mediators, not the case's office.
-    body = {**body, "office": request.app.state.settings.mediation_office}
+    body = {**body, "office": settings_of(request.app, CasesSettings).mediation_office}
     try:
         answer = await mediation.call(
             "POST",

@@ -2,15 +2,16 @@
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from sqlalchemy import RowMapping, Table, select
 
 from cases.case import service as case_service
-from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep
 from cases.case.models import CaseFile
 from cases.message import service
 from cases.message.schemas import CaseMessageRead, MessageCreate, Sender, VisitorView
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, Forbidden, NotFound
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.tokens import Actor, Caller
@@ -34,14 +35,14 @@ _CLOSED = problem_responses(
 )
 async def send_message(
     data: MessageCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     case: LiveCaseDep,
     session: SessionDep,
     actor: OmbudsmanDep,
 ) -> CaseMessageRead:
     return await service.send(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         case=case,
         actor=actor,
         sender=Sender.HANDLER,
@@ -55,11 +56,11 @@ async def send_message(
     summary="Read the messages exchanged with the visitor (assigned ombudsman only; audited)",
 )
 async def read_messages(
-    request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
+    envelope: EnvelopeDep, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> list[CaseMessageRead]:
     return await service.read_all(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         case=case,
         actor=actor,
         reader=Sender.HANDLER,
@@ -103,11 +104,11 @@ async def visitor_view(case: VisitorsCaseDep, session: SessionDep) -> VisitorVie
 
 @internal_router.get("/messages", response_model=list[CaseMessageRead])
 async def visitor_reads_messages(
-    request: Request, case: VisitorsCaseDep, session: SessionDep, caller: IntakePeerDep
+    envelope: EnvelopeDep, case: VisitorsCaseDep, session: SessionDep, caller: IntakePeerDep
 ) -> list[CaseMessageRead]:
     return await service.read_all(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         case=case,
         actor=_actor(caller),
         reader=Sender.VISITOR,
@@ -119,14 +120,14 @@ async def visitor_reads_messages(
 )
 async def visitor_sends_message(
     data: MessageCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     case: VisitorsCaseDep,
     session: SessionDep,
     caller: IntakePeerDep,
 ) -> CaseMessageRead:
     return await service.send(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         case=case,
         actor=_actor(caller),
         sender=Sender.VISITOR,

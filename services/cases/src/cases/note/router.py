@@ -1,8 +1,9 @@
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep
 from cases.note import service
 from cases.note.schemas import NoteCreate, NoteRead
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -20,13 +21,13 @@ router = APIRouter(
 )
 async def write_note(
     data: NoteCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     case: LiveCaseDep,
     session: SessionDep,
     actor: OmbudsmanDep,
 ) -> NoteRead:
     return await service.write(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor, data=data
+        session=session, envelope=envelope, case=case, actor=actor, data=data
     )
 
 
@@ -36,8 +37,6 @@ async def write_note(
     summary="Read the case's confidential notes (assigned ombudsman only)",
 )
 async def read_notes(
-    request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
+    envelope: EnvelopeDep, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> list[NoteRead]:
-    return await service.read_all(
-        session=session, envelope=request.app.state.envelope, case=case, actor=actor
-    )
+    return await service.read_all(session=session, envelope=envelope, case=case, actor=actor)

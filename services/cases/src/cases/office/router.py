@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from cases.case.dependencies import ChiefDep, ReadSessionDep
+from cases.case.dependencies import ChiefDep
 from cases.case.models import CaseFile
 from cases.office.models import StaffMember
+from ombuds_shared.dependencies import ReadSessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.pagination import MAX_PAGE_SIZE
 

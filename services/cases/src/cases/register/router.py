@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from cases.case.dependencies import CaseReaderDep, ChiefDep, SessionDep
+from cases.case.dependencies import CaseReaderDep, ChiefDep
 from cases.register import service
 from cases.register.models import SystemicEntry
 from cases.register.schemas import (
@@ -17,6 +17,7 @@ from cases.register.schemas import (
     SystemicEntryRead,
     SystemicEntryUpdate,
 )
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 

@@ -13,6 +13,7 @@ from cases.config import CasesSettings
 from cases.retention import service
 from ombuds_shared.app import open_key_store
 from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.errors import NotFound
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key
@@ -61,14 +62,14 @@ async def run_once(
 
 async def periodically(app: FastAPI) -> None:
     """Runs the schedule every `retention_interval_seconds`, for as long as the app runs."""
-    settings: CasesSettings = app.state.settings
-    destroy = identity_destroyer(app.state.peers["intake"], app.state.signing_key)
+    settings = settings_of(app, CasesSettings)
+    destroy = identity_destroyer(state_of(app).peers["intake"], state_of(app).signing_key)
     while True:
         await asyncio.sleep(settings.retention_interval_seconds)
         try:
             report = await service.run(
-                session_maker=app.state.session_maker,
-                key_store=app.state.key_store,
+                session_maker=state_of(app).session_maker,
+                key_store=state_of(app).key_store,
                 destroy_identity=destroy,
                 months=settings.retention_months,
                 dry_run=False,

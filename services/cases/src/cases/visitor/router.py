@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from cases.audit import service as audit
-from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep, SessionDep
+from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import PeersDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 from ombuds_shared.http import ServiceClient
 
@@ -35,7 +36,7 @@ class VisitorIdentityRead(BaseModel):
     summary="The visitor's identity (assigned ombudsman only)",
 )
 async def visitor_identity(
-    request: Request, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
+    request: Request, peers: PeersDep, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> VisitorIdentityRead:
     ref = case["visitor_ref"]
     if not ref:
@@ -53,7 +54,7 @@ async def visitor_identity(
     # The vault reveals the identity bound to this case only, and only to the user this
     # service vouches handles it; it checks both against its own records and audits it.
     token = peer_token(request.app, "intake", actor, asserts={"handles": f"case:{case['id']}"})
-    intake: ServiceClient = request.app.state.peers["intake"]
+    intake: ServiceClient = peers["intake"]
     identity: dict[str, Any] = await intake.call(
         "GET", f"/v1/internal/cases/{case['id']}/visitor", token=token
     )

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StringConstraints
 
 from gateway.events.projection import PRODUCERS, Refused, project
+from gateway.state import gateway_state
 from ombuds_shared.auth import bearer_token
 from ombuds_shared.errors import Forbidden
-from ombuds_shared.http import ServiceClient
+from ombuds_shared.keys import SigningKey
 from ombuds_shared.outbox import EVENT_INGRESS_PATH
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.tokens import INTERNAL_TOKEN_LIFETIME_SECONDS, mint_event_token
@@ -56,15 +57,15 @@ class EventResults(BaseModel):
 class EventTokens:
     """The gateway's event token for analytics, reused for half its lifetime."""
 
-    def __init__(self, request_app_state: Any) -> None:
-        self._state = request_app_state
+    def __init__(self, key: SigningKey) -> None:
+        self._key = key
         self._token = ""
         self._until = 0.0
 
     def __call__(self) -> str:
         now = time.monotonic()
         if now >= self._until:
-            self._token = mint_event_token(self._state.internal_key, audience="analytics")
+            self._token = mint_event_token(self._key, audience="analytics")
             self._until = now + INTERNAL_TOKEN_LIFETIME_SECONDS / 2
         return self._token
 
@@ -72,7 +73,7 @@ class EventTokens:
 @router.post(EVENT_INGRESS_PATH, response_model=EventResults, include_in_schema=False)
 async def ingest_events(batch: EventBatch, request: Request) -> EventResults:
     """Projects a producer's events through the allow-list and forwards them to analytics."""
-    state = request.app.state
+    state = gateway_state(request.app)
     claims = await state.peer_verifier.verify(bearer_token(request))
     producer = str(claims["iss"])
     if producer not in PRODUCERS:
@@ -97,7 +98,7 @@ async def ingest_events(batch: EventBatch, request: Request) -> EventResults:
         originals[projected["event_id"]] = event.event_id
         forwarded.append(projected)
     if forwarded:
-        analytics: ServiceClient = state.clients["analytics"]
+        analytics = state.clients["analytics"]
         answer = await analytics.call(
             "POST",
             ANALYTICS_INGESTION_PATH,

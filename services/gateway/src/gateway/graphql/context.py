@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from starlette.datastructures import State
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
@@ -17,13 +16,14 @@ from gateway.forwarding import forward, hidden_fields
 from gateway.graphql.loaders import Loaders
 from gateway.ratelimit import client_key
 from gateway.staff_sync import note_sign_in
+from gateway.state import GatewayState, gateway_state
 from ombuds_shared.errors import BadRequest, Unauthorized
 from ombuds_shared.tokens import Actor
 
 
 @dataclass
 class Context(BaseContext):
-    state: State
+    state: GatewayState
     actor: Actor
     # Calls made to the services for this operation; bounded by the settings (fan-out guard).
     service_calls: int = 0
@@ -84,7 +84,7 @@ GqlInfo = Info[Context, None]
 
 async def get_context(request: Request) -> Context:
     """Authenticates the caller exactly as the REST routes do."""
-    state = request.app.state
+    state = gateway_state(request.app)
     try:
         actor, claims = await authenticate_with_claims(
             state.external_verifier, state.settings, request.headers.get("Authorization")

@@ -19,6 +19,7 @@ from gateway.forwarding import RECEIPT_HOLDER, Forwarded, forward
 from gateway.policy import Rule
 from gateway.ratelimit import client_key
 from gateway.staff_sync import note_sign_in
+from gateway.state import gateway_state
 from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
@@ -92,7 +93,7 @@ async def read_body(receive: Receive) -> bytes:
 
 
 async def _proxy(scope: Scope, receive: Receive) -> _Answer:
-    state = scope["app"].state
+    state = gateway_state(scope["app"])
     headers = header_values(scope)
     if _RECEIPT_HEADER in headers and public_path(scope).startswith(_RECEIPT_PREFIX):
         return await _with_receipt(scope, receive, headers)
@@ -135,7 +136,7 @@ async def _with_receipt(scope: Scope, receive: Receive, headers: dict[str, str])
     whether a code was right. Nothing counts over all clients together: strangers could
     spend such a budget to lock every holder out, and with 120-bit codes it would not slow
     guessing down anyway (see docs/security.md, API2). Intake checks the code itself."""
-    state = scope["app"].state
+    state = gateway_state(scope["app"])
     client = scope.get("client")
     state.receipt_limiter.check(client_key(client[0] if client else None))
     method: str = scope["method"]

@@ -3,11 +3,10 @@ services' routes (REST and GraphQL alike), without a network hop."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from gateway.reference.router import router
+from gateway.state import GatewayState
 from ombuds_shared.app import with_problem_schema
 from ombuds_shared.errors import install_problem_handlers
 from ombuds_shared.http import RawResponse
@@ -35,7 +34,7 @@ async def call_local(
     headers: dict[str, str],
     body: bytes | None,
     actor: Actor,
-    gateway_state: Any,
+    gateway_state: GatewayState,
 ) -> RawResponse:
     """Calls the local app in process, as ASGI, and collects its answer.
 

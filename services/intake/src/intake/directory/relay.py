@@ -13,9 +13,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from intake.config import IntakeSettings
 from intake.directory.models import DirectoryChange
 from intake.directory.service import OFFICE_CHANGED
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.directory import OFFICE_PATH, STAFF_PATH
 from ombuds_shared.outbox import Deliver, OutboxRelay
 
@@ -26,7 +28,7 @@ def directory_delivery(app: FastAPI) -> Deliver:
         stalled: set[str] = set()
         for envelope in envelopes:
             receiver = envelope["aggregate_id"]
-            client = app.state.peers.get(receiver)
+            client = state_of(app).peers.get(receiver)
             if client is None or receiver in stalled:
                 continue
             path = OFFICE_PATH if envelope["event_type"] == OFFICE_CHANGED else STAFF_PATH
@@ -47,9 +49,9 @@ def directory_delivery(app: FastAPI) -> Deliver:
 
 
 def directory_relay(app: FastAPI) -> OutboxRelay:
-    settings = app.state.settings
+    settings = settings_of(app, IntakeSettings)
     return OutboxRelay(
-        app.state.session_maker,
+        state_of(app).session_maker,
         DirectoryChange,
         directory_delivery(app),
         batch_size=settings.outbox_batch_size,

@@ -19,8 +19,9 @@ from intake.directory.schemas import (
     StaffRead,
 )
 from intake.office.models import Office
-from intake.request.dependencies import SessionDep
+from intake.state import intake_state
 from ombuds_shared.auth import require_user
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     Conflict,
@@ -126,13 +127,12 @@ async def close_office(
     summary="The staff roster (administrators: any office; a chief: their own office)",
 )
 async def list_staff(
-    request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     actor: RosterReaderDep,
     office: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z0-9-]{1,40}$")] = None,
 ) -> StaffList:
     members = await service.list_staff(session=session, actor=actor, office=office)
-    envelope = request.app.state.envelope
     return StaffList(
         items=[
             StaffRead.model_validate(await service.readable(envelope=envelope, member=m))
@@ -152,9 +152,12 @@ async def list_staff(
     ),
 )
 async def add_staff(
-    data: StaffCreate, request: Request, session: SessionDep, actor: AdministratorDep
+    data: StaffCreate,
+    request: Request,
+    envelope: EnvelopeDep,
+    session: SessionDep,
+    actor: AdministratorDep,
 ) -> StaffRead:
-    envelope = request.app.state.envelope
     member = await service.add_staff(session=session, envelope=envelope, actor=actor, data=data)
     _wake(request)
     return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
@@ -169,11 +172,14 @@ async def add_staff(
     ),
 )
 async def deactivate_staff(
-    subject: str, request: Request, session: SessionDep, actor: AdministratorDep
+    subject: str,
+    request: Request,
+    envelope: EnvelopeDep,
+    session: SessionDep,
+    actor: AdministratorDep,
 ) -> StaffRead:
     member = await service.deactivate_staff(session=session, actor=actor, subject=subject)
     _wake(request)
-    envelope = request.app.state.envelope
     return StaffRead.model_validate(await service.readable(envelope=envelope, member=member))
 
 
@@ -187,13 +193,13 @@ StaffUserDep = Annotated[Actor, Depends(require_user("ombudsman", "mediator", "c
     summary="A staff member's first sign-in (the gateway, with staff_from_claims on)",
 )
 async def first_sign_in(
-    data: SignIn, request: Request, session: SessionDep, actor: StaffUserDep
+    data: SignIn, request: Request, envelope: EnvelopeDep, session: SessionDep, actor: StaffUserDep
 ) -> SignInResult:
     # Only the gateway mints user tokens, and it serves no /v1/internal route: this is
     # reached only by its claims sync, for the user the token names.
     outcome = await service.first_sign_in(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         actor=actor,
         role=data.role,
         display_name=data.display_name,
@@ -204,6 +210,4 @@ async def first_sign_in(
 
 def _wake(request: Request) -> None:
     """The change is committed: the relay takes it now rather than at its next poll."""
-    relay = getattr(request.app.state, "directory_relay", None)
-    if relay is not None:
-        relay.wake()
+    intake_state(request.app).directory_relay.wake()

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from intake.imports import service
-from intake.request.dependencies import SessionDep
 from ombuds_shared.app import peer_token
 from ombuds_shared.auth import require_user
+from ombuds_shared.dependencies import EnvelopeDep, PeersDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.history import ImportAnswer, ImportBatch, InternalImportAnswer
 from ombuds_shared.http import ServiceClient
@@ -31,10 +31,12 @@ router = APIRouter(prefix="/v1/imports", tags=["history import"], responses=PROB
 async def import_cases(
     batch: ImportBatch,
     request: Request,
+    envelope: EnvelopeDep,
+    peers: PeersDep,
     session: SessionDep,
     actor: Annotated[Actor, Depends(require_user("administrator"))],
 ) -> ImportAnswer:
-    cases: ServiceClient = request.app.state.peers["cases"]
+    cases: ServiceClient = peers["cases"]
 
     async def write_cases(body: dict[str, Any]) -> InternalImportAnswer:
         token = peer_token(request.app, "cases", actor)
@@ -43,7 +45,7 @@ async def import_cases(
 
     return await service.import_cases(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         actor=actor,
         batch=batch,
         write_cases=write_cases,

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from intake.message.schemas import CaseView, MessageCreate, VisitorMessageRead
 from intake.request.models import IntakeRequest
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import Conflict
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.tokens import Actor
@@ -42,7 +43,7 @@ async def call_case(
     """Calls the cases service about this request's case, vouching (in intake's own signed
     token) that the acting visitor is the one who submitted the request."""
     case_id = refuse_without_case(request)
-    cases: ServiceClient = app.state.peers["cases"]
+    cases: ServiceClient = state_of(app).peers["cases"]
     token = peer_token(app, "cases", _on_behalf(request), asserts={"request": request.id})
     return await cases.call(
         method, f"/v1/internal/cases/{case_id}/{what}", token=token, json_body=body

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from intake.request import service
-from intake.request.dependencies import SessionDep
 from intake.request.models import IntakeRequest
+from intake.state import intake_state
 from ombuds_shared.auth import require_user
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import NotFound
 from ombuds_shared.tokens import Actor
 
@@ -29,7 +30,7 @@ async def own_request(
 ) -> IntakeRequest:
     """The request, if this caller submitted it; to anyone else it does not exist."""
     request = await service.get_by_reference(session=session, reference=reference)
-    if request is None or not service.is_own(actor, request, http.app.state.submitter_key):
+    if request is None or not service.is_own(actor, request, intake_state(http.app).submitter_key):
         raise NotFound("No such request.")
     return request
 

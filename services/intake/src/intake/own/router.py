@@ -15,9 +15,10 @@ from intake.own import service
 from intake.own.dependencies import SELF, OwnRequestDep, VisitorDep
 from intake.own.schemas import ErasureRequested, OwnData
 from intake.request import service as requests
-from intake.request.dependencies import SessionDep
 from intake.request.models import IntakeRequest
 from intake.request.schemas import RequestStatus, TriageResult
+from intake.state import intake_state
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 from ombuds_shared.openapi import problem_responses
 from ombuds_shared.retention import scrub_wal
@@ -54,10 +55,14 @@ def _cases(request: Request) -> service.CasesCall:
     ),
 )
 async def withdraw_request(
-    request: Request, intake: OwnRequestDep, session: SessionDep, actor: VisitorDep
+    request: Request,
+    envelope: EnvelopeDep,
+    intake: OwnRequestDep,
+    session: SessionDep,
+    actor: VisitorDep,
 ) -> TriageResult:
     withdrawn = await requests.withdraw(
-        session=session, envelope=request.app.state.envelope, request=intake, actor=SELF
+        session=session, envelope=envelope, request=intake, actor=SELF
     )
     await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return TriageResult(reference=withdrawn.reference, status=RequestStatus(withdrawn.status))
@@ -68,13 +73,15 @@ async def withdraw_request(
     response_model=OwnData,
     summary="Everything the office holds about you that is not privileged (audited)",
 )
-async def own_data(request: Request, session: SessionDep, actor: VisitorDep) -> OwnData:
+async def own_data(
+    request: Request, envelope: EnvelopeDep, session: SessionDep, actor: VisitorDep
+) -> OwnData:
     return await service.own_data(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         actor=actor,
         cases=_cases(request),
-        submitter_key=request.app.state.submitter_key,
+        submitter_key=intake_state(request.app).submitter_key,
     )
 
 

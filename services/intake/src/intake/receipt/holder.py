@@ -25,10 +25,11 @@ from intake.config import IntakeSettings
 from intake.message import service as case_side
 from intake.receipt.codes import code_hash
 from intake.request import service as request_service
-from intake.request.dependencies import SessionDep
 from intake.request.models import IntakeRequest
+from intake.state import intake_state
 from ombuds_shared.auth import require_user
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import SessionDep, settings_of
 from ombuds_shared.errors import NotFound, Unauthorized
 from ombuds_shared.tokens import Actor
 
@@ -53,7 +54,7 @@ async def visitors_own_request(
 ) -> IntakeRequest:
     """The request, if this visitor submitted it; to anyone else it does not exist."""
     intake = await request_service.get_by_reference(session=session, reference=reference)
-    submitter_key = request.app.state.submitter_key
+    submitter_key = intake_state(request.app).submitter_key
     if intake is None or not request_service.is_own(actor, intake, submitter_key):
         raise NotFound("No such request.")
     return intake
@@ -73,7 +74,7 @@ async def receipt_held_request(
 
     Every use is audited; a refused code (wrong, malformed, expired) is audited
     too, without anything of the code."""
-    digest = code_hash(request.app.state.receipt_key, code or "")
+    digest = code_hash(intake_state(request.app).receipt_key, code or "")
     intake = await session.scalar(select(IntakeRequest).where(IntakeRequest.receipt_hash == digest))
     if intake is not None and await _expired(request, intake):
         intake = None
@@ -92,7 +93,7 @@ ReceiptHeldDep = Annotated[IntakeRequest, Depends(receipt_held_request)]
 async def _expired(request: Request, intake: IntakeRequest) -> bool:
     """A code lives until its matter is over and then for the configured lifetime: after
     a decline, or after its case closed."""
-    settings: IntakeSettings = request.app.state.settings
+    settings = settings_of(request.app, IntakeSettings)
     lifetime = dt.timedelta(days=settings.receipt_lifetime_days)
     if intake.destroyed_at is not None:
         return True

@@ -12,8 +12,8 @@ from intake.message.schemas import MessageCreate, VisitorMessageRead
 from intake.receipt import service
 from intake.receipt.holder import ReceiptHeldDep, ReceiptHolderDep, wrong_code
 from intake.receipt.schemas import ContactAdded, ReceiptRequestRead
-from intake.request.dependencies import SessionDep
 from intake.vault.schemas import VisitorIdentity
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict, TooManyRequests
 from ombuds_shared.openapi import problem_responses
 
@@ -71,13 +71,14 @@ async def send_message(
 async def add_contact(
     identity: VisitorIdentity,
     request: Request,
+    envelope: EnvelopeDep,
     intake: ReceiptHeldDep,
     session: SessionDep,
     actor: ReceiptHolderDep,
 ) -> ContactAdded:
     await service.add_contact(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         request=intake,
         identity=identity,
         actor=actor,

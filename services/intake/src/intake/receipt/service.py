@@ -13,6 +13,7 @@ from intake.request.models import IntakeRequest
 from intake.vault import service as vault
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.crypto import Envelope
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
 
@@ -25,7 +26,7 @@ async def status(
     if request.case_id is not None:
         view = await case_side.case_view(app=app, request=request)
         case_status, waiting = view.status, view.messages_waiting
-    note = await request_service.decline_note(app.state.envelope, request)
+    note = await request_service.decline_note(state_of(app).envelope, request)
     await session.commit()
     return ReceiptRequestRead(
         reference=request.reference,

@@ -1,16 +1,15 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.request import service
 from intake.request.models import IntakeRequest
+from intake.state import intake_state
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import get_session
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import NotFound
 from ombuds_shared.tokens import Actor
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SUBMITTER_ROLES = ("visitor", "hr_portal", "referring_office")
 SubmitterDep = Annotated[Actor, Depends(require_user(*SUBMITTER_ROLES))]
 ReaderDep = Annotated[Actor, Depends(require_user("visitor", "ombudsman", "chief"))]
@@ -25,7 +24,9 @@ async def readable_request(
 ) -> IntakeRequest:
     """The request, if this actor may read it; to anyone else it does not exist."""
     request = await service.get_by_reference(session=session, reference=reference)
-    if request is None or not service.may_read(actor, request, http.app.state.submitter_key):
+    if request is None or not service.may_read(
+        actor, request, intake_state(http.app).submitter_key
+    ):
         raise NotFound(_NOT_FOUND)
     return request
 

@@ -9,7 +9,6 @@ from intake.request.dependencies import (
     OmbudsmanDep,
     ReadableRequestDep,
     ReaderDep,
-    SessionDep,
     SubmitterDep,
     TriagerDep,
 )
@@ -26,8 +25,10 @@ from intake.request.schemas import (
     TriageResult,
     WalkInCreate,
 )
+from intake.state import intake_state
 from intake.vault import service as vault
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep, state_of
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     BadRequest,
@@ -73,16 +74,17 @@ IdempotencyKey = Annotated[
 async def submit_request(
     data: IntakeCreate,
     request: Request,
+    envelope: EnvelopeDep,
     response: Response,
     actor: SubmitterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> IntakeAcknowledgement:
     # No SessionDep: the submission is inserted with those arriving with it (see service.submit).
     submitted = await service.submit(
-        engine=request.app.state.engine,
-        inserts=request.app.state.submission_inserts,
-        envelope=request.app.state.envelope,
-        fingerprint_key=request.app.state.fingerprint_key,
+        engine=state_of(request.app).engine,
+        inserts=intake_state(request.app).submission_inserts,
+        envelope=envelope,
+        fingerprint_key=intake_state(request.app).fingerprint_key,
         actor=actor,
         data=data,
         idempotency_key=idempotency_key,
@@ -116,13 +118,14 @@ def _acknowledged(
 @router.get("", response_model=IntakePage, summary="Your requests, or your office's queue")
 async def list_requests(
     request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     actor: ReaderDep,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> IntakePage:
-    submitter_key = request.app.state.submitter_key
+    submitter_key = intake_state(request.app).submitter_key
     rows, next_cursor = await service.list_requests(
         session=session,
         actor=actor,
@@ -131,7 +134,6 @@ async def list_requests(
         limit=limit,
         submitter_key=submitter_key,
     )
-    envelope = request.app.state.envelope
     # A list is for finding a request, not for knowing who asked: the office opens one
     # request (audited) to see the identity. A visitor's own list is theirs to see.
     items = []
@@ -148,14 +150,18 @@ async def list_requests(
 
 @router.get("/{reference}", response_model=IntakeRead, summary="Read one request")
 async def read_request(
-    request: Request, intake: ReadableRequestDep, session: SessionDep, actor: ReaderDep
+    request: Request,
+    envelope: EnvelopeDep,
+    intake: ReadableRequestDep,
+    session: SessionDep,
+    actor: ReaderDep,
 ) -> IntakeRead:
-    submitter_key = request.app.state.submitter_key
+    submitter_key = intake_state(request.app).submitter_key
     read = await service.reveal_for_read(
         session=session,
         request=intake,
         actor=actor,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         submitter_key=submitter_key,
     )
     if service.is_own(actor, intake, submitter_key) and intake.case_id is not None:
@@ -190,7 +196,7 @@ async def declare_conflict(
 
 def _case_opener(request: Request, actor: Actor) -> service.OpenCase:
     """Opens the case of an accepted request in the cases service, idempotently."""
-    cases: ServiceClient = request.app.state.peers["cases"]
+    cases: ServiceClient = state_of(request.app).peers["cases"]
 
     async def open_case(payload: dict[str, Any]) -> dict[str, Any]:
         token = peer_token(request.app, "cases", actor)
@@ -233,12 +239,13 @@ async def record_walk_in(
     if data.office not in (None, actor.office):
         raise Forbidden("An ombudsman records visitors for their own office only.")
     office_data = data.model_copy(update={"office": actor.office})
-    state = request.app.state
+    state = state_of(request.app)
+    own = intake_state(request.app)
     submitted = await service.submit(
         engine=state.engine,
-        inserts=state.submission_inserts,
+        inserts=own.submission_inserts,
         envelope=state.envelope,
-        fingerprint_key=state.fingerprint_key,
+        fingerprint_key=own.fingerprint_key,
         actor=actor,
         data=office_data,
         idempotency_key=idempotency_key,
@@ -280,13 +287,14 @@ async def accept_request(
 async def decline_request(
     body: DeclineBody,
     request: Request,
+    envelope: EnvelopeDep,
     intake: OfficeRequestDep,
     session: SessionDep,
     actor: TriagerDep,
 ) -> TriageResult:
     declined = await service.decline(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         request=intake,
         actor=actor,
         body=body,

@@ -13,6 +13,7 @@ from intake.retention import service
 from ombuds_shared.app import load_envelope, open_key_store
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.retention import RetentionReport
 
 
@@ -40,10 +41,10 @@ async def run_once(
 
 async def run_retention(app: FastAPI) -> RetentionReport:
     """One run inside the running service (its periodic schedule)."""
-    settings: IntakeSettings = app.state.settings
+    settings = settings_of(app, IntakeSettings)
     return await service.run(
-        session_maker=app.state.session_maker,
-        envelope=app.state.envelope,
+        session_maker=state_of(app).session_maker,
+        envelope=state_of(app).envelope,
         months=settings.request_retention_months,
         dry_run=False,
     )

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from intake.audit import service as audit
-from intake.request.dependencies import SessionDep
 from intake.vault import parties
 from intake.vault import service as vault
 from intake.vault.schemas import (
@@ -24,6 +23,7 @@ from intake.vault.schemas import (
     PartySealed,
 )
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import Forbidden, NotFound
 from ombuds_shared.retention import RETENTION_ACTOR, scrub_wal
 from ombuds_shared.tokens import Caller
@@ -54,7 +54,7 @@ def _vouched_for(caller: Caller, mediation_id: str) -> None:
 async def seal_party(
     mediation_id: str,
     data: PartySeal,
-    request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     caller: MediationPeerDep,
 ) -> PartySealed:
@@ -65,7 +65,7 @@ async def seal_party(
         raise Forbidden("Only a mediator or the chief adds the parties of a mediation.")
     _vouched_for(caller, mediation_id)
     party = await parties.seal(
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         identity=data.identity,
         mediation_id=mediation_id,
         office=data.office,
@@ -91,7 +91,7 @@ async def seal_party(
     "is assigned to it",
 )
 async def reveal_parties(
-    mediation_id: str, request: Request, session: SessionDep, caller: MediationPeerDep
+    mediation_id: str, envelope: EnvelopeDep, session: SessionDep, caller: MediationPeerDep
 ) -> BoundParties:
     mediation_id = _mediation_id(mediation_id)
     actor = caller.actor
@@ -115,7 +115,6 @@ async def reveal_parties(
         )
     # Committed before any identity is opened: no unaudited reveal.
     await session.commit()
-    envelope = request.app.state.envelope
     return BoundParties(
         mediation_id=mediation_id,
         items=[
@@ -133,12 +132,15 @@ async def reveal_parties(
     summary="Crypto-shred every party of a mediation (mediation only; idempotent)",
 )
 async def destroy_parties(
-    mediation_id: str, request: Request, session: SessionDep, caller: MediationPeerDep
+    mediation_id: str,
+    request: Request,
+    envelope: EnvelopeDep,
+    session: SessionDep,
+    caller: MediationPeerDep,
 ) -> PartiesDestroyed:
     mediation_id = _mediation_id(mediation_id)
     bound = await parties.bound_to(session=session, mediation_id=mediation_id)
     live = [p for p in bound if p.destroyed_at is None]
-    envelope = request.app.state.envelope
     await parties.destroy(envelope=envelope, parties=live)
     # Any other identity bound to the mediation goes with it, and so does what its request
     # kept of it (submitter, Idempotency-Key, fingerprint).

@@ -16,11 +16,11 @@ from pydantic import BaseModel
 from sqlalchemy import exists, select
 
 from intake.audit import service as audit
-from intake.request.dependencies import SessionDep
 from intake.request.models import IntakeRequest, RequestConflict
 from intake.vault import service
 from intake.vault.schemas import VisitorIdentity
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import Forbidden, NotFound
 from ombuds_shared.retention import scrub_wal
 from ombuds_shared.tokens import Caller
@@ -41,7 +41,7 @@ class DestructionResult(BaseModel):
     summary="The identity bound to a case, for the ombudsman the cases service says handles it",
 )
 async def reveal_case_visitor(
-    case_id: str, request: Request, session: SessionDep, caller: CasesPeerDep
+    case_id: str, request: Request, envelope: EnvelopeDep, session: SessionDep, caller: CasesPeerDep
 ) -> VisitorIdentity:
     actor = caller.actor
     if actor is None or not actor.has_any("ombudsman") or not actor.office:
@@ -77,7 +77,7 @@ async def reveal_case_visitor(
         record_type="visitor",
         record_id=visitor.id,
     )
-    identity = await service.reveal(envelope=request.app.state.envelope, visitor=visitor)
+    identity = await service.reveal(envelope=envelope, visitor=visitor)
     if identity is None:
         raise service.gone()
     return identity
@@ -89,10 +89,10 @@ async def reveal_case_visitor(
     summary="Crypto-shred a visitor's identity and sealed notes (cases only; idempotent)",
 )
 async def destroy_visitor(
-    visitor_ref: str, request: Request, session: SessionDep, caller: CasesPeerDep
+    visitor_ref: str, envelope: EnvelopeDep, session: SessionDep, caller: CasesPeerDep
 ) -> DestructionResult:
     destroyed_at = await service.destroy_by_ref(
-        session=session, envelope=request.app.state.envelope, ref=visitor_ref, peer=caller.peer
+        session=session, envelope=envelope, ref=visitor_ref, peer=caller.peer
     )
     await scrub_wal(session)  # what was erased leaves the WAL too (SQLite)
     return DestructionResult(visitor_ref=visitor_ref, destroyed_at=destroyed_at)

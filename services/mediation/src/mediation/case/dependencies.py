@@ -9,11 +9,10 @@ from mediation.case.models import Mediation, Party
 from mediation.config import MediationSettings
 from mediation.office.models import StaffMember
 from ombuds_shared.auth import require_user
-from ombuds_shared.db import get_session
+from ombuds_shared.dependencies import SessionDep, settings_of
 from ombuds_shared.errors import Forbidden, NotFound
 from ombuds_shared.tokens import Actor
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 WorkerDep = Annotated[Actor, Depends(require_user("mediator", "chief"))]
 MediatorDep = Annotated[Actor, Depends(require_user("mediator"))]
 ChiefDep = Annotated[Actor, Depends(require_user("chief"))]
@@ -22,7 +21,7 @@ ChiefDep = Annotated[Actor, Depends(require_user("chief"))]
 # async: a plain def dependency would run in the thread pool on every request.
 async def get_settings(request: Request) -> MediationSettings:
     """The service settings."""
-    settings: MediationSettings = request.app.state.settings
+    settings = settings_of(request.app, MediationSettings)
     return settings
 
 

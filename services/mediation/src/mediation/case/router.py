@@ -3,13 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from mediation.case import service
-from mediation.case.dependencies import (
-    MediationDep,
-    PartyDep,
-    SessionDep,
-    SettingsDep,
-    WorkerDep,
-)
+from mediation.case.dependencies import MediationDep, PartyDep, SettingsDep, WorkerDep
 from mediation.case.schemas import (
     Agreement,
     AgreementRecord,
@@ -31,6 +25,7 @@ from mediation.case.schemas import (
 )
 from mediation.party import service as party_service
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, Forbidden
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ombuds_shared.tokens import Caller, mint_exit_survey_token
@@ -216,7 +211,7 @@ async def close_mediation(
     # one opened and withdrawn (or declined) mints nothing to stuff the survey with.
     tokens = (
         [
-            mint_exit_survey_token(request.app.state.signing_key, issuer="mediation")
+            mint_exit_survey_token(state_of(request.app).signing_key, issuer="mediation")
             for party in mediation.parties
             if party.agreement == Agreement.AGREED
         ]

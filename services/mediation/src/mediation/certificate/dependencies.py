@@ -7,8 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mediation.certificate.cache import LookupCache
 from mediation.certificate.signing import CertificateKeys
+from mediation.state import mediation_state
 from ombuds_shared.auth import require_user
 from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.tokens import Actor
 
@@ -31,7 +33,7 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 async def read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """A connection released before the response is sent."""
-    async with connect(request.app.state.engine) as connection:
+    async with connect(state_of(request.app).engine) as connection:
         yield connection
 
 
@@ -41,7 +43,7 @@ ConnectionDep = Annotated[AsyncConnection, Depends(read_connection, scope="funct
 # async: a plain def dependency would run in the thread pool on every request.
 async def certificate_keys(request: Request) -> CertificateKeys:
     """The certificate signing key ring."""
-    keys: CertificateKeys = request.app.state.certificate_keys
+    keys: CertificateKeys = mediation_state(request.app).certificate_keys
     return keys
 
 
@@ -50,7 +52,7 @@ KeysDep = Annotated[CertificateKeys, Depends(certificate_keys)]
 
 async def lookup_cache(request: Request) -> LookupCache:
     """This replica's cache of rendered lookups."""
-    cache: LookupCache = request.app.state.certificate_cache
+    cache: LookupCache = mediation_state(request.app).certificate_cache
     return cache
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from mediation.case import service as case_service
-from mediation.case.dependencies import MediationDep, SessionDep, SettingsDep, WorkerDep
+from mediation.case.dependencies import MediationDep, SettingsDep, WorkerDep
 from mediation.case.schemas import TribunalCaseNumber
 from mediation.certificate import service
 from mediation.certificate.dependencies import (
@@ -28,6 +28,7 @@ from mediation.certificate.schemas import (
     RequestDecline,
 )
 from mediation.certificate.service import Scope
+from ombuds_shared.dependencies import SessionDep, state_of
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 from ombuds_shared.pages import html_page
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -133,7 +134,7 @@ async def lookup_certificates(
     key = ("number", tribunal_case_number, tribunal, scope)
     content = cache.get(key)
     if content is None:
-        async with connect(request.app.state.engine) as connection:
+        async with connect(state_of(request.app).engine) as connection:
             found = await service.lookup(
                 connection=connection,
                 tribunal_case_number=tribunal_case_number,
@@ -157,7 +158,7 @@ async def read_certificate(
     key = ("id", certificate_id, scope)
     content = cache.get(key)
     if content is None:
-        async with connect(request.app.state.engine) as connection:
+        async with connect(state_of(request.app).engine) as connection:
             found = await service.read_by_id(
                 connection=connection, certificate_id=certificate_id, scope=scope
             )

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, status
 
-from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.case.dependencies import MediationDep, WorkerDep
 from mediation.contact import service
 from ombuds_shared.contact import (
     ContactCreate,
@@ -9,6 +9,7 @@ from ombuds_shared.contact import (
     contact_log,
     contact_read,
 )
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mediations", tags=["contacts"], responses=PROBLEM_RESPONSES)

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, status
 
 from mediation.case import service as case_service
-from mediation.case.dependencies import MediationDep, SessionDep, SettingsDep
+from mediation.case.dependencies import MediationDep, SettingsDep
 from mediation.deadline import service
 from mediation.deadline.schemas import (
     ClockCreate,
@@ -10,6 +10,7 @@ from mediation.deadline.schemas import (
     ExtensionRead,
     LedgerRead,
 )
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound
 
 router = APIRouter(prefix="/v1/mediations", tags=["deadlines"], responses=PROBLEM_RESPONSES)

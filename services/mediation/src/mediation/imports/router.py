@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from mediation.case.dependencies import SessionDep
 from mediation.case.schemas import PartyIdentityCreate
 from mediation.imports import service
 from ombuds_shared.app import peer_token
 from ombuds_shared.auth import require_user
+from ombuds_shared.dependencies import PeersDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.history import ImportAnswer, ImportBatch
 from ombuds_shared.http import ServiceClient
@@ -32,10 +32,11 @@ router = APIRouter(prefix="/v1/imports", tags=["history import"], responses=PROB
 async def import_mediations(
     batch: ImportBatch,
     request: Request,
+    peers: PeersDep,
     session: SessionDep,
     actor: Annotated[Actor, Depends(require_user("administrator"))],
 ) -> ImportAnswer:
-    vault: ServiceClient = request.app.state.peers["intake"]
+    vault: ServiceClient = peers["intake"]
 
     async def seal_party(mediation_id: str, office: str, identity: PartyIdentityCreate) -> str:
         token = peer_token(request.app, "intake", actor, asserts={"mediation_id": mediation_id})

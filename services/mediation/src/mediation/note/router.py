@@ -1,8 +1,9 @@
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.case.dependencies import MediationDep, WorkerDep
 from mediation.note import service
 from mediation.note.schemas import NoteCreate, NoteList, NoteRead
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mediations", tags=["notes"], responses=PROBLEM_RESPONSES)
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/v1/mediations", tags=["notes"], responses=PROBLEM_RE
 )
 async def write_note(
     data: NoteCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     mediation: MediationDep,
     session: SessionDep,
     actor: WorkerDep,
@@ -24,7 +25,7 @@ async def write_note(
     service.require_assigned_mediator(actor, mediation)
     return await service.write(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         mediation=mediation,
         actor=actor,
         body=data.body,
@@ -37,10 +38,10 @@ async def write_note(
     summary="Read the confidential notes (the assigned mediator only)",
 )
 async def read_notes(
-    request: Request, mediation: MediationDep, session: SessionDep, actor: WorkerDep
+    envelope: EnvelopeDep, mediation: MediationDep, session: SessionDep, actor: WorkerDep
 ) -> NoteList:
     service.require_assigned_mediator(actor, mediation)
     notes = await service.read_all(
-        session=session, envelope=request.app.state.envelope, mediation=mediation, actor=actor
+        session=session, envelope=envelope, mediation=mediation, actor=actor
     )
     return NoteList(items=notes)

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from mediation.case.dependencies import ChiefDep, SessionDep
+from mediation.case.dependencies import ChiefDep
 from mediation.case.models import Mediation
 from mediation.office.models import StaffMember
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.pagination import MAX_PAGE_SIZE
 

@@ -3,9 +3,10 @@
 from fastapi import APIRouter, Request
 
 from mediation.audit import service as audit
-from mediation.case.dependencies import MediationDep, SessionDep, WorkerDep
+from mediation.case.dependencies import MediationDep, WorkerDep
 from mediation.case.schemas import PartyDirectory
 from mediation.party import service
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/mediations", tags=["parties"], responses=PROBLEM_RESPONSES)

@@ -24,13 +24,14 @@ from mediation.case.schemas import (
     PartyWithIdentity,
 )
 from ombuds_shared.app import peer_token
+from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import Forbidden
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.tokens import Actor
 
 
 def _vault(app: FastAPI) -> ServiceClient:
-    vault: ServiceClient = app.state.peers["intake"]
+    vault: ServiceClient = state_of(app).peers["intake"]
     return vault
 
 

@@ -13,6 +13,7 @@ from mediation.retention import service
 from ombuds_shared.app import load_envelope, open_key_store
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key
 from ombuds_shared.retention import RetentionReport
@@ -67,11 +68,13 @@ async def run_once(
 
 async def run_retention(app: FastAPI) -> RetentionReport:
     """One run inside the running service (its periodic schedule)."""
-    settings: MediationSettings = app.state.settings
+    settings = settings_of(app, MediationSettings)
     return await service.run(
-        session_maker=app.state.session_maker,
-        envelope=app.state.envelope,
-        destroy_identities=identities_destroyer(app.state.peers["intake"], app.state.signing_key),
+        session_maker=state_of(app).session_maker,
+        envelope=state_of(app).envelope,
+        destroy_identities=identities_destroyer(
+            state_of(app).peers["intake"], state_of(app).signing_key
+        ),
         months=settings.retention_months,
         dry_run=False,
     )

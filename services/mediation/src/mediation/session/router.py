@@ -7,13 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from mediation.case.dependencies import (
-    MediationDep,
-    MediatorDep,
-    SessionDep,
-    WorkerDep,
-    refuse_departed,
-)
+from mediation.case.dependencies import MediationDep, MediatorDep, WorkerDep, refuse_departed
 from mediation.case.models import MediationSession
 from mediation.case.schemas import (
     Schedule,
@@ -26,6 +20,7 @@ from mediation.case.schemas import (
     SessionScheduled,
 )
 from mediation.session import calendar, service
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, Conflict
 
 router = APIRouter(prefix="/v1/mediations", tags=["sessions"], responses=PROBLEM_RESPONSES)

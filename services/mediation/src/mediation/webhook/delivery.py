@@ -23,7 +23,9 @@ from sqlalchemy import func, select, update
 from standardwebhooks.webhooks import Webhook
 
 from mediation.case.models import Mediation
+from mediation.config import MediationSettings
 from mediation.deadline.models import DeadlineClock
+from mediation.state import mediation_state
 from mediation.webhook import service
 from mediation.webhook.destination import (
     CheckedResolver,
@@ -35,6 +37,7 @@ from mediation.webhook.models import DeadlineNotice, WebhookDelivery, WebhookSub
 from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared import metrics
 from ombuds_shared.db import utcnow
+from ombuds_shared.dependencies import settings_of, state_of
 
 logger = logging.getLogger("ombuds.webhooks")
 BATCH = 50
@@ -45,7 +48,7 @@ class WebhookDispatcher:
     """Delivers the webhook outbox of one service replica, in a background task."""
 
     def __init__(self, app: FastAPI) -> None:
-        settings = app.state.settings
+        settings = settings_of(app, MediationSettings)
         self.app = app
         self.settings = settings
         self.allowed = parse_networks(settings.webhook_allowed_networks)
@@ -72,7 +75,7 @@ class WebhookDispatcher:
 
     async def deliver_due(self) -> int:
         """One pass: claims and sends the due deliveries; returns how many were attempted."""
-        session_maker = self.app.state.session_maker
+        session_maker = state_of(self.app).session_maker
         now = utcnow()
         lease = now + dt.timedelta(seconds=self.settings.webhook_timeout_seconds * 2 + 5)
         async with session_maker() as session, session.begin():
@@ -100,14 +103,14 @@ class WebhookDispatcher:
         return len(due)
 
     async def observe_backlog(self) -> None:
-        async with self.app.state.session_maker() as session:
+        async with state_of(self.app).session_maker() as session:
             pending = await session.scalar(
                 select(func.count(WebhookDelivery.id)).where(WebhookDelivery.status == "pending")
             )
         metrics.webhook_backlog(self.settings.service_name, int(pending or 0))
 
     async def deliver_one(self, delivery_id: str) -> None:
-        session_maker = self.app.state.session_maker
+        session_maker = state_of(self.app).session_maker
         async with session_maker() as session:
             found = (
                 await session.execute(
@@ -156,7 +159,7 @@ class WebhookDispatcher:
         body = delivery.payload.encode()
         try:
             secrets = await service.signing_secrets(
-                self.app.state.envelope, subscription, timestamp
+                state_of(self.app).envelope, subscription, timestamp
             )
             # The spec's multiple-signature header: during a rotation's overlap the receiver
             # may hold either secret, so both sign.
@@ -226,11 +229,11 @@ class WebhookDispatcher:
 async def scan_deadlines(app: FastAPI, today: dt.date | None = None) -> int:
     """Raises deadline.approaching (within the lead time) and deadline.passed once per
     running clock and due date; returns how many events it raised."""
-    settings = app.state.settings
+    settings = settings_of(app, MediationSettings)
     today = today or utcnow().date()
     horizon = today + dt.timedelta(days=settings.webhook_deadline_lead_days)
     raised = 0
-    async with app.state.session_maker() as session, session.begin():
+    async with state_of(app).session_maker() as session, session.begin():
         clocks = (
             await session.execute(
                 select(
@@ -280,7 +283,7 @@ async def scan_deadlines(app: FastAPI, today: dt.date | None = None) -> int:
             )
             raised += 1
     if raised:
-        dispatcher = getattr(app.state, "webhook_dispatcher", None)
+        dispatcher = mediation_state(app).webhook_dispatcher
         if dispatcher is not None:
             dispatcher.wake()
     return raised
@@ -288,11 +291,11 @@ async def scan_deadlines(app: FastAPI, today: dt.date | None = None) -> int:
 
 async def scan_periodically(app: FastAPI) -> None:
     """Announces deadlines and prunes the delivery log, every scan interval."""
-    settings = app.state.settings
+    settings = settings_of(app, MediationSettings)
     while True:
         try:
             await scan_deadlines(app)
-            async with app.state.session_maker() as session, session.begin():
+            async with state_of(app).session_maker() as session, session.begin():
                 await service.prune_delivery_log(session=session, days=settings.webhook_log_days)
         except Exception as exc:
             logger.warning("deadline scan failed", extra={"error": type(exc).__name__})
@@ -307,7 +310,7 @@ def with_webhooks(app: FastAPI) -> None:
     async def lifespan(app: FastAPI) -> Any:
         async with inner(app):
             dispatcher = WebhookDispatcher(app)
-            app.state.webhook_dispatcher = dispatcher
+            mediation_state(app).webhook_dispatcher = dispatcher
             dispatcher.start()
             scan = asyncio.create_task(scan_periodically(app), name="webhook-deadline-scan")
             try:

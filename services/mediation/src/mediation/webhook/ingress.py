@@ -14,10 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
-from mediation.case.dependencies import SessionDep
+from mediation.state import mediation_state
 from mediation.webhook import service
 from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared.auth import require_peer
+from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.directory import CODE_PATTERN
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
 from ombuds_shared.schemas import InputModel
@@ -96,7 +97,7 @@ async def receive_events(
         )
         results.append(Result(event_id=event.event_id, status="stored"))
     await session.commit()
-    dispatcher = getattr(request.app.state, "webhook_dispatcher", None)
+    dispatcher = mediation_state(request.app).webhook_dispatcher
     if dispatcher is not None:
         dispatcher.wake()
     return Results(results=results)

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import and_, or_, select
 
-from mediation.case.dependencies import SessionDep, SettingsDep
+from mediation.case.dependencies import SettingsDep
+from mediation.state import mediation_state
 from mediation.webhook import service
 from mediation.webhook.destination import DestinationRefused, check_destination, parse_networks
 from mediation.webhook.models import WebhookDelivery, WebhookSubscription
@@ -23,6 +24,7 @@ from mediation.webhook.schemas import (
     SubscriptionRead,
 )
 from ombuds_shared.auth import require_user
+from ombuds_shared.dependencies import EnvelopeDep, SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES, NotFound, ValidationFailed
 from ombuds_shared.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -63,7 +65,7 @@ async def _subscription(session: SessionDep, subscription_id: str) -> WebhookSub
 )
 async def create_subscription(
     data: SubscriptionCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     settings: SettingsDep,
     actor: AdministratorDep,
@@ -73,7 +75,7 @@ async def create_subscription(
     except DestinationRefused as exc:
         raise ValidationFailed(str(exc), field="url") from exc
     subscription, secret = await service.create(
-        session=session, envelope=request.app.state.envelope, data=data, subject=actor.subject
+        session=session, envelope=envelope, data=data, subject=actor.subject
     )
     return SubscriptionCreated(**service.read(subscription).model_dump(), secret=secret)
 
@@ -127,12 +129,10 @@ async def read_subscription(
     summary="Remove a webhook subscription, its deliveries and its secrets (administrator)",
 )
 async def remove_subscription(
-    subscription_id: str, request: Request, session: SessionDep, _: AdministratorDep
+    subscription_id: str, envelope: EnvelopeDep, session: SessionDep, _: AdministratorDep
 ) -> Response:
     subscription = await _subscription(session, subscription_id)
-    await service.remove(
-        session=session, envelope=request.app.state.envelope, subscription=subscription
-    )
+    await service.remove(session=session, envelope=envelope, subscription=subscription)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -145,7 +145,7 @@ async def remove_subscription(
 async def rotate_secret(
     subscription_id: str,
     data: RotationCreate,
-    request: Request,
+    envelope: EnvelopeDep,
     session: SessionDep,
     settings: SettingsDep,
     _: AdministratorDep,
@@ -158,7 +158,7 @@ async def rotate_secret(
     )
     secret, until = await service.rotate(
         session=session,
-        envelope=request.app.state.envelope,
+        envelope=envelope,
         subscription=subscription,
         overlap=dt.timedelta(hours=hours),
     )
@@ -219,7 +219,7 @@ async def replay_delivery(
     if delivery is None:
         raise NotFound("No such webhook delivery.")
     replayed = await service.replay(session=session, delivery=delivery)
-    dispatcher = getattr(request.app.state, "webhook_dispatcher", None)
+    dispatcher = mediation_state(request.app).webhook_dispatcher
     if dispatcher is not None:
         dispatcher.wake()
     return service.read_delivery(replayed)
