@@ -26,7 +26,9 @@ def settings(keys: TestKeys, tmp_path: Path) -> GatewaySettings:
         signing_key_file=keys.key_file("gateway"),
         service_keys_dir=keys.folder,
         roles_claim="realm_access.roles",
-        role_names={"Ombuds.Chief": "chief"},
+        # A set mapping is the whole list: the names spelled as Ombuds does are listed too.
+        role_names={"Ombuds.Chief": "chief", "ombudsman": "ombudsman", "registry": "registry"},
+        roles_separator="space",
     )
 
 
@@ -67,6 +69,19 @@ async def test_roles_office_and_tribunal_are_read_from_the_configured_claims(
     assert actor.office == "geneva"
     assert actor.tribunal is None  # an unknown tribunal is no tribunal
     assert claims["sub"] == "someone"
+
+
+async def test_a_role_string_is_one_name_and_a_mapping_is_the_whole_list(
+    settings: GatewaySettings, verifier: TokenVerifier
+) -> None:
+    unsplit = settings.model_copy(update={"roles_separator": "none", "role_names": {}})
+    token = _signed(unsplit, realm_access={"roles": "HR administrator"})
+    actor, _ = await authenticate_with_claims(verifier, unsplit, f"Bearer {token}")
+    assert actor.roles == frozenset()
+    # The provider's own `administrator` is no Ombuds administrator unless the mapping says so.
+    token = _signed(settings, realm_access={"roles": ["administrator", "ombudsman"]})
+    actor, _ = await authenticate_with_claims(verifier, settings, f"Bearer {token}")
+    assert actor.roles == frozenset({"ombudsman"})
 
 
 async def test_unknown_roles_grant_nothing(
