@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from cases.api import ROUTERS
 from cases.audit.service import AUDIT
-from cases.case.service import case_reads
+from cases.case.service import CaseOpenings, case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent, WebhookOutbox
 from cases.retention.runner import periodically
@@ -38,8 +38,9 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 
 async def _with_reads(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log;
-    case reads by id are batched (see case_reads)."""
+    case reads by id are batched (see case_reads), and so are case openings (CaseOpenings)."""
     app.state.case_reads = case_reads(app.state.engine)
+    app.state.case_openings = CaseOpenings(app.state.engine)
     AUDIT.attach_read_log(app)
 
 

@@ -71,13 +71,13 @@ async def open_case(
     data: CaseCreate,
     request: Request,
     response: Response,
-    session: SessionDep,
     actor: Annotated[Actor, Depends(require_user("ombudsman", "chief"))],
 ) -> CaseRead:
+    state = request.app.state
     case = await service.open_case(
-        session=session, envelope=request.app.state.envelope, actor=actor, data=data
+        openings=state.case_openings, envelope=state.envelope, actor=actor, data=data
     )
-    response.headers["Location"] = f"/v1/cases/{case.id}"
+    response.headers["Location"] = f"/v1/cases/{case['id']}"
     return CaseRead.model_validate(case)
 
 
@@ -141,8 +141,13 @@ async def open_case_from_intake(
     session: SessionDep,
     caller: Annotated[Caller, Depends(require_peer("intake"))],
 ) -> CaseRead:
+    state = request.app.state
     case, created = await service.open_from_intake(
-        session=session, envelope=request.app.state.envelope, data=data, actor=caller.actor
+        session=session,
+        openings=state.case_openings,
+        envelope=state.envelope,
+        data=data,
+        actor=caller.actor,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
