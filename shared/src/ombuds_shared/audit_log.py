@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ombuds_shared import audit
 from ombuds_shared.auth import require_user
@@ -143,6 +143,27 @@ class ServiceAudit:
             context_id=context_id,
             peer=peer,
         )
+
+    def entry(
+        self,
+        *,
+        actor: Actor | None,
+        action: str,
+        record_type: str,
+        record_id: str,
+        context_id: str,
+        peer: str | None = None,
+    ) -> dict[str, Any]:
+        """An entry for `append`, made when the change is (its time is the change's)."""
+        return audit._entry(
+            actor=actor, action=action, record_type=record_type,
+            record_id=record_id, context_id=context_id, peer=peer,
+        )  # fmt: skip
+
+    async def append(self, connection: AsyncConnection, entries: Sequence[dict[str, Any]]) -> None:
+        """Adds entries (from `entry`) to a Core connection's transaction, for changes written
+        together in it (grouped writes); the caller commits with the changes."""
+        await audit.append_many(connection, self.event_model, self.head_model, entries)
 
     async def record_read(
         self,

@@ -90,6 +90,11 @@ class Envelope:
         stored = await self._store().put(key_id, self.new_wrapped_key(key_id))
         return self.unwrap(stored, key_id)
 
+    async def store_new_key(self, key_id: str) -> None:
+        """A new data key stored (wrapped) under `key_id` for content sealed later; unlike
+        `create_key`, nothing is unwrapped now."""
+        await self._store().put(key_id, self.new_wrapped_key(key_id))
+
     async def data_key_or_new(self, key_id: str) -> bytes:
         """The data key stored under `key_id`, created on first use."""
         stored = await self._store().get(key_id)
@@ -106,6 +111,11 @@ class Envelope:
         if deleted:
             await store.compact()
         return deleted
+
+    async def discard_unused_keys(self, key_ids: Iterable[str]) -> None:
+        """Deletes keys that never sealed anything (a refused creation's): there is nothing
+        for a forensic reader to recover, so no compaction follows."""
+        await self._store().delete(key_ids)
 
     @property
     def active_key_id(self) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "create_session_maker",
     "database_unavailable",
     "new_metadata",
+    "read_only",
     "utcnow",
 ]
 

@@ -305,7 +305,10 @@ class OutboxRelay:
         return went_quiet or time.monotonic() - self._observed_at >= self.observe_seconds
 
     async def run(self) -> None:
-        """Delivers until cancelled: at once while rows are due, else every poll interval."""
+        """Delivers until cancelled: at once while full batches are due, else every poll
+        interval (or when woken). Under a steady stream of events, passing again at once
+        after a partial batch would deliver a handful per pass, and each pass costs the
+        gateway and analytics a call: waiting lets the next batch fill."""
         pause = self.poll_seconds
         while True:
             try:
@@ -317,7 +320,7 @@ class OutboxRelay:
                 logger.warning("outbox relay paused", extra={"error": type(exc).__name__})
                 delivered = 0
                 pause = min(self.max_backoff, pause * 2)
-            if delivered == 0:
+            if delivered < self.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=pause)
                 self._wake.clear()

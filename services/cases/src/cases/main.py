@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from cases.api import ROUTERS
 from cases.audit.service import AUDIT
-from cases.case.service import case_reads
+from cases.case.service import CaseOpenings, case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent, WebhookOutbox
 from cases.retention.runner import periodically
@@ -40,9 +40,12 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
 
 async def _with_reads(app: FastAPI) -> None:
     """Every session of the service records its reads through one group-committing log;
-    case reads by id are batched (see case_reads)."""
+    case reads by id are batched (see case_reads), and so are case openings (CaseOpenings)."""
+    engine = state_of(app).engine
     state_of(app).own = CasesState(
-        case_reads=case_reads(state_of(app).engine), read_log=AUDIT.attach_read_log(app)
+        case_reads=case_reads(engine),
+        case_openings=CaseOpenings(engine),
+        read_log=AUDIT.attach_read_log(app),
     )
 
 

@@ -1,6 +1,7 @@
 """What the cases service holds beyond every service's ServiceState."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
@@ -8,11 +9,16 @@ from ombuds_shared.audit import ReadLog
 from ombuds_shared.db import KeyedReads
 from ombuds_shared.dependencies import own_state
 
+if TYPE_CHECKING:
+    from cases.case.service import CaseOpenings
+
 
 @dataclass(slots=True)
 class CasesState:
     # Case reads by id, batched with the reads arriving with them (see case_reads).
     case_reads: KeyedReads
+    # Case openings arriving together, written in one transaction (see CaseOpenings).
+    case_openings: "CaseOpenings"
     # Reads of cases are recorded through one group-committing log.
     read_log: ReadLog
 

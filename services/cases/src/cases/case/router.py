@@ -66,12 +66,14 @@ async def list_cases(
 async def open_case(
     data: CaseCreate,
     envelope: EnvelopeDep,
+    request: Request,
     response: Response,
-    session: SessionDep,
     actor: Annotated[Actor, Depends(require_user("ombudsman", "chief"))],
 ) -> CaseRead:
-    case = await service.open_case(session=session, envelope=envelope, actor=actor, data=data)
-    response.headers["Location"] = f"/v1/cases/{case.id}"
+    case = await service.open_case(
+        openings=cases_state(request.app).case_openings, envelope=envelope, actor=actor, data=data
+    )
+    response.headers["Location"] = f"/v1/cases/{case['id']}"
     return CaseRead.model_validate(case)
 
 
@@ -131,12 +133,17 @@ async def status_history(
 async def open_case_from_intake(
     data: CaseFromIntake,
     envelope: EnvelopeDep,
+    request: Request,
     response: Response,
     session: SessionDep,
     caller: Annotated[Caller, Depends(require_peer("intake"))],
 ) -> CaseRead:
     case, created = await service.open_from_intake(
-        session=session, envelope=envelope, data=data, actor=caller.actor
+        session=session,
+        openings=cases_state(request.app).case_openings,
+        envelope=envelope,
+        data=data,
+        actor=caller.actor,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

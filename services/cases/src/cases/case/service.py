@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
@@ -23,18 +24,24 @@ from cases.case.schemas import (
 )
 from cases.issue_coding.models import CaseIssue
 from cases.office.models import Office
-from cases.outbox import emit_case_event
+from cases.outbox import OutboxEvent, emit_case_event
 from ombuds_shared import events
+from ombuds_shared._batching import Grouped
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import KeyedReads, utcnow
+from ombuds_shared.db import KeyedReads, core_connection, read_only, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from ombuds_shared.events import event_row_of
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
 from ombuds_shared.tokens import Actor
 from ombuds_shared.vocabulary import CaseStatus
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _CASE = cast(Table, CaseFile.__table__)
+_STATUS_CHANGE = cast(Table, StatusChange.__table__)
+_OUTBOX = cast(Table, OutboxEvent.__table__)
+_CONFLICT = cast(Table, ConflictDeclaration.__table__)
+_OFFICE = cast(Table, Office.__table__)
 # What a case read returns: every column but the wrapped data key.
 _READ_COLUMNS = [c for c in _CASE.c if c.name != "intake_request_id"]
 
@@ -106,43 +113,44 @@ async def read(
 
 
 async def open_case(
-    *, session: AsyncSession, envelope: Envelope | None, actor: Actor, data: CaseCreate
-) -> CaseFile:
+    *, openings: CaseOpenings, envelope: Envelope | None, actor: Actor, data: CaseCreate
+) -> dict[str, Any]:
     """Opens a case in the actor's office (walk-in visitors, group processes)."""
-    office = actor.office or ""
-    await _check_office(session, office)
-    case = await _new_case(
-        envelope,
+    opening = _opening(
+        actor=actor,
+        peer=None,
         visitor_ref=None,
         pillar=data.pillar,
-        office=office,
+        office=actor.office or "",
         location=data.location,
         occupational_group=data.occupational_group,
         intake_channel=data.intake_channel,
+        intake_request_id=None,
         is_group=data.is_group,
         participant_count=data.participant_count,
         opened_by=actor.subject,
     )
-    await _record_opening(session, case, actor=actor, peer=None)
-    await session.commit()
-    return case
+    await _write(openings, envelope, opening)
+    return opening.case
 
 
 async def open_from_intake(
     *,
     session: AsyncSession,
+    openings: CaseOpenings,
     envelope: Envelope | None,
     data: CaseFromIntake,
     actor: Actor | None,
-) -> tuple[RowMapping, bool]:
+) -> tuple[Mapping[Any, Any], bool]:
     """Opens the case for an accepted intake request; returns (case, created)."""
     existing = await _by_intake_request(session, data.intake_request_id)
+    # Ends the read: no pooled connection is held while the key is made and the case written.
+    await session.commit()
     if existing is not None:
-        await session.commit()
         return existing, False
-    await _check_office(session, data.office)
-    case = await _new_case(
-        envelope,
+    opening = _opening(
+        actor=actor,
+        peer="intake",
         visitor_ref=data.visitor_ref,
         pillar=data.pillar,
         office=data.office,
@@ -150,80 +158,171 @@ async def open_from_intake(
         occupational_group=data.occupational_group,
         intake_channel=data.channel,
         intake_request_id=data.intake_request_id,
+        is_group=False,
+        participant_count=1,
         opened_by=actor.subject if actor else "service:intake",
+        # A conflict declared before triage follows the request: it blocks assignment.
+        conflicted=sorted(set(data.conflicted)),
     )
     try:
-        await _record_opening(session, case, actor=actor, peer="intake")
-        for ombudsman in sorted(set(data.conflicted)):
-            # A conflict declared before triage follows the request: it blocks assignment.
-            session.add(
-                ConflictDeclaration(
-                    case_id=case.id, ombudsman=ombudsman, has_conflict=True, declared_at=utcnow()
-                )
-            )
-        await session.commit()
+        await _write(openings, envelope, opening)
     except IntegrityError:
-        # A concurrent retry of the same acceptance won the race: answer with its case
-        # (the key made for this attempt protects nothing).
-        await session.rollback()
-        await require_envelope(envelope).destroy_keys([case_context(case.id)])
+        # A concurrent retry of the same acceptance won the race: answer with its case.
         winner = await _by_intake_request(session, data.intake_request_id)
+        await session.commit()
         if winner is None:
             raise
         return winner, False
-    row = await get_row(session=session, case_id=case.id)
-    assert row is not None
-    await session.commit()
-    return row, True
+    return opening.case, True
 
 
-async def _new_case(envelope: Envelope | None, **values: Any) -> CaseFile:
-    """A new case, its data key created in the key store (the row holds none)."""
-    case = CaseFile(id=str(uuid.uuid4()), **values)
-    await require_envelope(envelope).create_key(case_context(case.id))
-    return case
+@dataclass(frozen=True)
+class Opening:
+    """A case to open: its rows (the case's first) and its audit entry, written together."""
+
+    case: dict[str, Any]
+    rows: list[tuple[Table, dict[str, Any]]]
+    audit_entry: dict[str, Any]
 
 
-async def _record_opening(
-    session: AsyncSession, case: CaseFile, *, actor: Actor | None, peer: str | None
-) -> None:
+def _opening(
+    *, actor: Actor | None, peer: str | None, conflicted: Sequence[str] = (), **values: Any
+) -> Opening:
+    """A new case as opened (with all of its columns, as a read returns them), its first
+    status, its `case.opened` event (facts only) and the audit entry of the opening."""
     now = utcnow()
-    case.opened_at = now
-    case.status = CaseStatus.OPENED
-    session.add(case)
-    session.add(
-        StatusChange(
-            case_id=case.id, status=CaseStatus.OPENED, changed_by=case.opened_by, changed_at=now
-        )
-    )
-    emit_case_event(
-        session,
+    case_id = str(uuid.uuid4())
+    case = {
+        "id": case_id,
+        **values,
+        "status": CaseStatus.OPENED.value,
+        "closure_reason": None,
+        "assigned_to": None,
+        "opened_at": now,
+        "closed_at": None,
+        "destroyed_at": None,
+    }
+    status = {
+        "id": str(uuid.uuid4()),
+        "case_id": case_id,
+        "status": CaseStatus.OPENED.value,
+        "closure_reason": None,
+        "changed_by": case["opened_by"],
+        "changed_at": now,
+    }
+    opened = event_row_of(
         events.CaseOpened(
-            case_id=case.id,
+            case_id=case_id,
             opened_on=now.date(),
-            pillar=case.pillar,
-            office=case.office,
-            location=case.location,
-            occupational_group=case.occupational_group,
-            intake_channel=case.intake_channel,
-            is_group=bool(case.is_group),
-            participant_count=case.participant_count or 1,
+            pillar=case["pillar"],
+            office=case["office"],
+            location=case["location"],
+            occupational_group=case["occupational_group"],
+            intake_channel=case["intake_channel"],
+            is_group=bool(case["is_group"]),
+            participant_count=case["participant_count"] or 1,
         ),
+        now,
     )
-    await session.flush()
-    await audit.record(session, actor=actor, action="case.open", case_id=case.id, peer=peer)
+    declarations = [
+        (_CONFLICT, {"id": str(uuid.uuid4()), "case_id": case_id, "ombudsman": ombudsman,
+                     "has_conflict": True, "declared_at": now, "cleared_at": None,
+                     "cleared_by": None, "cleared_reason": None})
+        for ombudsman in conflicted
+    ]  # fmt: skip
+    entry = audit.AUDIT.entry(
+        actor=actor, action="case.open", record_type="case", record_id=case_id,
+        context_id=case_id, peer=peer,
+    )  # fmt: skip
+    rows = [(_CASE, case), (_STATUS_CHANGE, status), (_OUTBOX, opened), *declarations]
+    return Opening(case, rows, entry)
 
 
-async def _check_office(session: AsyncSession, code: str) -> None:
-    """Refuses an office that is not open; then ends the read, so that the pooled
-    connection is not held while the case's data key is made in the key store (the
-    case is written after): at 64 clients, creations otherwise hold all of the pool's
-    connections across the key store's round trips and the rest queue behind them."""
-    office = await session.get(Office, code)
-    is_open = office is not None and office.closed_on is None
-    await session.rollback()  # nothing was written: this only hands the connection back
-    if not is_open:
-        raise ValidationFailed(f"Office {code!r} is not an open office.")
+async def _write(openings: CaseOpenings, envelope: Envelope | None, opening: Opening) -> None:
+    """Makes the case's data key in the key store, then writes the case with the openings
+    of the moment. A refused opening's key protected nothing and is discarded; a caller
+    who gives up keeps it, as their case may be written all the same."""
+    context = case_context(opening.case["id"])
+    envelope = require_envelope(envelope)
+    await envelope.store_new_key(context)
+    try:
+        await openings.open(opening)
+    except (ValidationFailed, IntegrityError):
+        await envelope.discard_unused_keys([context])
+        raise
+
+
+class CaseOpenings:
+    """Cases opened together, written in one transaction: for each, the case, its first
+    status, its `case.opened` event and its audit entry, the same on SQLite and PostgreSQL.
+
+    Under load the round trips, the commit and the audit chains' locks, not the rows,
+    were most of an opening's cost. Openings that arrive while a batch is written wait
+    for the next one (see ombuds_shared._batching): their offices are checked in one
+    read, each table's rows go in one multi-row INSERT, the audit entries in one append,
+    and the batch commits once. If it meets a constraint (a retried intake acceptance),
+    each opening is then written on its own, so that only the one that broke it fails.
+    """
+
+    def __init__(self, engine: AsyncEngine, max_batch: int = 200) -> None:
+        self._engine = engine
+        self._grouped = Grouped(self._write, max_batch=max_batch)
+
+    @property
+    def batches(self) -> int:
+        """Transactions so far: compare with the openings to see how well they group."""
+        return self._grouped.batches
+
+    async def open(self, opening: Opening) -> None:
+        """Writes the opening; ValidationFailed if its office is not open, IntegrityError
+        if it breaks a constraint."""
+        failure = await self._grouped(opening)
+        if failure is not None:
+            raise failure
+
+    async def _write(self, openings: list[Opening]) -> list[Exception | None]:
+        # Read before the write transaction, not in it: on SQLite a transaction that reads
+        # first may not be able to take the write lock later.
+        offices = {opening.case["office"] for opening in openings}
+        async with core_connection(read_only(self._engine)) as connection:
+            open_offices = set(
+                await connection.scalars(
+                    select(_OFFICE.c.code).where(
+                        _OFFICE.c.code.in_(offices), _OFFICE.c.closed_on.is_(None)
+                    )
+                )
+            )
+        outcomes: list[Exception | None] = [
+            None if opening.case["office"] in open_offices
+            else ValidationFailed(f"Office {opening.case['office']!r} is not an open office.")
+            for opening in openings
+        ]  # fmt: skip
+        accepted = [i for i, outcome in enumerate(outcomes) if outcome is None]
+        try:
+            await self._write_together([openings[i] for i in accepted])
+            return outcomes
+        except IntegrityError as exc:
+            if len(accepted) == 1:
+                outcomes[accepted[0]] = exc
+                return outcomes
+        for i in accepted:  # which opening broke it? Each on its own says.
+            try:
+                await self._write_together([openings[i]])
+            except IntegrityError as exc:
+                outcomes[i] = exc
+        return outcomes
+
+    async def _write_together(self, openings: Sequence[Opening]) -> None:
+        if not openings:
+            return
+        by_table: dict[Table, list[dict[str, Any]]] = {}
+        for opening in openings:  # the cases first: the other rows refer to them
+            for table, row in opening.rows:
+                by_table.setdefault(table, []).append(row)
+        async with core_connection(self._engine) as connection, connection.begin():
+            for table, rows in by_table.items():
+                await connection.execute(table.insert(), rows)
+            await audit.AUDIT.append(connection, [opening.audit_entry for opening in openings])
 
 
 async def _by_intake_request(session: AsyncSession, intake_request_id: str) -> RowMapping | None:
