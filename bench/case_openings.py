@@ -72,7 +72,8 @@ async def run(admin_url: str, clients: int, per_client: int, profile: bool) -> N
         async with app_client(app) as client:
             counts: Counter[str] = Counter()
             state = state_of(app)
-            assert state.envelope is not None and state.envelope.store is not None
+            assert state.envelope is not None
+            assert state.envelope.store is not None
             _count(state.engine, counts, "data")
             _count(state.envelope.store.engine, counts, "key store")
             ombudsman = Actor("bench-omb", frozenset({"ombudsman"}), "geneva")
