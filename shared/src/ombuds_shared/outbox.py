@@ -15,7 +15,6 @@ identities or free text; the gateway's projection is the second wall.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from ombuds_shared import metrics
 from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.http import ServiceClient
-from ombuds_shared.tasks import cancel_and_wait
+from ombuds_shared.tasks import cancel_and_wait, poll_until_cancelled
 
 logger = logging.getLogger("ombuds.outbox")
 
@@ -290,21 +289,20 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Delivers until cancelled: at once while rows are due, else every poll interval."""
-        pause = self.poll_seconds
-        while True:
-            try:
-                delivered = await self.deliver_once()
-                if self._observation_due(delivered):
-                    await self.observe_backlog()
-                pause = self.poll_seconds
-            except Exception as exc:  # the database is away: wait longer each time
-                logger.warning("outbox relay paused", extra={"error": type(exc).__name__})
-                delivered = 0
-                pause = min(self.max_backoff, pause * 2)
-            if delivered == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
-                self._wake.clear()
+        await poll_until_cancelled(
+            self._pass,
+            self._wake,
+            poll_seconds=self.poll_seconds,
+            max_backoff=self.max_backoff,
+            paused="outbox relay paused",
+            log=logger,
+        )
+
+    async def _pass(self) -> int:
+        delivered = await self.deliver_once()
+        if self._observation_due(delivered):
+            await self.observe_backlog()
+        return delivered
 
     def wake(self) -> None:
         """Asks the relay to look for rows now rather than at its next poll."""
