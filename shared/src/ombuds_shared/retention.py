@@ -20,7 +20,12 @@ from ombuds_shared import metrics
 from ombuds_shared.app import load_envelope, open_key_store
 from ombuds_shared.config import ServiceSettings
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import create_engine, create_session_maker
+from ombuds_shared.db import (
+    MAYBE_DATABASE_DOWN,
+    create_engine,
+    create_session_maker,
+    database_unavailable,
+)
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey, load_or_create_key
 from ombuds_shared.tasks import cancel_and_wait
@@ -77,6 +82,31 @@ def counted_runs(
         return counted
 
     return decorate
+
+
+async def destroy_each(
+    report: RetentionReport,
+    destroy_one: Callable[[str], Awaitable[bool]],
+    *,
+    retried: tuple[type[Exception], ...] = (),
+) -> None:
+    """Destroys each of `report.due` in turn, into `report.destroyed` when `destroy_one` says
+    it did. One that fails with a `retried` error (a peer refused or is away) or because the
+    database went away (a restart, say) is named in `report.failed` and stays due for the
+    next run; the others go on."""
+    for item in report.due:
+        try:
+            destroyed = await destroy_one(item)
+        except retried as exc:
+            report.failed[item] = type(exc).__name__
+            continue
+        except MAYBE_DATABASE_DOWN as exc:
+            if not database_unavailable(exc):
+                raise
+            report.failed[item] = type(exc).__name__
+            continue
+        if destroyed:
+            report.destroyed.append(item)
 
 
 # Off only in the forensics test that shows the key store carries the guarantee alone.

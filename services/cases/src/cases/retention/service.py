@@ -27,7 +27,7 @@ from cases.consent.models import Consent, Disclosure
 from cases.message.models import Message
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
-from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
+from ombuds_shared.db import utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
 from ombuds_shared.retention import (
@@ -35,6 +35,7 @@ from ombuds_shared.retention import (
     RetentionReport,
     counted_runs,
     cutoff_for,
+    destroy_each,
     scrub_wal,
 )
 from ombuds_shared.tokens import Actor
@@ -74,19 +75,13 @@ async def run(
         return report
     if key_store is None:
         raise ServiceUnavailable("The key store is not configured.")
-    for row in due:
-        try:
-            await destroy_case(session_maker, key_store, destroy_identity, row)
-        except AppError as exc:
-            report.failed[row["id"]] = type(exc).__name__
-            continue
-        except MAYBE_DATABASE_DOWN as exc:
-            if not database_unavailable(exc):
-                raise
-            # The database went away (a restart, say): this case stays due for the next run.
-            report.failed[row["id"]] = type(exc).__name__
-            continue
-        report.destroyed.append(row["id"])
+    rows = {row["id"]: row for row in due}
+
+    async def destroy_one(case_id: str) -> bool:
+        await destroy_case(session_maker, key_store, destroy_identity, rows[case_id])
+        return True
+
+    await destroy_each(report, destroy_one, retried=(AppError,))
     # Every run, not only one that destroyed: a VACUUM FULL keeps a dead key while an older
     # transaction runs anywhere on the server, and the next run's pass removes it.
     await key_store.compact()

@@ -30,13 +30,14 @@ from mediation.note.models import MediationNote
 from mediation.note.service import destroy_notes_key
 from mediation.retention.models import MediationDestruction
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
+from ombuds_shared.db import utcnow
 from ombuds_shared.errors import AppError
 from ombuds_shared.retention import (
     RETENTION_ACTOR,
     RetentionReport,
     counted_runs,
     cutoff_for,
+    destroy_each,
     scrub_wal,
 )
 
@@ -75,21 +76,13 @@ async def run(
         report.due = await due_mediations(session=session, cutoff=report.cutoff)
     if dry_run:
         return report
-    for mediation_id in report.due:
-        try:
-            destroyed = await _destroy_one(
-                session_maker, envelope, destroy_identities, mediation_id
-            )
-        except AppError as exc:  # intake refused or is away: retried on the next run
-            report.failed[mediation_id] = type(exc).__name__
-            continue
-        except MAYBE_DATABASE_DOWN as exc:
-            if not database_unavailable(exc):
-                raise
-            report.failed[mediation_id] = type(exc).__name__
-            continue
-        if destroyed:
-            report.destroyed.append(mediation_id)
+    await destroy_each(
+        report,
+        lambda mediation_id: _destroy_one(
+            session_maker, envelope, destroy_identities, mediation_id
+        ),
+        retried=(AppError,),  # intake refused or is away: retried on the next run
+    )
     if report.destroyed:
         await scrub_wal(session_maker)
     return report
