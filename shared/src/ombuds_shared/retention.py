@@ -47,6 +47,11 @@ class RetentionReport:
     destroyed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def starting(cls, *, dry_run: bool, now: dt.datetime, months: int) -> RetentionReport:
+        """An empty report for a run at `now` of a schedule that keeps `months` months."""
+        return cls(dry_run=dry_run, cutoff=cutoff_for(now, months))
+
 
 P = ParamSpec("P")
 
@@ -87,13 +92,14 @@ def counted_runs(
 async def destroy_each(
     report: RetentionReport,
     destroy_one: Callable[[str], Awaitable[bool]],
+    session_maker: async_sessionmaker[AsyncSession],
     *,
     retried: tuple[type[Exception], ...] = (),
 ) -> None:
     """Destroys each of `report.due` in turn, into `report.destroyed` when `destroy_one` says
     it did. One that fails with a `retried` error (a peer refused or is away) or because the
     database went away (a restart, say) is named in `report.failed` and stays due for the
-    next run; the others go on."""
+    next run; the others go on. After any destruction the WAL is scrubbed (`scrub_wal`)."""
     for item in report.due:
         try:
             destroyed = await destroy_one(item)
@@ -107,6 +113,8 @@ async def destroy_each(
             continue
         if destroyed:
             report.destroyed.append(item)
+    if report.destroyed:
+        await scrub_wal(session_maker)
 
 
 # Off only in the forensics test that shows the key store carries the guarantee alone.

@@ -34,9 +34,7 @@ from ombuds_shared.retention import (
     RETENTION_ACTOR,
     RetentionReport,
     counted_runs,
-    cutoff_for,
     destroy_each,
-    scrub_wal,
 )
 from ombuds_shared.tokens import Actor
 
@@ -67,7 +65,7 @@ async def run(
     now: dt.datetime | None = None,
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the cases that would go."""
-    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now or utcnow(), months))
+    report = RetentionReport.starting(dry_run=dry_run, now=now or utcnow(), months=months)
     async with session_maker() as session:
         due = await due_cases(session=session, cutoff=report.cutoff)
     report.due = [row["id"] for row in due]
@@ -81,12 +79,10 @@ async def run(
         await destroy_case(session_maker, key_store, destroy_identity, rows[case_id])
         return True
 
-    await destroy_each(report, destroy_one, retried=(AppError,))
+    await destroy_each(report, destroy_one, session_maker, retried=(AppError,))
     # Every run, not only one that destroyed: a VACUUM FULL keeps a dead key while an older
     # transaction runs anywhere on the server, and the next run's pass removes it.
     await key_store.compact()
-    if report.destroyed:
-        await scrub_wal(session_maker)
     return report
 
 

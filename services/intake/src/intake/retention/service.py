@@ -30,9 +30,7 @@ from ombuds_shared.retention import (
     RETENTION_ACTOR,
     RetentionReport,
     counted_runs,
-    cutoff_for,
     destroy_each,
-    scrub_wal,
 )
 
 
@@ -81,7 +79,7 @@ async def run(
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the requests that would go."""
     now = now or utcnow()
-    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now, months))
+    report = RetentionReport.starting(dry_run=dry_run, now=now, months=months)
     async with session_maker() as session:
         report.due = await due_requests(session=session, cutoff=report.cutoff, now=now)
     if dry_run:
@@ -89,9 +87,8 @@ async def run(
     await destroy_each(
         report,
         lambda request_id: _destroy_one(session_maker, envelope, request_id, report.cutoff, now),
+        session_maker,
     )
-    if report.destroyed:
-        await scrub_wal(session_maker)
     return report
 
 

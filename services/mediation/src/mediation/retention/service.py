@@ -36,9 +36,7 @@ from ombuds_shared.retention import (
     RETENTION_ACTOR,
     RetentionReport,
     counted_runs,
-    cutoff_for,
     destroy_each,
-    scrub_wal,
 )
 
 # Asks intake to destroy the identities bound to a mediation; answers how many there were.
@@ -71,7 +69,7 @@ async def run(
     now: dt.datetime | None = None,
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the mediations that would go."""
-    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now or utcnow(), months))
+    report = RetentionReport.starting(dry_run=dry_run, now=now or utcnow(), months=months)
     async with session_maker() as session:
         report.due = await due_mediations(session=session, cutoff=report.cutoff)
     if dry_run:
@@ -81,10 +79,9 @@ async def run(
         lambda mediation_id: _destroy_one(
             session_maker, envelope, destroy_identities, mediation_id
         ),
+        session_maker,
         retried=(AppError,),  # intake refused or is away: retried on the next run
     )
-    if report.destroyed:
-        await scrub_wal(session_maker)
     return report
 
 
