@@ -27,15 +27,10 @@ from cases.consent.models import Consent, Disclosure
 from cases.message.models import Message
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
-from ombuds_shared.db import utcnow
+from ombuds_shared.db import count_rows, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
-from ombuds_shared.retention import (
-    RETENTION_ACTOR,
-    RetentionReport,
-    counted_runs,
-    destroy_each,
-)
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
 from ombuds_shared.tokens import Actor
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
@@ -128,9 +123,9 @@ async def destroy_case(
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await session.rollback()
             return False
-        notes = await _count(session, Note, case_id)
-        consents = await _count(session, Consent, case_id)
-        disclosures = await _count(session, Disclosure, case_id)
+        notes = await count_rows(session, Note, column="case_id", value=case_id)
+        consents = await count_rows(session, Consent, column="case_id", value=case_id)
+        disclosures = await count_rows(session, Disclosure, column="case_id", value=case_id)
         await session.execute(delete(Note).where(Note.case_id == case_id))
         # Messages are case content like notes: they go with it (their count is not kept).
         await session.execute(delete(Message).where(Message.case_id == case_id))
@@ -163,13 +158,3 @@ async def destroy_case(
         )
         await session.commit()
         return True
-
-
-async def _count(session: AsyncSession, model: type, case_id: str) -> int:
-    table = model.__table__  # type: ignore[attr-defined]
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(table).where(table.c.case_id == case_id)
-        )
-        or 0
-    )

@@ -26,12 +26,7 @@ from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
-from ombuds_shared.retention import (
-    RETENTION_ACTOR,
-    RetentionReport,
-    counted_runs,
-    destroy_each,
-)
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
 
 
 def _due(cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
