@@ -6,11 +6,9 @@ import datetime as dt
 import logging
 import statistics
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from cases.retention import runner
 from ombuds_shared.db import utcnow
@@ -29,22 +27,6 @@ async def _anonymous(stack: Stack) -> tuple[str, str]:
     )
     assert submitted.status_code == 201, submitted.text
     return submitted.json()["reference"], submitted.json()["receipt_code"]
-
-
-@pytest.fixture
-async def client_at(stack: Stack) -> AsyncIterator[Any]:
-    """A client to the gateway from a loopback address of its own (the limits are per address)."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(address: str) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=stack.gateway_app, client=(address, 40000))
-        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 def answer(response: httpx.Response) -> tuple[int, dict[str, Any]]:
