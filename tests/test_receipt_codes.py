@@ -13,7 +13,7 @@ import httpx
 from cases.retention import runner
 from ombuds_shared.db import utcnow
 
-from .cases_helpers import OFFICE, handler, query
+from .cases_helpers import OFFICE, handler, query, take_case
 from .conftest import Stack, intake_body
 
 SECRET = "The deputy director keeps my travel claims blocked."
@@ -77,10 +77,7 @@ async def _holder_follows_the_request(stack: Stack, client_at: Any, captured: _L
     case_id = (
         await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
     ).json()["case_id"]
-    await stack.gateway.post(
-        f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
-    )
-    await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
+    await take_case(stack, case_id, me)
     sent = await holder.post("/v1/receipts/messages", json={"body": SECRET}, headers=code(receipt))
     assert sent.status_code == 201, sent.text
     await stack.gateway.post(f"/v1/cases/{case_id}/messages", json={"body": "Noted."}, headers=me)
@@ -191,10 +188,7 @@ async def test_an_expired_code_is_a_wrong_code(stack: Stack, client_at: Any) -> 
     case_id = (
         await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
     ).json()["case_id"]
-    await stack.gateway.post(
-        f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
-    )
-    await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
+    await take_case(stack, case_id, me)
     closed = await stack.gateway.post(
         f"/v1/cases/{case_id}/status",
         json={"status": "closed", "closure_reason": "options_provided"},
