@@ -36,14 +36,18 @@ def handler(stack: Stack, sub: str = HANDLER, office: str = OFFICE) -> dict[str,
 async def assigned_case(stack: Stack, sub: str = HANDLER) -> str:
     """A case the ombudsman `sub` took after declaring no conflict of interest."""
     case_id = await opened_case(stack)
-    me = handler(stack, sub)
+    await take_case(stack, case_id, handler(stack, sub))
+    return case_id
+
+
+async def take_case(stack: Stack, case_id: str, me: dict[str, str]) -> None:
+    """The ombudsman of `me` declares no conflict of interest and takes the case."""
     declared = await stack.gateway.post(
         f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
     )
     assert declared.status_code == 201, declared.text
     taken = await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
     assert taken.status_code == 200, taken.text
-    return case_id
 
 
 async def query(url: str, statement: str, **params: Any) -> list[dict[str, Any]]:

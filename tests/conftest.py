@@ -195,3 +195,19 @@ def intake_body(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+@pytest.fixture
+async def client_at(stack: Stack) -> AsyncIterator[Any]:
+    """A client to the gateway from a loopback address of its own (the limits are per address)."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=stack.gateway_app, client=(address, 40000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()

@@ -170,6 +170,19 @@ async def served_gateway(stack: Stack) -> AsyncIterator[ServedGateway]:
         await served.stop()
 
 
+@contextlib.asynccontextmanager
+async def producer_behind_gateway(
+    name: str, stack: Stack, *, keys: TestKeys, databases: TestDatabases, tmp_path: Path
+) -> AsyncIterator[tuple[ServedGateway, Producer]]:
+    """A producer (see `producer`) whose relay delivers to a served gateway of its own."""
+    async with (
+        served_gateway(stack) as gateway,
+        producer(name, keys=keys, databases=databases, tmp_path=tmp_path,
+                 gateway_url=gateway.private_url) as made,
+    ):  # fmt: skip
+        yield gateway, made
+
+
 async def analytics_scalar(stack: Stack, statement: Any) -> Any:
     engine = create_engine(stack.database_urls["analytics"])
     try:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from gateway.events.projection import project
 from gateway.state import gateway_state
@@ -34,22 +32,6 @@ async def _anonymous_request(stack: Stack, sub: str) -> tuple[str, str]:
     assert submitted.status_code == 201, submitted.text
     assert submitted.json()["receipt_code"]
     return submitted.json()["reference"], submitted.json()["receipt_code"]
-
-
-@pytest.fixture
-async def client_at(stack: Stack) -> AsyncIterator[Any]:
-    """A client to the gateway from a loopback address of its own (limits are per address)."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(address: str) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=stack.gateway_app, client=(address, 40000))
-        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 async def test_an_anonymous_request_is_not_tied_to_the_visitors_login_on_disk(
@@ -241,25 +223,12 @@ async def test_a_departed_member_no_longer_opens_the_notes_of_their_cases(
 async def _departed_mediator(stack: Stack, subject: str) -> tuple[dict[str, str], str]:
     """A mediator who took a mediation (a note, a planned session), then left the roster:
     (their token's headers, the mediation's path), once mediation knows they left."""
-    from .test_directory import add_staff, admin, eventually
+    from .test_directory import add_staff, admin, declared_mediation, eventually
 
     office = "mediation-service"
     await add_staff(stack, subject, office, "mediator")
     leaving = stack.auth("mediator", sub=subject, office=office)
-    body = {
-        "pillar": "secretariat", "office": office, "referral_source": "self_referral",
-        "issue_codes": ["2.b"],
-        "parties": [{"reference": "P-1", "represents_administration": False},
-                    {"reference": "P-2", "represents_administration": True}],
-    }  # fmt: skip
-    opened = await stack.gateway.post("/v1/mediations", json=body, headers=leaving)
-    assert opened.status_code == 201, opened.text
-    base = f"/v1/mediations/{opened.json()['id']}"
-    assert (await stack.gateway.post(f"{base}/accept", headers=leaving)).status_code == 200
-    declared = await stack.gateway.post(
-        f"{base}/declarations", json={"has_conflict": False}, headers=leaving
-    )
-    assert declared.status_code == 201, declared.text
+    base = await declared_mediation(stack, office, leaving)
     taken = await eventually(
         lambda: stack.gateway.put(f"{base}/mediator", json={}, headers=leaving), 200
     )

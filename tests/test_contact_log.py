@@ -37,8 +37,7 @@ from .pipeline import (
     case_life,
     mediation_life,
     new_id,
-    producer,
-    served_gateway,
+    producer_behind_gateway,
 )
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -219,11 +218,9 @@ async def test_statistics_per_year_match_what_was_logged(
     # not published): twenty in Nairobi with two contacts each (30 and 90 minutes), five
     # each closed after 10, 60, 150 and 300 days.
     year = LAST_YEAR
-    async with (
-        served_gateway(stack) as gateway,
-        producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as cases,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "cases", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (_gateway, cases):
         for days in (10, 60, 150, 300) * 5:
             case_id = new_id()
             life = case_life(case_id, year=year)
@@ -235,11 +232,9 @@ async def test_statistics_per_year_match_what_was_logged(
                 life.insert(1, ("case.contact_logged", case_id, logged))
             await cases.emit(life)
         await cases.drained()
-    async with (
-        served_gateway(stack) as gateway,
-        producer("mediation", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as mediation,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "mediation", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (_gateway, mediation):
         for days in (5, 15, 25, 35, 45):
             mediation_id = new_id()
             life = mediation_life(mediation_id, year=year)

@@ -286,24 +286,31 @@ async def test_assignment_takes_only_an_active_member_of_the_office(stack: Stack
     assert gone.json()["field"] == "assignee"
 
 
-async def test_a_mediator_is_assigned_only_from_the_roster(stack: Stack) -> None:
-    office = "mediation-service"
-    await add_staff(stack, "med-on-roster", office, "mediator")
-    mediator = stack.auth("mediator", sub="med-off-roster", office=office)
+async def declared_mediation(stack: Stack, office: str, headers: dict[str, str]) -> str:
+    """A mediation opened and accepted by `headers`' mediator, who declared no conflict; its
+    path (the mediator is not assigned yet)."""
     body = {
         "pillar": "secretariat", "office": office, "referral_source": "self_referral",
         "issue_codes": ["2.b"],
         "parties": [{"reference": "P-1", "represents_administration": False},
                     {"reference": "P-2", "represents_administration": True}],
     }  # fmt: skip
-    opened = await stack.gateway.post("/v1/mediations", json=body, headers=mediator)
+    opened = await stack.gateway.post("/v1/mediations", json=body, headers=headers)
     assert opened.status_code == 201, opened.text
     base = f"/v1/mediations/{opened.json()['id']}"
-    assert (await stack.gateway.post(f"{base}/accept", headers=mediator)).status_code == 200
+    assert (await stack.gateway.post(f"{base}/accept", headers=headers)).status_code == 200
     declared = await stack.gateway.post(
-        f"{base}/declarations", json={"has_conflict": False}, headers=mediator
+        f"{base}/declarations", json={"has_conflict": False}, headers=headers
     )
     assert declared.status_code == 201, declared.text
+    return base
+
+
+async def test_a_mediator_is_assigned_only_from_the_roster(stack: Stack) -> None:
+    office = "mediation-service"
+    await add_staff(stack, "med-on-roster", office, "mediator")
+    mediator = stack.auth("mediator", sub="med-off-roster", office=office)
+    base = await declared_mediation(stack, office, mediator)
     refused = await eventually(
         lambda: stack.gateway.put(f"{base}/mediator", json={}, headers=mediator), 422
     )

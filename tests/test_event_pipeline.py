@@ -25,18 +25,16 @@ from .pipeline import (
     mediation_life,
     new_id,
     producer,
-    served_gateway,
+    producer_behind_gateway,
 )
 
 
 async def test_nothing_is_lost_or_doubled_when_analytics_or_the_gateway_stops(
     stack: Stack, keys: TestKeys, databases: TestDatabases, tmp_path: Path
 ) -> None:
-    async with (
-        served_gateway(stack) as gateway,
-        producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as cases,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "cases", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (gateway, cases):
         first = [new_id() for _ in range(3)]
         for case_id in first:
             await cases.emit(case_life(case_id))
@@ -87,11 +85,9 @@ async def test_nothing_is_lost_or_doubled_when_analytics_or_the_gateway_stops(
 async def test_order_per_case_holds_while_one_case_is_refused(
     stack: Stack, keys: TestKeys, databases: TestDatabases, tmp_path: Path
 ) -> None:
-    async with (
-        served_gateway(stack) as gateway,
-        producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as cases,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "cases", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (_gateway, cases):
         stuck, fine = new_id(), new_id()
         # The opening of `stuck` carries a name where a code belongs: the gateway refuses it,
         # so the later events of that case must wait rather than overtake it.
@@ -111,11 +107,9 @@ async def test_order_per_case_holds_while_one_case_is_refused(
 async def test_mediation_events_reach_the_facts(
     stack: Stack, keys: TestKeys, databases: TestDatabases, tmp_path: Path
 ) -> None:
-    async with (
-        served_gateway(stack) as gateway,
-        producer("mediation", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as mediation,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "mediation", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (_gateway, mediation):
         await mediation.emit(mediation_life(new_id(), outcome="settled"))
         await mediation.emit(mediation_life(new_id(), outcome="not_settled")[:1])
         await mediation.drained()

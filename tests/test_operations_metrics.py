@@ -25,7 +25,7 @@ from ombuds_testing import TestDatabases, TestKeys, app_client
 from .cases_helpers import assigned_case, handler
 from .conftest import Stack, intake_body
 from .mediation_support import Mediations, expect, today
-from .pipeline import case_life, new_id, producer, served_gateway
+from .pipeline import case_life, new_id, producer_behind_gateway
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -65,11 +65,9 @@ async def test_the_relay_reports_its_backlog_while_undelivered_and_counts_delive
     # The stack's own cases relay reports under the same `service` label in this one
     # process (in production each service has its own): keep it from recounting meanwhile.
     state_of(stack.apps["cases"]).outbox_relay.observe_seconds = 3600
-    async with (
-        served_gateway(stack) as gateway,
-        producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as cases,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "cases", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (gateway, cases):
         before = await page_of(cases.client)
         await gateway.stop()  # the receiver is away: nothing can be delivered
         events = case_life(new_id())

@@ -6,17 +6,15 @@ import datetime as dt
 import logging
 import statistics
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from cases.retention import runner
 from ombuds_shared.db import utcnow
 from ombuds_shared.dependencies import state_of
 
-from .cases_helpers import OFFICE, handler, query
+from .cases_helpers import OFFICE, handler, query, take_case
 from .conftest import Stack, intake_body
 
 SECRET = "The deputy director keeps my travel claims blocked."
@@ -30,22 +28,6 @@ async def _anonymous(stack: Stack) -> tuple[str, str]:
     )
     assert submitted.status_code == 201, submitted.text
     return submitted.json()["reference"], submitted.json()["receipt_code"]
-
-
-@pytest.fixture
-async def client_at(stack: Stack) -> AsyncIterator[Any]:
-    """A client to the gateway from a loopback address of its own (the limits are per address)."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(address: str) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=stack.gateway_app, client=(address, 40000))
-        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
 
 
 def answer(response: httpx.Response) -> tuple[int, dict[str, Any]]:
@@ -96,10 +78,7 @@ async def _holder_follows_the_request(stack: Stack, client_at: Any, captured: _L
     case_id = (
         await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
     ).json()["case_id"]
-    await stack.gateway.post(
-        f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
-    )
-    await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
+    await take_case(stack, case_id, me)
     sent = await holder.post("/v1/receipts/messages", json={"body": SECRET}, headers=code(receipt))
     assert sent.status_code == 201, sent.text
     await stack.gateway.post(f"/v1/cases/{case_id}/messages", json={"body": "Noted."}, headers=me)
@@ -210,10 +189,7 @@ async def test_an_expired_code_is_a_wrong_code(stack: Stack, client_at: Any) -> 
     case_id = (
         await stack.gateway.post(f"/v1/intake/requests/{reference}/accept", headers=me)
     ).json()["case_id"]
-    await stack.gateway.post(
-        f"/v1/cases/{case_id}/conflict-declarations", json={"has_conflict": False}, headers=me
-    )
-    await stack.gateway.post(f"/v1/cases/{case_id}/assignment", json={}, headers=me)
+    await take_case(stack, case_id, me)
     closed = await stack.gateway.post(
         f"/v1/cases/{case_id}/status",
         json={"status": "closed", "closure_reason": "options_provided"},

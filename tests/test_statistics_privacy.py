@@ -27,7 +27,7 @@ from ombuds_testing import TestDatabases, TestKeys
 from .cases_helpers import assigned_case, handler, opened_case
 from .conftest import Stack
 from .mediation_support import Mediations, expect
-from .pipeline import analytics_rows, analytics_scalar, case_life, new_id, producer, served_gateway
+from .pipeline import analytics_rows, analytics_scalar, case_life, new_id, producer_behind_gateway
 
 THIS_YEAR = dt.datetime.now(dt.UTC).year
 LAST_YEAR = THIS_YEAR - 1
@@ -84,11 +84,9 @@ async def test_polling_around_one_new_case_in_the_open_year_learns_nothing(
     stack: Stack, keys: TestKeys, databases: TestDatabases, tmp_path: Any
 ) -> None:
     # Last year's history, delivered as the cases service delivers it; published.
-    async with (
-        served_gateway(stack) as gateway,
-        producer("cases", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as cases,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "cases", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (_gateway, cases):
         for _ in range(6):
             await cases.emit(case_life(new_id(), year=LAST_YEAR))
         await cases.drained()

@@ -18,7 +18,7 @@ from analytics.facts.models import MediationIssue
 from ombuds_testing import TestDatabases, TestKeys
 
 from .conftest import Stack
-from .pipeline import analytics_scalar, count_of, mediation_life, new_id, producer, served_gateway
+from .pipeline import analytics_scalar, count_of, mediation_life, new_id, producer_behind_gateway
 
 LAST_YEAR = dt.datetime.now(dt.UTC).year - 1
 ONLY_LAST_YEAR = {"from_year": LAST_YEAR, "to_year": LAST_YEAR}
@@ -41,11 +41,9 @@ def _row(document: dict[str, Any]) -> dict[str, Any]:
 async def test_merged_outcomes_and_mediation_issues_through_the_gateway(
     stack: Stack, keys: TestKeys, databases: TestDatabases, tmp_path: Any
 ) -> None:
-    async with (
-        served_gateway(stack) as gateway,
-        producer("mediation", keys=keys, databases=databases, tmp_path=tmp_path,
-                 gateway_url=gateway.private_url) as mediation,
-    ):  # fmt: skip
+    async with producer_behind_gateway(
+        "mediation", stack, keys=keys, databases=databases, tmp_path=tmp_path
+    ) as (_gateway, mediation):
         for outcome, n, codes, people in HISTORY:
             for _ in range(n):
                 await mediation.emit(mediation_life(

@@ -9,7 +9,7 @@ peer that is away, which the client may retry after checking.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -39,16 +39,25 @@ async def dying_peer() -> AsyncIterator[tuple[str, list[bytes]]]:
         await server.wait_closed()
 
 
+async def _cut_off(url: str, peer: str, call: Callable[[ServiceClient], Awaitable[object]]) -> None:
+    """Makes `call` through a client that retries twice; it must end unavailable."""
+    client = ServiceClient(url, name=peer, retries=2, backoff_seconds=0.01)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await call(client)
+    finally:
+        await client.close()
+
+
 async def test_a_write_cut_off_mid_answer_is_unavailable_and_not_repeated(
     dying_peer: tuple[str, list[bytes]],
 ) -> None:
     url, requests = dying_peer
-    client = ServiceClient(url, name="mediation", retries=2, backoff_seconds=0.01)
-    try:
-        with pytest.raises(ServiceUnavailable):
-            await client.call("POST", "/v1/mediations/m/close", token="t", json_body={})
-    finally:
-        await client.close()
+    await _cut_off(
+        url,
+        "mediation",
+        lambda c: c.call("POST", "/v1/mediations/m/close", token="t", json_body={}),
+    )
     assert len(requests) == 1  # a write without a key is never sent twice
 
 
@@ -56,12 +65,7 @@ async def test_a_read_cut_off_mid_answer_is_tried_again_then_unavailable(
     dying_peer: tuple[str, list[bytes]],
 ) -> None:
     url, requests = dying_peer
-    client = ServiceClient(url, name="mediation", retries=2, backoff_seconds=0.01)
-    try:
-        with pytest.raises(ServiceUnavailable):
-            await client.send("GET", "/v1/mediations")
-    finally:
-        await client.close()
+    await _cut_off(url, "mediation", lambda c: c.send("GET", "/v1/mediations"))
     assert len(requests) == 3
 
 
@@ -69,13 +73,9 @@ async def test_a_keyed_write_is_tried_again_whatever_the_case_of_its_key_header(
     dying_peer: tuple[str, list[bytes]],
 ) -> None:
     url, requests = dying_peer
-    client = ServiceClient(url, name="intake", retries=2, backoff_seconds=0.01)
-    try:
-        with pytest.raises(ServiceUnavailable):
-            # As the gateway forwards it: header names in lower case.
-            await client.send(
-                "POST", "/v1/intake/requests", headers={"idempotency-key": "k-1"}, body=b"{}"
-            )
-    finally:
-        await client.close()
+    # As the gateway forwards it: header names in lower case.
+    headers = {"idempotency-key": "k-1"}
+    await _cut_off(
+        url, "intake", lambda c: c.send("POST", "/v1/intake/requests", headers=headers, body=b"{}")
+    )
     assert len(requests) == 3  # the key makes a retry safe

@@ -67,7 +67,18 @@ def add_parsers(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    method, path, body, query = _request(args)
+    response = admin_call(args, *_request(args))
+    if response is None:
+        return 1
+    _print(response.json())
+    return 0
+
+
+def admin_call(
+    args: argparse.Namespace, method: str, path: str, body: Any, query: dict[str, str]
+) -> httpx.Response | None:
+    """Calls the gateway with --token, $OMBUDS_TOKEN or a development administrator's token;
+    None (the reason printed) when the gateway is away or refuses. The webhooks CLI uses it too."""
     gateway = args.gateway or f"http://{system.HOST}:{args.port}"
     token = args.token or os.environ.get("OMBUDS_TOKEN") or _dev_token(args.data_dir)
     with gateway_client(gateway, timeout=30.0) as client:
@@ -81,12 +92,11 @@ def run(args: argparse.Namespace) -> int:
             )
         except httpx.HTTPError as exc:
             print(f"ombuds: the gateway at {gateway} is not reachable ({exc})", file=sys.stderr)
-            return 1
+            return None
     if response.status_code >= 400:
         print(f"ombuds: {response.status_code} {_problem(response)}", file=sys.stderr)
-        return 1
-    _print(response.json())
-    return 0
+        return None
+    return response
 
 
 def _request(args: argparse.Namespace) -> tuple[str, str, Any, dict[str, str]]:

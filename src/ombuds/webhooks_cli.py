@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from typing import Any
 
-import httpx
-
-from ombuds import system
-from ombuds.directory_cli import _dev_token, _problem, _set
-from ombuds.gateway_client import gateway_client
+from ombuds.directory_cli import _set, admin_call
 
 EVENT_TYPES = (
     "request.received",
@@ -68,20 +62,8 @@ def add_parsers(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    method, path, body, query = _request(args)
-    gateway = args.gateway or f"http://{system.HOST}:{args.port}"
-    token = args.token or os.environ.get("OMBUDS_TOKEN") or _dev_token(args.data_dir)
-    with gateway_client(gateway, timeout=30.0) as client:
-        try:
-            response = client.request(
-                method, path, json=body, params=query,
-                headers={"Authorization": f"Bearer {token}"},
-            )  # fmt: skip
-        except httpx.HTTPError as exc:
-            print(f"ombuds: the gateway at {gateway} is not reachable ({exc})", file=sys.stderr)
-            return 1
-    if response.status_code >= 400:
-        print(f"ombuds: {response.status_code} {_problem(response)}", file=sys.stderr)
+    response = admin_call(args, *_request(args))
+    if response is None:
         return 1
     if response.status_code == 204:
         print(f"removed {args.subscription_id}")

@@ -46,7 +46,8 @@ def artifacts_dir() -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
+# For the whole folder: the pages only read, and the report's module loads its demo data on top.
+@pytest.fixture(scope="package")
 def browser(running_system: system.System) -> Iterator[Any]:
     # After the system is up: Playwright's sync API holds an event loop in this thread,
     # and starting the system runs one of its own.
@@ -58,7 +59,7 @@ def browser(running_system: system.System) -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def running_system(
     tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases
 ) -> Iterator[system.System]:

@@ -54,5 +54,17 @@ def system_running(
 def running_system(
     tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases
 ) -> Iterator[system.System]:
+    """A fresh system for one module (its tests may count on what it holds)."""
     with system_running(tmp_path_factory.mktemp("ombuds-data"), databases) as running:
+        yield running
+
+
+@pytest.fixture(scope="package")
+def shared_system(
+    tmp_path_factory: pytest.TempPathFactory, databases: TestDatabases
+) -> Iterator[system.System]:
+    """One system for the modules whose tests hold whatever others left in it (the guides
+    run twice on one system by design; the walkthroughs use their own ids): starting five
+    processes and migrating five databases is the cost of an e2e module."""
+    with system_running(tmp_path_factory.mktemp("ombuds-shared"), databases) as running:
         yield running

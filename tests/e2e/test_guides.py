@@ -153,9 +153,9 @@ def test_blocks_are_taken_as_fenced() -> None:
 _GUIDES = ("registry-guide.md", "hr-portal-guide.md", "frontend-guide.md")
 
 
-def test_registry_guide_runs_as_written(running_system: system.System, inside: Path) -> None:
-    data_dir = running_system.data_dir
-    _twice("registry-guide.md", running_system, inside, {
+def test_registry_guide_runs_as_written(shared_system: system.System, inside: Path) -> None:
+    data_dir = shared_system.data_dir
+    _twice("registry-guide.md", shared_system, inside, {
         "TOKEN": dev_token(
             data_dir, role="registry", subject="undt-registry", tribunal="dispute_tribunal"
         ),
@@ -163,14 +163,14 @@ def test_registry_guide_runs_as_written(running_system: system.System, inside: P
     })  # fmt: skip
 
 
-def test_hr_portal_guide_runs_as_written(running_system: system.System, inside: Path) -> None:
-    portal = dev_token(running_system.data_dir, role="hr_portal", subject="portal-guide")
-    _twice("hr-portal-guide.md", running_system, inside, {"PORTAL_TOKEN": portal})
+def test_hr_portal_guide_runs_as_written(shared_system: system.System, inside: Path) -> None:
+    portal = dev_token(shared_system.data_dir, role="hr_portal", subject="portal-guide")
+    _twice("hr-portal-guide.md", shared_system, inside, {"PORTAL_TOKEN": portal})
 
 
-def test_frontend_guide_runs_as_written(running_system: system.System, inside: Path) -> None:
-    data_dir = running_system.data_dir
-    _twice("frontend-guide.md", running_system, inside, {
+def test_frontend_guide_runs_as_written(shared_system: system.System, inside: Path) -> None:
+    data_dir = shared_system.data_dir
+    _twice("frontend-guide.md", shared_system, inside, {
         "VISITOR_TOKEN": dev_token(data_dir, role="visitor", subject="amina-guide"),
         "OMBUDSMAN_TOKEN": dev_token(data_dir, role="ombudsman", office="geneva"),
         "CHIEF_TOKEN": dev_token(data_dir, role="chief", office="geneva"),

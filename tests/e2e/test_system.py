@@ -17,8 +17,8 @@ def _auth(running: system.System, role: str, **claims: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_visitor_to_intake_to_accepted_case(running_system: system.System) -> None:
-    gateway = running_system.url("gateway")
+def test_visitor_to_intake_to_accepted_case(shared_system: system.System) -> None:
+    gateway = shared_system.url("gateway")
     body = {
         "visitor": {"name": "Mariam Haddad", "email": "m.haddad@example.org"},
         "pillar": "funds_and_programmes",
@@ -27,12 +27,12 @@ def test_visitor_to_intake_to_accepted_case(running_system: system.System) -> No
         "occupational_group": "national_officer",
     }
     with httpx.Client(base_url=gateway, timeout=10) as client:
-        visitor = _auth(running_system, "visitor", sub="mariam")
+        visitor = _auth(shared_system, "visitor", sub="mariam")
         submitted = client.post("/v1/intake/requests", json=body,
                                 headers={**visitor, "Idempotency-Key": "e2e-1"})  # fmt: skip
         assert submitted.status_code == 201, submitted.text
         reference = submitted.json()["reference"]
-        ombudsman = _auth(running_system, "ombudsman", sub="omb-fp", office="funds-programmes")
+        ombudsman = _auth(shared_system, "ombudsman", sub="omb-fp", office="funds-programmes")
         accepted = client.post(f"/v1/intake/requests/{reference}/accept", headers=ombudsman)
         assert accepted.status_code == 200, accepted.text
         case_id = accepted.json()["case_id"]
@@ -49,19 +49,19 @@ def test_visitor_to_intake_to_accepted_case(running_system: system.System) -> No
         assert traced.headers["X-Request-ID"] == "trace-e2e-1"
 
 
-def test_services_are_not_reachable_around_the_gateway(running_system: system.System) -> None:
-    token = dev_token(running_system.data_dir, role="chief", office="new-york")
+def test_services_are_not_reachable_around_the_gateway(shared_system: system.System) -> None:
+    token = dev_token(shared_system.data_dir, role="chief", office="new-york")
     with httpx.Client(timeout=5) as client:
-        direct = client.get(running_system.url("cases") + "/v1/cases",
+        direct = client.get(shared_system.url("cases") + "/v1/cases",
                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         assert direct.status_code == 401
         for name in ("intake", "cases", "mediation", "analytics", "gateway"):
-            assert client.get(running_system.url(name) + "/ready").status_code == 200, name
+            assert client.get(shared_system.url(name) + "/ready").status_code == 200, name
 
 
-def test_internal_jwks_lists_every_service(running_system: system.System) -> None:
-    public = httpx.get(running_system.url("gateway") + "/internal/jwks.json", timeout=5)
+def test_internal_jwks_lists_every_service(shared_system: system.System) -> None:
+    public = httpx.get(shared_system.url("gateway") + "/internal/jwks.json", timeout=5)
     assert public.status_code == 404  # the private listener's, never the public port's
-    keys = httpx.get(running_system.private_url() + "/internal/jwks.json", timeout=5).json()["keys"]
+    keys = httpx.get(shared_system.private_url() + "/internal/jwks.json", timeout=5).json()["keys"]
     assert sorted(k["kid"].split(".")[0] for k in keys) == [
         "analytics", "cases", "gateway", "intake", "mediation"]  # fmt: skip

@@ -5,9 +5,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from intake.config import IntakeSettings
 from intake.main import MIGRATIONS, create_app
+from ombuds_shared.db import create_engine
 from ombuds_shared.tokens import Actor
 from ombuds_testing import TestDatabases, TestKeys, app_client, bearer
 from ombuds_testing.pytest_plugin import settings_overrides
@@ -67,3 +69,14 @@ async def intake(
     app = create_app(settings)
     async with app_client(app) as client:
         yield Intake(client, keys, url, settings.resolved_key_store_url)
+
+
+async def sql(url: str, statement: str, **params: object) -> list[dict[str, Any]]:
+    """Runs raw SQL on the database at `url` (to see what is really stored); its rows."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(text(statement), params)
+            return [dict(r) for r in result.mappings()] if result.returns_rows else []
+    finally:
+        await engine.dispose()

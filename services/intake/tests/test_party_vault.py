@@ -4,13 +4,10 @@ service vouches is assigned, in the party's office, and every reveal is audited.
 
 import uuid
 
-from sqlalchemy import text
-
-from ombuds_shared.db import create_engine
 from ombuds_shared.tokens import Actor
 from ombuds_testing import actor, bearer, stored_key_ids
 
-from .conftest import Intake
+from .conftest import Intake, sql
 
 OFFICE = "mediation-service"
 MEDIATOR = actor("mediator", sub="med-ana", office=OFFICE)
@@ -20,16 +17,6 @@ IDENTITY = {
     "email": "rosa.martens@example.org",
     "preferred_contact": "email",
 }
-
-
-async def _sql(intake: Intake, statement: str, **params: object) -> list[dict[str, object]]:
-    engine = create_engine(intake.database_url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(statement), params)
-            return [dict(r) for r in result.mappings()] if result.returns_rows else []
-    finally:
-        await engine.dispose()
 
 
 def _mediation(intake: Intake, who: Actor | None, **asserts: str) -> dict[str, str]:
@@ -50,7 +37,7 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
     mediation_id = str(uuid.uuid4())
     ref = await _sealed(intake, mediation_id)
     assert ref.startswith("pty_")
-    (row,) = await _sql(intake, "SELECT * FROM mediation_party")
+    (row,) = await sql(intake.database_url, "SELECT * FROM mediation_party")
     assert row["mediation_id"] == mediation_id
     assert row["office"] == OFFICE
     assert b"Rosa" not in bytes(row["name_sealed"])  # type: ignore[arg-type]
@@ -64,7 +51,7 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
     assert party["identity"]["role"] == "Representative of the administration"
     actions = [
         (r["action"], r["subject"], r["peer"], r["context_id"])
-        for r in await _sql(intake, "SELECT * FROM audit_event ORDER BY id")
+        for r in await sql(intake.database_url, "SELECT * FROM audit_event ORDER BY id")
     ]
     assert actions == [
         ("party.seal", "med-ana", "mediation", mediation_id),
@@ -87,13 +74,15 @@ async def test_a_party_is_sealed_revealed_to_its_mediator_and_destroyed(intake: 
         "total": 1,
         "identities": 0,
     }
-    (row,) = await _sql(intake, "SELECT * FROM mediation_party")
+    (row,) = await sql(intake.database_url, "SELECT * FROM mediation_party")
     assert not await stored_key_ids(intake.key_store_url, f"party:{row['id']}")
     assert row["name_sealed"] is None
     assert row["destroyed_at"] is not None
     after = await intake.client.get(path, headers=vouched)
     assert after.json()["items"] == [{"party_ref": ref, "identity": None}]
-    destroyed = await _sql(intake, "SELECT * FROM audit_event WHERE action = 'party.destroy'")
+    destroyed = await sql(
+        intake.database_url, "SELECT * FROM audit_event WHERE action = 'party.destroy'"
+    )
     assert len(destroyed) == 2
 
 
@@ -144,7 +133,9 @@ async def test_a_reveal_needs_the_binding_the_assignment_and_the_office(intake: 
             path, json={"office": OFFICE, "identity": IDENTITY}, headers=headers
         )
         assert sealed.status_code == 403
-    reveals = await _sql(intake, "SELECT * FROM audit_event WHERE action = 'party.reveal'")
+    reveals = await sql(
+        intake.database_url, "SELECT * FROM audit_event WHERE action = 'party.reveal'"
+    )
     assert reveals == []
 
 
@@ -167,4 +158,4 @@ async def test_sealing_needs_a_vouched_worker_and_a_reachable_party(intake: Inta
         "/v1/internal/mediations/not-a-uuid/parties", json=body, headers=vouched
     )
     assert not_an_id.status_code == 404
-    assert await _sql(intake, "SELECT * FROM mediation_party") == []
+    assert await sql(intake.database_url, "SELECT * FROM mediation_party") == []

@@ -7,12 +7,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from intake.main import MIGRATIONS, create_app
 from intake.request.schemas import IntakeCreate
 from intake.retention import runner
-from ombuds_shared.db import create_engine, utcnow
+from ombuds_shared.db import utcnow
 from ombuds_testing import (
     TestDatabases,
     TestKeys,
@@ -22,7 +20,7 @@ from ombuds_testing import (
     stored_key_ids,
 )
 
-from .conftest import Intake, intake_body, intake_settings
+from .conftest import Intake, intake_body, intake_settings, sql
 
 OMBUDSMAN = actor("ombudsman", sub="omb-triage", office="geneva")
 VISITOR = actor("visitor", sub="visitor-amina-7731")
@@ -33,19 +31,9 @@ SECRETS = ["Amina Diallo", "amina.diallo@example.org", "482913", "Okonkwo", VISI
 LATER = dt.timedelta(days=200)  # past the default six months
 
 
-async def _sql(url: str, statement: str, **params: object) -> list[dict[str, Any]]:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(statement), params)
-            return [dict(r) for r in result.mappings()] if result.returns_rows else []
-    finally:
-        await engine.dispose()
-
-
 async def _dump(url: str) -> str:
     tables = ("visitor", "intake_request", "request_conflict", "audit_event")
-    return repr([await _sql(url, f"SELECT * FROM {t}") for t in tables])  # noqa: S608
+    return repr([await sql(url, f"SELECT * FROM {t}") for t in tables])  # noqa: S608
 
 
 async def _submit(
@@ -73,7 +61,7 @@ async def test_declined_and_untriaged_requests_are_destroyed_on_schedule(
     before = await _dump(intake.database_url)
     # The note is sealed; the submitter is kept as a keyed tag, never the login itself.
     assert VISITOR.subject not in before
-    submitters = await _sql(intake.database_url, "SELECT submitted_by FROM intake_request")
+    submitters = await sql(intake.database_url, "SELECT submitted_by FROM intake_request")
     assert [row["submitted_by"][:5] for row in submitters] == ["hmac:", "hmac:"]
 
     # Not yet due: nothing happens. A dry run of a later day lists both and changes nothing.
@@ -87,13 +75,13 @@ async def test_declined_and_untriaged_requests_are_destroyed_on_schedule(
     assert done.failed == {}
 
     # Nothing of the identity, the note or the submitter survives, even sealed.
-    visitors = await _sql(intake.database_url, "SELECT * FROM visitor")
+    visitors = await sql(intake.database_url, "SELECT * FROM visitor")
     assert len(visitors) == 2
     for visitor in visitors:
         assert not await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}")
         assert visitor["destroyed_at"] is not None
         assert all(visitor[c] is None for c in visitor if c.endswith("_sealed"))
-    requests = await _sql(intake.database_url, "SELECT * FROM intake_request")
+    requests = await sql(intake.database_url, "SELECT * FROM intake_request")
     for row in requests:
         assert row["destroyed_at"] is not None
         for column in ("submitted_by", "idempotency_key", "request_hash", "decline_note_sealed"):
@@ -102,7 +90,7 @@ async def test_declined_and_untriaged_requests_are_destroyed_on_schedule(
     for secret in SECRETS:
         assert secret not in after, secret
     # Each destruction is on the audit record, without content.
-    entries = await _sql(
+    entries = await sql(
         intake.database_url,
         "SELECT context_id, subject FROM audit_event WHERE action = 'request.destroy'",
     )
@@ -134,7 +122,7 @@ async def test_a_recent_request_is_kept(
     settings = intake_settings(keys, tmp_path, intake.database_url, master_keys)
     almost = utcnow() + dt.timedelta(days=150)  # within six months of submission
     assert (await runner.run_once(settings, dry_run=False, now=almost)).due == []
-    (visitor,) = await _sql(intake.database_url, "SELECT * FROM visitor")
+    (visitor,) = await sql(intake.database_url, "SELECT * FROM visitor")
     assert await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}")
 
 
@@ -149,7 +137,7 @@ async def test_a_destroyed_requests_fingerprint_cannot_be_matched_from_the_submi
 ) -> None:
     body = intake_body(consent_to_contact=True)
     reference = await _submit(intake, PORTAL, key="hr-2026-0001", consent_to_contact=True)
-    (row,) = await _sql(intake.database_url, "SELECT * FROM intake_request")
+    (row,) = await sql(intake.database_url, "SELECT * FROM intake_request")
     guess = _plain_hash(body, "hr_portal")
     # Keyed: recomputing the hash from the submission (a directory guess) does not match.
     assert row["request_hash"] is not None
@@ -182,7 +170,7 @@ async def test_identities_bound_to_a_mediation_are_destroyed_by_mediation_only(
 ) -> None:
     await _submit(intake)
     mediation_id = "5f0c8f1e-1111-4e4e-8a8a-0123456789ab"
-    await _sql(
+    await sql(
         intake.database_url,
         "UPDATE visitor SET bound_kind = 'mediation', bound_id = :m, bound_office = 'mediation'",
         m=mediation_id,
@@ -194,7 +182,7 @@ async def test_identities_bound_to_a_mediation_are_destroyed_by_mediation_only(
     ):
         refused = await intake.client.post(path, headers=bearer(token))
         assert refused.status_code == 403
-    (kept,) = await _sql(intake.database_url, "SELECT * FROM visitor")
+    (kept,) = await sql(intake.database_url, "SELECT * FROM visitor")
     assert await stored_key_ids(intake.key_store_url, f"visitor:{kept['id']}")
     mediation = bearer(intake.keys.peer_token("mediation", "intake", None))
     destroyed = await intake.client.post(path, headers=mediation)
@@ -207,10 +195,10 @@ async def test_identities_bound_to_a_mediation_are_destroyed_by_mediation_only(
     }
     again = await intake.client.post(path, headers=mediation)  # idempotent
     assert again.status_code == 200
-    (visitor,) = await _sql(intake.database_url, "SELECT * FROM visitor")
+    (visitor,) = await sql(intake.database_url, "SELECT * FROM visitor")
     assert not await stored_key_ids(intake.key_store_url, f"visitor:{visitor['id']}")
     assert visitor["name_sealed"] is None
-    (request,) = await _sql(intake.database_url, "SELECT * FROM intake_request")
+    (request,) = await sql(intake.database_url, "SELECT * FROM intake_request")
     assert request["submitted_by"] is None
     assert request["request_hash"] is None
     dump = await _dump(intake.database_url)
@@ -220,17 +208,17 @@ async def test_identities_bound_to_a_mediation_are_destroyed_by_mediation_only(
 
 async def test_destroying_a_cases_identity_erases_its_request_submitter(intake: Intake) -> None:
     await _submit(intake, key="visitor-key-1")
-    await _sql(
+    await sql(
         intake.database_url,
         "UPDATE visitor SET bound_kind = 'case', bound_id = 'c1', bound_office = 'geneva'",
     )
-    (visitor,) = await _sql(intake.database_url, "SELECT ref FROM visitor")
+    (visitor,) = await sql(intake.database_url, "SELECT ref FROM visitor")
     cases = bearer(intake.keys.peer_token("cases", "intake", None))
     response = await intake.client.post(
         f"/v1/internal/visitors/{visitor['ref']}/destroy", headers=cases
     )
     assert response.status_code == 200
-    (request,) = await _sql(intake.database_url, "SELECT * FROM intake_request")
+    (request,) = await sql(intake.database_url, "SELECT * FROM intake_request")
     for column in ("submitted_by", "idempotency_key", "request_hash", "decline_note_sealed"):
         assert request[column] is None, column
     assert request["destroyed_at"] is not None
@@ -252,12 +240,12 @@ async def test_the_service_runs_its_schedule_by_itself(
         assert response.status_code == 201
         destroyed = []
         for _ in range(100):  # bounded: the schedule runs every 50 ms
-            destroyed = await _sql(
+            destroyed = await sql(
                 url, "SELECT id FROM intake_request WHERE destroyed_at IS NOT NULL"
             )
             if destroyed:
                 break
             await asyncio.sleep(0.05)
     assert len(destroyed) == 1
-    (visitor,) = await _sql(url, "SELECT * FROM visitor")
+    (visitor,) = await sql(url, "SELECT * FROM visitor")
     assert not await stored_key_ids(settings.resolved_key_store_url, f"visitor:{visitor['id']}")

@@ -3,9 +3,6 @@
 whoever reads the database or a backup. Rows stored before are converted at start-up."""
 
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import text
 
 from intake.main import create_app
 from intake.request.fingerprint import load_fingerprint_key
@@ -13,20 +10,10 @@ from intake.request.submitter import convert_plain_submitters, submitter_key, su
 from ombuds_shared.db import create_engine
 from ombuds_testing import TestKeys, actor, app_client, bearer
 
-from .conftest import Intake, intake_body, intake_settings
+from .conftest import Intake, intake_body, intake_settings, sql
 
 VISITOR = actor("visitor", sub="visitor-legacy-4417")
 STRANGER = actor("visitor", sub="visitor-someone-else-9902")
-
-
-async def _sql(url: str, statement: str, **params: object) -> list[dict[str, Any]]:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(statement), params)
-            return [dict(r) for r in result.mappings()] if result.returns_rows else []
-    finally:
-        await engine.dispose()
 
 
 async def test_a_submitter_is_kept_as_a_keyed_tag_and_the_visitor_still_reaches_it(
@@ -37,7 +24,7 @@ async def test_a_submitter_is_kept_as_a_keyed_tag_and_the_visitor_still_reaches_
     submitted = await intake.submit(VISITOR, body, key="anon-1")
     assert submitted.status_code == 201, submitted.text
     reference = submitted.json()["reference"]
-    (row,) = await _sql(
+    (row,) = await sql(
         intake.database_url, "SELECT submitted_by FROM intake_request WHERE reference = :r",
         r=reference,
     )  # fmt: skip
@@ -66,7 +53,7 @@ async def test_requests_stored_with_the_plain_login_are_converted_at_start_up(
     assert submitted.status_code == 201, submitted.text
     reference = submitted.json()["reference"]
     # As a release before this one stored it.
-    await _sql(
+    await sql(
         intake.database_url,
         "UPDATE intake_request SET submitted_by = :s WHERE reference = :r",
         s=VISITOR.subject, r=reference,
@@ -84,7 +71,7 @@ async def test_requests_stored_with_the_plain_login_are_converted_at_start_up(
         assert found.status_code == 200, found.text
         own = await restarted.get("/v1/intake/me", headers=headers)
         assert [r["reference"] for r in own.json()["requests"]] == [reference]
-    rows = await _sql(intake.database_url, "SELECT submitted_by FROM intake_request")
+    rows = await sql(intake.database_url, "SELECT submitted_by FROM intake_request")
     key = submitter_key(load_fingerprint_key(settings))
     assert rows == [{"submitted_by": submitter_tag(key, VISITOR.subject)}]
     # Idempotent: a second start (or a racing replica) finds nothing left to convert.
@@ -93,4 +80,4 @@ async def test_requests_stored_with_the_plain_login_are_converted_at_start_up(
         assert await convert_plain_submitters(engine, key) == 0
     finally:
         await engine.dispose()
-    assert await _sql(intake.database_url, "SELECT submitted_by FROM intake_request") == rows
+    assert await sql(intake.database_url, "SELECT submitted_by FROM intake_request") == rows

@@ -3,25 +3,12 @@ reveal goes through the one case the identity is bound to, for the user cases vo
 
 import uuid
 
-from sqlalchemy import text
-
-from ombuds_shared.db import create_engine
 from ombuds_shared.tokens import Actor
 from ombuds_testing import actor, bearer, stored_key_ids
 
-from .conftest import Intake, intake_body
+from .conftest import Intake, intake_body, sql
 
 HANDLER = actor("ombudsman", sub="omb-handler", office="geneva")
-
-
-async def _sql(intake: Intake, statement: str, **params: object) -> list[dict[str, object]]:
-    engine = create_engine(intake.database_url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(text(statement), params)
-            return [dict(r) for r in result.mappings()] if result.returns_rows else []
-    finally:
-        await engine.dispose()
 
 
 async def _bound_visitor(intake: Intake) -> tuple[str, str]:
@@ -29,12 +16,12 @@ async def _bound_visitor(intake: Intake) -> tuple[str, str]:
     response = await intake.submit(actor("visitor"), intake_body())
     assert response.status_code == 201, response.text
     case_id = str(uuid.uuid4())
-    await _sql(
-        intake,
+    await sql(
+        intake.database_url,
         "UPDATE visitor SET bound_kind = 'case', bound_id = :case, bound_office = 'geneva'",
         case=case_id,
     )
-    (row,) = await _sql(intake, "SELECT ref FROM visitor")
+    (row,) = await sql(intake.database_url, "SELECT ref FROM visitor")
     return str(row["ref"]), case_id
 
 
@@ -49,10 +36,12 @@ async def test_cases_reveals_and_destroys_an_identity_once_and_for_all(intake: I
     seen = await intake.client.get(f"/v1/internal/cases/{case_id}/visitor", headers=cases)
     assert seen.status_code == 200, seen.text
     assert seen.json()["name"] == "Amina Diallo"
-    (entry,) = await _sql(intake, "SELECT * FROM audit_event WHERE action = 'visitor.reveal'")
+    (entry,) = await sql(
+        intake.database_url, "SELECT * FROM audit_event WHERE action = 'visitor.reveal'"
+    )
     assert entry["subject"] == "omb-handler"
     assert entry["peer"] == "cases"
-    (visitor,) = await _sql(intake, "SELECT id FROM visitor")
+    (visitor,) = await sql(intake.database_url, "SELECT id FROM visitor")
     assert await stored_key_ids(intake.key_store_url) == [f"visitor:{visitor['id']}"]
     destroyed = await intake.client.post(f"/v1/internal/visitors/{ref}/destroy", headers=cases)
     assert destroyed.status_code == 200
@@ -61,7 +50,7 @@ async def test_cases_reveals_and_destroys_an_identity_once_and_for_all(intake: I
     assert again.json()["destroyed_at"] == destroyed.json()["destroyed_at"]
     gone = await intake.client.get(f"/v1/internal/cases/{case_id}/visitor", headers=cases)
     assert gone.status_code == 404
-    (visitor,) = await _sql(intake, "SELECT * FROM visitor")
+    (visitor,) = await sql(intake.database_url, "SELECT * FROM visitor")
     assert visitor["name_sealed"] is None
     # The data key left the key store (the row never held it).
     assert "wrapped_key" not in visitor
@@ -90,7 +79,10 @@ async def test_a_reveal_needs_the_binding_the_office_and_the_vouched_handling(
     ]:
         response = await intake.client.get(route, headers=_cases(intake, who, handles))
         assert response.status_code == expected, (who, handles, route, response.text)
-    assert await _sql(intake, "SELECT * FROM audit_event WHERE action = 'visitor.reveal'") == []
+    assert (
+        await sql(intake.database_url, "SELECT * FROM audit_event WHERE action = 'visitor.reveal'")
+        == []
+    )
 
 
 async def test_no_one_else_reaches_the_vault_routes(intake: Intake) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from mediation.config import MediationSettings
 from mediation.main import MIGRATIONS, create_app
@@ -64,3 +65,11 @@ async def keyless_service(
     app = create_app(settings)
     async with app_client(app) as client:
         yield Service(app, client, keys)
+
+
+# A mediation row as the early migrations' schema holds it (for the data-migration tests).
+OLD_MEDIATION = text(
+    "INSERT INTO mediation (id, pillar, office, referral_source, is_group, participant_count, "
+    "status, opened_by, opened_at, version) VALUES (:id, 'secretariat', 'mediation-service', "
+    ":source, false, 2, :status, 'mediator-ana', CURRENT_TIMESTAMP, 1)"
+)

@@ -10,11 +10,8 @@ from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
 from ombuds_testing import TestDatabases
 
-_MEDIATION = text(
-    "INSERT INTO mediation (id, pillar, office, referral_source, is_group, participant_count, "
-    "status, opened_by, opened_at, version) VALUES (:id, 'secretariat', 'mediation-service', "
-    ":source, false, 2, :status, 'mediator-ana', CURRENT_TIMESTAMP, 1)"
-)
+from .conftest import OLD_MEDIATION
+
 _CLOCK = text(
     "INSERT INTO deadline_clock (id, mediation_id, kind, state, started_on, period_days, due_on) "
     "VALUES (:id, :m, 'tribunal_suspension', 'running', :on, 30, :due)"
@@ -37,7 +34,7 @@ async def test_an_accepted_mediation_keeps_the_day_its_suspension_started(
                 (referred, "dispute_tribunal", "referred"),
             ):
                 await conn.execute(
-                    _MEDIATION, {"id": mediation_id, "source": source, "status": status}
+                    OLD_MEDIATION, {"id": mediation_id, "source": source, "status": status}
                 )
             await conn.execute(
                 _CLOCK,

@@ -9,6 +9,8 @@ from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
 from ombuds_testing import TestDatabases
 
+from .conftest import OLD_MEDIATION
+
 
 async def test_existing_parties_stay_labels_without_an_identity(databases: TestDatabases) -> None:
     url = databases.empty("mediation")
@@ -18,13 +20,8 @@ async def test_existing_parties_stay_labels_without_an_identity(databases: TestD
     try:
         async with engine.begin() as conn:
             await conn.execute(
-                text(
-                    "INSERT INTO mediation (id, pillar, office, referral_source, is_group, "
-                    "participant_count, status, opened_by, opened_at, version) VALUES (:id, "
-                    "'secretariat', 'mediation-service', 'self_referral', false, 2, 'referred', "
-                    "'mediator-ana', CURRENT_TIMESTAMP, 1)"
-                ),
-                {"id": mediation_id},
+                OLD_MEDIATION,
+                {"id": mediation_id, "source": "self_referral", "status": "referred"},
             )
             for label in ("P-1", "P-2"):
                 await conn.execute(

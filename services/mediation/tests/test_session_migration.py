@@ -9,6 +9,8 @@ from ombuds_shared.db import create_engine
 from ombuds_shared.migrations import upgrade_async
 from ombuds_testing import TestDatabases
 
+from .conftest import OLD_MEDIATION
+
 
 async def test_existing_sessions_are_held_with_no_time_of_day(databases: TestDatabases) -> None:
     url = databases.empty("mediation")
@@ -18,13 +20,8 @@ async def test_existing_sessions_are_held_with_no_time_of_day(databases: TestDat
     try:
         async with engine.begin() as conn:
             await conn.execute(
-                text(
-                    "INSERT INTO mediation (id, pillar, office, referral_source, is_group, "
-                    "participant_count, status, opened_by, opened_at, version) VALUES (:id, "
-                    "'secretariat', 'mediation-service', 'self_referral', false, 2, "
-                    "'in_mediation', 'mediator-ana', CURRENT_TIMESTAMP, 1)"
-                ),
-                {"id": mediation_id},
+                OLD_MEDIATION,
+                {"id": mediation_id, "source": "self_referral", "status": "in_mediation"},
             )
             await conn.execute(
                 text(

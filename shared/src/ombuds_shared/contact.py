@@ -13,11 +13,15 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
+from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.schemas import InputModel
 
 __all__ = [
     "MAX_CONTACT_MINUTES",
+    "ContactColumns",
     "ContactCreate",
     "ContactLog",
     "ContactMedium",
@@ -95,6 +99,29 @@ class ContactCreate(InputModel):
         if minutes == 0 and medium is not None and medium not in WRITTEN_MEDIA:
             raise ValueError("only an e-mail or message may take 0 minutes")
         return minutes
+
+    def row_fields(self, recorded_by: str) -> dict[str, Any]:
+        """The columns of its row (see ContactColumns), recorded now by `recorded_by`."""
+        return {
+            "contacted_on": self.contacted_on,
+            "medium": self.medium.value,
+            "duration_minutes": self.duration_minutes,
+            "participants": participants_text(self.participants),
+            "recorded_by": recorded_by,
+            "recorded_at": utcnow(),
+        }
+
+
+class ContactColumns:
+    """Columns of a contact log's table in cases and mediation (mix into a declarative class)."""
+
+    contacted_on: Mapped[dt.date] = mapped_column(Date)
+    medium: Mapped[str] = mapped_column(String(20))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    # Role codes joined by commas (participants_text).
+    participants: Mapped[str] = mapped_column(String(120))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ContactRead(BaseModel):

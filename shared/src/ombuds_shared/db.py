@@ -14,6 +14,8 @@ from sqlalchemy import (
     Table,
     bindparam,
     event,
+    func,
+    select,
     text,
 )
 from sqlalchemy import exc as sa_exc
@@ -32,6 +34,7 @@ __all__ = [
     "KeyedReads",
     "UTCDateTime",
     "core_connection",
+    "count_rows",
     "create_engine",
     "create_session_maker",
     "database_unavailable",
@@ -298,3 +301,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
+
+
+async def count_rows(session: AsyncSession, model: type, *, column: str, value: str) -> int:
+    """How many rows of `model` have `value` in `column` (a destruction record counts them)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = select(func.count()).select_from(table).where(table.c[column] == value)
+    return int(await session.scalar(statement) or 0)

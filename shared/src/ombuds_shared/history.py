@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -98,7 +98,22 @@ class HistoricStatusChange(InputModel):
     changed_on: dt.date
 
 
-class HistoricCase(InputModel):
+class _CheckedRecord(InputModel):
+    """A record whose fields are checked together: every problem found, each naming its
+    field, as the per-line report shows it."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = list(self.problems())
+        if problems:
+            raise ValueError("; ".join(f"{field}: {reason}" for field, reason in problems))
+        return self
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        raise NotImplementedError
+
+
+class HistoricCase(_CheckedRecord):
     """One case of the old system, with its original dates."""
 
     kind: Literal["case"] = "case"
@@ -133,14 +148,6 @@ class HistoricCase(InputModel):
         pattern=r"^vis_[A-Za-z0-9]{1,60}$",
         description="Set by intake only, for the identity it sealed.",
     )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> HistoricCase:
-        # Each problem names its field, as the per-line report shows it.
-        problems = list(self.problems())
-        if problems:
-            raise ValueError("; ".join(f"{field}: {reason}" for field, reason in problems))
-        return self
 
     def problems(self) -> Iterator[tuple[str, str]]:
         latest = today() + _FUTURE_SLACK
@@ -236,7 +243,7 @@ class HistoricSession(InputModel):
     mode: SessionMode
 
 
-class HistoricMediation(InputModel):
+class HistoricMediation(_CheckedRecord):
     """One mediation of the old system, with its original dates."""
 
     kind: Literal["mediation"]
@@ -256,13 +263,6 @@ class HistoricMediation(InputModel):
     closed_on: dt.date | None = None
     outcome: MediationOutcome | None = None
     settlement_signed_on: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> HistoricMediation:
-        problems = list(self.problems())
-        if problems:
-            raise ValueError("; ".join(f"{field}: {reason}" for field, reason in problems))
-        return self
 
     def problems(self) -> Iterator[tuple[str, str]]:
         latest = today() + _FUTURE_SLACK

@@ -8,8 +8,9 @@ this is the one way both sort a batch against it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,8 @@ from ombuds_shared.history import RecordOutcome
 
 __all__ = [
     "new_records",
+    "noon_utc",
+    "table_of",
 ]
 
 
@@ -37,6 +40,17 @@ Record = TypeVar("Record", bound=HistoricRecord)
 Answer = Callable[[int, Record, RecordOutcome, list[dict[str, str]]], None]
 
 _OTHER_CONTENT = [{"field": "source_id", "reason": "imported before with other content"}]
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's table, typed (the imports write through Core)."""
+    table: Table = model.__table__
+    return table
+
+
+def noon_utc(day: dt.date) -> dt.datetime:
+    """A day of the history as a time: noon UTC, the same day in every office's zone."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
 async def new_records(

@@ -15,7 +15,6 @@ identities or free text; the gateway's projection is the second wall.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from ombuds_shared import metrics
 from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.http import ServiceClient
-from ombuds_shared.tasks import cancel_and_wait
+from ombuds_shared.tasks import cancel_and_wait, poll_until_cancelled
 
 __all__ = [
     "EVENT_INGRESS_PATH",
@@ -309,21 +308,21 @@ class OutboxRelay:
         interval (or when woken). Under a steady stream of events, passing again at once
         after a partial batch would deliver a handful per pass, and each pass costs the
         gateway and analytics a call: waiting lets the next batch fill."""
-        pause = self.poll_seconds
-        while True:
-            try:
-                delivered = await self.deliver_once()
-                if self._observation_due(delivered):
-                    await self.observe_backlog()
-                pause = self.poll_seconds
-            except Exception as exc:  # the database is away: wait longer each time
-                logger.warning("outbox relay paused", extra={"error": type(exc).__name__})
-                delivered = 0
-                pause = min(self.max_backoff, pause * 2)
-            if delivered < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
-                self._wake.clear()
+        await poll_until_cancelled(
+            self._pass,
+            self._wake,
+            poll_seconds=self.poll_seconds,
+            max_backoff=self.max_backoff,
+            paused="outbox relay paused",
+            log=logger,
+            again_at=self.batch_size,
+        )
+
+    async def _pass(self) -> int:
+        delivered = await self.deliver_once()
+        if self._observation_due(delivered):
+            await self.observe_backlog()
+        return delivered
 
     def wake(self) -> None:
         """Asks the relay to look for rows now rather than at its next poll."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -16,7 +17,18 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ombuds_shared import metrics
+from ombuds_shared.app import load_envelope, open_key_store
+from ombuds_shared.config import ServiceSettings
+from ombuds_shared.crypto import Envelope
+from ombuds_shared.db import (
+    MAYBE_DATABASE_DOWN,
+    create_engine,
+    create_session_maker,
+    database_unavailable,
+)
 from ombuds_shared.dependencies import state_of
+from ombuds_shared.http import ServiceClient
+from ombuds_shared.keys import SigningKey, load_or_create_key
 from ombuds_shared.tasks import cancel_and_wait
 from ombuds_shared.tokens import Actor
 
@@ -25,6 +37,8 @@ __all__ = [
     "RetentionReport",
     "counted_runs",
     "cutoff_for",
+    "destroy_each",
+    "offline_run",
     "scrub_wal",
     "with_periodic_schedule",
 ]
@@ -44,6 +58,11 @@ class RetentionReport:
     due: list[str] = field(default_factory=list)
     destroyed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def starting(cls, *, dry_run: bool, now: dt.datetime, months: int) -> RetentionReport:
+        """An empty report for a run at `now` of a schedule that keeps `months` months."""
+        return cls(dry_run=dry_run, cutoff=cutoff_for(now, months))
 
 
 P = ParamSpec("P")
@@ -80,6 +99,34 @@ def counted_runs(
         return counted
 
     return decorate
+
+
+async def destroy_each(
+    report: RetentionReport,
+    destroy_one: Callable[[str], Awaitable[bool]],
+    session_maker: async_sessionmaker[AsyncSession],
+    *,
+    retried: tuple[type[Exception], ...] = (),
+) -> None:
+    """Destroys each of `report.due` in turn, into `report.destroyed` when `destroy_one` says
+    it did. One that fails with a `retried` error (a peer refused or is away) or because the
+    database went away (a restart, say) is named in `report.failed` and stays due for the
+    next run; the others go on. After any destruction the WAL is scrubbed (`scrub_wal`)."""
+    for item in report.due:
+        try:
+            destroyed = await destroy_one(item)
+        except retried as exc:
+            report.failed[item] = type(exc).__name__
+            continue
+        except MAYBE_DATABASE_DOWN as exc:
+            if not database_unavailable(exc):
+                raise
+            report.failed[item] = type(exc).__name__
+            continue
+        if destroyed:
+            report.destroyed.append(item)
+    if report.destroyed:
+        await scrub_wal(session_maker)
 
 
 # Off only in the forensics test that shows the key store carries the guarantee alone.
@@ -154,3 +201,50 @@ def with_periodic_schedule(
                 await cancel_and_wait(task, name="retention-schedule", timeout_seconds=10)
 
     app.router.lifespan_context = lifespan
+
+
+@dataclass
+class OfflineRun:
+    """What a run started by `ombuds retention run` works with, outside the running service."""
+
+    session_maker: async_sessionmaker[AsyncSession]
+    # The master key ring (empty when the service has none) over the service's key store.
+    envelope: Envelope
+    # Intake and this service's peer key, for a service that asks intake to destroy.
+    intake: ServiceClient | None = None
+    signing_key: SigningKey | None = None
+
+    def peer(self) -> tuple[ServiceClient, SigningKey]:
+        """Intake and this service's peer key (there when opened with `intake_url`)."""
+        if self.intake is None or self.signing_key is None:
+            raise RuntimeError("offline_run was opened without an intake_url")
+        return self.intake, self.signing_key
+
+
+@contextlib.asynccontextmanager
+async def offline_run(
+    settings: ServiceSettings, *, intake_url: str | None = None
+) -> AsyncIterator[OfflineRun]:
+    """Opens the database, the key store and (with `intake_url`) a client of intake for one
+    run from the command, and closes them after, whatever the run did."""
+    engine = create_engine(settings.resolved_database_url, pool_size=2)
+    key_store = open_key_store(settings)
+    # Destroying needs the key store only; the ring is there when the service has one.
+    ring = load_envelope(settings, create=False) or Envelope({})
+    run = OfflineRun(create_session_maker(engine), dataclasses.replace(ring, store=key_store))
+    if intake_url is not None:
+        run.intake = ServiceClient(
+            intake_url, name="intake", timeout_seconds=settings.peer_timeout_seconds
+        )
+        private = load_or_create_key(
+            settings.resolved_signing_key_file, create=settings.is_development
+        )
+        run.signing_key = SigningKey.for_owner(private, str(settings.service_name))
+    try:
+        yield run
+    finally:
+        if run.intake is not None:
+            await run.intake.close()
+        await engine.dispose()
+        if key_store is not None:
+            await key_store.close()

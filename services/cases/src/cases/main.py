@@ -1,6 +1,3 @@
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,11 +7,11 @@ from cases.audit.service import AUDIT
 from cases.case.service import CaseOpenings, case_reads
 from cases.config import CasesSettings
 from cases.outbox import OutboxEvent, WebhookOutbox
-from cases.retention.runner import periodically
+from cases.retention.runner import run_retention
 from cases.state import CasesState
 from ombuds_shared.app import create_service_app, with_webhook_relay
 from ombuds_shared.dependencies import state_of
-from ombuds_shared.tasks import cancel_and_wait
+from ombuds_shared.retention import with_periodic_schedule
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,7 +31,9 @@ def create_app(settings: CasesSettings | None = None) -> FastAPI:
     )
     with_webhook_relay(app, WebhookOutbox, mediation_url=settings.mediation_url)
     if settings.retention_interval_seconds > 0:
-        _with_retention_schedule(app)
+        with_periodic_schedule(
+            app, run_retention, every_seconds=settings.retention_interval_seconds
+        )
     return app
 
 
@@ -47,19 +46,3 @@ async def _with_reads(app: FastAPI) -> None:
         case_openings=CaseOpenings(engine),
         read_log=AUDIT.attach_read_log(app),
     )
-
-
-def _with_retention_schedule(app: FastAPI) -> None:
-    """Runs the retention schedule in the background while the app is up."""
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with inner(app):
-            task = asyncio.create_task(periodically(app))
-            try:
-                yield
-            finally:
-                await cancel_and_wait(task, name="retention-schedule", timeout_seconds=10)
-
-    app.router.lifespan_context = lifespan

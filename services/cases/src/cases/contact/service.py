@@ -9,8 +9,7 @@ from cases import audited_records
 from cases.contact.models import CaseContact
 from cases.outbox import emit_case_event
 from ombuds_shared import events
-from ombuds_shared.contact import ContactCreate, ContactRead, participants_text
-from ombuds_shared.db import utcnow
+from ombuds_shared.contact import ContactCreate, ContactRead
 from ombuds_shared.errors import ValidationFailed
 from ombuds_shared.tokens import Actor
 
@@ -25,12 +24,7 @@ async def log_contact(
         )
     contact = CaseContact(
         case_id=case["id"],
-        contacted_on=data.contacted_on,
-        medium=data.medium.value,
-        duration_minutes=data.duration_minutes,
-        participants=participants_text(data.participants),
-        recorded_by=actor.subject,
-        recorded_at=utcnow(),
+        **data.row_fields(recorded_by=actor.subject),
     )
     session.add(contact)
     emit_case_event(

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,20 +42,10 @@ from ombuds_shared.history import (
     RecordOutcome,
     parse_record,
 )
-from ombuds_shared.history_store import new_records
+from ombuds_shared.history_store import new_records, noon_utc, table_of
 from ombuds_shared.taxonomy import category_of
 from ombuds_shared.tokens import Actor
 from ombuds_shared.vocabulary import CaseStatus
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-def _at(day: dt.date) -> dt.datetime:
-    """A day of the history as a time: noon UTC, the same day in every office's zone."""
-    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
 def _result(
@@ -88,7 +78,7 @@ async def import_cases(
         else:
             valid.append((index, record))
     offices = {
-        row["code"]: row for row in (await session.execute(select(_table(Office)))).mappings()
+        row["code"]: row for row in (await session.execute(select(table_of(Office)))).mappings()
     }
     codes = {(v, c) for v, c in await session.execute(select(IssueCode.version, IssueCode.code))}
     checked = []
@@ -102,7 +92,7 @@ async def import_cases(
     def answer(index: int, record: HistoricCase, outcome: RecordOutcome, errors: list[Any]) -> None:
         results[index] = _result(index, record.source_id, outcome, errors)
 
-    new = await new_records(session, _table(ImportedCase), checked, answer)
+    new = await new_records(session, table_of(ImportedCase), checked, answer)
     if new:
         case_ids = await _write(session, envelope, actor, new, dry_run=batch.dry_run)
         for (index, record, _), case_id in zip(new, case_ids, strict=True):
@@ -165,7 +155,7 @@ async def _write(
                             (Referral, "referrals"), (SystemicTag, "tags"),
                             (ImportedCase, "imported"), (OutboxEvent, "events")):  # fmt: skip
             if rows[name]:
-                await session.execute(insert(_table(model)), rows[name])
+                await session.execute(insert(table_of(model)), rows[name])
         await AUDIT.record_changes(
             session, actor=actor, action="case.import", record_type="case", record_ids=case_ids
         )
@@ -198,8 +188,8 @@ def _rows_of(
         "is_group": record.is_group, "participant_count": record.participant_count,
         "status": record.status,
         "closure_reason": record.closure_reason.value if record.closure_reason else None,
-        "assigned_to": None, "opened_by": subject, "opened_at": _at(opened),
-        "closed_at": _at(record.closed_on) if record.closed_on else None, "destroyed_at": None,
+        "assigned_to": None, "opened_by": subject, "opened_at": noon_utc(opened),
+        "closed_at": noon_utc(record.closed_on) if record.closed_on else None, "destroyed_at": None,
     })  # fmt: skip
     rows["imported"].append({
         "source_system": record.source_system, "source_id": record.source_id,
@@ -210,7 +200,7 @@ def _rows_of(
     def change(status: str, day: dt.date, reason: str | None = None) -> None:
         rows["changes"].append({
             "id": str(uuid.uuid4()), "case_id": case_id, "status": status,
-            "closure_reason": reason, "changed_by": subject, "changed_at": _at(day),
+            "closure_reason": reason, "changed_by": subject, "changed_at": noon_utc(day),
         })  # fmt: skip
 
     change("opened", opened)
@@ -225,7 +215,7 @@ def _rows_of(
         rows["issues"].append({
             "id": str(uuid.uuid4()), "case_id": case_id,
             "taxonomy_version": issue.taxonomy_version, "code": issue.code,
-            "recorded_by": subject, "recorded_at": _at(day),
+            "recorded_by": subject, "recorded_at": noon_utc(day),
         })  # fmt: skip
         events.append(event_row_of(ev.CaseIssueRecorded(
             case_id=case_id, issue_code=issue.code, category=category_of(issue.code),
@@ -235,7 +225,7 @@ def _rows_of(
         rows["services"].append({
             "id": str(uuid.uuid4()), "case_id": case_id, "service": service.service.value,
             "given_on": service.given_on, "mediation_id": None, "recorded_by": subject,
-            "recorded_at": _at(service.given_on),
+            "recorded_at": noon_utc(service.given_on),
         })  # fmt: skip
         events.append(event_row_of(ev.CaseServiceGiven(
             case_id=case_id, service=service.service, given_on=service.given_on
@@ -245,7 +235,7 @@ def _rows_of(
         rows["referrals"].append({
             "id": str(uuid.uuid4()), "case_id": case_id, "formal_channel": channel,
             "referred_on": referral.referred_on, "recorded_by": subject,
-            "recorded_at": _at(referral.referred_on),
+            "recorded_at": noon_utc(referral.referred_on),
         })  # fmt: skip
         events.append(event_row_of(ev.CaseReferralMade(
             case_id=case_id, formal_channel=referral.formal_channel,
@@ -255,7 +245,7 @@ def _rows_of(
         day = tag.tagged_on or opened
         rows["tags"].append({
             "id": str(uuid.uuid4()), "case_id": case_id, "systemic_issue": tag.systemic_issue,
-            "tagged_by": subject, "tagged_at": _at(day),
+            "tagged_by": subject, "tagged_at": noon_utc(day),
         })  # fmt: skip
         events.append(event_row_of(ev.CaseSystemicIssueTagged(
             case_id=case_id, systemic_issue=tag.systemic_issue, tagged_on=day

@@ -27,16 +27,10 @@ from cases.consent.models import Consent, Disclosure
 from cases.message.models import Message
 from cases.note.models import Note
 from cases.retention.models import DestructionRecord
-from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
+from ombuds_shared.db import count_rows, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
-from ombuds_shared.retention import (
-    RETENTION_ACTOR,
-    RetentionReport,
-    counted_runs,
-    cutoff_for,
-    scrub_wal,
-)
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
 from ombuds_shared.tokens import Actor
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
@@ -66,7 +60,7 @@ async def run(
     now: dt.datetime | None = None,
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the cases that would go."""
-    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now or utcnow(), months))
+    report = RetentionReport.starting(dry_run=dry_run, now=now or utcnow(), months=months)
     async with session_maker() as session:
         due = await due_cases(session=session, cutoff=report.cutoff)
     report.due = [row["id"] for row in due]
@@ -74,24 +68,16 @@ async def run(
         return report
     if key_store is None:
         raise ServiceUnavailable("The key store is not configured.")
-    for row in due:
-        try:
-            await destroy_case(session_maker, key_store, destroy_identity, row)
-        except AppError as exc:
-            report.failed[row["id"]] = type(exc).__name__
-            continue
-        except MAYBE_DATABASE_DOWN as exc:
-            if not database_unavailable(exc):
-                raise
-            # The database went away (a restart, say): this case stays due for the next run.
-            report.failed[row["id"]] = type(exc).__name__
-            continue
-        report.destroyed.append(row["id"])
+    rows = {row["id"]: row for row in due}
+
+    async def destroy_one(case_id: str) -> bool:
+        await destroy_case(session_maker, key_store, destroy_identity, rows[case_id])
+        return True
+
+    await destroy_each(report, destroy_one, session_maker, retried=(AppError,))
     # Every run, not only one that destroyed: a VACUUM FULL keeps a dead key while an older
     # transaction runs anywhere on the server, and the next run's pass removes it.
     await key_store.compact()
-    if report.destroyed:
-        await scrub_wal(session_maker)
     return report
 
 
@@ -137,9 +123,9 @@ async def destroy_case(
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await session.rollback()
             return False
-        notes = await _count(session, Note, case_id)
-        consents = await _count(session, Consent, case_id)
-        disclosures = await _count(session, Disclosure, case_id)
+        notes = await count_rows(session, Note, column="case_id", value=case_id)
+        consents = await count_rows(session, Consent, column="case_id", value=case_id)
+        disclosures = await count_rows(session, Disclosure, column="case_id", value=case_id)
         await session.execute(delete(Note).where(Note.case_id == case_id))
         # Messages are case content like notes: they go with it (their count is not kept).
         await session.execute(delete(Message).where(Message.case_id == case_id))
@@ -172,13 +158,3 @@ async def destroy_case(
         )
         await session.commit()
         return True
-
-
-async def _count(session: AsyncSession, model: type, case_id: str) -> int:
-    table = model.__table__  # type: ignore[attr-defined]
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(table).where(table.c.case_id == case_id)
-        )
-        or 0
-    )

@@ -25,14 +25,8 @@ from intake.request.service import ACCEPT_HOLD
 from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
-from ombuds_shared.retention import (
-    RETENTION_ACTOR,
-    RetentionReport,
-    counted_runs,
-    cutoff_for,
-    scrub_wal,
-)
+from ombuds_shared.db import utcnow
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
 
 
 def _due(cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
@@ -80,23 +74,16 @@ async def run(
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the requests that would go."""
     now = now or utcnow()
-    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now, months))
+    report = RetentionReport.starting(dry_run=dry_run, now=now, months=months)
     async with session_maker() as session:
         report.due = await due_requests(session=session, cutoff=report.cutoff, now=now)
     if dry_run:
         return report
-    for request_id in report.due:
-        try:
-            destroyed = await _destroy_one(session_maker, envelope, request_id, report.cutoff, now)
-        except MAYBE_DATABASE_DOWN as exc:
-            if not database_unavailable(exc):
-                raise
-            report.failed[request_id] = type(exc).__name__  # stays due for the next run
-            continue
-        if destroyed:
-            report.destroyed.append(request_id)
-    if report.destroyed:
-        await scrub_wal(session_maker)
+    await destroy_each(
+        report,
+        lambda request_id: _destroy_one(session_maker, envelope, request_id, report.cutoff, now),
+        session_maker,
+    )
     return report
 
 

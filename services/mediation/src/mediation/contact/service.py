@@ -10,8 +10,7 @@ from mediation.audit import service as audit
 from mediation.case.models import Mediation
 from mediation.contact.models import MediationContact
 from mediation.outbox import OutboxEvent
-from ombuds_shared.contact import ContactCreate, ContactRead, contact_read, participants_text
-from ombuds_shared.db import utcnow
+from ombuds_shared.contact import ContactCreate, ContactRead, contact_read
 from ombuds_shared.errors import Conflict, ValidationFailed
 from ombuds_shared.events import MediationContactLogged, emit_event
 from ombuds_shared.tokens import Actor
@@ -29,12 +28,7 @@ async def log_contact(
         )
     contact = MediationContact(
         mediation_id=mediation.id,
-        contacted_on=data.contacted_on,
-        medium=data.medium.value,
-        duration_minutes=data.duration_minutes,
-        participants=participants_text(data.participants),
-        recorded_by=actor.subject,
-        recorded_at=utcnow(),
+        **data.row_fields(recorded_by=actor.subject),
     )
     session.add(contact)
     logged = MediationContactLogged(

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,19 +44,9 @@ from ombuds_shared.history import (
     line_errors,
     parse_mediation,
 )
-from ombuds_shared.history_store import new_records
+from ombuds_shared.history_store import new_records, noon_utc, table_of
 from ombuds_shared.taxonomy import TAXONOMY_VERSION
 from ombuds_shared.tokens import Actor
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-def _at(day: dt.date) -> dt.datetime:
-    """A day of the history as a time: noon UTC, the same day in every office's zone."""
-    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
 
 
 def _result(
@@ -80,7 +70,7 @@ async def import_mediations(
 ) -> ImportAnswer:
     """Checks every record of the batch and writes the new ones (none on a dry run)."""
     results: dict[int, RecordResult] = {}
-    offices = {r["code"]: r for r in (await session.execute(select(_table(Office)))).mappings()}
+    offices = {r["code"]: r for r in (await session.execute(select(table_of(Office)))).mappings()}
     checked: list[tuple[int, HistoricMediation]] = []
     for index, raw in enumerate(batch.records):
         record, errors = parse_mediation(raw)
@@ -97,7 +87,7 @@ async def import_mediations(
     ) -> None:
         results[index] = _result(index, record.source_id, outcome, errors)
 
-    new = await new_records(session, _table(ImportedMediation), checked, answer)
+    new = await new_records(session, table_of(ImportedMediation), checked, answer)
     if new:
         await _write(session, actor, new, dry_run=batch.dry_run, seal_party=seal_party)
         for index, record, _ in new:
@@ -161,7 +151,7 @@ async def _write(
                             (Party, "parties"), (MediationSession, "sessions"),
                             (ImportedMediation, "imported"), (OutboxEvent, "events")):  # fmt: skip
             if rows[name]:
-                await session.execute(insert(_table(model)), rows[name])
+                await session.execute(insert(table_of(model)), rows[name])
         await AUDIT.record_changes(
             session, actor=actor, action="mediation.import", record_type="mediation",
             record_ids=ids,
@@ -202,8 +192,8 @@ def _rows_of(
         "ended_on": record.closed_on if started else None,
         "settlement_signed_on": record.settlement_signed_on,
         "settlement_implementation_deadline": None, "mediator": None, "assigned_at": None,
-        "opened_by": subject, "opened_at": _at(record.opened_on),
-        "closed_at": _at(record.closed_on) if record.closed_on else None,
+        "opened_by": subject, "opened_at": noon_utc(record.opened_on),
+        "closed_at": noon_utc(record.closed_on) if record.closed_on else None,
         "destroyed_at": None, "version": 1,
     })  # fmt: skip
     rows["imported"].append({
@@ -234,7 +224,7 @@ def _rows_of(
             "represents_administration": party.represents_administration,
             "has_identity": vaulted is not None or party.identity is not None,
             "agreement": party.agreement.value if party.agreement else "pending",
-            "responded_on": party.responded_on, "added_at": _at(record.opened_on),
+            "responded_on": party.responded_on, "added_at": noon_utc(record.opened_on),
         })  # fmt: skip
     agreed = 0
     answered = sorted(
@@ -257,7 +247,7 @@ def _rows_of(
     for held in sorted(record.sessions, key=lambda s: s.held_on):
         rows["sessions"].append({
             "id": str(uuid.uuid4()), "mediation_id": mediation_id, "held_on": held.held_on,
-            "mode": held.mode.value, "recorded_by": subject, "recorded_at": _at(held.held_on),
+            "mode": held.mode.value, "recorded_by": subject, "recorded_at": noon_utc(held.held_on),
         })  # fmt: skip
         event(
             ev.MediationSessionHeld(mediation_id=mediation_id, held_on=held.held_on, mode=held.mode)

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mediation.case.models import Mediation, MediationSession, Party, SessionChange
@@ -30,15 +30,9 @@ from mediation.note.models import MediationNote
 from mediation.note.service import destroy_notes_key
 from mediation.retention.models import MediationDestruction
 from ombuds_shared.crypto import Envelope
-from ombuds_shared.db import MAYBE_DATABASE_DOWN, database_unavailable, utcnow
+from ombuds_shared.db import count_rows, utcnow
 from ombuds_shared.errors import AppError
-from ombuds_shared.retention import (
-    RETENTION_ACTOR,
-    RetentionReport,
-    counted_runs,
-    cutoff_for,
-    scrub_wal,
-)
+from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
 
 # Asks intake to destroy the identities bound to a mediation; answers how many there were.
 DestroyIdentities = Callable[[str], Awaitable[int]]
@@ -70,28 +64,19 @@ async def run(
     now: dt.datetime | None = None,
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the mediations that would go."""
-    report = RetentionReport(dry_run=dry_run, cutoff=cutoff_for(now or utcnow(), months))
+    report = RetentionReport.starting(dry_run=dry_run, now=now or utcnow(), months=months)
     async with session_maker() as session:
         report.due = await due_mediations(session=session, cutoff=report.cutoff)
     if dry_run:
         return report
-    for mediation_id in report.due:
-        try:
-            destroyed = await _destroy_one(
-                session_maker, envelope, destroy_identities, mediation_id
-            )
-        except AppError as exc:  # intake refused or is away: retried on the next run
-            report.failed[mediation_id] = type(exc).__name__
-            continue
-        except MAYBE_DATABASE_DOWN as exc:
-            if not database_unavailable(exc):
-                raise
-            report.failed[mediation_id] = type(exc).__name__
-            continue
-        if destroyed:
-            report.destroyed.append(mediation_id)
-    if report.destroyed:
-        await scrub_wal(session_maker)
+    await destroy_each(
+        report,
+        lambda mediation_id: _destroy_one(
+            session_maker, envelope, destroy_identities, mediation_id
+        ),
+        session_maker,
+        retried=(AppError,),  # intake refused or is away: retried on the next run
+    )
     return report
 
 
@@ -116,8 +101,8 @@ async def _destroy_one(
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await session.rollback()
             return False
-        notes = await _count(session, MediationNote, mediation_id)
-        parties = await _count(session, Party, mediation_id)
+        notes = await count_rows(session, MediationNote, column="mediation_id", value=mediation_id)
+        parties = await count_rows(session, Party, column="mediation_id", value=mediation_id)
         await session.execute(
             delete(MediationNote).where(MediationNote.mediation_id == mediation_id)
         )
@@ -149,13 +134,3 @@ async def _destroy_one(
     # created the key anew (note writes re-check `destroyed_at` from here on).
     await destroy_notes_key(envelope=envelope, mediation_id=mediation_id)
     return True
-
-
-async def _count(session: AsyncSession, model: type, mediation_id: str) -> int:
-    table = model.__table__  # type: ignore[attr-defined]
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(table).where(table.c.mediation_id == mediation_id)
-        )
-        or 0
-    )

@@ -38,6 +38,7 @@ from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared import metrics
 from ombuds_shared.db import utcnow
 from ombuds_shared.dependencies import settings_of, state_of
+from ombuds_shared.tasks import cancel_and_wait, poll_until_cancelled
 
 logger = logging.getLogger("ombuds.webhooks")
 BATCH = 50
@@ -194,20 +195,14 @@ class WebhookDispatcher:
             return None, type(exc).__name__[:200]
 
     async def run(self) -> None:
-        poll = self.settings.webhook_poll_seconds
-        pause = poll
-        while True:
-            try:
-                attempted = await self.deliver_due()
-                pause = poll
-            except Exception as exc:  # the database is away: wait longer each time
-                logger.warning("webhook dispatcher paused", extra={"error": type(exc).__name__})
-                attempted = 0
-                pause = min(60.0, pause * 2)
-            if attempted == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
-                self._wake.clear()
+        await poll_until_cancelled(
+            self.deliver_due,
+            self._wake,
+            poll_seconds=self.settings.webhook_poll_seconds,
+            max_backoff=60.0,
+            paused="webhook dispatcher paused",
+            log=logger,
+        )
 
     def wake(self) -> None:
         self._wake.set()
@@ -216,11 +211,12 @@ class WebhookDispatcher:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run(), name="webhook-dispatcher")
 
-    async def stop(self) -> None:
+    async def stop(self, *, timeout_seconds: float = 10.0) -> None:
+        # Not cancel-then-await: that would also swallow the caller's own cancellation.
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(
+                self._task, name="webhook-dispatcher", timeout_seconds=timeout_seconds
+            )
             self._task = None
         if self._http is not None:
             await self._http.close()
@@ -316,9 +312,7 @@ def with_webhooks(app: FastAPI) -> None:
             try:
                 yield
             finally:
-                scan.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await scan
+                await cancel_and_wait(scan, name="webhook-deadline-scan", timeout_seconds=10.0)
                 await dispatcher.stop()
 
     app.router.lifespan_context = lifespan
