@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from ombuds_shared._batching import Grouped
+from ombuds_shared.batching import Grouped
 
 
 async def test_items_arriving_during_a_batch_run_together_in_the_next() -> None:

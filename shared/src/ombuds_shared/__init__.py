@@ -3,7 +3,7 @@
 The public surface is the modules listed in `__all__` below, and in each of them the
 names its own `__all__` lists; services, the CLI, the test support and the benches
 import nothing else (shared/tests/test_public_surface.py). Modules named with a
-leading underscore (`_batching`, `_health`, `_strict_query`, `_tracing`) are the
+leading underscore (`_health`, `_strict_query`, `_tracing`) are the
 library's own plumbing. Import a name from its module,
 `from ombuds_shared.errors import NotFound`, or the module, `from ombuds_shared import metrics`.
 """
@@ -13,6 +13,7 @@ __all__ = [
     "audit",
     "audit_log",
     "auth",
+    "batching",
     "cache",
     "config",
     "contact",

@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from ombuds_shared._batching import Grouped
+from ombuds_shared.batching import Grouped
 from ombuds_shared.db import UTCDateTime, utcnow
 from ombuds_shared.errors import ServiceUnavailable
 from ombuds_shared.keys import SigningKey
@@ -258,7 +258,7 @@ class ReadLog:
     A read is recorded before its content is returned, but one transaction per
     read costs several round trips and a lock on its chain's head. Reads that
     arrive while a batch is being written wait for the next batch (see
-    ombuds_shared._batching): one transaction records them all, and each reader
+    ombuds_shared.batching): one transaction records them all, and each reader
     goes on only once its entry is committed. The log stays complete and in
     order; its cost per read falls as the load rises. If the batch cannot be
     written, every reader in it fails.

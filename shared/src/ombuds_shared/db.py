@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from ombuds_shared._batching import Grouped
+from ombuds_shared.batching import Grouped
 from ombuds_shared.errors import ServiceUnavailable
 
 __all__ = [
@@ -188,7 +188,7 @@ class KeyedReads:
     Each read costs a round trip and a pooled connection, and under load the round
     trips, not the rows, were most of a read's cost. Reads that arrive while a fetch
     is under way wait for the next one, which fetches all their keys at once
-    (`key IN (...)`; see ombuds_shared._batching); each reader gets its own row or None.
+    (`key IN (...)`; see ombuds_shared.batching); each reader gets its own row or None.
     With one reader at a time it is one key per statement.
     """
 
@@ -234,7 +234,7 @@ class GroupedInserts:
 
     Under load, the round trips and the commit, not the rows, were most of an intake
     submission's cost. Groups that arrive while an insert is under way wait for the
-    next one (see ombuds_shared._batching), which inserts each table's rows as one
+    next one (see ombuds_shared.batching), which inserts each table's rows as one
     multi-row INSERT (SQLAlchemy's executemany) and commits once; a later table's rows
     may refer to an earlier table's. If that transaction meets a constraint, each group
     is then inserted in a transaction of its own, so that only the group that broke it

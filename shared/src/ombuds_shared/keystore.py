@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from ombuds_shared._batching import Grouped
+from ombuds_shared.batching import Grouped
 from ombuds_shared.db import UTCDateTime, is_sqlite, utcnow
 
 __all__ = [

@@ -26,8 +26,8 @@ from cases.issue_coding.models import CaseIssue
 from cases.office.models import Office
 from cases.outbox import OutboxEvent, emit_case_event
 from ombuds_shared import events
-from ombuds_shared._batching import Grouped
 from ombuds_shared.audit import ReadLog
+from ombuds_shared.batching import Grouped
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import KeyedReads, core_connection, read_only, utcnow
 from ombuds_shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
@@ -258,7 +258,7 @@ class CaseOpenings:
 
     Under load the round trips, the commit and the audit chains' locks, not the rows,
     were most of an opening's cost. Openings that arrive while a batch is written wait
-    for the next one (see ombuds_shared._batching): their offices are checked in one
+    for the next one (see ombuds_shared.batching): their offices are checked in one
     read, each table's rows go in one multi-row INSERT, the audit entries in one append,
     and the batch commits once. If it meets a constraint (a retried intake acceptance),
     each opening is then written on its own, so that only the one that broke it fails.

@@ -15,6 +15,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+__all__ = ["Grouped"]
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
