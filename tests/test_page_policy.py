@@ -67,6 +67,11 @@ async def test_the_gateway_replaces_a_policy_that_would_lift_the_default() -> No
         "default-src 'none'; default-src *; frame-ancestors 'none'",
         "default-src 'none'; report-uri https://x.example.org; frame-ancestors 'none'",
         framed,
+        # data: scripts, or a page that leaves <base> or forms open.
+        "default-src 'none'; script-src data:; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'none'",
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; form-action 'none'",
+        "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'",
     ):
         async with _gateway_like({"content-security-policy": loose}) as client:
             response = await client.get("/")

@@ -27,9 +27,11 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from mediation.config import MediationSettings
 from mediation.state import mediation_state
 from mediation.webhook.delivery import scan_deadlines
-from mediation.webhook.service import prune_delivery_log
+from mediation.webhook.models import WebhookSubscription
+from mediation.webhook.service import prune_delivery_log, rotate
 from ombuds.cli import main
 from ombuds_shared.dependencies import settings_of, state_of
+from ombuds_shared.errors import Conflict
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
 from ombuds_testing import (
     TestDatabases,
@@ -664,3 +666,38 @@ async def test_relayed_events_leave_their_producers_and_the_log_forgets_deliveri
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=days, minutes=1)
         assert await prune_delivery_log(session=session, days=days, now=later) == len(delivered)
     assert await deliveries(stack, desk["id"]) == []
+
+
+async def test_two_rotations_at_once_cannot_bring_back_a_retired_secret(
+    stack: Stack, receiver: Receiver
+) -> None:
+    """An administrator reads the subscription to rotate it; meanwhile another retires its
+    leaked secret at once. The first rotation must not write the retired secret back as its
+    previous one (it would sign again for the whole overlap)."""
+    subscription = await subscribe(stack, receiver.url)
+    state = state_of(stack.apps["mediation"])
+    async with state.session_maker() as reading:
+        seen = await reading.get(WebhookSubscription, subscription["id"])
+        assert seen is not None
+        reading.expunge(seen)  # what the first administrator's rotation read, now stale
+    expect(
+        await stack.gateway.post(
+            f"/v1/webhooks/subscriptions/{subscription['id']}/rotate",
+            json={"overlap_hours": 0},
+            headers=admin(stack),
+        ),
+        200,
+    )
+    async with state.session_maker() as session:
+        with pytest.raises(Conflict):
+            await rotate(
+                session=session, envelope=state.envelope, subscription=seen,
+                overlap=dt.timedelta(hours=24),
+            )  # fmt: skip
+    read = expect(
+        await stack.gateway.get(
+            f"/v1/webhooks/subscriptions/{subscription['id']}", headers=admin(stack)
+        ),
+        200,
+    )
+    assert read["previous_secret_valid_until"] is None

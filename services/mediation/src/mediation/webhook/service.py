@@ -9,7 +9,7 @@ import os
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.webhook.models import WebhookDelivery, WebhookSubscription
@@ -138,11 +138,26 @@ async def rotate(
             "hours to retire every earlier secret at once."
         )
     secret = new_secret()
-    subscription.previous_secret_sealed = subscription.secret_sealed if overlap else None
-    subscription.previous_valid_until = now + overlap if overlap else None
-    subscription.secret_sealed = await seal_secret(envelope, subscription.id, secret)
-    subscription.rotated_at = now
-    until = subscription.previous_valid_until
+    current = subscription.secret_sealed
+    until = now + overlap if overlap else None
+    # Only over the secret this rotation read: of two rotations at once, the later would
+    # otherwise write back, as its previous secret, one the other has just retired.
+    rotated = await session.execute(
+        update(WebhookSubscription)
+        .where(
+            WebhookSubscription.id == subscription.id, WebhookSubscription.secret_sealed == current
+        )
+        .values(
+            previous_secret_sealed=current if overlap else None,
+            previous_valid_until=until,
+            secret_sealed=await seal_secret(envelope, subscription.id, secret),
+            rotated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if rotated.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        raise Conflict("The subscription was rotated meanwhile; read it and rotate again.")
     await session.commit()
     return secret, until
 
