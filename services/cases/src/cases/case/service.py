@@ -308,7 +308,9 @@ class CaseOpenings:
         for i in accepted:  # which opening broke it? Each on its own says.
             try:
                 await self._write_together([openings[i]])
-            except IntegrityError as exc:
+            except Exception as exc:  # that opening's own outcome
+                # Also a failure of the database meanwhile: the openings written before it
+                # must still hear they succeeded, or their callers would open them twice.
                 outcomes[i] = exc
         return outcomes
 
