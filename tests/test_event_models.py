@@ -20,6 +20,7 @@ from ombuds_shared import events
 from ombuds_shared.events import (
     DROPPED,
     EVENTS,
+    WEBHOOK_EVENTS,
     CaseEvent,
     Shape,
     Undecided,
@@ -176,6 +177,19 @@ def test_docs_events_md_lists_each_event_with_its_models_fields() -> None:
     assert set(documented) == set(EVENTS)
     for event_type, model in EVENTS.items():
         assert documented[event_type] == set(model.model_fields), event_type
+
+
+def test_docs_webhooks_md_lists_each_relayed_event_with_its_models_fields() -> None:
+    """The events intake and cases relay to mediation's webhooks are the models they emit
+    and mediation's ingress validates: the table a receiver reads says the same."""
+    documented = {}
+    for line in (ROOT / "docs" / "webhooks.md").read_text().splitlines():
+        row = re.match(r"^\| `([a-z_]+\.[a-z_]+)` \| ([^:|]*)", line)
+        if row:
+            documented[row.group(1)] = set(re.findall(r"`([a-z_]+)`", row.group(2)))
+    for event_type, model in WEBHOOK_EVENTS.items():
+        assert documented[event_type] == set(model.model_fields), event_type
+        assert event_type not in EVENTS  # never projected to analytics
 
 
 def test_each_vocabulary_is_defined_once() -> None:

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ombuds_shared.contact import ContactMedium, ContactParticipant
+from ombuds_shared.directory import CODE_PATTERN
 from ombuds_shared.outbox import OutboxColumns, emit, event_row
 from ombuds_shared.taxonomy import SystemicIssueStatus
 from ombuds_shared.vocabulary import (
@@ -337,6 +338,43 @@ EVENTS: Mapping[str, type[Event]] = {
 }
 
 
+# Webhook events (docs/webhooks.md): relayed by intake and cases to mediation, which
+# hosts the webhooks. They never reach the gateway's projection nor analytics, so their
+# fields carry no allow-list decision; mediation's ingress validates each with its model.
+_WEBHOOK_ID = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
+_OFFICE_CODE = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+
+
+class WebhookEvent(Event):
+    producer: ClassVar[str]  # the only service that may send it
+    office: _OFFICE_CODE  # whose desk hears of it
+
+
+class CaseAssigned(WebhookEvent):
+    """A case of the office was assigned: never to whom (a staff identity)."""
+
+    event_type: ClassVar[str] = "case.assigned"
+    producer: ClassVar[str] = "cases"
+    aggregate: ClassVar[str] = "case_id"
+    case_id: _WEBHOOK_ID
+    assigned_on: dt.date
+
+
+class RequestReceived(WebhookEvent):
+    """A request arrived in the office's queue: never from whom, nor what it says."""
+
+    event_type: ClassVar[str] = "request.received"
+    producer: ClassVar[str] = "intake"
+    aggregate: ClassVar[str] = "request_reference"
+    request_reference: Annotated[str, StringConstraints(pattern=r"^OMB-[A-Z0-9]{4}-[A-Z0-9]{4}$")]
+    received_on: dt.date
+
+
+WEBHOOK_EVENTS: Mapping[str, type[WebhookEvent]] = {
+    model.event_type: model for model in (CaseAssigned, RequestReceived)
+}
+
+
 def _decision_of(model: type[BaseModel], name: str) -> Decision:
     found = [m for m in model.model_fields[name].metadata if isinstance(m, Decision)]
     if len(found) != 1:
@@ -388,6 +426,8 @@ def projected_vocabularies(model: type[BaseModel]) -> dict[str, type[StrEnum]]:
 
 __all__ = [
     "EVENTS",
+    "WEBHOOK_EVENTS",
+    "CaseAssigned",
     "CaseClosed",
     "CaseContactLogged",
     "CaseEvent",
@@ -408,11 +448,13 @@ __all__ = [
     "MediationPartyDeclined",
     "MediationSessionHeld",
     "MediationStarted",
+    "RequestReceived",
     "Shape",
     "StatusAtYear",
     "SystemicIssuePublished",
     "SystemicIssueWithdrawn",
     "Undecided",
+    "WebhookEvent",
     "decisions",
     "emit_event",
     "event_row_of",

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.db import Base
-from ombuds_shared.events import CaseEvent, emit_event
-from ombuds_shared.outbox import OutboxColumns, emit
+from ombuds_shared.events import CaseAssigned, CaseEvent, emit_event
+from ombuds_shared.outbox import OutboxColumns
 
 
 class OutboxEvent(OutboxColumns, Base):
@@ -24,8 +24,9 @@ class WebhookOutbox(OutboxColumns, Base):
 def emit_case_assigned(session: AsyncSession, case_id: str, office: str, day: dt.date) -> None:
     """`case.assigned` for the office's desk: the case id, office and day, never the
     assignee (a staff identity) nor anything of the case's content."""
-    payload = {"case_id": case_id, "office": office, "assigned_on": day.isoformat()}
-    emit(session, WebhookOutbox, event_type="case.assigned", aggregate_id=case_id, payload=payload)
+    emit_event(
+        session, WebhookOutbox, CaseAssigned(case_id=case_id, office=office, assigned_on=day)
+    )
 
 
 def emit_case_event(session: AsyncSession, event: CaseEvent) -> None:

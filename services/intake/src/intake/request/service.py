@@ -41,7 +41,7 @@ from ombuds_shared.errors import (
     IdempotencyConflict,
     ValidationFailed,
 )
-from ombuds_shared.outbox import event_row
+from ombuds_shared.events import RequestReceived, event_row_of
 from ombuds_shared.pagination import decode_cursor, encode_cursor
 from ombuds_shared.tokens import Actor
 from ombuds_shared.vocabulary import Channel
@@ -189,13 +189,14 @@ async def submit(
         }
         try:
             # The desk's webhook (docs/webhooks.md), in the same statement as the request.
-            received = event_row(
-                event_type="request.received",
-                aggregate_id=request["id"],
-                payload={"request_reference": reference, "office": data.office,
-                         "received_on": submitted_at.date().isoformat()},
-                occurred_at=submitted_at,
-            )  # fmt: skip
+            received = event_row_of(
+                RequestReceived(
+                    request_reference=reference,
+                    office=data.office,
+                    received_on=submitted_at.date(),
+                ),
+                submitted_at,
+            )
             await inserts.insert([(_VISITOR, visitor), (_REQUEST, request), (_WEBHOOK, received)])
             return Submitted(reference, RequestStatus.SUBMITTED.value, submitted_at, False, code)
         except IntegrityError:
