@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ombuds_shared.contact import ContactMedium, ContactParticipant
@@ -338,29 +338,40 @@ EVENTS: Mapping[str, type[Event]] = {
 }
 
 
-# Webhook events (docs/webhooks.md): relayed by intake and cases to mediation, which
-# hosts the webhooks. They never reach the gateway's projection nor analytics, so their
-# fields carry no allow-list decision; mediation's ingress validates each with its model.
-_WEBHOOK_ID = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
+# Webhook events (docs/webhooks.md), hosted by mediation: its own (certificates,
+# deadlines) and those intake and cases relay to it. They never reach the gateway's
+# projection nor analytics, so their fields carry no allow-list decision; mediation's
+# ingress validates a relayed event with its model.
+_UUID = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
 _OFFICE_CODE = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+# As receivers have always read them: `isoformat()`, "+00:00" rather than "Z".
+_Instant = Annotated[dt.datetime, PlainSerializer(dt.datetime.isoformat, when_used="json")]
 
 
 class WebhookEvent(Event):
-    producer: ClassVar[str]  # the only service that may send it
-    office: _OFFICE_CODE  # whose desk hears of it
+    producer: ClassVar[str]  # the only service that may raise it
+    scope: ClassVar[str]  # who hears of it: an office's desk or a tribunal's registry
 
 
-class CaseAssigned(WebhookEvent):
-    """A case of the office was assigned: never to whom (a staff identity)."""
-
-    event_type: ClassVar[str] = "case.assigned"
-    producer: ClassVar[str] = "cases"
-    aggregate: ClassVar[str] = "case_id"
-    case_id: _WEBHOOK_ID
-    assigned_on: dt.date
+class _OfficeEvent(WebhookEvent):
+    scope: ClassVar[str] = "office"
 
 
-class RequestReceived(WebhookEvent):
+class _TribunalEvent(WebhookEvent):
+    scope: ClassVar[str] = "tribunal"
+    producer: ClassVar[str] = "mediation"
+    aggregate: ClassVar[str] = "certificate_id"
+    certificate_id: str
+    tribunal: str
+
+
+class RelayedEvent(_OfficeEvent):
+    """Raised by intake or cases, relayed to mediation through their webhook outboxes."""
+
+    office: _OFFICE_CODE
+
+
+class RequestReceived(RelayedEvent):
     """A request arrived in the office's queue: never from whom, nor what it says."""
 
     event_type: ClassVar[str] = "request.received"
@@ -370,8 +381,58 @@ class RequestReceived(WebhookEvent):
     received_on: dt.date
 
 
+class CaseAssigned(RelayedEvent):
+    """A case of the office was assigned: never to whom (a staff identity)."""
+
+    event_type: ClassVar[str] = "case.assigned"
+    producer: ClassVar[str] = "cases"
+    aggregate: ClassVar[str] = "case_id"
+    case_id: _UUID
+    assigned_on: dt.date
+
+
+class _DeadlineEvent(_OfficeEvent):
+    producer: ClassVar[str] = "mediation"
+    aggregate: ClassVar[str] = "mediation_id"
+    mediation_id: str
+    clock_id: str
+    clock_kind: str
+    due_on: dt.date
+
+
+class DeadlineApproaching(_DeadlineEvent):
+    event_type: ClassVar[str] = "deadline.approaching"
+
+
+class DeadlinePassed(_DeadlineEvent):
+    event_type: ClassVar[str] = "deadline.passed"
+
+
+class CertificateIssued(_TribunalEvent):
+    event_type: ClassVar[str] = "certificate.issued"
+    tribunal_case_number: str
+    start_date: dt.date | None
+    end_date: dt.date | None  # None: ongoing
+    issued_at: _Instant
+
+
+class CertificateRevoked(_TribunalEvent):
+    event_type: ClassVar[str] = "certificate.revoked"
+    revoked_at: _Instant
+    revocation_reason: str
+    superseded_by: str | None = None  # a re-issue replaced it
+
+
 WEBHOOK_EVENTS: Mapping[str, type[WebhookEvent]] = {
-    model.event_type: model for model in (CaseAssigned, RequestReceived)
+    model.event_type: model
+    for model in (
+        RequestReceived,
+        CaseAssigned,
+        DeadlineApproaching,
+        DeadlinePassed,
+        CertificateIssued,
+        CertificateRevoked,
+    )
 }
 
 
@@ -437,6 +498,10 @@ __all__ = [
     "CaseServiceGiven",
     "CaseStatusChanged",
     "CaseSystemicIssueTagged",
+    "CertificateIssued",
+    "CertificateRevoked",
+    "DeadlineApproaching",
+    "DeadlinePassed",
     "Decision",
     "Event",
     "MediationAgreementRecorded",
@@ -448,6 +513,7 @@ __all__ = [
     "MediationPartyDeclined",
     "MediationSessionHeld",
     "MediationStarted",
+    "RelayedEvent",
     "RequestReceived",
     "Shape",
     "StatusAtYear",

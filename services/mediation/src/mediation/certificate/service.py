@@ -30,10 +30,10 @@ from mediation.certificate.schemas import (
 )
 from mediation.certificate.signing import CertificateKeys
 from mediation.webhook import service as webhooks
-from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared import metrics
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ombuds_shared.events import CertificateIssued, CertificateRevoked
 from ombuds_shared.tokens import Actor
 
 ONGOING = "ongoing"
@@ -294,16 +294,26 @@ async def issue(
         request.decided_at = issued_at
     if superseded is not None:
         await announce(
-            session, EventType.CERTIFICATE_REVOKED, superseded, tribunal=mediation.tribunal,
-            data={"revoked_at": issued_at, "revocation_reason": RevocationReason.SUPERSEDED.value,
-                  "superseded_by": certificate_id},
-        )  # fmt: skip
+            session,
+            CertificateRevoked(
+                certificate_id=superseded,
+                tribunal=mediation.tribunal,
+                revoked_at=issued_at,
+                revocation_reason=RevocationReason.SUPERSEDED.value,
+                superseded_by=certificate_id,
+            ),
+        )
     await announce(
-        session, EventType.CERTIFICATE_ISSUED, certificate_id, tribunal=mediation.tribunal,
-        data={"tribunal_case_number": mediation.tribunal_case_number,
-              "start_date": mediation.started_on, "end_date": mediation.ended_on,
-              "issued_at": issued_at},
-    )  # fmt: skip
+        session,
+        CertificateIssued(
+            certificate_id=certificate_id,
+            tribunal=mediation.tribunal,
+            tribunal_case_number=mediation.tribunal_case_number,
+            start_date=mediation.started_on,
+            end_date=mediation.ended_on,
+            issued_at=issued_at,
+        ),
+    )
     await audit.record(
         session,
         actor=actor,
@@ -329,9 +339,14 @@ async def revoke(
     certificate.revoked_at = utcnow()
     certificate.revocation_reason = reason.value
     await announce(
-        session, EventType.CERTIFICATE_REVOKED, certificate.id, tribunal=certificate.tribunal,
-        data={"revoked_at": certificate.revoked_at, "revocation_reason": reason.value},
-    )  # fmt: skip
+        session,
+        CertificateRevoked(
+            certificate_id=certificate.id,
+            tribunal=certificate.tribunal,
+            revoked_at=certificate.revoked_at,
+            revocation_reason=reason.value,
+        ),
+    )
     await audit.record(
         session,
         actor=actor,
@@ -345,29 +360,15 @@ async def revoke(
     return certificate
 
 
-async def announce(
-    session: AsyncSession,
-    event_type: EventType,
-    certificate_id: str,
-    *,
-    tribunal: str,
-    data: dict[str, Any],
-) -> None:
+async def announce(session: AsyncSession, event: CertificateIssued | CertificateRevoked) -> None:
     """Queues a certificate webhook for the tribunal's registry subscriptions, in this
     transaction: what the registry's own routes show of a certificate, nothing more."""
     await webhooks.record_event(
         session,
-        event_type=event_type,
-        scope_kind=ScopeKind.TRIBUNAL,
-        scope_code=tribunal,
-        event_id=f"{event_type.value}:{certificate_id}",
-        data={
-            "certificate_id": certificate_id,
-            "tribunal": tribunal,
-            **{key: value.isoformat() if hasattr(value, "isoformat") else value
-               for key, value in data.items()},
-        },
-    )  # fmt: skip
+        event,
+        scope_code=event.tribunal,
+        event_id=f"{event.event_type}:{event.certificate_id}",
+    )
 
 
 async def entity(*, session: AsyncSession, certificate_id: str) -> Certificate | None:

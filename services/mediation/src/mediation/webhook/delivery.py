@@ -34,10 +34,10 @@ from mediation.webhook.destination import (
     parse_networks,
 )
 from mediation.webhook.models import DeadlineNotice, WebhookDelivery, WebhookSubscription
-from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared import metrics
 from ombuds_shared.db import utcnow
 from ombuds_shared.dependencies import settings_of, state_of
+from ombuds_shared.events import DeadlineApproaching, DeadlinePassed
 from ombuds_shared.tasks import cancel_and_wait, poll_until_cancelled
 
 logger = logging.getLogger("ombuds.webhooks")
@@ -264,18 +264,17 @@ async def scan_deadlines(app: FastAPI, today: dt.date | None = None) -> int:
             if (clock.id, kind, clock.due_on) in noticed:
                 continue
             session.add(DeadlineNotice(clock_id=clock.id, kind=kind, due_on=clock.due_on))
+            notice = DeadlinePassed if kind == "passed" else DeadlineApproaching
             await service.record_event(
                 session,
-                event_type=EventType(f"deadline.{kind}"),
-                scope_kind=ScopeKind.OFFICE,
+                notice(
+                    mediation_id=clock.mediation_id,
+                    clock_id=clock.id,
+                    clock_kind=clock.kind,
+                    due_on=clock.due_on,
+                ),
                 scope_code=clock.office,
                 event_id=f"deadline:{clock.id}:{kind}:{clock.due_on.isoformat()}",
-                data={
-                    "mediation_id": clock.mediation_id,
-                    "clock_id": clock.id,
-                    "clock_kind": clock.kind,
-                    "due_on": clock.due_on.isoformat(),
-                },
             )
             raised += 1
     if raised:

@@ -1,7 +1,7 @@
 """Mediation's ingress for webhook events other services produce (their outbox relays).
 
 Only cases may deliver `case.assigned`, only intake `request.received`; each event type
-is validated with the model its producer emits (`ombuds_shared.events.WEBHOOK_EVENTS`:
+is validated with the model its producer emits (`ombuds_shared.events.RelayedEvent`:
 ids, codes and dates; unknown fields refuse it), so nothing else can ride along to a
 receiver. Answers like the gateway's event ingress: a status per
 event, in order.
@@ -17,15 +17,15 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from mediation.state import mediation_state
 from mediation.webhook import service
-from mediation.webhook.schemas import EventType, ScopeKind
 from ombuds_shared.auth import require_peer
 from ombuds_shared.dependencies import SessionDep
-from ombuds_shared.events import WEBHOOK_EVENTS
+from ombuds_shared.events import WEBHOOK_EVENTS, RelayedEvent
 from ombuds_shared.outbox import WEBHOOK_INGRESS_PATH
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.tokens import Caller
 
 router = APIRouter(tags=["internal"])
+RELAYED = {kind: m for kind, m in WEBHOOK_EVENTS.items() if issubclass(m, RelayedEvent)}
 
 
 class Envelope(InputModel):
@@ -59,7 +59,7 @@ async def receive_events(
     producer = str(caller.peer)
     results = []
     for event in batch.events:
-        model = WEBHOOK_EVENTS.get(event.event_type)
+        model = RELAYED.get(event.event_type)
         try:
             if model is None or model.producer != producer:
                 raise ValueError("not an event this producer may send")
@@ -69,11 +69,9 @@ async def receive_events(
             continue
         await service.record_event(
             session,
-            event_type=EventType(event.event_type),
-            scope_kind=ScopeKind.OFFICE,
+            data,
             scope_code=data.office,
             event_id=f"{producer}:{event.event_id}",
-            data=data.model_dump(mode="json"),
             occurred_at=event.occurred_at,
         )
         results.append(Result(event_id=event.event_id, status="stored"))

@@ -4,11 +4,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from ombuds_shared.events import WEBHOOK_EVENTS
 from ombuds_shared.schemas import InputModel
 
 
 class EventType(StrEnum):
-    """What a webhook can announce (docs/webhooks.md lists each payload)."""
+    """What a webhook can announce: the events of `ombuds_shared.events.WEBHOOK_EVENTS`
+    (docs/webhooks.md lists each payload)."""
 
     REQUEST_RECEIVED = "request.received"
     CASE_ASSIGNED = "case.assigned"
@@ -24,18 +26,12 @@ class ScopeKind(StrEnum):
 
 
 # What each kind of scope may hear of: a registry only what its own routes show it
-# (certificates), a desk its office's work.
+# (certificates), a desk its office's work. Each event's model names its scope.
 SCOPE_EVENTS: dict[ScopeKind, frozenset[EventType]] = {
-    ScopeKind.OFFICE: frozenset(
-        {
-            EventType.REQUEST_RECEIVED,
-            EventType.CASE_ASSIGNED,
-            EventType.DEADLINE_APPROACHING,
-            EventType.DEADLINE_PASSED,
-        }
-    ),
-    ScopeKind.TRIBUNAL: frozenset({EventType.CERTIFICATE_ISSUED, EventType.CERTIFICATE_REVOKED}),
+    kind: frozenset(EventType(t) for t, model in WEBHOOK_EVENTS.items() if model.scope == kind)
+    for kind in ScopeKind
 }
+
 
 ScopeCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,59}$")]
 

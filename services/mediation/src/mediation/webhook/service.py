@@ -25,6 +25,7 @@ from mediation.webhook.schemas import (
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import Conflict, ServiceUnavailable, ValidationFailed
+from ombuds_shared.events import WebhookEvent
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a format prefix, not a secret)
 SECRET_FIELD = "webhook_secret"  # noqa: S105 (a field name)
@@ -191,20 +192,17 @@ async def replay(*, session: AsyncSession, delivery: WebhookDelivery) -> Webhook
 
 async def record_event(
     session: AsyncSession,
+    event: WebhookEvent,
     *,
-    event_type: EventType,
-    scope_kind: ScopeKind,
     scope_code: str,
     event_id: str,
-    data: dict[str, Any],
     occurred_at: dt.datetime | None = None,
 ) -> int:
-    """Queues the event for every subscription of the scope that listens for its type, in
-    the caller's transaction (committed with the change, or not at all); returns how many.
-
-    `data` holds ids, codes and dates only: it is what the receiver gets."""
-    if event_type not in SCOPE_EVENTS[scope_kind]:
-        raise ValueError(f"{event_type} is not an event of a {scope_kind} scope")
+    """Queues the event for every subscription of its scope (an office or a tribunal) that
+    listens for its type, in the caller's transaction (committed with the change, or not at
+    all); returns how many. The receiver gets the event's model: ids, codes and dates."""
+    event_type = EventType(event.event_type)
+    scope_kind = ScopeKind(event.scope)
     subscriptions = (
         await session.execute(
             select(WebhookSubscription.id, WebhookSubscription.event_types).where(
@@ -228,7 +226,7 @@ async def record_event(
     )
     at = occurred_at or utcnow()
     body = json.dumps(
-        {"type": event_type.value, "timestamp": at.isoformat(), "data": data},
+        {"type": event_type.value, "timestamp": at.isoformat(), "data": event.payload()},
         default=str,
         separators=(",", ":"),
         sort_keys=True,
