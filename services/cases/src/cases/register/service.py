@@ -30,6 +30,7 @@ from cases.register.schemas import (
     SystemicEntryRead,
     SystemicEntryUpdate,
 )
+from ombuds_shared.audit import AuditEntry
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import NotFound, ValidationFailed
 from ombuds_shared.events import SystemicIssuePublished, SystemicIssueWithdrawn, emit_event
@@ -83,14 +84,7 @@ async def _log(
         )
     )
     await session.flush()
-    await AUDIT.record(
-        session,
-        actor=actor,
-        action=f"{_ENTRY}.{action}",
-        record_type=_ENTRY,
-        record_id=entry.id,
-        context_id=entry.id,
-    )
+    await AUDIT.record(session, AuditEntry(actor, f"{_ENTRY}.{action}", _ENTRY, entry.id))
 
 
 async def create(
