@@ -10,6 +10,7 @@ library's own plumbing. Import a name from its module,
 
 __all__ = [
     "app",
+    "asgi",
     "audit",
     "audit_log",
     "auth",
