@@ -42,6 +42,7 @@ __all__ = [
     "pages",
     "pagination",
     "reference",
+    "register",
     "request_body",
     "request_context",
     "retention",
