@@ -26,6 +26,7 @@ from ombuds_shared.audit import (
     GENESIS_HASH,
     HEAD_TYPE,
     AuditColumns,
+    AuditEntry,
     AuditHeadColumns,
     ChainHead,
     HeadRefused,
@@ -64,8 +65,8 @@ async def _fill(url: str, entries: int, start: int = 0, service: str = "cases") 
         async with create_session_maker(engine)() as session:
             who = actor("ombudsman", office="geneva")
             for n in range(start, start + entries):
-                await append(session, event, head, actor=who, action="record.read",
-                             record_type="record", record_id=f"record-{n % 29}")  # fmt: skip
+                entry = AuditEntry(who, "record.read", "record", f"record-{n % 29}")
+                await append(session, event, head, entry)
             await session.commit()
     finally:
         await engine.dispose()

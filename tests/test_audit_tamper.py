@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ombuds.audit import AUDITED
-from ombuds_shared.audit import AuditColumns, append, verify
+from ombuds_shared.audit import AuditColumns, AuditEntry, append, verify
 from ombuds_shared.db import create_engine, create_session_maker
 from ombuds_testing import TestDatabases, actor
 
@@ -66,8 +66,8 @@ async def test_every_random_tampering_is_detected(databases: TestDatabases, serv
         who = actor("ombudsman", office="geneva")
         async with sessions() as session:
             for n in range(ENTRIES):
-                await append(session, AuditEvent, AuditHead, actor=who, action="case.read",
-                             record_type="case", record_id=f"case-{n % 37}")  # fmt: skip
+                entry = AuditEntry(who, "case.read", "case", f"case-{n % 37}")
+                await append(session, AuditEvent, AuditHead, entry)
             await session.commit()
         async with engine.connect() as conn:
             assert (await verify(conn, AuditEvent, AuditHead)).intact

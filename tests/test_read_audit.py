@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cases.audit.models import AuditEvent, AuditHead
 from cases.main import MIGRATIONS
-from ombuds_shared.audit import ReadLog, verify
+from ombuds_shared.audit import AuditEntry, ReadLog, verify
 from ombuds_shared.db import create_engine
 from ombuds_shared.dependencies import state_of
 from ombuds_shared.errors import ServiceUnavailable
@@ -52,8 +52,7 @@ async def test_reads_arriving_together_share_one_transaction(databases: TestData
         read_log = ReadLog(engine, AuditEvent, AuditHead)
         who = actor("ombudsman", office="geneva")
         await asyncio.gather(*(
-            read_log.record(actor=who, action="case.read", record_type="case",
-                            record_id=f"case-{n % 7}")
+            read_log.record(AuditEntry(who, "case.read", "case", f"case-{n % 7}"))
             for n in range(50)
         ))  # fmt: skip
         assert read_log.batches_written == 1
@@ -63,7 +62,7 @@ async def test_reads_arriving_together_share_one_transaction(databases: TestData
         assert found.entries == 50
         # A second wave chains on from the first.
         await asyncio.gather(*(
-            read_log.record(actor=who, action="case.read", record_type="case", record_id="case-1")
+            read_log.record(AuditEntry(who, "case.read", "case", "case-1"))
             for _ in range(5)
         ))  # fmt: skip
         async with engine.connect() as conn:
@@ -85,8 +84,7 @@ async def test_a_read_that_cannot_be_recorded_fails_closed(
         read_log = ReadLog(broken, AuditEvent, AuditHead)
         who = actor("ombudsman", office="geneva")
         with pytest.raises(ServiceUnavailable):
-            await read_log.record(actor=who, action="case.read", record_type="case",
-                                  record_id="case-1")  # fmt: skip
+            await read_log.record(AuditEntry(who, "case.read", "case", "case-1"))
         assert read_log.batches_written == 0
     finally:
         await broken.dispose()

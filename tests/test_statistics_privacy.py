@@ -15,14 +15,13 @@ import datetime as dt
 import json
 from typing import Any
 
-import httpx
 import jwt
 from sqlalchemy import func, select
 
 from analytics.facts.models import CaseFact
 from analytics.statistics.service import STATISTICS
 from analytics.survey.models import ExitResponse
-from ombuds_testing import TestDatabases, TestKeys
+from ombuds_testing import TestDatabases, TestKeys, comparable_answer
 
 from .cases_helpers import assigned_case, handler, opened_case
 from .conftest import Stack
@@ -32,15 +31,6 @@ from .pipeline import analytics_rows, analytics_scalar, case_life, new_id, produ
 THIS_YEAR = dt.datetime.now(dt.UTC).year
 LAST_YEAR = THIS_YEAR - 1
 ANSWER = {"helpful": 1, "respected": 1, "would_recommend": False, "matter_resolved": False}
-
-
-def _answer(response: httpx.Response) -> tuple[int, str]:
-    """An answer as the analyst reads it; a problem's request id differs on every call."""
-    if response.status_code >= 400:
-        problem = response.json()
-        problem.pop("request_id", None)
-        return response.status_code, json.dumps(problem, sort_keys=True)
-    return response.status_code, response.text
 
 
 async def _poll(stack: Stack) -> dict[str, tuple[int, str]]:
@@ -57,14 +47,14 @@ async def _poll(stack: Stack) -> dict[str, tuple[int, str]]:
             response = await stack.gateway.get(
                 f"/v1/analytics/statistics/{name}", params=params, headers=analyst
             )
-            answers[f"{name} {params}"] = _answer(response)
+            answers[f"{name} {params}"] = comparable_answer(response)
         chart = await stack.gateway.get(
             f"/v1/analytics/charts/{name}", params={"to_year": THIS_YEAR}, headers=analyst
         )
-        answers[f"chart {name}"] = _answer(chart)
+        answers[f"chart {name}"] = comparable_answer(chart)
     for year in (LAST_YEAR, THIS_YEAR):
         report = await stack.gateway.get(f"/v1/analytics/reports/annual/{year}", headers=analyst)
-        answers[f"report {year}"] = _answer(report)
+        answers[f"report {year}"] = comparable_answer(report)
     return answers
 
 

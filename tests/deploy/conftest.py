@@ -14,6 +14,7 @@ from ombuds_shared.config import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
+DOCS = ROOT / "docs"
 SERVICE_NAMES = tuple(spec.name for spec in system.SERVICES)
 BACKEND_NAMES = tuple(spec.name for spec in system.BACKENDS)
 
@@ -26,17 +27,16 @@ def settings_fields(service: str) -> set[str]:
     return {spec.env_prefix + field.upper() for field in cls.model_fields}
 
 
-def production_settings(service: str, env: Mapping[str, str]) -> ServiceSettings:
-    """The settings a container with `env` loads; raises what the process would fail with."""
+def files_needed_to_start(service: str, env: Mapping[str, str], *, migration: bool) -> list[Path]:
+    """The key files and folders a production container of the service with `env` cannot
+    start without (a migration reads none); raises what the process would fail with when
+    its settings are refused."""
     spec = next(s for s in system.SERVICES if s.name == service)
     settings = system.settings_for(spec, env)
     assert isinstance(settings, ServiceSettings)
     assert settings.environment == "production", service
-    return settings
-
-
-def files_read_at_startup(settings: ServiceSettings) -> list[Path]:
-    """The key files and folders a production process of the service cannot start without."""
+    if migration:
+        return []
     files = [settings.resolved_signing_key_file]
     if settings.internal_jwks_file is not None:
         files.append(settings.internal_jwks_file)

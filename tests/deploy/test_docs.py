@@ -5,10 +5,10 @@ from __future__ import annotations
 import runpy
 from typing import Any
 
-from .conftest import ROOT, SERVICE_NAMES, settings_fields
+from .conftest import DOCS, SERVICE_NAMES, settings_fields
 
-DOCUMENT = ROOT / "docs" / "operations.md"
-GENERATOR: dict[str, Any] = runpy.run_path(str(ROOT / "docs" / "gen_config.py"))
+DOCUMENT = DOCS / "operations.md"
+GENERATOR: dict[str, Any] = runpy.run_path(str(DOCS / "gen_config.py"))
 
 
 def test_the_committed_reference_matches_the_settings_classes() -> None:

@@ -12,10 +12,10 @@ from types import ModuleType
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import DEPLOY, ROOT, SERVICE_NAMES
+from .conftest import DEPLOY, DOCS, SERVICE_NAMES
 
 DASHBOARD = DEPLOY / "grafana" / "ombuds.json"
-OPERATIONS = ROOT / "docs" / "operations.md"
+OPERATIONS = DOCS / "operations.md"
 # Prometheus' own series about its targets.
 PROMETHEUS_BUILTIN = {"up"}
 _SUFFIXES = {

@@ -17,10 +17,9 @@ import yaml
 from .conftest import (
     BACKEND_NAMES,
     DEPLOY,
-    ROOT,
+    DOCS,
     SERVICE_NAMES,
-    files_read_at_startup,
-    production_settings,
+    files_needed_to_start,
     settings_fields,
 )
 
@@ -262,7 +261,7 @@ def test_the_ingress_exposes_only_the_public_routes() -> None:
     assert not {p for p in paths if p.startswith(("/internal", "/metrics", "/ready", "/health"))}
     assert paths.isdisjoint({"/"})
     # ...and every one of them: the documented API (the probes aside) and the pages users open.
-    documented = json.loads((ROOT / "docs" / "openapi.json").read_text())["paths"].keys()
+    documented = json.loads((DOCS / "openapi.json").read_text())["paths"].keys()
     documented -= {"/health", "/ready"}
     pages = ("/graphql", "/docs", "/redoc", "/openapi.json", "/.well-known/jwks.json")
     unreachable = [
@@ -314,7 +313,5 @@ def test_each_pod_has_every_setting_and_key_file_production_requires(service: st
         pod = document["spec"]["template"]["spec"]
         (container,) = pod["containers"]
         env = {e["name"]: _value_of(e) for e in container["env"]}
-        settings = production_settings(service, env)  # what the settings refuse, fails here
-        if kind == "Deployment":
-            for path in files_read_at_startup(settings):
-                assert _mounted(pod, container, path), f"{service}: {path} is not in the pod"
+        for path in files_needed_to_start(service, env, migration=kind == "Job"):
+            assert _mounted(pod, container, path), f"{service}: {path} is not in the pod"

@@ -9,14 +9,11 @@ which is what the setting exists to prevent.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from analytics.statistics.service import STATISTICS
-from ombuds_testing import TestDatabases, TestKeys, app_client
+from ombuds_testing import TestDatabases, TestKeys, app_client, comparable_answer
 
 from .conftest import Analytics, build, cells
 
@@ -38,15 +35,6 @@ async def _seed(a: Analytics) -> None:
                        group=False)  # fmt: skip
 
 
-def _answer(response: httpx.Response) -> tuple[int, str]:
-    """An answer as the analyst reads it; a problem's request id differs on every call."""
-    if response.status_code >= 400:
-        problem = response.json()
-        problem.pop("request_id", None)
-        return response.status_code, json.dumps(problem, sort_keys=True)
-    return response.status_code, response.text
-
-
 async def _poll(a: Analytics) -> dict[str, Any]:
     """Every answer an analyst can get about the last few years: statistics, charts, report."""
     answers: dict[str, Any] = {}
@@ -60,14 +48,14 @@ async def _poll(a: Analytics) -> dict[str, Any]:
             response = await a.client.get(
                 f"/v1/analytics/statistics/{name}", params=params, headers=a.auth()
             )
-            answers[f"{name} {params}"] = _answer(response)
+            answers[f"{name} {params}"] = comparable_answer(response)
         chart = await a.client.get(
             f"/v1/analytics/charts/{name}", params={"to_year": THIS_YEAR}, headers=a.auth()
         )
-        answers[f"chart {name}"] = _answer(chart)
+        answers[f"chart {name}"] = comparable_answer(chart)
     for year in (LAST_YEAR, THIS_YEAR):
         report = await a.client.get(f"/v1/analytics/reports/annual/{year}", headers=a.auth())
-        answers[f"report {year}"] = _answer(report)
+        answers[f"report {year}"] = comparable_answer(report)
     return answers
 
 

@@ -1,6 +1,8 @@
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -9,6 +11,20 @@ from cases.config import CasesSettings
 from cases.main import MIGRATIONS, create_app
 from ombuds_testing import TestDatabases, TestKeys, app_client
 from ombuds_testing.pytest_plugin import settings_overrides
+
+
+def opening_from_intake(**changes: Any) -> dict[str, Any]:
+    """What intake sends to open the case of an accepted request (a new request each call)."""
+    return {
+        "intake_request_id": str(uuid.uuid4()),
+        "visitor_ref": "vis_" + uuid.uuid4().hex,
+        "pillar": "unhcr",
+        "office": "unhcr",
+        "location": "field_mission",
+        "occupational_group": "national_officer",
+        "channel": "visitor",
+        **changes,
+    }
 
 
 @dataclass

@@ -1,33 +1,16 @@
 """Only intake opens cases from requests, once per request, with no identity in them."""
 
-import uuid
-from typing import Any
-
 from ombuds_testing import actor, bearer
 
-from .conftest import Cases
+from .conftest import Cases, opening_from_intake
 
 URL = "/v1/internal/cases"
-
-
-def _payload(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "intake_request_id": str(uuid.uuid4()),
-        "visitor_ref": "vis_" + uuid.uuid4().hex,
-        "pillar": "unhcr",
-        "office": "unhcr",
-        "location": "field_mission",
-        "occupational_group": "national_officer",
-        "channel": "visitor",
-    }
-    payload.update(changes)
-    return payload
 
 
 async def test_intake_opens_a_case_once_per_request(cases: Cases) -> None:
     ombudsman = actor("ombudsman", office="unhcr")
     token = bearer(cases.keys.peer_token("intake", "cases", ombudsman))
-    payload = _payload()
+    payload = opening_from_intake()
     first = await cases.client.post(URL, json=payload, headers=token)
     assert first.status_code == 201
     again = await cases.client.post(URL, json=payload, headers=token)
@@ -46,28 +29,28 @@ async def test_no_one_but_intake_may_open_cases_from_requests(cases: Cases) -> N
         cases.keys.user_token("cases", chief),  # a user, through the gateway
         cases.keys.peer_token("mediation", "cases", chief),  # a peer not listed
     ):
-        response = await cases.client.post(URL, json=_payload(), headers=bearer(token))
+        response = await cases.client.post(URL, json=opening_from_intake(), headers=bearer(token))
         assert response.status_code == 403
     stranger = cases.keys.peer_token("analytics", "cases", chief)  # not trusted at all
     assert (
-        await cases.client.post(URL, json=_payload(), headers=bearer(stranger))
+        await cases.client.post(URL, json=opening_from_intake(), headers=bearer(stranger))
     ).status_code == 401
 
 
 async def test_an_identity_cannot_be_smuggled_in(cases: Cases) -> None:
     token = bearer(cases.keys.peer_token("intake", "cases"))
-    smuggled = _payload(visitor_name="Amina Diallo")
+    smuggled = opening_from_intake(visitor_name="Amina Diallo")
     assert (await cases.client.post(URL, json=smuggled, headers=token)).status_code == 422
-    named_ref = _payload(visitor_ref="Amina Diallo")
+    named_ref = opening_from_intake(visitor_ref="Amina Diallo")
     assert (await cases.client.post(URL, json=named_ref, headers=token)).status_code == 422
-    closed_office = _payload(office="atlantis")
+    closed_office = opening_from_intake(office="atlantis")
     assert (await cases.client.post(URL, json=closed_office, headers=token)).status_code == 422
 
 
 async def test_cases_are_listed_per_office(cases: Cases) -> None:
     token = bearer(cases.keys.peer_token("intake", "cases"))
     for office in ("unhcr", "unhcr", "vienna"):
-        await cases.client.post(URL, json=_payload(office=office), headers=token)
+        await cases.client.post(URL, json=opening_from_intake(office=office), headers=token)
     reader = bearer(cases.keys.user_token("cases", actor("chief", office="unhcr")))
     page = await cases.client.get("/v1/cases?limit=1", headers=reader)
     assert len(page.json()["items"]) == 1

@@ -1,12 +1,11 @@
 """Cases opened together are written together, each refused or accepted on its own."""
 
 import asyncio
-import uuid
 from pathlib import Path
 
 from ombuds_testing import actor, bearer, stored_key_ids
 
-from .conftest import Cases
+from .conftest import Cases, opening_from_intake
 
 CASE = {
     "pillar": "secretariat",
@@ -63,16 +62,7 @@ async def test_a_retried_acceptance_racing_itself_opens_one_case(
 ) -> None:
     ombudsman = actor("ombudsman", office="unhcr")
     token = bearer(cases.keys.peer_token("intake", "cases", ombudsman))
-    payload = {
-        "intake_request_id": str(uuid.uuid4()),
-        "visitor_ref": "vis_" + uuid.uuid4().hex,
-        "pillar": "unhcr",
-        "office": "unhcr",
-        "location": "field_mission",
-        "occupational_group": "national_officer",
-        "channel": "visitor",
-        "conflicted": ["omb-conflicted"],
-    }
+    payload = opening_from_intake(conflicted=["omb-conflicted"])
     answers = await asyncio.gather(
         *(cases.client.post("/v1/internal/cases", json=payload, headers=token) for _ in range(6))
     )

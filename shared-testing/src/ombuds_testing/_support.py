@@ -110,6 +110,16 @@ def actor(role: str, *, sub: str | None = None, office: str | None = None) -> Ac
     return Actor(sub or f"{role}-{uuid.uuid4().hex[:8]}", frozenset({role}), office)
 
 
+def comparable_answer(response: httpx.Response) -> tuple[int, str]:
+    """An answer as its reader sees it, to compare with another: a problem's request id
+    differs on every call, so it is left out."""
+    if response.status_code >= 400:
+        problem = response.json()
+        problem.pop("request_id", None)
+        return response.status_code, json.dumps(problem, sort_keys=True)
+    return response.status_code, response.text
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

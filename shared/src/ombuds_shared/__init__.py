@@ -10,6 +10,7 @@ library's own plumbing. Import a name from its module,
 
 __all__ = [
     "app",
+    "asgi",
     "audit",
     "audit_log",
     "auth",
@@ -41,6 +42,7 @@ __all__ = [
     "pages",
     "pagination",
     "reference",
+    "register",
     "request_body",
     "request_context",
     "retention",

@@ -20,14 +20,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ombuds_shared.asgi import HttpMiddleware, ResponseStatus, method_label
 from ombuds_shared.config import ServiceSettings
 from ombuds_shared.request_context import current_request_id, route_template
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def tracer_provider(settings: ServiceSettings) -> TracerProvider | None:
@@ -48,37 +48,28 @@ def inject_trace_context(headers: MutableMapping[str, str]) -> None:
     _PROPAGATOR.inject(headers)
 
 
-class TracingMiddleware:
+class TracingMiddleware(HttpMiddleware):
     """Serves each HTTP request inside a server span that continues the caller's trace."""
 
     def __init__(self, app: ASGIApp, provider: TracerProvider) -> None:
-        self.app = app
+        super().__init__(app)
         self.tracer = provider.get_tracer("ombuds")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         carrier = {
             name.decode("latin-1"): value.decode("latin-1")
             for name, value in scope["headers"]
             if name in _TRACE_HEADERS
         }
-        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        status = 500
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        method = method_label(scope)
+        sent = ResponseStatus(send)
         with self.tracer.start_as_current_span(
             method, context=_PROPAGATOR.extract(carrier), kind=SpanKind.SERVER
         ) as span:
             try:
-                await self.app(scope, receive, send_observed)
+                await self.app(scope, receive, sent)
             finally:
+                status = sent.status
                 route = route_template(scope)
                 span.update_name(f"{method} {route}")
                 span.set_attribute("http.request.method", method)

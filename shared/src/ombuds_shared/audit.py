@@ -59,6 +59,7 @@ from ombuds_shared.tokens import Actor
 
 __all__ = [
     "AuditColumns",
+    "AuditEntry",
     "AuditHeadColumns",
     "HeadRefused",
     "ReadLog",
@@ -141,56 +142,47 @@ def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
-def _entry(
-    *,
-    actor: Actor | None,
-    action: str,
-    record_type: str,
-    record_id: str,
-    context_id: str | None,
-    peer: str | None,
-) -> dict[str, Any]:
-    """An entry's own fields, before it is placed in its chain."""
-    context_id = context_id or record_id
-    return {
-        "chain": chain_of(context_id),
-        "occurred_at": utcnow(),
-        "subject": actor.subject if actor else f"service:{peer}",
-        "roles": ",".join(sorted(actor.roles)) if actor else "",
-        "peer": peer,
-        "action": action,
-        "record_type": record_type,
-        "record_id": record_id,
-        "context_id": context_id,
-    }
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the log as its writer states it: who did what to which record, and when.
+
+    `context_id` names the aggregate the record belongs to (e.g. the case id for
+    everything about a case): its entries share one chain, so they stay in order.
+    It defaults to the record id. `peer` names the calling service when no person
+    acts. Ids only, never content; the time is the moment the entry is made.
+    """
+
+    actor: Actor | None
+    action: str
+    record_type: str
+    record_id: str
+    context_id: str | None = None
+    peer: str | None = None
+    occurred_at: dt.datetime = field(default_factory=utcnow)
+
+    def columns(self) -> dict[str, Any]:
+        """The entry's own columns, before it is placed in its chain."""
+        context_id = self.context_id or self.record_id
+        return {
+            "chain": chain_of(context_id),
+            "occurred_at": self.occurred_at,
+            "subject": self.actor.subject if self.actor else f"service:{self.peer}",
+            "roles": ",".join(sorted(self.actor.roles)) if self.actor else "",
+            "peer": self.peer,
+            "action": self.action,
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "context_id": context_id,
+        }
 
 
 async def append(
     session: AsyncSession,
     event_model: type[AuditColumns],
     head_model: type[AuditHeadColumns],
-    *,
-    actor: Actor | None,
-    action: str,
-    record_type: str,
-    record_id: str,
-    context_id: str | None = None,
-    peer: str | None = None,
+    entry: AuditEntry,
 ) -> None:
-    """Adds an entry to the session's transaction (the caller commits).
-
-    `context_id` names the aggregate the record belongs to (e.g. the case id
-    for everything about a case): its entries share one chain, so they stay in
-    order. It defaults to the record id.
-    """
-    entry = _entry(
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=record_id,
-        context_id=context_id,
-        peer=peer,
-    )
+    """Adds an entry to the session's transaction (the caller commits)."""
     await append_many(session, event_model, head_model, [entry])
 
 
@@ -198,10 +190,10 @@ async def append_many(
     executor: AsyncSession | AsyncConnection,
     event_model: type[AuditColumns],
     head_model: type[AuditHeadColumns],
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[AuditEntry],
 ) -> None:
-    """Adds several entries (from `_entry`) to the transaction of a session or a
-    connection, in their order (the caller commits).
+    """Adds several entries to the transaction of a session or a connection, in their
+    order (the caller commits).
 
     Three statements whatever the number of entries, each of a shape SQLAlchemy
     compiles once: lock and read the chains' heads, insert the entries, move the
@@ -211,7 +203,8 @@ async def append_many(
     """
     head = head_model.__table__  # type: ignore[attr-defined]
     table = event_model.__table__  # type: ignore[attr-defined]
-    chains = sorted({entry["chain"] for entry in entries})
+    rows = [entry.columns() for entry in entries]
+    chains = sorted({row["chain"] for row in rows})
     read = select(head.c.chain, head.c.seq, head.c.hash).where(head.c.chain.in_(chains))
     if _dialect_name(executor) == "postgresql":
         read = read.order_by(head.c.chain).with_for_update()
@@ -220,7 +213,7 @@ async def append_many(
     ends: dict[int, tuple[int, str]] = {
         chain: (seq, digest) for chain, seq, digest in await executor.execute(read)
     }
-    await executor.execute(table.insert(), _placed(entries, ends))
+    await executor.execute(table.insert(), _placed(rows, ends))
     await executor.execute(
         update(head)
         .where(head.c.chain == bindparam("at_chain"))
@@ -282,25 +275,8 @@ class ReadLog:
         """Transactions so far: compare with the entries to see how well reads group."""
         return self._grouped.batches
 
-    async def record(
-        self,
-        *,
-        actor: Actor | None,
-        action: str,
-        record_type: str,
-        record_id: str,
-        context_id: str | None = None,
-        peer: str | None = None,
-    ) -> None:
+    async def record(self, entry: AuditEntry) -> None:
         """Returns once the entry is committed; raises if it could not be."""
-        entry = _entry(
-            actor=actor,
-            action=action,
-            record_type=record_type,
-            record_id=record_id,
-            context_id=context_id,
-            peer=peer,
-        )
         try:
             await self._grouped(entry)
         except asyncio.CancelledError:
@@ -310,7 +286,7 @@ class ReadLog:
                 "The read could not be recorded in the audit log, so nothing is returned."
             ) from exc
 
-    async def _write(self, entries: list[dict[str, Any]]) -> list[None]:
+    async def _write(self, entries: list[AuditEntry]) -> list[None]:
         # A Core connection, not an ORM session: the batch needs no more, and the
         # session's bookkeeping would cost more than the SQL.
         async with self._engine.begin() as connection:

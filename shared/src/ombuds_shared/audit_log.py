@@ -5,8 +5,8 @@ that keeps a log (cases, intake, mediation) uses on top of it, so that the log
 is written, read and signed the same way everywhere:
 
     AUDIT = ServiceAudit("mediation", AuditEvent, AuditHead)
-    await AUDIT.record(session, actor=actor, action="note.write",
-                       record_type="note", record_id=note.id, context_id=mediation.id)
+    await AUDIT.record(session, AuditEntry(actor, "note.write", record_type="note",
+                                           record_id=note.id, context_id=mediation.id))
     router = AUDIT.router(context_query="mediation_id", context_name="mediation")
     # GET /v1/audit/mediation and /v1/audit/mediation/head
 
@@ -120,62 +120,18 @@ class ServiceAudit:
             maker.configure(info={READ_LOG: read_log})
         return read_log
 
-    async def record(
-        self,
-        session: AsyncSession,
-        *,
-        actor: Actor | None,
-        action: str,
-        record_type: str,
-        record_id: str,
-        context_id: str,
-        peer: str | None = None,
-    ) -> None:
+    async def record(self, session: AsyncSession, entry: audit.AuditEntry) -> None:
         """Adds an entry to the session's transaction; the caller commits it with the change."""
-        await audit.append(
-            session,
-            self.event_model,
-            self.head_model,
-            actor=actor,
-            action=action,
-            record_type=record_type,
-            record_id=record_id,
-            context_id=context_id,
-            peer=peer,
-        )
+        await audit.append(session, self.event_model, self.head_model, entry)
 
-    def entry(
-        self,
-        *,
-        actor: Actor | None,
-        action: str,
-        record_type: str,
-        record_id: str,
-        context_id: str,
-        peer: str | None = None,
-    ) -> dict[str, Any]:
-        """An entry for `append`, made when the change is (its time is the change's)."""
-        return audit._entry(
-            actor=actor, action=action, record_type=record_type,
-            record_id=record_id, context_id=context_id, peer=peer,
-        )  # fmt: skip
-
-    async def append(self, connection: AsyncConnection, entries: Sequence[dict[str, Any]]) -> None:
-        """Adds entries (from `entry`) to a Core connection's transaction, for changes written
-        together in it (grouped writes); the caller commits with the changes."""
+    async def append(
+        self, connection: AsyncConnection, entries: Sequence[audit.AuditEntry]
+    ) -> None:
+        """Adds entries to a Core connection's transaction, for changes written together in
+        it (grouped writes); the caller commits with the changes."""
         await audit.append_many(connection, self.event_model, self.head_model, entries)
 
-    async def record_read(
-        self,
-        session: AsyncSession,
-        *,
-        actor: Actor | None,
-        action: str,
-        record_type: str,
-        record_id: str,
-        context_id: str,
-        peer: str | None = None,
-    ) -> None:
+    async def record_read(self, session: AsyncSession, entry: audit.AuditEntry) -> None:
         """Records a read before its content is returned, and ends the session's transaction.
 
         With a `ReadLog` in the session's info (see READ_LOG), the read's own
@@ -185,21 +141,11 @@ class ServiceAudit:
         """
         read_log: audit.ReadLog | None = session.info.get(READ_LOG)
         if read_log is None:
-            await self.record(
-                session, actor=actor, action=action, record_type=record_type,
-                record_id=record_id, context_id=context_id, peer=peer,
-            )  # fmt: skip
+            await self.record(session, entry)
             await session.commit()
             return
         await session.commit()
-        await read_log.record(
-            actor=actor,
-            action=action,
-            record_type=record_type,
-            record_id=record_id,
-            context_id=context_id,
-            peer=peer,
-        )
+        await read_log.record(entry)
 
     async def record_changes(
         self,
@@ -212,11 +158,7 @@ class ServiceAudit:
     ) -> None:
         """`record` for several records at once, each its own context, in three statements
         whatever their number (a batch import); the caller commits with the change."""
-        entries = [
-            audit._entry(actor=actor, action=action, record_type=record_type,
-                         record_id=record_id, context_id=record_id, peer=None)
-            for record_id in sorted(record_ids, key=lambda r: (audit.chain_of(r), r))
-        ]  # fmt: skip
+        entries = _each_its_own_context(actor, action, record_type, record_ids)
         if entries:
             await audit.append_many(session, self.event_model, self.head_model, entries)
 
@@ -230,24 +172,16 @@ class ServiceAudit:
         record_ids: Sequence[str],
     ) -> None:
         """record_read for several records at once, each its own context: one commit for all."""
+        entries = _each_its_own_context(actor, action, record_type, record_ids)
         read_log: audit.ReadLog | None = session.info.get(READ_LOG)
         if read_log is None:
-            # In chain order: each append locks its chain's head until commit, so two
-            # batches taking heads in the same order never wait on each other in a cycle.
-            for record_id in sorted(record_ids, key=lambda r: (audit.chain_of(r), r)):
-                await self.record(
-                    session, actor=actor, action=action, record_type=record_type,
-                    record_id=record_id, context_id=record_id,
-                )  # fmt: skip
+            for entry in entries:
+                await self.record(session, entry)
             await session.commit()
             return
         await session.commit()
         # Recorded side by side, they go into one batch of the log (which locks in chain order).
-        await asyncio.gather(*(
-            read_log.record(actor=actor, action=action, record_type=record_type,
-                            record_id=record_id, context_id=record_id)
-            for record_id in record_ids
-        ))  # fmt: skip
+        await asyncio.gather(*(read_log.record(entry) for entry in entries))
 
     async def list_entries(
         self,
@@ -350,3 +284,15 @@ class ServiceAudit:
             )
 
         return router
+
+
+def _each_its_own_context(
+    actor: Actor | None, action: str, record_type: str, record_ids: Sequence[str]
+) -> list[audit.AuditEntry]:
+    """One entry per record, its own context, in chain order: each append locks its chain's
+    head until commit, so two batches taking heads in the same order never wait on each
+    other in a cycle."""
+    return [
+        audit.AuditEntry(actor, action, record_type, record_id, context_id=record_id)
+        for record_id in sorted(record_ids, key=lambda r: (audit.chain_of(r), r))
+    ]

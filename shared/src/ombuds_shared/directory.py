@@ -32,6 +32,7 @@ __all__ = [
     "STAFF_PATH",
     "STAFF_RECEIVERS",
     "OfficeSnapshot",
+    "StaffRead",
     "StaffRole",
     "StaffSnapshot",
     "check_assignable",
@@ -70,6 +71,20 @@ class StaffSnapshot(BaseModel):
     office: str = Field(pattern=CODE_PATTERN)
     role: StaffRole
     active: bool
+
+
+class StaffRead(BaseModel):
+    # A roster entry as intake's staff routes answer it; the gateway's GraphQL mirrors it.
+    # The display name is a staff identity: the administrator and the office's chief only.
+    model_config = ConfigDict(from_attributes=True)
+
+    subject: str
+    display_name: str
+    office: str
+    role: str
+    active: bool
+    added_at: dt.datetime
+    changed_at: dt.datetime
 
 
 class Received(BaseModel):

@@ -29,7 +29,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from ombuds_shared.asgi import HttpMiddleware
 
 __all__ = [
     "N_",
@@ -120,16 +122,10 @@ def _translations(language: str) -> Translations:
     return Translations(compiled, domain=DOMAIN)
 
 
-class LanguageMiddleware:
+class LanguageMiddleware(HttpMiddleware):
     """Negotiates the request's language and says it (`Content-Language`, `Vary`)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = next((v for k, v in scope["headers"] if k == b"accept-language"), None)
         language = negotiate(accept.decode("latin-1") if accept else None)
         said = [(b"content-language", language.encode()), (b"vary", b"Accept-Language")]

@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ombuds_shared.asgi import HttpMiddleware
 from ombuds_shared.request_context import (
     REQUEST_ID_HEADER,
     adopt_request_id,
@@ -66,17 +67,14 @@ def configure_logging(service: str, *, level: str = "INFO", as_json: bool = True
         logging.getLogger(name).propagate = True
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(HttpMiddleware):
     """Adopts or creates the request id, echoes it, and logs one line per request."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         self.logger = logging.getLogger("ombuds.access")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode())
         request_id = adopt_request_id(incoming.decode("latin-1") if incoming else None)
         started = time.perf_counter()

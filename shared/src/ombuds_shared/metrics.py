@@ -30,8 +30,9 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ombuds_shared.asgi import HttpMiddleware, ResponseStatus, method_label
 from ombuds_shared.request_context import route_template
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
     "webhook_backlog",
     "webhook_delivery",
 ]
-
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 HTTP_REQUESTS = Counter(
     "ombuds_http_requests",
@@ -158,35 +157,23 @@ def webhook_backlog(service: str, pending: int) -> None:
     WEBHOOK_BACKLOG.labels(service).set(pending)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Counts and times every HTTP request by route template and status."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service = service
         # The labelled series, looked up once: prometheus_client's labels() costs more
         # than the increment, and the set is bounded (route templates x methods x statuses).
         self._series: dict[tuple[str, str, int], _Series] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        status = 500
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        sent = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_observed)
+            await self.app(scope, receive, sent)
         finally:
-            # The method is the client's to choose: an unknown one must not mint new series.
-            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            key = (method, route_template(scope), status)
+            key = (method_label(scope), route_template(scope), sent.status)
             series = self._series.get(key)
             if series is None:
                 series = self._series[key] = _Series.of(self.service, *key)

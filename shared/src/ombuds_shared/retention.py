@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ParamSpec
+from typing import Concatenate, ParamSpec
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -35,6 +35,7 @@ from ombuds_shared.tokens import Actor
 __all__ = [
     "RETENTION_ACTOR",
     "RetentionReport",
+    "RetentionRun",
     "counted_runs",
     "cutoff_for",
     "destroy_each",
@@ -59,33 +60,42 @@ class RetentionReport:
     destroyed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def starting(cls, *, dry_run: bool, now: dt.datetime, months: int) -> RetentionReport:
-        """An empty report for a run at `now` of a schedule that keeps `months` months."""
-        return cls(dry_run=dry_run, cutoff=cutoff_for(now, months))
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """One run of a service's schedule: its database, how many months the service keeps
+    content, whether the run only lists what is due, and the moment it runs at."""
+
+    session_maker: async_sessionmaker[AsyncSession]
+    months: int
+    dry_run: bool
+    now: dt.datetime
+
+    def new_report(self) -> RetentionReport:
+        return RetentionReport(dry_run=self.dry_run, cutoff=cutoff_for(self.now, self.months))
 
 
 P = ParamSpec("P")
+# A service's run: the run first, then what only that service needs (its peers, its keys).
+ServiceRun = Callable[Concatenate[RetentionRun, P], Awaitable[RetentionReport]]
 
 
-def counted_runs(
-    service: str, *, kind: str
-) -> Callable[[Callable[P, Awaitable[RetentionReport]]], Callable[P, Awaitable[RetentionReport]]]:
+def counted_runs(service: str, *, kind: str) -> Callable[[ServiceRun[P]], ServiceRun[P]]:
     """Counts every run of a service's schedule in `ombuds_retention_runs_total` and what it
     destroyed in `ombuds_retention_destroyed_total{kind}`, whoever started it (the periodic
     task, the command). A run that left anything due (`report.failed`) or raised counts as
     failed: content is then kept beyond its schedule, which is what the alert is for. A dry
     run changes nothing and is not counted."""
 
-    def decorate(
-        run: Callable[P, Awaitable[RetentionReport]],
-    ) -> Callable[P, Awaitable[RetentionReport]]:
+    def decorate(run: ServiceRun[P]) -> ServiceRun[P]:
         @functools.wraps(run)
-        async def counted(*args: P.args, **kwargs: P.kwargs) -> RetentionReport:
+        async def counted(
+            schedule: RetentionRun, /, *args: P.args, **kwargs: P.kwargs
+        ) -> RetentionReport:
             try:
-                report = await run(*args, **kwargs)
+                report = await run(schedule, *args, **kwargs)
             except Exception:
-                if not kwargs.get("dry_run"):
+                if not schedule.dry_run:
                     metrics.retention_run(service, outcome="failed")
                 raise
             if not report.dry_run:

@@ -26,7 +26,7 @@ from cases.issue_coding.models import CaseIssue
 from cases.office.models import Office
 from cases.outbox import OutboxEvent, emit_case_event
 from ombuds_shared import events
-from ombuds_shared.audit import ReadLog
+from ombuds_shared.audit import AuditEntry, ReadLog
 from ombuds_shared.batching import Grouped
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import KeyedReads, core_connection, read_only, utcnow
@@ -106,9 +106,7 @@ async def read(
     if not is_case_id(case_id):
         raise NotFound("No such case.")
     case = of_office(await reads.get(case_id), actor)
-    await read_log.record(
-        actor=actor, action="case.read", record_type="case", record_id=case_id, context_id=case_id
-    )
+    await read_log.record(audit.entry(actor=actor, action="case.read", case_id=case_id))
     return case
 
 
@@ -182,7 +180,7 @@ class Opening:
 
     case: dict[str, Any]
     rows: list[tuple[Table, dict[str, Any]]]
-    audit_entry: dict[str, Any]
+    audit_entry: AuditEntry
 
 
 def _opening(
@@ -230,10 +228,7 @@ def _opening(
                      "cleared_by": None, "cleared_reason": None})
         for ombudsman in conflicted
     ]  # fmt: skip
-    entry = audit.AUDIT.entry(
-        actor=actor, action="case.open", record_type="case", record_id=case_id,
-        context_id=case_id, peer=peer,
-    )  # fmt: skip
+    entry = audit.entry(actor=actor, action="case.open", case_id=case_id, peer=peer)
     rows = [(_CASE, case), (_STATUS_CHANGE, status), (_OUTBOX, opened), *declarations]
     return Opening(case, rows, entry)
 

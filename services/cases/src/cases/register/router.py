@@ -14,12 +14,12 @@ from cases.register.schemas import (
     SystemicEntryCreate,
     SystemicEntryHistory,
     SystemicEntryPage,
-    SystemicEntryRead,
     SystemicEntryUpdate,
 )
 from ombuds_shared.dependencies import SessionDep
 from ombuds_shared.errors import PROBLEM_RESPONSES
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ombuds_shared.register import SystemicEntryRead
 
 router = APIRouter(
     prefix="/v1/systemic-issues", tags=["systemic-issue register"], responses=PROBLEM_RESPONSES

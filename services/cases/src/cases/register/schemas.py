@@ -9,18 +9,13 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ombuds_shared.pagination import Page
 from ombuds_shared.reference import Pillar
+from ombuds_shared.register import StatusAtYear, SystemicEntryRead, Year
 from ombuds_shared.schemas import InputModel
-from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, SystemicIssueStatus
+from ombuds_shared.taxonomy import SYSTEMIC_ISSUES
 
 OfficeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
-Year = Annotated[int, Field(ge=1990, le=2100)]
 # The office's texts for leadership: paragraphs, not documents.
 LongText = Annotated[str, Field(max_length=4000)]
-
-
-class StatusAtYear(BaseModel):
-    year: Year
-    status: SystemicIssueStatus
 
 
 def _known_category(value: str) -> str:
@@ -128,38 +123,6 @@ class Publication(InputModel):
     publishable: bool = Field(
         description="true: the chief approves the entry's current texts for the annual "
         "report; false: withdraws it from the report."
-    )
-
-
-class Evidence(BaseModel):
-    """How many of the office's cases carry the entry's tag, by the year they were tagged."""
-
-    year: int
-    cases: int
-
-
-class SystemicEntryRead(BaseModel):
-    id: str
-    office: str
-    title: str
-    observation: str
-    category: str
-    category_label: str
-    offices: list[str]
-    pillars: list[Pillar]
-    first_reported_year: int
-    recommendation: str
-    management_response: str
-    status_by_year: list[StatusAtYear]
-    current_status: SystemicIssueStatus
-    publishable: bool
-    published_at: dt.datetime | None
-    created_by: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    evidence: list[Evidence] = Field(
-        default_factory=list,
-        description="Counts only: the office's cases tagged with the entry's category.",
     )
 
 

@@ -23,17 +23,13 @@ from cases.issue_coding.models import SystemicTag
 from cases.office.models import Office
 from cases.outbox import OutboxEvent
 from cases.register.models import SystemicEntry, SystemicEntryChange
-from cases.register.schemas import (
-    Evidence,
-    StatusAtYear,
-    SystemicEntryCreate,
-    SystemicEntryRead,
-    SystemicEntryUpdate,
-)
+from cases.register.schemas import SystemicEntryCreate, SystemicEntryUpdate
+from ombuds_shared.audit import AuditEntry
 from ombuds_shared.db import utcnow
 from ombuds_shared.errors import NotFound, ValidationFailed
 from ombuds_shared.events import SystemicIssuePublished, SystemicIssueWithdrawn, emit_event
 from ombuds_shared.pagination import decode_time_cursor, encode_time_cursor
+from ombuds_shared.register import Evidence, StatusAtYear, SystemicEntryRead
 from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, SystemicIssueStatus
 from ombuds_shared.tokens import Actor
 
@@ -83,14 +79,7 @@ async def _log(
         )
     )
     await session.flush()
-    await AUDIT.record(
-        session,
-        actor=actor,
-        action=f"{_ENTRY}.{action}",
-        record_type=_ENTRY,
-        record_id=entry.id,
-        context_id=entry.id,
-    )
+    await AUDIT.record(session, AuditEntry(actor, f"{_ENTRY}.{action}", _ENTRY, entry.id))
 
 
 async def create(

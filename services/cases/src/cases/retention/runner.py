@@ -9,11 +9,12 @@ from fastapi import FastAPI
 
 from cases.config import CasesSettings
 from cases.retention import service
+from ombuds_shared.db import utcnow
 from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.errors import NotFound
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey
-from ombuds_shared.retention import RetentionReport, offline_run
+from ombuds_shared.retention import RetentionReport, RetentionRun, offline_run
 from ombuds_shared.tokens import mint_internal_token
 
 
@@ -34,22 +35,18 @@ async def run_once(
     """One run against the configured database and intake (what `ombuds retention run` does)."""
     async with offline_run(settings, intake_url=settings.intake_url) as run:
         return await service.run(
-            session_maker=run.session_maker,
+            RetentionRun(run.session_maker, settings.retention_months, dry_run, now or utcnow()),
             key_store=run.envelope.store,
             destroy_identity=identity_destroyer(*run.peer()),
-            months=settings.retention_months,
-            dry_run=dry_run,
-            now=now,
         )
 
 
 async def run_retention(app: FastAPI) -> RetentionReport:
     """One run inside the running service (its periodic schedule)."""
     state = state_of(app)
+    months = settings_of(app, CasesSettings).retention_months
     return await service.run(
-        session_maker=state.session_maker,
+        RetentionRun(state.session_maker, months, dry_run=False, now=utcnow()),
         key_store=state.key_store,
         destroy_identity=identity_destroyer(state.peers["intake"], state.signing_key),
-        months=settings_of(app, CasesSettings).retention_months,
-        dry_run=False,
     )

@@ -30,7 +30,13 @@ from cases.retention.models import DestructionRecord
 from ombuds_shared.db import count_rows, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
+from ombuds_shared.retention import (
+    RETENTION_ACTOR,
+    RetentionReport,
+    RetentionRun,
+    counted_runs,
+    destroy_each,
+)
 from ombuds_shared.tokens import Actor
 
 DestroyIdentity = Callable[[str], Awaitable[None]]
@@ -51,20 +57,14 @@ async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMa
 
 @counted_runs("cases", kind="cases")
 async def run(
-    *,
-    session_maker: async_sessionmaker[AsyncSession],
-    key_store: KeyStore | None,
-    destroy_identity: DestroyIdentity,
-    months: int,
-    dry_run: bool,
-    now: dt.datetime | None = None,
+    schedule: RetentionRun, *, key_store: KeyStore | None, destroy_identity: DestroyIdentity
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the cases that would go."""
-    report = RetentionReport.starting(dry_run=dry_run, now=now or utcnow(), months=months)
+    report, session_maker = schedule.new_report(), schedule.session_maker
     async with session_maker() as session:
         due = await due_cases(session=session, cutoff=report.cutoff)
     report.due = [row["id"] for row in due]
-    if dry_run:
+    if schedule.dry_run:
         return report
     if key_store is None:
         raise ServiceUnavailable("The key store is not configured.")

@@ -16,12 +16,12 @@ from intake.directory.schemas import (
     SignInResult,
     StaffCreate,
     StaffList,
-    StaffRead,
 )
 from intake.office.models import Office
 from intake.state import intake_state
 from ombuds_shared.auth import require_user
 from ombuds_shared.dependencies import EnvelopeDep, SessionDep
+from ombuds_shared.directory import StaffRead
 from ombuds_shared.errors import (
     PROBLEM_RESPONSES,
     Conflict,

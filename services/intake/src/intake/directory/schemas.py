@@ -2,7 +2,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ombuds_shared.directory import CODE_PATTERN, StaffRole
+from ombuds_shared.directory import CODE_PATTERN, StaffRead, StaffRole
 from ombuds_shared.reference import Pillar
 
 # A subject the roster's routes can name in a path (the gateway's path segments).
@@ -78,18 +78,6 @@ class SignIn(BaseModel):
 
 class SignInResult(BaseModel):
     outcome: str = Field(description="added, known (left as it is) or skipped")
-
-
-class StaffRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    subject: str
-    display_name: str
-    office: str
-    role: str
-    active: bool
-    added_at: dt.datetime
-    changed_at: dt.datetime
 
 
 class StaffList(BaseModel):

@@ -9,8 +9,9 @@ from fastapi import FastAPI
 
 from intake.config import IntakeSettings
 from intake.retention import service
+from ombuds_shared.db import utcnow
 from ombuds_shared.dependencies import settings_of, state_of
-from ombuds_shared.retention import RetentionReport, offline_run
+from ombuds_shared.retention import RetentionReport, RetentionRun, offline_run
 
 
 async def run_once(
@@ -18,21 +19,17 @@ async def run_once(
 ) -> RetentionReport:
     """One run against the configured database (what `ombuds retention run` does)."""
     async with offline_run(settings) as run:
+        months = settings.request_retention_months
         return await service.run(
-            session_maker=run.session_maker,
-            envelope=run.envelope,
-            months=settings.request_retention_months,
-            dry_run=dry_run,
-            now=now,
+            RetentionRun(run.session_maker, months, dry_run, now or utcnow()), envelope=run.envelope
         )
 
 
 async def run_retention(app: FastAPI) -> RetentionReport:
     """One run inside the running service (its periodic schedule)."""
     settings = settings_of(app, IntakeSettings)
+    state, months = state_of(app), settings.request_retention_months
     return await service.run(
-        session_maker=state_of(app).session_maker,
-        envelope=state_of(app).envelope,
-        months=settings.request_retention_months,
-        dry_run=False,
+        RetentionRun(state.session_maker, months, dry_run=False, now=utcnow()),
+        envelope=state.envelope,
     )

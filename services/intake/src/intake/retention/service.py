@@ -26,7 +26,13 @@ from intake.vault import service as vault
 from intake.vault.models import Visitor
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import utcnow
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
+from ombuds_shared.retention import (
+    RETENTION_ACTOR,
+    RetentionReport,
+    RetentionRun,
+    counted_runs,
+    destroy_each,
+)
 
 
 def _due(cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
@@ -64,20 +70,12 @@ async def due_requests(
 
 
 @counted_runs("intake", kind="requests")
-async def run(
-    *,
-    session_maker: async_sessionmaker[AsyncSession],
-    envelope: Envelope | None,
-    months: int,
-    dry_run: bool,
-    now: dt.datetime | None = None,
-) -> RetentionReport:
+async def run(schedule: RetentionRun, *, envelope: Envelope | None) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the requests that would go."""
-    now = now or utcnow()
-    report = RetentionReport.starting(dry_run=dry_run, now=now, months=months)
+    report, session_maker, now = schedule.new_report(), schedule.session_maker, schedule.now
     async with session_maker() as session:
         report.due = await due_requests(session=session, cutoff=report.cutoff, now=now)
-    if dry_run:
+    if schedule.dry_run:
         return report
     await destroy_each(
         report,

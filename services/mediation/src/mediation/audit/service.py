@@ -14,11 +14,14 @@ through intake) records here with `record`/`record_read` and `context_id` = the 
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict, Unpack
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from mediation.audit.models import AuditEvent, AuditHead
+from ombuds_shared.audit import AuditEntry
 from ombuds_shared.audit_log import ServiceAudit
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
@@ -26,16 +29,31 @@ from ombuds_shared.tokens import Actor
 AUDIT = ServiceAudit("mediation", AuditEvent, AuditHead)
 
 
-async def record(
-    session: AsyncSession,
-    *,
-    actor: Actor | None,
-    action: str,
-    mediation_id: str,
-    record_type: str = "mediation",
-    record_id: str | None = None,
-    peer: str | None = None,
-) -> None:
+class AboutMediation(TypedDict):
+    """What an entry says about a mediation's record: the mediation itself unless
+    `record_id` names another of its records."""
+
+    actor: Actor | None
+    action: str
+    mediation_id: str
+    record_type: NotRequired[str]
+    record_id: NotRequired[str | None]
+    peer: NotRequired[str | None]
+
+
+def _entry(**about: Unpack[AboutMediation]) -> AuditEntry:
+    mediation_id = about["mediation_id"]
+    return AuditEntry(
+        about["actor"],
+        about["action"],
+        about.get("record_type", "mediation"),
+        about.get("record_id") or mediation_id,
+        context_id=mediation_id,
+        peer=about.get("peer"),
+    )
+
+
+async def record(session: AsyncSession, **about: Unpack[AboutMediation]) -> None:
     """Adds an entry about a mediation's record to the session's transaction (the caller
     commits it with the change)."""
     try:
@@ -45,32 +63,9 @@ async def record(
     except (StaleDataError, IntegrityError) as exc:
         await session.rollback()
         raise Conflict("The mediation changed meanwhile; read it again and retry.") from exc
-    await AUDIT.record(
-        session,
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=record_id or mediation_id,
-        context_id=mediation_id,
-        peer=peer,
-    )
+    await AUDIT.record(session, _entry(**about))
 
 
-async def record_read(
-    session: AsyncSession,
-    *,
-    actor: Actor | None,
-    action: str,
-    mediation_id: str,
-    record_type: str = "mediation",
-    record_id: str | None = None,
-) -> None:
+async def record_read(session: AsyncSession, **about: Unpack[AboutMediation]) -> None:
     """Records a read and commits it, before its content is returned."""
-    await AUDIT.record_read(
-        session,
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=record_id or mediation_id,
-        context_id=mediation_id,
-    )
+    await AUDIT.record_read(session, _entry(**about))

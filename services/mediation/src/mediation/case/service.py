@@ -621,11 +621,20 @@ def planned_session_held(
     """A planned session took place (in this mode): its history says so, analytics hears."""
     record.status = SessionStatus.HELD.value
     record.mode = mode.value
+    record_step(record, SessionChangeKind.HELD, actor)
+    session_held_event(session, mediation, record.held_on, mode)
+
+
+def record_step(
+    record: MediationSession, change: SessionChangeKind, actor: Actor, reason: str | None = None
+) -> None:
+    """Adds the session's next step to its history, with its times and mode as they now are."""
     record.changes.append(
         SessionChange(
             id=new_id(),
             sequence=len(record.changes) + 1,
-            change=SessionChangeKind.HELD.value,
+            change=change.value,
+            reason=reason,
             starts_at=record.starts_at,
             ends_at=record.ends_at,
             time_zone=record.time_zone,
@@ -634,7 +643,6 @@ def planned_session_held(
             changed_at=utcnow(),
         )
     )
-    session_held_event(session, mediation, record.held_on, mode)
 
 
 def session_held_event(

@@ -93,25 +93,16 @@ def _valid_id(value: str) -> bool:
     return True
 
 
-def certificate_payload(
-    *,
-    certificate_id: str,
-    tribunal: str,
-    tribunal_case_number: str,
-    start_date: dt.date,
-    end_date: dt.date | None,
-    issuing_office: str,
-    issued_at: dt.datetime,
-) -> dict[str, str]:
-    """The signed statement: these seven facts and nothing else."""
+def certificate_payload(certificate: Certificate) -> dict[str, str]:
+    """The signed statement: these seven facts of the certificate and nothing else."""
     return {
-        "certificate_id": certificate_id,
-        "tribunal": tribunal,
-        "tribunal_case_number": tribunal_case_number,
-        "start_date": start_date.isoformat(),
-        "end_date": end_date.isoformat() if end_date else ONGOING,
-        "issuing_office": issuing_office,
-        "issued_at": issued_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "certificate_id": certificate.id,
+        "tribunal": certificate.tribunal,
+        "tribunal_case_number": certificate.tribunal_case_number,
+        "start_date": certificate.start_date.isoformat(),
+        "end_date": certificate.end_date.isoformat() if certificate.end_date else ONGOING,
+        "issuing_office": certificate.issuing_office,
+        "issued_at": certificate.issued_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -227,17 +218,20 @@ async def issue(
     certificate_id = str(uuid.uuid4())
     # Whole seconds, so the stored time and the signed one are the same instant.
     issued_at = utcnow().replace(microsecond=0)
-    kid, jws = keys.sign(
-        certificate_payload(
-            certificate_id=certificate_id,
-            tribunal=mediation.tribunal,
-            tribunal_case_number=mediation.tribunal_case_number,
-            start_date=mediation.started_on,
-            end_date=mediation.ended_on,
-            issuing_office=mediation.office,
-            issued_at=issued_at,
-        )
+    certificate = Certificate(
+        id=certificate_id,
+        mediation_id=mediation.id,
+        request_id=request.id if request else None,
+        tribunal=mediation.tribunal,
+        tribunal_case_number=mediation.tribunal_case_number,
+        start_date=mediation.started_on,
+        end_date=mediation.ended_on,
+        issuing_office=mediation.office,
+        issued_at=issued_at,
+        issued_by=actor.subject,
+        status=CertificateStatus.CURRENT.value,
     )
+    certificate.kid, certificate.jws = keys.sign(certificate_payload(certificate))
     # Claim the mediation's version first: two certificates issued at once for one
     # mediation would otherwise both become current.
     claimed = await session.execute(
@@ -270,22 +264,7 @@ async def issue(
         )
         .execution_options(synchronize_session=False)
     )
-    certificate = Certificate(
-        id=certificate_id,
-        mediation_id=mediation.id,
-        request_id=request.id if request else None,
-        tribunal=mediation.tribunal,
-        tribunal_case_number=mediation.tribunal_case_number,
-        start_date=mediation.started_on,
-        end_date=mediation.ended_on,
-        issuing_office=mediation.office,
-        issued_at=issued_at,
-        issued_by=actor.subject,
-        kid=kid,
-        jws=jws,
-        status=CertificateStatus.CURRENT.value,
-        recorded_at=utcnow(),
-    )
+    certificate.recorded_at = utcnow()
     session.add(certificate)
     if request is not None:
         request.status = CertificateRequestStatus.ISSUED.value

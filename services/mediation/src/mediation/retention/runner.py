@@ -9,10 +9,11 @@ from fastapi import FastAPI
 
 from mediation.config import MediationSettings
 from mediation.retention import service
+from ombuds_shared.db import utcnow
 from ombuds_shared.dependencies import settings_of, state_of
 from ombuds_shared.http import ServiceClient
 from ombuds_shared.keys import SigningKey
-from ombuds_shared.retention import RetentionReport, offline_run
+from ombuds_shared.retention import RetentionReport, RetentionRun, offline_run
 from ombuds_shared.tokens import mint_internal_token
 
 
@@ -38,24 +39,18 @@ async def run_once(
     """One run against the configured database and intake (what `ombuds retention run` does)."""
     async with offline_run(settings, intake_url=settings.intake_url) as run:
         return await service.run(
-            session_maker=run.session_maker,
+            RetentionRun(run.session_maker, settings.retention_months, dry_run, now or utcnow()),
             envelope=run.envelope,
             destroy_identities=identities_destroyer(*run.peer()),
-            months=settings.retention_months,
-            dry_run=dry_run,
-            now=now,
         )
 
 
 async def run_retention(app: FastAPI) -> RetentionReport:
     """One run inside the running service (its periodic schedule)."""
     settings = settings_of(app, MediationSettings)
+    state = state_of(app)
     return await service.run(
-        session_maker=state_of(app).session_maker,
-        envelope=state_of(app).envelope,
-        destroy_identities=identities_destroyer(
-            state_of(app).peers["intake"], state_of(app).signing_key
-        ),
-        months=settings.retention_months,
-        dry_run=False,
+        RetentionRun(state.session_maker, settings.retention_months, dry_run=False, now=utcnow()),
+        envelope=state.envelope,
+        destroy_identities=identities_destroyer(state.peers["intake"], state.signing_key),
     )

@@ -32,7 +32,13 @@ from mediation.retention.models import MediationDestruction
 from ombuds_shared.crypto import Envelope
 from ombuds_shared.db import count_rows, utcnow
 from ombuds_shared.errors import AppError
-from ombuds_shared.retention import RETENTION_ACTOR, RetentionReport, counted_runs, destroy_each
+from ombuds_shared.retention import (
+    RETENTION_ACTOR,
+    RetentionReport,
+    RetentionRun,
+    counted_runs,
+    destroy_each,
+)
 
 # Asks intake to destroy the identities bound to a mediation; answers how many there were.
 DestroyIdentities = Callable[[str], Awaitable[int]]
@@ -55,19 +61,13 @@ async def due_mediations(*, session: AsyncSession, cutoff: dt.datetime) -> list[
 
 @counted_runs("mediation", kind="mediations")
 async def run(
-    *,
-    session_maker: async_sessionmaker[AsyncSession],
-    envelope: Envelope | None,
-    destroy_identities: DestroyIdentities,
-    months: int,
-    dry_run: bool,
-    now: dt.datetime | None = None,
+    schedule: RetentionRun, *, envelope: Envelope | None, destroy_identities: DestroyIdentities
 ) -> RetentionReport:
     """Runs the schedule once; a dry run only lists the mediations that would go."""
-    report = RetentionReport.starting(dry_run=dry_run, now=now or utcnow(), months=months)
+    report, session_maker = schedule.new_report(), schedule.session_maker
     async with session_maker() as session:
         report.due = await due_mediations(session=session, cutoff=report.cutoff)
-    if dry_run:
+    if schedule.dry_run:
         return report
     await destroy_each(
         report,

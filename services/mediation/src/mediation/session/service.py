@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mediation.audit import service as audit
 from mediation.case import service as case_service
 from mediation.case import states
-from mediation.case.models import Mediation, MediationSession, SessionChange, new_id
+from mediation.case.models import Mediation, MediationSession, new_id
 from mediation.case.schemas import (
     PLANNING_HORIZON,
     ScheduleConflict,
@@ -71,25 +71,6 @@ def _window(time: SessionTime) -> tuple[dt.datetime, dt.datetime, str]:
 
 def _local_day(start: dt.datetime, zone: str) -> dt.date:
     return start.astimezone(ZoneInfo(zone)).date()
-
-
-def _step(
-    record: MediationSession, change: SessionChangeKind, actor: Actor, reason: str | None = None
-) -> None:
-    record.changes.append(
-        SessionChange(
-            id=new_id(),
-            sequence=len(record.changes) + 1,
-            change=change.value,
-            reason=reason,
-            starts_at=record.starts_at,
-            ends_at=record.ends_at,
-            time_zone=record.time_zone,
-            mode=record.mode,
-            changed_by=actor.subject,
-            changed_at=utcnow(),
-        )
-    )
 
 
 async def _audited(
@@ -163,7 +144,7 @@ async def add(
         venue_in_calendar=data.venue_in_calendar,
         recorded_by=actor.subject,
     )
-    _step(record, SessionChangeKind.PLANNED, actor)
+    case_service.record_step(record, SessionChangeKind.PLANNED, actor)
     mediation.sessions.append(record)
     await _audited(session, mediation, record, "session.plan", actor)
     warnings = await overlapping(session, mediation=mediation, record=record)
@@ -197,7 +178,7 @@ async def reschedule(
         record.venue = data.venue
     if data.venue_in_calendar is not None:
         record.venue_in_calendar = data.venue_in_calendar
-    _step(record, SessionChangeKind.RESCHEDULED, actor, data.reason.value)
+    case_service.record_step(record, SessionChangeKind.RESCHEDULED, actor, data.reason.value)
     await _audited(session, mediation, record, "session.reschedule", actor)
     warnings = await overlapping(session, mediation=mediation, record=record)
     await case_service.commit(session)
@@ -217,7 +198,7 @@ async def cancel(
     states.require(mediation.status, _OPEN, "cancel a session")
     _require_planned(record, "cancel it")
     record.status = SessionStatus.CANCELLED.value
-    _step(record, SessionChangeKind.CANCELLED, actor, data.reason.value)
+    case_service.record_step(record, SessionChangeKind.CANCELLED, actor, data.reason.value)
     await _audited(session, mediation, record, "session.cancel", actor)
     await case_service.commit(session)
 

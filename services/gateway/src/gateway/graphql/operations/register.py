@@ -13,6 +13,7 @@ from gateway.graphql.types.systemic_issue import (
     SystemicIssue,
     SystemicIssueInput,
     SystemicIssueUpdate,
+    issue_from_rest,
 )
 from ombuds_shared.pagination import DEFAULT_PAGE_SIZE
 
@@ -36,12 +37,12 @@ class RegisterQuery:
             "cursor": after,
         }
         page = await info.context.rest("GET", REGISTER, query=query)
-        return Connection.of([SystemicIssue.of(i) for i in page["items"]], page["next_cursor"])
+        return Connection.of([issue_from_rest(i) for i in page["items"]], page["next_cursor"])
 
     @resolvers.field(description="One entry of your office's register.")
     @problems_as_errors
     async def systemic_issue(self, info: GqlInfo, id: strawberry.ID) -> SystemicIssue:
-        return SystemicIssue.of(await info.context.rest("GET", f"{REGISTER}/{id}"))
+        return issue_from_rest(await info.context.rest("GET", f"{REGISTER}/{id}"))
 
 
 @strawberry.type
@@ -52,7 +53,7 @@ class RegisterMutation:
         self, info: GqlInfo, input: SystemicIssueInput
     ) -> SystemicIssue:
         body = rest_body(**vars(input))
-        return SystemicIssue.of(await info.context.rest("POST", REGISTER, body=body))
+        return issue_from_rest(await info.context.rest("POST", REGISTER, body=body))
 
     @resolvers.mutation(
         description="Change an entry; an edit withdraws a published entry until the chief "
@@ -63,7 +64,7 @@ class RegisterMutation:
         self, info: GqlInfo, id: strawberry.ID, input: SystemicIssueUpdate
     ) -> SystemicIssue:
         body = rest_body(**vars(input))
-        return SystemicIssue.of(await info.context.rest("PATCH", f"{REGISTER}/{id}", body=body))
+        return issue_from_rest(await info.context.rest("PATCH", f"{REGISTER}/{id}", body=body))
 
     @resolvers.mutation(
         description="The chief marks an entry publishable in the annual report, or withdraws it."
@@ -74,4 +75,4 @@ class RegisterMutation:
     ) -> SystemicIssue:
         path = f"{REGISTER}/{id}/publication"
         body = {"publishable": publishable}
-        return SystemicIssue.of(await info.context.rest("POST", path, body=body))
+        return issue_from_rest(await info.context.rest("POST", path, body=body))

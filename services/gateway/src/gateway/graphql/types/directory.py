@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from gateway.graphql.types.common import PillarEnum
+from ombuds_shared.directory import StaffRead
 
 
 @strawberry.type(description="An office of the Ombudsman; a closed one keeps its history.")
@@ -20,18 +21,14 @@ class Office:
     open: bool
 
 
-@strawberry.type(
+@strawberry.experimental.pydantic.type(
+    model=StaffRead,
+    all_fields=True,
     description="A member of an office's staff. The display name is a staff identity: "
-    "the administrator and the office's chief only."
+    "the administrator and the office's chief only.",
 )
 class StaffMember:
-    subject: str
-    display_name: str
-    office: str
-    role: str
-    active: bool
-    added_at: dt.datetime
-    changed_at: dt.datetime
+    pass
 
 
 @strawberry.type(description="An open case of your office whose ombudsman has left.")

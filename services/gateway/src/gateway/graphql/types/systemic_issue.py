@@ -12,6 +12,7 @@ from gateway.graphql import resolvers
 from gateway.graphql.context import GqlInfo
 from gateway.graphql.errors import problems_as_errors
 from gateway.graphql.types.common import PillarEnum, from_rest
+from ombuds_shared.register import SystemicEntryRead
 from ombuds_shared.taxonomy import SystemicIssueStatus
 
 strawberry.enum(SystemicIssueStatus, description="Where an issue stands with leadership.")
@@ -61,49 +62,39 @@ class SystemicIssueChange:
         return from_rest(cls, data, changes=changes)
 
 
-@strawberry.type(
+@strawberry.experimental.pydantic.type(
+    model=SystemicEntryRead,
+    all_fields=True,
     description="An entry of the office's systemic-issue register (texts about a pattern, "
-    "never about a case); only the chief marks it publishable in the annual report."
+    "never about a case); only the chief marks it publishable in the annual report.",
 )
 class SystemicIssue:
+    # The entry's fields are cases' SystemicEntryRead's; these are GraphQL's own types.
     id: strawberry.ID
-    office: str
-    title: str
-    observation: str
-    category: str
-    category_label: str
-    offices: list[str]
     pillars: list[PillarEnum]
-    first_reported_year: int
-    recommendation: str
-    management_response: str
     status_by_year: list[StatusAtYear]
     current_status: SystemicIssueStatusEnum
-    publishable: bool
-    published_at: dt.datetime | None
-    created_by: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
     evidence: list[Evidence]
-
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> SystemicIssue:
-        return from_rest(
-            cls,
-            data,
-            pillars=[PillarEnum(p) for p in data["pillars"]],
-            status_by_year=[
-                StatusAtYear(year=s["year"], status=SystemicIssueStatusEnum(s["status"]))
-                for s in data["status_by_year"]
-            ],
-            evidence=[Evidence(year=e["year"], cases=e["cases"]) for e in data["evidence"]],
-        )
 
     @resolvers.field(description="Every change to the entry, oldest first.")
     @problems_as_errors
     async def history(self, info: GqlInfo) -> list[SystemicIssueChange]:
         page = await info.context.rest("GET", f"{REGISTER}/{self.id}/history")
         return [SystemicIssueChange.of(item) for item in page["items"]]
+
+
+def issue_from_rest(data: dict[str, Any]) -> SystemicIssue:
+    """An entry from cases' JSON (a function: the pydantic-made type keeps no classmethods)."""
+    return from_rest(
+        SystemicIssue,
+        data,
+        pillars=[PillarEnum(p) for p in data["pillars"]],
+        status_by_year=[
+            StatusAtYear(year=s["year"], status=SystemicIssueStatusEnum(s["status"]))
+            for s in data["status_by_year"]
+        ],
+        evidence=[Evidence(year=e["year"], cases=e["cases"]) for e in data["evidence"]],
+    )
 
 
 @strawberry.input(description="A new entry of the register.")
