@@ -62,7 +62,9 @@ async def visitor_view(*, session: AsyncSession, case: CaseRow) -> dict[str, Any
         "status": case.status,
         "opened_at": case.opened_at,
         "closed_at": case.closed_at,
-        "status_history": [dict(step._mapping) for step in steps],
+        "status_history": [
+            {"status": status, "changed_at": changed_at} for status, changed_at in steps
+        ],
         "erasure": None
         if erasure is None
         else {"requested_at": erasure.requested_at, "confirmed_at": erasure.confirmed_at},
