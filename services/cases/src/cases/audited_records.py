@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import FromClause, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,18 @@ from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
 
 _CASE = cast(Table, CaseFile.__table__)
-_Record = TypeVar("_Record")
+
+
+class _CaseRecord(Protocol):
+    """An entity kept for a case (a note, a consent, an assignment...)."""
+
+    __table__: ClassVar[FromClause]
+
+    @property
+    def case_id(self) -> str: ...
+
+
+_Record = TypeVar("_Record", bound=_CaseRecord)
 
 
 async def commit_with_audit(
@@ -53,7 +64,7 @@ async def list_rows(
 ) -> list[_Record]:
     """The records of one kind kept for a case, oldest first, as the database has them
     (the read is audited)."""
-    table = _table(model)
+    table = model.__table__
     records = list(
         await session.scalars(
             select(model)
@@ -87,7 +98,7 @@ async def rows_by_case(
 ) -> dict[str, list[_Record]]:
     """The records of one kind for each of these cases (already checked), oldest first;
     audited."""
-    table = _table(model)
+    table = model.__table__
     records = await session.scalars(
         select(model)
         .where(table.c.case_id.in_(case_ids))
@@ -96,19 +107,11 @@ async def rows_by_case(
     )
     grouped: dict[str, list[_Record]] = defaultdict(list)
     for record in records:
-        grouped[_case_id_of(record)].append(record)
+        grouped[record.case_id].append(record)
     await audit.record_reads(session, actor=actor, action=f"{what}.read", case_ids=case_ids)
     return {case_id: grouped.get(case_id, []) for case_id in case_ids}
 
 
-def _table(model: type[Any]) -> Table:
-    return cast(Table, model.__table__)
-
-
-def _case_id_of(record: Any) -> str:
-    return cast(str, record.case_id)
-
-
-def _chronological(table: Table) -> list[Any]:
+def _chronological(table: FromClause) -> list[Any]:
     when = next(c for c in table.c if c.name.endswith("_at"))
     return [when, table.c.id]
