@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy import (
@@ -39,6 +40,14 @@ _THING = Table(
     Column("seen_at", UTCDateTime),
     Column("gone_at", UTCDateTime, nullable=True),
 )  # fmt: skip
+
+
+class _ThingRow(NamedTuple):
+    id: str
+    label: str
+    seen_at: dt.datetime
+
+
 _PARENT = Table(
     f"probe_parent_{uuid.uuid4().hex[:8]}",
     _THING.metadata,
@@ -68,7 +77,9 @@ async def test_reads_arriving_together_are_fetched_together(
     databases: TestDatabases, engine: AsyncEngine
 ) -> None:
     seen = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
-    reads = KeyedReads(engine, select(_THING), _THING.c.id)
+    reads = KeyedReads(
+        engine, select(_THING.c.id, _THING.c.label, _THING.c.seen_at), _THING.c.id, _ThingRow._make
+    )
     async with engine.begin() as conn:
         await conn.run_sync(_THING.create)
         await conn.execute(_THING.insert(), [
@@ -84,7 +95,7 @@ async def test_reads_arriving_together_are_fetched_together(
                 assert row is None
             else:
                 assert row is not None
-                assert (row["id"], row["label"], row["seen_at"]) == (key, f"label {key[2:]}", seen)
+                assert (row.id, row.label, row.seen_at) == (key, f"label {key[2:]}", seen)
         assert 0 < reads.fetches < len(wanted)  # grouped, not one statement a read
     finally:
         async with engine.begin() as conn:
@@ -99,7 +110,7 @@ async def test_every_reader_of_a_failed_fetch_is_told(
         if databases.on_postgres
         else f"sqlite+aiosqlite:///{tmp_path / 'no-such-folder' / 'none.db'}"
     )
-    reads = KeyedReads(nowhere, select(_THING), _THING.c.id)
+    reads = KeyedReads(nowhere, select(_THING), _THING.c.id, tuple)
     try:
         answers = await asyncio.gather(
             *(reads.get(f"t-{n}") for n in range(10)), return_exceptions=True

@@ -8,7 +8,6 @@ sealed notes. So a contact row carries nothing a retention run must destroy.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -156,14 +155,11 @@ def participants_of(text: str) -> list[ContactParticipant]:
 _READ_FIELDS = ("id", "contacted_on", "medium", "duration_minutes", "recorded_at")
 
 
-def contact_read(row: Any) -> ContactRead:
-    """A stored contact (an entity or a row mapping) as read, its roles as a list."""
-    values = {
-        name: row[name] if isinstance(row, Mapping) else getattr(row, name)
-        for name in (*_READ_FIELDS, "participants")
-    }
+def contact_read(contact: Any) -> ContactRead:
+    """A stored contact (an entity with ContactColumns) as read, its roles as a list."""
+    values = {name: getattr(contact, name) for name in _READ_FIELDS}
     return ContactRead.model_validate(
-        {**values, "participants": participants_of(str(values["participants"]))}
+        {**values, "participants": participants_of(contact.participants)}
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     MetaData,
+    Row,
     Select,
     Table,
     bindparam,
@@ -181,14 +182,18 @@ async def unavailable_as_503() -> AsyncIterator[None]:
         raise ServiceUnavailable("The database is not reachable right now.") from exc
 
 
-class KeyedReads:
+RowT = TypeVar("RowT")
+
+
+class KeyedReads(Generic[RowT]):
     """Reads of one row by key (a case by its id) that arrive together, answered by one
     statement: the DataLoader pattern, the same on SQLite and PostgreSQL.
 
     Each read costs a round trip and a pooled connection, and under load the round
     trips, not the rows, were most of a read's cost. Reads that arrive while a fetch
     is under way wait for the next one, which fetches all their keys at once
-    (`key IN (...)`; see ombuds_shared.batching); each reader gets its own row or None.
+    (`key IN (...)`; see ombuds_shared.batching); each reader gets its own row, made
+    typed by `as_row` (a NamedTuple's `_make`, say), or None.
     With one reader at a time it is one key per statement.
     """
 
@@ -197,14 +202,17 @@ class KeyedReads:
         engine: AsyncEngine,
         columns: Select[Any],
         key: ColumnElement[Any],
+        as_row: Callable[[Row[Any]], RowT],
         max_batch: int = 500,
     ) -> None:
-        if key.name not in columns.selected_columns:
+        names = list(columns.selected_columns.keys())
+        if key.name not in names:
             raise ValueError(
                 "the key must be among the selected columns, to find each row's reader"
             )
         self._reads = read_only(engine)
-        self._key = key.name
+        self._key_index = names.index(key.name)
+        self._as_row = as_row
         # Built once: SQLAlchemy caches its compiled form (expanding: one per batch size).
         self._by_keys = columns.where(key.in_(bindparam("keys", expanding=True)))
         self._grouped = Grouped(self._fetch, max_batch=max_batch)
@@ -214,14 +222,14 @@ class KeyedReads:
         """Statements run so far: compare with the reads to see how well they group."""
         return self._grouped.batches
 
-    async def get(self, key: Any) -> Mapping[str, Any] | None:
+    async def get(self, key: Any) -> RowT | None:
         """The row whose key is `key`, or None."""
         return await self._grouped(key)
 
-    async def _fetch(self, keys: list[Any]) -> list[Mapping[str, Any] | None]:
+    async def _fetch(self, keys: list[Any]) -> list[RowT | None]:
         async with core_connection(self._reads) as connection:
             result = await connection.execute(self._by_keys, {"keys": sorted(set(keys))})
-            by_key = {row[self._key]: row for row in result.mappings()}
+            by_key = {row[self._key_index]: self._as_row(row) for row in result}
         return [by_key.get(key) for key in keys]
 
 

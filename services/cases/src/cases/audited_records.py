@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy import RowMapping, Table, select
+from sqlalchemy import FromClause, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.audit import service as audit
-from cases.case.models import CaseFile
+from cases.case.models import CaseFile, CaseRow
 from cases.case.service import is_case_id
 from ombuds_shared.errors import Conflict
 from ombuds_shared.tokens import Actor
 
 _CASE = cast(Table, CaseFile.__table__)
+
+
+class _CaseRecord(Protocol):
+    """An entity kept for a case (a note, a consent, an assignment...)."""
+
+    __table__: ClassVar[FromClause]
+
+    @property
+    def case_id(self) -> str: ...
+
+
+_Record = TypeVar("_Record", bound=_CaseRecord)
 
 
 async def commit_with_audit(
@@ -48,16 +60,21 @@ async def commit_with_audit(
 
 
 async def list_rows(
-    *, session: AsyncSession, model: Any, case: RowMapping, actor: Actor, what: str
-) -> list[RowMapping]:
-    """The rows of one kind recorded for a case, oldest first (the read is audited)."""
+    *, session: AsyncSession, model: type[_Record], case: CaseRow, actor: Actor, what: str
+) -> list[_Record]:
+    """The records of one kind kept for a case, oldest first, as the database has them
+    (the read is audited)."""
     table = model.__table__
-    result = await session.execute(
-        select(table).where(table.c.case_id == case["id"]).order_by(*_chronological(table))
+    records = list(
+        await session.scalars(
+            select(model)
+            .where(table.c.case_id == case.id)
+            .order_by(*_chronological(table))
+            .execution_options(populate_existing=True)
+        )
     )
-    rows = list(result.mappings())
-    await audit.record_read(session, actor=actor, action=f"{what}.read", case_id=case["id"])
-    return rows
+    await audit.record_read(session, actor=actor, action=f"{what}.read", case_id=case.id)
+    return records
 
 
 async def office_case_ids(
@@ -77,20 +94,24 @@ async def office_case_ids(
 
 
 async def rows_by_case(
-    *, session: AsyncSession, model: Any, case_ids: Sequence[str], actor: Actor, what: str
-) -> dict[str, list[RowMapping]]:
-    """The rows of one kind for each of these cases (already checked), oldest first; audited."""
+    *, session: AsyncSession, model: type[_Record], case_ids: Sequence[str], actor: Actor, what: str
+) -> dict[str, list[_Record]]:
+    """The records of one kind for each of these cases (already checked), oldest first;
+    audited."""
     table = model.__table__
-    result = await session.execute(
-        select(table).where(table.c.case_id.in_(case_ids)).order_by(*_chronological(table))
+    records = await session.scalars(
+        select(model)
+        .where(table.c.case_id.in_(case_ids))
+        .order_by(*_chronological(table))
+        .execution_options(populate_existing=True)
     )
-    grouped: dict[str, list[RowMapping]] = defaultdict(list)
-    for row in result.mappings():
-        grouped[row["case_id"]].append(row)
+    grouped: dict[str, list[_Record]] = defaultdict(list)
+    for record in records:
+        grouped[record.case_id].append(record)
     await audit.record_reads(session, actor=actor, action=f"{what}.read", case_ids=case_ids)
     return {case_id: grouped.get(case_id, []) for case_id in case_ids}
 
 
-def _chronological(table: Any) -> list[Any]:
+def _chronological(table: FromClause) -> list[Any]:
     when = next(c for c in table.c if c.name.endswith("_at"))
     return [when, table.c.id]

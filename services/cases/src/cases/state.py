@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
+from cases.case.models import CaseRow
 from ombuds_shared.audit import ReadLog
 from ombuds_shared.db import KeyedReads
 from ombuds_shared.dependencies import own_state
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class CasesState:
     # Case reads by id, batched with the reads arriving with them (see case_reads).
-    case_reads: KeyedReads
+    case_reads: KeyedReads[CaseRow]
     # Case openings arriving together, written in one transaction (see CaseOpenings).
     case_openings: "CaseOpenings"
     # Reads of cases are recorded through one group-committing log.

@@ -74,7 +74,7 @@ async def _history(
     case: OfficeCaseDep, session: SessionDep, actor: CaseReaderDep
 ) -> AssignmentHistory:
     assignments, declarations = await service.history(session=session, case=case, actor=actor)
-    current = next((a["assignee"] for a in assignments if a["ended_at"] is None), None)
+    current = next((a.assignee for a in assignments if a.ended_at is None), None)
     return AssignmentHistory(
         assigned_to=current,
         assignments=[AssignmentRead.model_validate(a) for a in assignments],

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from sqlalchemy import RowMapping, Table, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import audited_records
 from cases.assignment.models import Assignment, ConflictDeclaration
 from cases.assignment.schemas import AssignmentCreate, ClearingCreate, DeclarationCreate
 from cases.audit import service as audit
-from cases.case.models import CaseFile
+from cases.case.models import CaseFile, CaseRow
 from cases.office.models import StaffMember
 from cases.outbox import emit_case_assigned
 from ombuds_shared.db import utcnow
@@ -24,37 +24,35 @@ _CASE = cast(Table, CaseFile.__table__)
 
 
 async def declare(
-    *, session: AsyncSession, case: RowMapping, actor: Actor, data: DeclarationCreate
+    *, session: AsyncSession, case: CaseRow, actor: Actor, data: DeclarationCreate
 ) -> ConflictDeclaration:
     """Records an ombudsman's declaration; a declared conflict also ends their assignment.
 
     A conflict, once declared, is not withdrawn by its author (P10): only the chief
     clears it (`clear`), and the ombudsman then declares anew."""
-    if not data.has_conflict and await _standing_conflict(session, case["id"], actor.subject):
+    if not data.has_conflict and await _standing_conflict(session, case.id, actor.subject):
         raise Forbidden(
             "You declared a conflict of interest for this case; it cannot be withdrawn. "
             "Only the office's chief may clear it, with a reason."
         )
     declaration = ConflictDeclaration(
-        case_id=case["id"],
+        case_id=case.id,
         ombudsman=actor.subject,
         has_conflict=data.has_conflict,
         declared_at=utcnow(),
     )
     session.add(declaration)
-    if data.has_conflict and case["assigned_to"] == actor.subject:
-        await _end_current(session, case["id"])
-        await session.execute(
-            update(_CASE).where(_CASE.c.id == case["id"]).values(assigned_to=None)
-        )
+    if data.has_conflict and case.assigned_to == actor.subject:
+        await _end_current(session, case.id)
+        await session.execute(update(_CASE).where(_CASE.c.id == case.id).values(assigned_to=None))
     await audited_records.commit_with_audit(
-        session, actor, "conflict.declare", case["id"], "conflict_declaration", declaration
+        session, actor, "conflict.declare", case.id, "conflict_declaration", declaration
     )
     return declaration
 
 
 async def assign(
-    *, session: AsyncSession, case: RowMapping, actor: Actor, data: AssignmentCreate
+    *, session: AsyncSession, case: CaseRow, actor: Actor, data: AssignmentCreate
 ) -> str:
     """Assigns the case; returns the assignee. Reassignment keeps the earlier rows.
 
@@ -69,23 +67,23 @@ async def assign(
     else:
         if data.assignee not in (None, actor.subject):
             raise Forbidden("An ombudsman assigns only themself; the chief assigns others.")
-        if case["assigned_to"] not in (None, actor.subject):
+        if case.assigned_to not in (None, actor.subject):
             raise Forbidden("This case is assigned to a colleague; only the chief reassigns it.")
         assignee = actor.subject
-    if case["destroyed_at"] is not None:
+    if case.destroyed_at is not None:
         raise Conflict("This case's content was destroyed; it is not handled any more.")
     await check_assignable(
         session,
         StaffMember,
         subject=assignee,
-        office=case["office"],
+        office=case.office,
         role="ombudsman",
         field="assignee",
     )
-    if case["assigned_to"] == assignee:
+    if case.assigned_to == assignee:
         await session.commit()
         return assignee
-    declaration = await _latest_declaration(session, case["id"], assignee)
+    declaration = await _latest_declaration(session, case.id, assignee)
     if declaration is None:
         raise Conflict(
             f"{assignee} has not declared, for this case, that they have no conflict of interest."
@@ -101,7 +99,7 @@ async def assign(
             session,
             actor=actor,
             action="assignment.blocked_by_conflict",
-            case_id=case["id"],
+            case_id=case.id,
             record_type="conflict_declaration",
             record_id=declaration.id,
         )
@@ -110,22 +108,20 @@ async def assign(
     now = utcnow()
     result = await session.execute(
         update(_CASE)
-        .where(
-            _CASE.c.id == case["id"], _CASE.c.assigned_to.is_not_distinct_from(case["assigned_to"])
-        )
+        .where(_CASE.c.id == case.id, _CASE.c.assigned_to.is_not_distinct_from(case.assigned_to))
         .values(assigned_to=assignee)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
         raise Conflict("The case was assigned meanwhile; read it again.")
-    await _end_current(session, case["id"], now)
+    await _end_current(session, case.id, now)
     assignment = Assignment(
-        case_id=case["id"], assignee=assignee, assigned_by=actor.subject, assigned_at=now
+        case_id=case.id, assignee=assignee, assigned_by=actor.subject, assigned_at=now
     )
     session.add(assignment)
-    emit_case_assigned(session, case["id"], case["office"], now.date())
+    emit_case_assigned(session, case.id, case.office, now.date())
     await audited_records.commit_with_audit(
-        session, actor, "case.assign", case["id"], "assignment", assignment
+        session, actor, "case.assign", case.id, "assignment", assignment
     )
     return assignee
 
@@ -133,7 +129,7 @@ async def assign(
 async def clear(
     *,
     session: AsyncSession,
-    case: RowMapping,
+    case: CaseRow,
     actor: Actor,
     declaration_id: str,
     data: ClearingCreate,
@@ -142,7 +138,7 @@ async def clear(
     the ombudsman must declare no conflict and be assigned before they see anything."""
     declaration = await session.scalar(
         select(ConflictDeclaration).where(
-            ConflictDeclaration.id == declaration_id, ConflictDeclaration.case_id == case["id"]
+            ConflictDeclaration.id == declaration_id, ConflictDeclaration.case_id == case.id
         )
     )
     if declaration is None or not declaration.has_conflict:
@@ -154,7 +150,7 @@ async def clear(
     declaration.cleared_by = actor.subject
     declaration.cleared_reason = data.reason.value
     await audited_records.commit_with_audit(
-        session, actor, "conflict.clear", case["id"], "conflict_declaration", declaration
+        session, actor, "conflict.clear", case.id, "conflict_declaration", declaration
     )
     return declaration
 
@@ -197,8 +193,8 @@ async def _latest_declaration(
 
 
 async def history(
-    *, session: AsyncSession, case: RowMapping, actor: Actor
-) -> tuple[list[RowMapping], list[RowMapping]]:
+    *, session: AsyncSession, case: CaseRow, actor: Actor
+) -> tuple[list[Assignment], list[ConflictDeclaration]]:
     """The case's assignments and conflict declarations, oldest first."""
     assignments = await audited_records.list_rows(
         session=session, model=Assignment, case=case, actor=actor, what="assignment"

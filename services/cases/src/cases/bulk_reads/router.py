@@ -164,7 +164,7 @@ async def assignments_of_cases(
             CaseAssignmentHistory(
                 case_id=case_id,
                 assigned_to=next(
-                    (a["assignee"] for a in assignments[case_id] if a["ended_at"] is None), None
+                    (a.assignee for a in assignments[case_id] if a.ended_at is None), None
                 ),
                 assignments=[AssignmentRead.model_validate(a) for a in assignments[case_id]],
                 declarations=[DeclarationRead.model_validate(d) for d in declarations[case_id]],

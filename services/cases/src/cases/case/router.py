@@ -1,11 +1,11 @@
 import datetime as dt
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from cases.case import service
 from cases.case.dependencies import CaseReaderDep, HandledCaseDep, ReadableCaseDep
+from cases.case.models import CaseRow
 from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
@@ -73,12 +73,12 @@ async def open_case(
     case = await service.open_case(
         openings=cases_state(request.app).case_openings, envelope=envelope, actor=actor, data=data
     )
-    response.headers["Location"] = f"/v1/cases/{case['id']}"
+    response.headers["Location"] = f"/v1/cases/{case.id}"
     return CaseRead.model_validate(case)
 
 
 @router.get("/{case_id}", response_model=CaseRead, summary="Read a case of your office")
-async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> Mapping[str, Any]:
+async def read_case(case_id: str, request: Request, actor: CaseReaderDep) -> CaseRow:
     # The busiest read: Core columns, fetched with the reads arriving with it, and
     # recorded through the group-committing read log (see service.read).
     own = cases_state(request.app)
@@ -100,7 +100,7 @@ async def change_status(
     actor: CaseReaderDep,
     request: Request,
 ) -> CaseStatusRead:
-    if case["destroyed_at"] is not None:
+    if case.destroyed_at is not None:
         raise Conflict("This case's content was destroyed; it no longer changes.")
     row = await service.change_status(session=session, case=case, actor=actor, data=data)
     read = CaseStatusRead.model_validate(row)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, bindparam, exists, or_, select, update
+from sqlalchemy import Result, Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from cases.assignment.models import ConflictDeclaration
 from cases.audit import service as audit
-from cases.case.models import CaseFile, StatusChange
+from cases.case.models import CaseFile, CaseRow, StatusChange
 from cases.case.schemas import (
     CaseCreate,
     CaseFromIntake,
@@ -42,8 +42,8 @@ _STATUS_CHANGE = cast(Table, StatusChange.__table__)
 _OUTBOX = cast(Table, OutboxEvent.__table__)
 _CONFLICT = cast(Table, ConflictDeclaration.__table__)
 _OFFICE = cast(Table, Office.__table__)
-# What a case read returns: every column but the wrapped data key.
-_READ_COLUMNS = [c for c in _CASE.c if c.name != "intake_request_id"]
+# What a case read selects: CaseRow's columns, in its order.
+_READ_COLUMNS = [_CASE.c[name] for name in CaseRow._fields]
 
 # Which status may follow which; a closed case stays closed.
 _NEXT: dict[CaseStatus, frozenset[CaseStatus]] = {
@@ -74,32 +74,49 @@ def require_envelope(envelope: Envelope | None) -> Envelope:
 _READ_BY_ID = select(*_READ_COLUMNS).where(_CASE.c.id == bindparam("case_id"))
 
 
-def case_reads(engine: AsyncEngine) -> KeyedReads:
+def case_reads(engine: AsyncEngine) -> KeyedReads[CaseRow]:
     """Case reads by id, those arriving together fetched at once (see KeyedReads)."""
-    return KeyedReads(engine, select(*_READ_COLUMNS), _CASE.c.id)
+    return KeyedReads(engine, select(*_READ_COLUMNS), _CASE.c.id, CaseRow._make)
 
 
-async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> RowMapping | None:
+def _case_or_none(result: Result[Any]) -> CaseRow | None:
+    row = result.one_or_none()
+    return None if row is None else CaseRow._make(row)
+
+
+async def get_row(*, session: AsyncSession | AsyncConnection, case_id: str) -> CaseRow | None:
     """Gets a case's columns by id, without loading an ORM entity."""
     if not is_case_id(case_id):
         return None
-    result = await session.execute(_READ_BY_ID, {"case_id": case_id})
-    return result.mappings().one_or_none()
+    return _case_or_none(await session.execute(_READ_BY_ID, {"case_id": case_id}))
 
 
-_Case = TypeVar("_Case", bound=Mapping[Any, Any])
+_READ_WITH_REQUEST_BY_ID = select(_CASE.c.intake_request_id, *_READ_COLUMNS).where(
+    _CASE.c.id == bindparam("case_id")
+)
 
 
-def of_office(case: _Case | None, actor: Actor) -> _Case:
+async def get_row_and_request(
+    *, session: AsyncSession, case_id: str
+) -> tuple[CaseRow, str | None] | None:
+    """Gets a case's columns and the intake request it was opened from (None for a case
+    opened without one)."""
+    if not is_case_id(case_id):
+        return None
+    row = (await session.execute(_READ_WITH_REQUEST_BY_ID, {"case_id": case_id})).one_or_none()
+    return None if row is None else (CaseRow._make(row[1:]), row.intake_request_id)
+
+
+def of_office(case: CaseRow | None, actor: Actor) -> CaseRow:
     """The case, if it belongs to the caller's office; otherwise it does not exist for them."""
-    if case is None or case["office"] != actor.office:
+    if case is None or case.office != actor.office:
         raise NotFound("No such case.")
     return case
 
 
 async def read(
-    *, reads: KeyedReads, read_log: ReadLog, case_id: str, actor: Actor
-) -> Mapping[str, Any]:
+    *, reads: KeyedReads[CaseRow], read_log: ReadLog, case_id: str, actor: Actor
+) -> CaseRow:
     """The busiest read: the case (fetched with the reads arriving with it), then the
     read recorded in the audit log (group-committed) before the case
     is returned."""
@@ -112,7 +129,7 @@ async def read(
 
 async def open_case(
     *, openings: CaseOpenings, envelope: Envelope | None, actor: Actor, data: CaseCreate
-) -> dict[str, Any]:
+) -> CaseRow:
     """Opens a case in the actor's office (walk-in visitors, group processes)."""
     opening = _opening(
         actor=actor,
@@ -139,7 +156,7 @@ async def open_from_intake(
     envelope: Envelope | None,
     data: CaseFromIntake,
     actor: Actor | None,
-) -> tuple[Mapping[Any, Any], bool]:
+) -> tuple[CaseRow, bool]:
     """Opens the case for an accepted intake request; returns (case, created)."""
     existing = await _by_intake_request(session, data.intake_request_id)
     # Ends the read: no pooled connection is held while the key is made and the case written.
@@ -178,47 +195,52 @@ async def open_from_intake(
 class Opening:
     """A case to open: its rows (the case's first) and its audit entry, written together."""
 
-    case: dict[str, Any]
+    case: CaseRow
     rows: list[tuple[Table, dict[str, Any]]]
     audit_entry: AuditEntry
 
 
 def _opening(
-    *, actor: Actor | None, peer: str | None, conflicted: Sequence[str] = (), **values: Any
+    *,
+    actor: Actor | None,
+    peer: str | None,
+    intake_request_id: str | None,
+    conflicted: Sequence[str] = (),
+    **values: Any,
 ) -> Opening:
     """A new case as opened (with all of its columns, as a read returns them), its first
     status, its `case.opened` event (facts only) and the audit entry of the opening."""
     now = utcnow()
     case_id = str(uuid.uuid4())
-    case = {
-        "id": case_id,
+    case = CaseRow(
+        id=case_id,
         **values,
-        "status": CaseStatus.OPENED.value,
-        "closure_reason": None,
-        "assigned_to": None,
-        "opened_at": now,
-        "closed_at": None,
-        "destroyed_at": None,
-    }
+        status=CaseStatus.OPENED.value,
+        closure_reason=None,
+        assigned_to=None,
+        opened_at=now,
+        closed_at=None,
+        destroyed_at=None,
+    )
     status = {
         "id": str(uuid.uuid4()),
         "case_id": case_id,
         "status": CaseStatus.OPENED.value,
         "closure_reason": None,
-        "changed_by": case["opened_by"],
+        "changed_by": case.opened_by,
         "changed_at": now,
     }
     opened = event_row_of(
         events.CaseOpened(
             case_id=case_id,
             opened_on=now.date(),
-            pillar=case["pillar"],
-            office=case["office"],
-            location=case["location"],
-            occupational_group=case["occupational_group"],
-            intake_channel=case["intake_channel"],
-            is_group=bool(case["is_group"]),
-            participant_count=case["participant_count"] or 1,
+            pillar=case.pillar,
+            office=case.office,
+            location=case.location,
+            occupational_group=case.occupational_group,
+            intake_channel=case.intake_channel,
+            is_group=bool(case.is_group),
+            participant_count=case.participant_count or 1,
         ),
         now,
     )
@@ -229,7 +251,8 @@ def _opening(
         for ombudsman in conflicted
     ]  # fmt: skip
     entry = audit.entry(actor=actor, action="case.open", case_id=case_id, peer=peer)
-    rows = [(_CASE, case), (_STATUS_CHANGE, status), (_OUTBOX, opened), *declarations]
+    case_columns = {**case._asdict(), "intake_request_id": intake_request_id}
+    rows = [(_CASE, case_columns), (_STATUS_CHANGE, status), (_OUTBOX, opened), *declarations]
     return Opening(case, rows, entry)
 
 
@@ -237,7 +260,7 @@ async def _write(openings: CaseOpenings, envelope: Envelope | None, opening: Ope
     """Makes the case's data key in the key store, then writes the case with the openings
     of the moment. A refused opening's key protected nothing and is discarded; a caller
     who gives up keeps it, as their case may be written all the same."""
-    context = case_context(opening.case["id"])
+    context = case_context(opening.case.id)
     envelope = require_envelope(envelope)
     await envelope.store_new_key(context)
     try:
@@ -278,7 +301,7 @@ class CaseOpenings:
     async def _write(self, openings: list[Opening]) -> list[Exception | None]:
         # Read before the write transaction, not in it: on SQLite a transaction that reads
         # first may not be able to take the write lock later.
-        offices = {opening.case["office"] for opening in openings}
+        offices = {opening.case.office for opening in openings}
         async with core_connection(read_only(self._engine)) as connection:
             open_offices = set(
                 await connection.scalars(
@@ -288,8 +311,8 @@ class CaseOpenings:
                 )
             )
         outcomes: list[Exception | None] = [
-            None if opening.case["office"] in open_offices
-            else ValidationFailed(f"Office {opening.case['office']!r} is not an open office.")
+            None if opening.case.office in open_offices
+            else ValidationFailed(f"Office {opening.case.office!r} is not an open office.")
             for opening in openings
         ]  # fmt: skip
         accepted = [i for i, outcome in enumerate(outcomes) if outcome is None]
@@ -322,18 +345,19 @@ class CaseOpenings:
             await audit.AUDIT.append(connection, [opening.audit_entry for opening in openings])
 
 
-async def _by_intake_request(session: AsyncSession, intake_request_id: str) -> RowMapping | None:
-    result = await session.execute(
-        select(*_READ_COLUMNS).where(_CASE.c.intake_request_id == intake_request_id)
+async def _by_intake_request(session: AsyncSession, intake_request_id: str) -> CaseRow | None:
+    return _case_or_none(
+        await session.execute(
+            select(*_READ_COLUMNS).where(_CASE.c.intake_request_id == intake_request_id)
+        )
     )
-    return result.mappings().one_or_none()
 
 
 async def change_status(
-    *, session: AsyncSession, case: RowMapping, actor: Actor, data: StatusChangeCreate
-) -> RowMapping:
+    *, session: AsyncSession, case: CaseRow, actor: Actor, data: StatusChangeCreate
+) -> CaseRow:
     """Moves a case to its next status; closing records the reason and the date."""
-    current = CaseStatus(case["status"])
+    current = CaseStatus(case.status)
     if data.status not in _NEXT[current]:
         raise Conflict(f"A case that is {current} cannot become {data.status}.")
     now = utcnow()
@@ -341,14 +365,14 @@ async def change_status(
     if data.status == CaseStatus.CLOSED:
         values |= {"closure_reason": data.closure_reason, "closed_at": now}
     result = await session.execute(
-        update(_CASE).where(_CASE.c.id == case["id"], _CASE.c.status == current).values(**values)
+        update(_CASE).where(_CASE.c.id == case.id, _CASE.c.status == current).values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
         raise Conflict("The case's status changed meanwhile; read it again.")
     session.add(
         StatusChange(
-            case_id=case["id"],
+            case_id=case.id,
             status=data.status,
             closure_reason=data.closure_reason,
             changed_by=actor.subject,
@@ -357,38 +381,40 @@ async def change_status(
     )
     emit_case_event(
         session,
-        events.CaseStatusChanged(case_id=case["id"], status=data.status, changed_on=now.date()),
+        events.CaseStatusChanged(case_id=case.id, status=data.status, changed_on=now.date()),
     )
     if data.status == CaseStatus.CLOSED and data.closure_reason is not None:
         emit_case_event(
             session,
             events.CaseClosed(
-                case_id=case["id"],
+                case_id=case.id,
                 closed_on=now.date(),
                 closure_reason=data.closure_reason,
                 # Time to resolution in days: analytics keeps dates as months only.
-                days_open=(now.date() - case["opened_at"].date()).days,
+                days_open=(now.date() - case.opened_at.date()).days,
             ),
         )
-    await audit.record(session, actor=actor, action="case.status", case_id=case["id"])
+    await audit.record(session, actor=actor, action="case.status", case_id=case.id)
     await session.commit()
-    row = await get_row(session=session, case_id=case["id"])
+    row = await get_row(session=session, case_id=case.id)
     assert row is not None
     await session.commit()
     return row
 
 
 async def status_history(
-    *, session: AsyncSession, case: RowMapping, actor: Actor
-) -> list[RowMapping]:
+    *, session: AsyncSession, case: CaseRow, actor: Actor
+) -> list[StatusChange]:
     """A case's status history, oldest first."""
-    table = StatusChange.__table__
-    result = await session.execute(
-        select(table).where(table.c.case_id == case["id"]).order_by(table.c.changed_at, table.c.id)
+    rows = list(
+        await session.scalars(
+            select(StatusChange)
+            .where(StatusChange.case_id == case.id)
+            .order_by(StatusChange.changed_at, StatusChange.id)
+        )
     )
-    rows = list(result.mappings())
     await audit.record_read(
-        session, actor=actor, action="case.status_history.read", case_id=case["id"]
+        session, actor=actor, action="case.status_history.read", case_id=case.id
     )
     return rows
 
@@ -406,7 +432,7 @@ async def list_for_office(
     order: CaseOrder = CaseOrder.NEWEST_FIRST,
     cursor: str | None = None,
     limit: int,
-) -> tuple[list[RowMapping], str | None]:
+) -> tuple[list[CaseRow], str | None]:
     """Lists an office's cases, newest (or oldest) first, filtered, one page at a time."""
     query = select(*_READ_COLUMNS).where(_CASE.c.office == office)
     if status:
@@ -442,12 +468,12 @@ async def list_for_office(
         query = query.order_by(_CASE.c.opened_at, _CASE.c.id)
     else:
         query = query.order_by(_CASE.c.opened_at.desc(), _CASE.c.id.desc())
-    rows = list((await session.execute(query.limit(limit + 1))).mappings())
+    rows = [CaseRow._make(row) for row in await session.execute(query.limit(limit + 1))]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_time_cursor(last["opened_at"], last["id"], oldest_first=oldest_first)
+        next_cursor = encode_time_cursor(last.opened_at, last.id, oldest_first=oldest_first)
     await audit.record_read(
         session, actor=actor, action="case.list", case_id=office, record_type="office"
     )

@@ -117,5 +117,5 @@ async def oversight(session: SessionDep, actor: ChiefDep) -> OversightReport:
         office=actor.office or "",
         total=len(rows),
         by_month=[OversightMonth(month=m, disclosures=n) for m, n in sorted(per_month.items())],
-        disclosures=[DisclosureRead.model_validate(dict(r)) for r in rows],
+        disclosures=[DisclosureRead.model_validate(r, from_attributes=True) for r in rows],
     )

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from cases import audited_records
 from cases.audit import service as audit
+from cases.case.models import CaseRow
 from cases.case.service import case_context, require_envelope
 from cases.consent.models import Consent, ConsentedAction, Disclosure
 from cases.consent.schemas import (
@@ -55,40 +57,40 @@ async def give(
     *,
     session: AsyncSession,
     envelope: Envelope | None,
-    case: RowMapping,
+    case: CaseRow,
     actor: Actor,
     data: ConsentCreate,
 ) -> ConsentRead:
     """Records a consent the visitor gave."""
-    key = await data_key(session, envelope, case["id"])
+    key = await data_key(session, envelope, case.id)
     consent = Consent(
         id=str(uuid.uuid4()),
-        case_id=case["id"],
+        case_id=case.id,
         scope=data.scope.value,
         with_office=data.with_office,
         recorded_by=actor.subject,
         given_at=utcnow(),
     )
     if data.details:
-        consent.details_sealed = seal(key, case["id"], "consent", consent.id, data.details)
+        consent.details_sealed = seal(key, case.id, "consent", consent.id, data.details)
     session.add(consent)
     await audited_records.commit_with_audit(
-        session, actor, "consent.give", case["id"], "consent", consent
+        session, actor, "consent.give", case.id, "consent", consent
     )
     return _read(consent, data.details)
 
 
 async def revoke(
-    *, session: AsyncSession, case: RowMapping, actor: Actor, consent_id: str
+    *, session: AsyncSession, case: CaseRow, actor: Actor, consent_id: str
 ) -> ConsentRead:
     """Revokes a consent; actions under its scope are refused from now on."""
     consent = await session.get(Consent, consent_id) if _is_uuid(consent_id) else None
-    if consent is None or consent.case_id != case["id"]:
+    if consent is None or consent.case_id != case.id:
         raise NotFound("No such consent.")
     if consent.revoked_at is None:
         consent.revoked_at = utcnow()
         await audited_records.commit_with_audit(
-            session, actor, "consent.revoke", case["id"], "consent", consent
+            session, actor, "consent.revoke", case.id, "consent", consent
         )
     else:
         await session.commit()
@@ -96,38 +98,37 @@ async def revoke(
 
 
 async def list_consents(
-    *, session: AsyncSession, envelope: Envelope | None, case: RowMapping, actor: Actor
+    *, session: AsyncSession, envelope: Envelope | None, case: CaseRow, actor: Actor
 ) -> list[ConsentRead]:
     """The case's consents with their terms (the assigned ombudsman only; audited)."""
-    key = await data_key(session, envelope, case["id"])
+    key = await data_key(session, envelope, case.id)
     rows = await audited_records.list_rows(
         session=session, model=Consent, case=case, actor=actor, what="consent"
     )
     return [
-        _read(row, unseal(key, case["id"], "consent", row["id"], row["details_sealed"]))
-        for row in rows
+        _read(consent, unseal(key, case.id, "consent", consent.id, consent.details_sealed))
+        for consent in rows
     ]
 
 
-def _read(consent: Consent | RowMapping, details: str | None) -> ConsentRead:
-    get = consent.__getitem__ if isinstance(consent, RowMapping) else consent.__getattribute__
+def _read(consent: Consent, details: str | None) -> ConsentRead:
     return ConsentRead(
-        id=get("id"),
-        scope=get("scope"),
-        with_office=get("with_office"),
+        id=consent.id,
+        scope=consent.scope,
+        with_office=consent.with_office,
         details=details,
-        given_at=get("given_at"),
-        revoked_at=get("revoked_at"),
-        live=get("revoked_at") is None,
+        given_at=consent.given_at,
+        revoked_at=consent.revoked_at,
+        live=consent.revoked_at is None,
     )
 
 
 async def act(
-    *, session: AsyncSession, case: RowMapping, actor: Actor, data: ActionCreate
+    *, session: AsyncSession, case: CaseRow, actor: Actor, data: ActionCreate
 ) -> ConsentedAction:
     """Takes an action that needs consent: refused unless a live consent of its scope exists."""
     query = select(Consent).where(
-        Consent.case_id == case["id"],
+        Consent.case_id == case.id,
         Consent.scope == data.action.value,
         Consent.revoked_at.is_(None),
     )
@@ -136,7 +137,7 @@ async def act(
     consent = (await session.execute(query.limit(1))).scalar_one_or_none()
     if consent is None:
         await audit.record(
-            session, actor=actor, action=f"action.refused.{data.action.value}", case_id=case["id"]
+            session, actor=actor, action=f"action.refused.{data.action.value}", case_id=case.id
         )
         await session.commit()
         raise Forbidden(
@@ -144,7 +145,7 @@ async def act(
             + (f" with {data.with_office}." if data.with_office else ".")
         )
     action = ConsentedAction(
-        case_id=case["id"],
+        case_id=case.id,
         consent_id=consent.id,
         action=data.action.value,
         with_office=data.with_office,
@@ -153,7 +154,7 @@ async def act(
     )
     session.add(action)
     await audited_records.commit_with_audit(
-        session, actor, f"action.{data.action.value}", case["id"], "consented_action", action
+        session, actor, f"action.{data.action.value}", case.id, "consented_action", action
     )
     return action
 
@@ -162,45 +163,50 @@ async def disclose(
     *,
     session: AsyncSession,
     envelope: Envelope | None,
-    case: RowMapping,
+    case: CaseRow,
     actor: Actor,
     data: DisclosureCreate,
 ) -> Disclosure:
     """Records a break-glass disclosure with its sealed justification; always allowed."""
-    key = await data_key(session, envelope, case["id"])
+    key = await data_key(session, envelope, case.id)
     disclosure = Disclosure(
         id=str(uuid.uuid4()),
-        case_id=case["id"],
-        office=case["office"],
+        case_id=case.id,
+        office=case.office,
         disclosed_to=data.disclosed_to,
         made_by=actor.subject,
         made_at=utcnow(),
     )
     disclosure.justification_sealed = seal(
-        key, case["id"], "disclosure", disclosure.id, data.justification
+        key, case.id, "disclosure", disclosure.id, data.justification
     )
     session.add(disclosure)
     await audited_records.commit_with_audit(
-        session, actor, "disclosure.break_glass", case["id"], "disclosure", disclosure
+        session, actor, "disclosure.break_glass", case.id, "disclosure", disclosure
     )
     return disclosure
 
 
 async def oversight(
     *, session: AsyncSession, actor: Actor
-) -> tuple[list[RowMapping], dict[str, int]]:
+) -> tuple[list[Disclosure], dict[str, int]]:
     """The office's break-glass disclosures, newest first, and their count per month."""
-    table = Disclosure.__table__
-    columns = [table.c.id, table.c.disclosed_to, table.c.made_by, table.c.made_at]
-    result = await session.execute(
-        select(*columns)
-        .where(table.c.office == (actor.office or ""))
-        .order_by(table.c.made_at.desc())
+    # The oversight sees who disclosed what to whom and when, never the sealed justification.
+    rows = list(
+        await session.scalars(
+            select(Disclosure)
+            .options(
+                load_only(
+                    Disclosure.id, Disclosure.disclosed_to, Disclosure.made_by, Disclosure.made_at
+                )
+            )
+            .where(Disclosure.office == (actor.office or ""))
+            .order_by(Disclosure.made_at.desc())
+        )
     )
-    rows = list(result.mappings())
     per_month: dict[str, int] = {}
     for row in rows:
-        month = row["made_at"].astimezone(dt.UTC).strftime("%Y-%m")
+        month = row.made_at.astimezone(dt.UTC).strftime("%Y-%m")
         per_month[month] = per_month.get(month, 0) + 1
     await audit.record_read(
         session,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import audited_records
+from cases.case.models import CaseRow
 from cases.contact.models import CaseContact
 from cases.outbox import emit_case_event
 from ombuds_shared import events
@@ -15,22 +15,22 @@ from ombuds_shared.tokens import Actor
 
 
 async def log_contact(
-    *, session: AsyncSession, case: RowMapping, actor: Actor, data: ContactCreate
+    *, session: AsyncSession, case: CaseRow, actor: Actor, data: ContactCreate
 ) -> CaseContact:
     """Logs a contact held on or after the day the case opened."""
-    if data.contacted_on < case["opened_at"].date():
+    if data.contacted_on < case.opened_at.date():
         raise ValidationFailed(
             "A contact cannot be logged before the case opened.", field="contacted_on"
         )
     contact = CaseContact(
-        case_id=case["id"],
+        case_id=case.id,
         **data.row_fields(recorded_by=actor.subject),
     )
     session.add(contact)
     emit_case_event(
         session,
         events.CaseContactLogged(
-            case_id=case["id"],
+            case_id=case.id,
             contacted_on=data.contacted_on,
             medium=data.medium,
             duration_minutes=data.duration_minutes,
@@ -38,7 +38,7 @@ async def log_contact(
         ),
     )
     await audited_records.commit_with_audit(
-        session, actor, "contact.log", case["id"], "contact", contact
+        session, actor, "contact.log", case.id, "contact", contact
     )
     return contact
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,3 +22,15 @@ class ErasureRequest(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # The staff member (handler or chief) who confirmed: staff, not the visitor.
     confirmed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class ErasureRequestRow(NamedTuple):
+    """A request as the office's list shows it, with its case's status and handler."""
+
+    id: str
+    case_id: str
+    requested_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    confirmed_by: str | None
+    case_status: str
+    assigned_to: str | None

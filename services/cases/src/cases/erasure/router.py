@@ -38,7 +38,7 @@ async def request_erasure(
     erasure = await service.request_erasure(
         session=session, case=case, actor=caller.actor, peer=caller.peer
     )
-    return CaseErasureState.model_validate(dict(erasure))
+    return CaseErasureState.model_validate(erasure, from_attributes=True)
 
 
 @router.get(
@@ -60,7 +60,8 @@ async def list_erasure_requests(
         session=session, actor=actor, cursor=cursor, limit=limit, case_ids=case_ids
     )
     return ErasureRequestPage(
-        items=[ErasureRequestRead.model_validate(row) for row in rows], next_cursor=next_cursor
+        items=[ErasureRequestRead.model_validate(row, from_attributes=True) for row in rows],
+        next_cursor=next_cursor,
     )
 
 

@@ -77,9 +77,7 @@ async def import_cases(
             results[index] = _result(index, raw.get("source_id"), RecordOutcome.INVALID, errors)
         else:
             valid.append((index, record))
-    offices = {
-        row["code"]: row for row in (await session.execute(select(table_of(Office)))).mappings()
-    }
+    offices = {office.code: office for office in await session.scalars(select(Office))}
     codes = {(v, c) for v, c in await session.execute(select(IssueCode.version, IssueCode.code))}
     checked = []
     for index, record in valid:
@@ -106,7 +104,7 @@ async def import_cases(
 
 
 def _against_reference(
-    record: HistoricCase, offices: dict[str, Any], codes: set[tuple[str, str]]
+    record: HistoricCase, offices: dict[str, Office], codes: set[tuple[str, str]]
 ) -> Iterable[dict[str, str]]:
     if record.visitor is not None:
         # Identities enter through intake only, which seals them and passes a reference.
@@ -116,10 +114,10 @@ def _against_reference(
         yield {"field": "office", "reason": "not an office"}
         return
     first = record.submitted_on or record.opened_on
-    if first < office["opened_on"]:
-        yield {"field": "opened_on", "reason": f"before the office opened ({office['opened_on']})"}
-    if office["closed_on"] is not None and record.opened_on > office["closed_on"]:
-        yield {"field": "opened_on", "reason": f"after the office closed ({office['closed_on']})"}
+    if first < office.opened_on:
+        yield {"field": "opened_on", "reason": f"before the office opened ({office.opened_on})"}
+    if office.closed_on is not None and record.opened_on > office.closed_on:
+        yield {"field": "opened_on", "reason": f"after the office closed ({office.closed_on})"}
     for i, issue in enumerate(record.issues):
         if (issue.taxonomy_version, issue.code) not in codes:
             yield {"field": f"issues.{i}.code", "reason": f"not a code of {issue.taxonomy_version}"}

@@ -67,7 +67,7 @@ async def give_service(
     session: SessionDep,
     actor: CaseReaderDep,
 ) -> ServiceRead:
-    codes = await service.issue_codes(session=session, case_id=case["id"])
+    codes = await service.issue_codes(session=session, case_id=case.id)
 
     async def open_mediation(body: dict[str, Any]) -> str:
         return await _open_mediation(request, actor, body)

@@ -1,9 +1,8 @@
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cases.issue_coding.models import CaseIssue
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.taxonomy import SYSTEMIC_ISSUES, category_of
 from ombuds_shared.vocabulary import FormalChannel, ServiceKind
@@ -26,13 +25,13 @@ class IssueRead(BaseModel):
     recorded_at: dt.datetime
 
     @classmethod
-    def of(cls, row: Mapping[Any, Any]) -> "IssueRead":
+    def of(cls, issue: CaseIssue) -> "IssueRead":
         """An issue as read, with the major category its code belongs to."""
         return cls(
-            code=row["code"],
-            category=category_of(row["code"]),
-            taxonomy_version=row["taxonomy_version"],
-            recorded_at=row["recorded_at"],
+            code=issue.code,
+            category=category_of(issue.code),
+            taxonomy_version=issue.taxonomy_version,
+            recorded_at=issue.recorded_at,
         )
 
 

@@ -1,13 +1,12 @@
 """Secure messages: the assigned ombudsman's side here, the visitor's side for intake only."""
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from sqlalchemy import RowMapping, Table, select
 
 from cases.case import service as case_service
 from cases.case.dependencies import CONTENT_DESTROYED, LiveCaseDep, OmbudsmanDep
-from cases.case.models import CaseFile
+from cases.case.models import CaseRow
 from cases.message import service
 from cases.message.schemas import CaseMessageRead, MessageCreate, Sender, VisitorView
 from ombuds_shared.auth import require_peer
@@ -67,29 +66,26 @@ async def read_messages(
     )
 
 
-_CASE = cast(Table, CaseFile.__table__)
 internal_router = APIRouter(prefix="/v1/internal/cases/{case_id}", tags=["internal"])
 IntakePeerDep = Annotated[Caller, Depends(require_peer("intake"))]
 
 
-async def visitors_case(case_id: str, session: SessionDep, caller: IntakePeerDep) -> RowMapping:
+async def visitors_case(case_id: str, session: SessionDep, caller: IntakePeerDep) -> CaseRow:
     """The case, if intake vouches (in its own signed token) that its acting visitor
     submitted the request this case was opened from."""
     actor = caller.actor
     if actor is None or not actor.has_any("visitor"):
         raise Forbidden("Only a case's visitor reaches it here, through intake.")
-    case = None
-    if case_service.is_case_id(case_id):
-        result = await session.execute(select(_CASE).where(_CASE.c.id == case_id))
-        case = result.mappings().one_or_none()
-    if case is None or case["intake_request_id"] is None:
+    found = await case_service.get_row_and_request(session=session, case_id=case_id)
+    if found is None or found[1] is None:
         raise NotFound("No such case.")
-    if caller.asserts.get("request") != case["intake_request_id"]:
+    case, intake_request_id = found
+    if caller.asserts.get("request") != intake_request_id:
         raise Forbidden("The caller does not vouch for this case's visitor.")
     return case
 
 
-VisitorsCaseDep = Annotated[RowMapping, Depends(visitors_case)]
+VisitorsCaseDep = Annotated[CaseRow, Depends(visitors_case)]
 
 
 def _actor(caller: Caller) -> Actor:

@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from typing import NamedTuple
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,3 +22,11 @@ class DestructionRecord(Base):
     consents: Mapped[int] = mapped_column(Integer)
     disclosures: Mapped[int] = mapped_column(Integer)
     identity_destroyed: Mapped[bool] = mapped_column(Boolean)
+
+
+class DueCase(NamedTuple):
+    """A closed case the schedule destroys: what its destruction needs to know."""
+
+    id: str
+    visitor_ref: str | None
+    closed_at: dt.datetime

@@ -17,16 +17,16 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import cast
 
-from sqlalchemy import RowMapping, Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.audit import service as audit
-from cases.case.models import CaseFile
+from cases.case.models import CaseFile, CaseRow
 from cases.case.service import case_context
 from cases.consent.models import Consent, Disclosure
 from cases.message.models import Message
 from cases.note.models import Note
-from cases.retention.models import DestructionRecord
+from cases.retention.models import DestructionRecord, DueCase
 from ombuds_shared.db import count_rows, utcnow
 from ombuds_shared.errors import AppError, ServiceUnavailable
 from ombuds_shared.keystore import KeyStore
@@ -43,7 +43,7 @@ DestroyIdentity = Callable[[str], Awaitable[None]]
 _CASE = cast(Table, CaseFile.__table__)
 
 
-async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMapping]:
+async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[DueCase]:
     """Closed cases whose closure is older than the cutoff and whose content still exists."""
     result = await session.execute(
         select(_CASE.c.id, _CASE.c.visitor_ref, _CASE.c.closed_at)
@@ -52,7 +52,7 @@ async def due_cases(*, session: AsyncSession, cutoff: dt.datetime) -> list[RowMa
         )
         .order_by(_CASE.c.closed_at, _CASE.c.id)
     )
-    return list(result.mappings())
+    return [DueCase._make(row) for row in result]
 
 
 @counted_runs("cases", kind="cases")
@@ -63,15 +63,15 @@ async def run(
     report, session_maker = schedule.new_report(), schedule.session_maker
     async with session_maker() as session:
         due = await due_cases(session=session, cutoff=report.cutoff)
-    report.due = [row["id"] for row in due]
+    report.due = [case.id for case in due]
     if schedule.dry_run:
         return report
     if key_store is None:
         raise ServiceUnavailable("The key store is not configured.")
-    rows = {row["id"]: row for row in due}
+    cases = {case.id: case for case in due}
 
     async def destroy_one(case_id: str) -> bool:
-        await destroy_case(session_maker, key_store, destroy_identity, rows[case_id])
+        await destroy_case(session_maker, key_store, destroy_identity, cases[case_id])
         return True
 
     await destroy_each(report, destroy_one, session_maker, retried=(AppError,))
@@ -85,14 +85,14 @@ async def destroy_case(
     session_maker: async_sessionmaker[AsyncSession],
     key_store: KeyStore,
     destroy_identity: DestroyIdentity,
-    case: RowMapping,
+    case: CaseRow | DueCase,
     *,
     actor: Actor = RETENTION_ACTOR,
 ) -> bool:
     """Destroys one case's confidential content (and its visitor's identity, unless another
     of their cases keeps it); False if someone else destroyed it first. The schedule runs it
     for due cases; a confirmed erasure (cases.erasure) runs it early, as `actor`."""
-    case_id, ref = case["id"], case["visitor_ref"]
+    case_id, ref = case.id, case.visitor_ref
     async with session_maker() as session:
         shared = ref is not None and await session.scalar(
             select(func.count())
@@ -106,7 +106,7 @@ async def destroy_case(
     # A visitor with another case whose content is kept keeps their identity for it; the
     # identity goes when the last of their cases is destroyed.
     identity_destroyed = ref is not None and not shared
-    if identity_destroyed:
+    if ref is not None and identity_destroyed:
         await destroy_identity(ref)
     # The key first: once it is gone, nothing left of the case can be read, even if the
     # transaction below fails (the case then stays due and the next run finishes it).

@@ -38,14 +38,14 @@ class VisitorIdentityRead(BaseModel):
 async def visitor_identity(
     request: Request, peers: PeersDep, case: LiveCaseDep, session: SessionDep, actor: OmbudsmanDep
 ) -> VisitorIdentityRead:
-    ref = case["visitor_ref"]
+    ref = case.visitor_ref
     if not ref:
         raise NotFound("This case has no visitor on record.")
     await audit.record(
         session,
         actor=actor,
         action="visitor.reveal",
-        case_id=case["id"],
+        case_id=case.id,
         record_type="visitor",
         record_id=ref,
     )
@@ -53,9 +53,9 @@ async def visitor_identity(
     await session.commit()
     # The vault reveals the identity bound to this case only, and only to the user this
     # service vouches handles it; it checks both against its own records and audits it.
-    token = peer_token(request.app, "intake", actor, asserts={"handles": f"case:{case['id']}"})
+    token = peer_token(request.app, "intake", actor, asserts={"handles": f"case:{case.id}"})
     intake: ServiceClient = peers["intake"]
     identity: dict[str, Any] = await intake.call(
-        "GET", f"/v1/internal/cases/{case['id']}/visitor", token=token
+        "GET", f"/v1/internal/cases/{case.id}/visitor", token=token
     )
     return VisitorIdentityRead.model_validate(identity)

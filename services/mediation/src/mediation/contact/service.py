@@ -54,10 +54,9 @@ async def log_contact(
 
 async def contacts(*, session: AsyncSession, mediation: Mediation) -> list[ContactRead]:
     """The mediation's contacts in the order they happened (then as recorded)."""
-    table = MediationContact.__table__
-    result = await session.execute(
-        select(table)
-        .where(table.c.mediation_id == mediation.id)
-        .order_by(table.c.contacted_on, table.c.recorded_at, table.c.id)
+    result = await session.scalars(
+        select(MediationContact)
+        .where(MediationContact.mediation_id == mediation.id)
+        .order_by(MediationContact.contacted_on, MediationContact.recorded_at, MediationContact.id)
     )
-    return [contact_read(row) for row in result.mappings()]
+    return [contact_read(contact) for contact in result]

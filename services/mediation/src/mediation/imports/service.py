@@ -70,7 +70,7 @@ async def import_mediations(
 ) -> ImportAnswer:
     """Checks every record of the batch and writes the new ones (none on a dry run)."""
     results: dict[int, RecordResult] = {}
-    offices = {r["code"]: r for r in (await session.execute(select(table_of(Office)))).mappings()}
+    offices = {office.code: office for office in await session.scalars(select(Office))}
     checked: list[tuple[int, HistoricMediation]] = []
     for index, raw in enumerate(batch.records):
         record, errors = parse_mediation(raw)
@@ -110,15 +110,15 @@ def _identities(record: HistoricMediation) -> Iterable[dict[str, str]]:
 
 
 def _against_offices(
-    record: HistoricMediation, offices: dict[str, Any]
+    record: HistoricMediation, offices: dict[str, Office]
 ) -> Iterable[dict[str, str]]:
     office = offices.get(record.office)
     if office is None:
         yield {"field": "office", "reason": "not an office"}
-    elif record.opened_on < office["opened_on"]:
-        yield {"field": "opened_on", "reason": f"before the office opened ({office['opened_on']})"}
-    elif office["closed_on"] is not None and record.opened_on > office["closed_on"]:
-        yield {"field": "opened_on", "reason": f"after the office closed ({office['closed_on']})"}
+    elif record.opened_on < office.opened_on:
+        yield {"field": "opened_on", "reason": f"before the office opened ({office.opened_on})"}
+    elif office.closed_on is not None and record.opened_on > office.closed_on:
+        yield {"field": "opened_on", "reason": f"after the office closed ({office.closed_on})"}
 
 
 async def _write(
