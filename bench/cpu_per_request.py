@@ -5,9 +5,13 @@ process spends the difference. It drives the same load as bench.case_reads
 (or bench.intake_submissions with --route intake) and reads each process's
 CPU time from /proc before and after: the baseline's one process, then the
 gateway and the owning service, and PostgreSQL's backends in both runs.
-Linux only. Unlike the ratios, these figures grow on a busy machine.
+With --route mixed it sends bench.mixed_workload's mix open-loop at --rate
+instead (no baseline) and reports every service process, PostgreSQL and the
+load generator. Linux only. Unlike the ratios, these figures grow on a busy
+machine.
 
     uv run python -m bench.cpu_per_request [--route read|intake] [--duration 10]
+    uv run python -m bench.cpu_per_request --route mixed [--rate 150] [--duration 20]
 """
 
 from __future__ import annotations
@@ -77,12 +81,42 @@ def _print(costs: dict[str, float]) -> None:
             print(f"    {name:<10} {micros:7.0f} µs/request")
 
 
+def children_cpu_seconds() -> float:
+    """CPU time of the child processes this one has waited for (the load generator's runs)."""
+    usage = os.times()
+    return usage.children_user + usage.children_system
+
+
+def mixed(rate: float, duration: float) -> None:
+    """CPU per request of every process under bench.mixed_workload's mix at a fixed rate."""
+    from bench import mixed_workload
+
+    print(f"CPU per request, mixed workload, {rate:g} req/s open loop, {duration:.0f} s")
+    with running_system() as system:
+        plan = mixed_workload.seed_workload(system, cases=30)
+        mixed_workload.generate(plan, [(rate, 3)])  # warm up
+        pids = {name: process.pid for name, process in system.processes.items()}
+        generator_before = children_cpu_seconds()
+        with measured(pids) as per_request:
+            figures = mixed_workload.generate(plan, [(rate, duration)])["phases"][0]
+            costs = per_request(float(figures["requests"]))
+        costs["generator"] = (children_cpu_seconds() - generator_before) / figures["requests"] * 1e6
+    print(mixed_workload.line(f"{rate:g} req/s", figures))
+    _print(costs)
+    ours = sum(v for k, v in costs.items() if k not in ("postgres", "generator"))
+    print(f"    services   {ours:7.0f} µs/request; all {sum(costs.values()):7.0f} µs/request")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--route", choices=("read", "intake"), default="read")
+    parser.add_argument("--route", choices=("read", "intake", "mixed"), default="read")
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rate", type=float, default=150, help="requests a second (mixed)")
     args = parser.parse_args()
+    if args.route == "mixed":
+        mixed(args.rate, args.duration)
+        return
     run = {"concurrency": args.concurrency, "duration": args.duration}
     print(f"CPU per request, {args.route}, {args.concurrency} clients, {args.duration:.0f} s")
     with running_baseline() as baseline_url:
