@@ -9,8 +9,9 @@ from ombuds_shared.schemas import InputModel
 
 
 class EventType(StrEnum):
-    """What a webhook can announce: the events of `ombuds_shared.events.WEBHOOK_EVENTS`
-    (docs/webhooks.md lists each payload)."""
+    """What a webhook can announce (docs/webhooks.md lists each payload)."""
+
+    # The events of ombuds_shared.events.WEBHOOK_EVENTS (tests/test_event_models.py).
 
     REQUEST_RECEIVED = "request.received"
     CASE_ASSIGNED = "case.assigned"
