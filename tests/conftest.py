@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -177,8 +178,8 @@ async def running_stack(
                 await stack.start(name)
             yield stack
         finally:
-            for name in list(stack.servers):
-                await stack.stop(name)
+            # Side by side: each stop waits for its app's shutdown, not for the others'.
+            await asyncio.gather(*(stack.stop(name) for name in list(stack.servers)))
 
 
 def intake_body(**changes: Any) -> dict[str, Any]:
