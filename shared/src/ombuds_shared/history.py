@@ -19,19 +19,11 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
+# The vocabularies a record names are the ones every service speaks, defined once.
+from ombuds_shared import vocabulary
 from ombuds_shared.reference import Location, OccupationalGroup, Pillar, Tribunal
 from ombuds_shared.schemas import InputModel
 from ombuds_shared.taxonomy import SUBCATEGORIES, SYSTEMIC_ISSUES, TAXONOMY_VERSION
-
-# The vocabularies a record names are the ones every service speaks, defined once.
-from ombuds_shared.vocabulary import (
-    ClosureReason,
-    FormalChannel,
-    Outcome,
-    ReferralSource,
-    ServiceKind,
-    SessionMode,
-)
 
 __all__ = [
     "OUTCOME_STATUS",
@@ -79,12 +71,12 @@ class HistoricIssue(InputModel):
 
 
 class HistoricService(InputModel):
-    service: ServiceKind
+    service: vocabulary.ServiceKind
     given_on: dt.date
 
 
 class HistoricReferral(InputModel):
-    formal_channel: FormalChannel
+    formal_channel: vocabulary.FormalChannel
     referred_on: dt.date
 
 
@@ -136,7 +128,7 @@ class HistoricCase(_CheckedRecord):
     referrals: list[HistoricReferral] = Field(default_factory=list, max_length=20)
     systemic_issues: list[HistoricSystemicIssue] = Field(default_factory=list, max_length=20)
     closed_on: dt.date | None = None
-    closure_reason: ClosureReason | None = None
+    closure_reason: vocabulary.ClosureReason | None = None
     visitor: dict[str, Any] | None = Field(
         None,
         description="The visitor's identity (name, email, phone, staff_index_number, "
@@ -209,7 +201,7 @@ class HistoricCase(_CheckedRecord):
 
 
 # How a mediation ended: the one vocabulary's `Outcome`, under the name imports know.
-MediationOutcome = Outcome
+MediationOutcome = vocabulary.Outcome
 
 
 class PartyAnswer(StrEnum):
@@ -240,7 +232,7 @@ class HistoricParty(InputModel):
 
 class HistoricSession(InputModel):
     held_on: dt.date
-    mode: SessionMode
+    mode: vocabulary.SessionMode
 
 
 class HistoricMediation(_CheckedRecord):
@@ -251,7 +243,7 @@ class HistoricMediation(_CheckedRecord):
     source_id: str = Field(max_length=100, pattern=r"^[A-Za-z0-9_.:/#-]{1,100}$")
     office: str = Field("mediation-service", max_length=40, pattern=r"^[a-z0-9-]{1,40}$")
     pillar: Pillar
-    referral_source: ReferralSource
+    referral_source: vocabulary.ReferralSource
     tribunal_reference: HistoricTribunalReference | None = None
     issue_codes: list[str] = Field(default_factory=list, max_length=20)
     is_group: bool = False
