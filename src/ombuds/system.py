@@ -16,6 +16,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 
 from ombuds import progress
+from ombuds_shared.http import SERVER_KEEP_ALIVE_SECONDS
 from ombuds_shared.keys import load_or_create_key
 from ombuds_shared.migrations import move_keys_to_store, upgrade
 
@@ -184,6 +185,7 @@ class System:
             sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
             "--host", HOST, "--port", str(self.port + spec.offset),
             "--log-level", self.log_level, "--no-access-log", "--timeout-graceful-shutdown", "5",
+            "--timeout-keep-alive", str(SERVER_KEEP_ALIVE_SECONDS),
         ]  # fmt: skip
         log = None
         if self.log_dir is not None:

@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ombuds_shared.db import create_engine
+from ombuds_shared.http import SERVER_KEEP_ALIVE_SECONDS
 from ombuds_shared.keys import SigningKey, generate_key_file, jwks_document
 from ombuds_shared.migrations import upgrade
 from ombuds_shared.tokens import GATEWAY_ISSUER, Actor, mint_internal_token
@@ -248,7 +249,12 @@ async def serve_app(app: FastAPI, port: int | None = None) -> AsyncIterator[str]
     # A bounded graceful shutdown: past it, uvicorn cancels the requests still running
     # (a relay's delivery, say) instead of waiting for their connections without end.
     config = uvicorn.Config(
-        app, log_config=None, lifespan="on", access_log=False, timeout_graceful_shutdown=5
+        app,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
     )
     server = _PromptServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -20,6 +20,7 @@ from gateway import wellknown
 from gateway.config import GatewaySettings
 from gateway.events.router import router as events_router
 from ombuds_shared.errors import install_problem_handlers
+from ombuds_shared.http import SERVER_KEEP_ALIVE_SECONDS
 from ombuds_shared.logs import RequestContextMiddleware
 from ombuds_shared.metrics import MetricsMiddleware, metrics_router
 from ombuds_shared.request_body import BodyGuardMiddleware
@@ -76,6 +77,7 @@ async def private_listener(app: FastAPI, bind: str | None) -> AsyncIterator[None
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve())
