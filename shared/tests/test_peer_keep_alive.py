@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from ombuds import system
 from ombuds_shared import http
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every place a service's server is started, and how it names uvicorn's keep-alive there.
 LAUNCHERS = {
-    "src/ombuds/system.py": r'"--timeout-keep-alive", str\((SERVER_KEEP_ALIVE_SECONDS)\)',
-    "deploy/Dockerfile": r"--timeout-keep-alive (\d+)",
+    "src/ombuds/system.py": r'"--timeout-keep-alive", str\((_keep_alive_seconds)\(spec\.name\)\)',
+    "deploy/Dockerfile": (
+        r"--timeout-keep-alive \$\(\[ .* = gateway \] && echo \d+ \|\| echo (\d+)\)"
+    ),
     "services/gateway/src/gateway/private_listener.py": (
         r"timeout_keep_alive=(SERVER_KEEP_ALIVE_SECONDS)"
     ),
@@ -30,7 +33,11 @@ LAUNCHERS = {
 
 
 def _seconds(found: str) -> int:
-    return http.SERVER_KEEP_ALIVE_SECONDS if found == "SERVER_KEEP_ALIVE_SECONDS" else int(found)
+    if found == "SERVER_KEEP_ALIVE_SECONDS":
+        return http.SERVER_KEEP_ALIVE_SECONDS
+    if found == "_keep_alive_seconds":
+        return system._keep_alive_seconds("cases")
+    return int(found)
 
 
 @pytest.mark.parametrize("launcher", LAUNCHERS)
@@ -40,10 +47,21 @@ def test_every_service_is_served_keeping_idle_connections_longer_than_callers(
     text = (ROOT / launcher).read_text()
     found = re.findall(LAUNCHERS[launcher], text)
     # uvicorn is started nowhere else in the file, so no server there keeps the default.
-    assert (
-        len(found) == 1 == len(re.findall(r"uvicorn\.Config\(|-m\", \"uvicorn|exec uvicorn", text))
-    )
+    started = re.findall(r"uvicorn\.Config\(|-m\", \"uvicorn|exec uvicorn", text)
+    assert len(found) == 1 == len(started)
     assert _seconds(found[0]) >= _client_idle_seconds() + 5
+
+
+def test_the_gateways_public_api_keeps_no_idle_socket_longer_than_uvicorns_default() -> None:
+    """Outside clients are not peers: their idle sockets are closed after 5 s."""
+    assert system._keep_alive_seconds("gateway") == 5
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert re.search(r"= gateway \] && echo 5 \|\|", dockerfile)
+    assert all(
+        system._keep_alive_seconds(spec.name) == http.SERVER_KEEP_ALIVE_SECONDS
+        for spec in system.SERVICES
+        if spec.name != "gateway"
+    )
 
 
 def _client_idle_seconds() -> float:

@@ -24,6 +24,16 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+# The gateway's public API keeps uvicorn's default, so no outside client holds an idle
+# socket longer than it must; the services keep their callers' connections longer than
+# the callers do (ombuds_shared.http).
+PUBLIC_KEEP_ALIVE_SECONDS = 5
+
+
+def _keep_alive_seconds(service: str) -> int:
+    return PUBLIC_KEEP_ALIVE_SECONDS if service == "gateway" else SERVER_KEEP_ALIVE_SECONDS
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
@@ -185,7 +195,7 @@ class System:
             sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
             "--host", HOST, "--port", str(self.port + spec.offset),
             "--log-level", self.log_level, "--no-access-log", "--timeout-graceful-shutdown", "5",
-            "--timeout-keep-alive", str(SERVER_KEEP_ALIVE_SECONDS),
+            "--timeout-keep-alive", str(_keep_alive_seconds(spec.name)),
         ]  # fmt: skip
         log = None
         if self.log_dir is not None:
