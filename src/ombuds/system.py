@@ -16,7 +16,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 
 from ombuds import progress
-from ombuds_shared.http import SERVER_KEEP_ALIVE_SECONDS
+from ombuds_shared.http import PUBLIC_KEEP_ALIVE_SECONDS, SERVER_KEEP_ALIVE_SECONDS
 from ombuds_shared.keys import load_or_create_key
 from ombuds_shared.migrations import move_keys_to_store, upgrade
 
@@ -24,13 +24,8 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-# The gateway's public API keeps uvicorn's default, so no outside client holds an idle
-# socket longer than it must; the services keep their callers' connections longer than
-# the callers do (ombuds_shared.http).
-PUBLIC_KEEP_ALIVE_SECONDS = 5
-
-
 def _keep_alive_seconds(service: str) -> int:
+    """The gateway's public API lets idle outside clients go soon; services keep peers longer."""
     return PUBLIC_KEEP_ALIVE_SECONDS if service == "gateway" else SERVER_KEEP_ALIVE_SECONDS
 
 

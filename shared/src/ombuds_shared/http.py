@@ -23,6 +23,7 @@ from ombuds_shared.errors import AppError, ServiceUnavailable, UpstreamFailed, e
 from ombuds_shared.request_context import REQUEST_ID_HEADER, current_request_id
 
 __all__ = [
+    "PUBLIC_KEEP_ALIVE_SECONDS",
     "SERVER_KEEP_ALIVE_SECONDS",
     "RawResponse",
     "ServiceClient",
@@ -42,6 +43,9 @@ _UNREACHABLE = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, Timeo
 # (the mixed workload saw one in 42,000 requests).
 _IDLE_CONNECTION_SECONDS = 30
 SERVER_KEEP_ALIVE_SECONDS = 40
+# The gateway's public API keeps uvicorn's default: outside clients are not peers, and
+# none holds an idle socket longer than it must.
+PUBLIC_KEEP_ALIVE_SECONDS = 5
 
 
 @dataclass(frozen=True)
