@@ -30,6 +30,7 @@ from ombuds_shared.db import create_engine
 from ombuds_shared.http import SERVER_KEEP_ALIVE_SECONDS
 from ombuds_shared.keys import SigningKey, generate_key_file, jwks_document
 from ombuds_shared.migrations import upgrade
+from ombuds_shared.serving import PromptServer
 from ombuds_shared.tokens import GATEWAY_ISSUER, Actor, mint_internal_token
 
 TEST_DATABASE_ENV = "OMBUDS_TEST_DATABASE_URL"
@@ -216,29 +217,6 @@ async def app_client(
             yield client
 
 
-class _PromptServer(uvicorn.Server):
-    """A uvicorn server that stops when told, not at its next tick.
-
-    uvicorn looks at `should_exit` every 0.1 s; a test stops five servers, a thousand times a
-    suite, so `stop()` wakes the main loop at once. A signal that sets `should_exit` (Ctrl-C)
-    is still seen within a second.
-    """
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self._stop = asyncio.Event()
-
-    def stop(self) -> None:
-        self.should_exit = True
-        self._stop.set()
-
-    async def main_loop(self) -> None:
-        await self.on_tick(0)
-        while not self.should_exit:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=1)
-
-
 @contextlib.asynccontextmanager
 async def serve_app(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
     """Serves the app over real HTTP on 127.0.0.1 inside this event loop; yields its URL."""
@@ -256,7 +234,7 @@ async def serve_app(app: FastAPI, port: int | None = None) -> AsyncIterator[str]
         timeout_graceful_shutdown=5,
         timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
     )
-    server = _PromptServer(config)
+    server = PromptServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(500):
         if server.started or task.done():

@@ -48,6 +48,7 @@ __all__ = [
     "retention",
     "rewrap",
     "schemas",
+    "serving",
     "tasks",
     "taxonomy",
     "tokens",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import uvicorn
 from fastapi import FastAPI
@@ -24,6 +24,7 @@ from ombuds_shared.http import SERVER_KEEP_ALIVE_SECONDS
 from ombuds_shared.logs import RequestContextMiddleware
 from ombuds_shared.metrics import MetricsMiddleware, metrics_router
 from ombuds_shared.request_body import BodyGuardMiddleware
+from ombuds_shared.serving import PromptServer
 
 _START_POLLS = 500  # x 10 ms
 
@@ -52,14 +53,6 @@ def private_app(public: FastAPI, settings: GatewaySettings) -> FastAPI:
     return app
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves the process's signals to the public server."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def private_listener(app: FastAPI, bind: str | None) -> AsyncIterator[None]:
     """Serves `app` on `bind` while the block runs (nothing when bind is None)."""
@@ -79,19 +72,19 @@ async def private_listener(app: FastAPI, bind: str | None) -> AsyncIterator[None
         timeout_graceful_shutdown=5,
         timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
     )
-    server = _Server(config)
+    server = PromptServer(config, handle_signals=False)
     task = asyncio.create_task(server.serve())
     for _ in range(_START_POLLS):
         if server.started or task.done():
             break
         await asyncio.sleep(0.01)
     if not server.started:
-        server.should_exit = True
+        server.stop()
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(task, timeout=5)
         raise RuntimeError(f"the gateway's private listener could not serve on {bind}")
     try:
         yield
     finally:
-        server.should_exit = True
+        server.stop()
         await asyncio.wait_for(task, timeout=10)
