@@ -162,7 +162,8 @@ async def running_stack(
             **gateway_overrides,
         )
         gateway_app = create_gateway(gateway_settings)
-        await running.enter_async_context(serve_app(gateway_app, gateway_port))
+        gateway_server = await running.enter_async_context(contextlib.AsyncExitStack())
+        await gateway_server.enter_async_context(serve_app(gateway_app, gateway_port))
         client = await running.enter_async_context(
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=gateway_app), base_url="http://testserver"
@@ -178,8 +179,10 @@ async def running_stack(
                 await stack.start(name)
             yield stack
         finally:
-            # Side by side: each stop waits for its app's shutdown, not for the others'.
-            await asyncio.gather(*(stack.stop(name) for name in list(stack.servers)))
+            # Side by side, the gateway too: each stop waits for its app's shutdown, not for
+            # the others', as when a deployment stops every process at once.
+            stops = [stack.stop(name) for name in list(stack.servers)]
+            await asyncio.gather(gateway_server.aclose(), *stops)
 
 
 def intake_body(**changes: Any) -> dict[str, Any]:
