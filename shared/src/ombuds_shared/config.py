@@ -71,7 +71,9 @@ class ServiceSettings(BaseSettings):
         description="A JWKS file to trust instead of the URL (tests and single-service runs).",
     )
     peer_timeout_seconds: float = Field(
-        default=10.0, description="How long a call to another service may take before it fails."
+        default=10.0,
+        description="How long a call to another service may take, retries included, "
+        "before it fails.",
     )
     max_body_bytes: int = Field(
         default=1_000_000, description="Larger request bodies are refused with 413."

@@ -48,6 +48,14 @@ SERVER_KEEP_ALIVE_SECONDS = 40
 PUBLIC_KEEP_ALIVE_SECONDS = 5
 
 
+# A retry needs at least this long left before the deadline to be worth sending.
+_LEAST_ATTEMPT_SECONDS = 0.05
+
+
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=seconds, connect=min(3.0, seconds))
+
+
 @dataclass(frozen=True)
 class RawResponse:
     status: int
@@ -75,9 +83,8 @@ class ServiceClient:
         self.name = name
         self.retries = retries
         self.backoff = backoff_seconds
-        self._timeout = aiohttp.ClientTimeout(
-            total=timeout_seconds, connect=min(3.0, timeout_seconds)
-        )
+        self._timeout_seconds = timeout_seconds
+        self._timeout = _timeout(timeout_seconds)
         self._pool_limit = pool_limit
         self._session: aiohttp.ClientSession | None = None
 
@@ -129,20 +136,28 @@ class ServiceClient:
         attempts = 1 + (self.retries if may_retry else 0)
         # The path was checked by the caller; `encoded` keeps aiohttp from re-normalizing it.
         url = URL(self.base_url + path + (f"?{raw_query}" if raw_query else ""), encoded=True)
+        # One deadline for the call, its retries included: the caller has its answer (or its
+        # 503) within the timeout, and a peer too slow to answer in time is not asked again.
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + self._timeout_seconds
         for attempt in range(1, attempts + 1):
             try:
                 async with self.session.request(
-                    method, url, headers=out_headers, data=body, params=params
+                    method,
+                    url,
+                    headers=out_headers,
+                    data=body,
+                    params=params,
+                    timeout=self._timeout if attempt == 1 else _timeout(deadline - clock.time()),
                 ) as response:
                     content = await response.read()
                     result = RawResponse(response.status, dict(response.headers), content)
-                if result.status in _RETRYABLE_STATUSES and attempt < attempts:
-                    await self._pause(attempt)
+                retryable = result.status in _RETRYABLE_STATUSES and attempt < attempts
+                if retryable and await self._paused(attempt, deadline):
                     continue
                 return result
             except _UNREACHABLE as exc:
-                if attempt < attempts:
-                    await self._pause(attempt)
+                if attempt < attempts and await self._paused(attempt, deadline):
                     continue
                 logger.warning(
                     "peer unreachable", extra={"peer": self.name, "error": type(exc).__name__}
@@ -150,8 +165,13 @@ class ServiceClient:
                 raise ServiceUnavailable(f"The {self.name} service is not reachable.") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _pause(self, attempt: int) -> None:
-        await asyncio.sleep(self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random()))  # noqa: S311
+    async def _paused(self, attempt: int, deadline: float) -> bool:
+        """Waits before the next attempt; False when the deadline leaves no time for one."""
+        pause = self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())  # noqa: S311
+        if asyncio.get_running_loop().time() + pause + _LEAST_ATTEMPT_SECONDS > deadline:
+            return False
+        await asyncio.sleep(pause)
+        return True
 
     async def call(
         self,

@@ -1,0 +1,82 @@
+"""A call to a peer has one deadline, its retries included.
+
+A peer too slow to answer within the timeout is not asked again: retrying would
+give an overloaded peer the same work three times, and keep the caller waiting
+three timeouts for its 503. A peer that is away (refused, cut off) is still
+tried again while time is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ombuds_shared.errors import ServiceUnavailable
+from ombuds_shared.http import ServiceClient
+
+TIMEOUT_SECONDS = 0.5
+
+
+@pytest.fixture
+async def silent_peer() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A peer on 127.0.0.1 that reads each request and never answers it."""
+    requests: list[bytes] = []
+    released = asyncio.Event()
+    writers: list[asyncio.StreamWriter] = []
+
+    async def keep_silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        requests.append(await reader.readuntil(b"\r\n\r\n"))
+        await released.wait()
+
+    server = await asyncio.start_server(keep_silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", requests
+    finally:
+        released.set()
+        for writer in writers:
+            writer.transport.abort()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [("GET", {}), ("POST", {"idempotency-key": "k-1"})],
+    ids=["read", "keyed write"],
+)
+async def test_a_peer_too_slow_to_answer_is_asked_once_and_the_caller_answered_in_time(
+    silent_peer: tuple[str, list[bytes]], method: str, headers: dict[str, str]
+) -> None:
+    url, requests = silent_peer
+    client = ServiceClient(
+        url, name="cases", timeout_seconds=TIMEOUT_SECONDS, retries=2, backoff_seconds=0.01
+    )
+    clock = asyncio.get_running_loop()
+    started = clock.time()
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await client.send(method, "/v1/cases", headers=headers, body=b"{}")
+    finally:
+        await client.close()
+    assert len(requests) == 1
+    assert clock.time() - started < TIMEOUT_SECONDS * 1.5
+
+
+async def test_a_refused_read_is_still_tried_again_within_the_deadline() -> None:
+    """Nothing listens: each attempt fails at once, and the retries fit in the deadline."""
+    client = ServiceClient(
+        "http://127.0.0.1:9", name="cases", timeout_seconds=5, retries=2, backoff_seconds=0.2
+    )
+    clock = asyncio.get_running_loop()
+    started = clock.time()
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await client.send("GET", "/v1/cases")
+    finally:
+        await client.close()
+    # Two pauses of at least 0.1 s and 0.2 s (backoff 0.2 s, halved at the least): retried.
+    assert 0.3 <= clock.time() - started < 5
