@@ -63,7 +63,8 @@ async def test_a_peer_too_slow_to_answer_is_asked_once_and_the_caller_answered_i
     finally:
         await client.close()
     assert len(requests) == 1
-    assert clock.time() - started < TIMEOUT_SECONDS * 1.5
+    # One timeout and its handling; asked again, it would take three timeouts.
+    assert clock.time() - started < TIMEOUT_SECONDS * 2
 
 
 async def test_a_refused_read_is_still_tried_again_within_the_deadline() -> None:
