@@ -135,6 +135,16 @@ async def test_unknown_internal_and_wrong_method_routes(stack: Stack) -> None:
     assert (await stack.gateway.get("/v1/", headers=headers)).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/v1/cases/%0A", "/v1/webhooks/subscriptions/x%0A"])
+async def test_a_path_ending_in_a_line_break_is_no_route_with_or_without_a_token(
+    stack: Stack, path: str
+) -> None:
+    """The mount's pattern ends in `$`, which matches before a final line break."""
+    assert (await stack.gateway.get(path)).status_code == 404
+    headers = stack.auth("chief", office="nairobi")
+    assert (await stack.gateway.get(path, headers=headers)).status_code == 404
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -20,7 +20,7 @@ from gateway.policy import Rule
 from gateway.ratelimit import client_key
 from gateway.staff_sync import note_sign_in
 from gateway.state import gateway_state
-from ombuds_shared.errors import Unauthorized, UnsupportedMediaType
+from ombuds_shared.errors import NotFound, Unauthorized, UnsupportedMediaType
 from ombuds_shared.request_context import ROUTE_TEMPLATE_KEY
 
 _FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "idempotency-key")
@@ -93,6 +93,10 @@ async def read_body(receive: Receive) -> bytes:
 
 
 async def _proxy(scope: Scope, receive: Receive) -> _Answer:
+    if "\n" in scope["path"]:
+        # The mount's pattern ends in `$`, which matches before a final line break: such a
+        # path is outside /v1, as one with a line break anywhere else already is.
+        raise NotFound("No such route.")
     state = gateway_state(scope["app"])
     headers = header_values(scope)
     if _RECEIPT_HEADER in headers and public_path(scope).startswith(_RECEIPT_PREFIX):
