@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -20,27 +21,20 @@ TIMEOUT_SECONDS = 0.5
 
 
 @pytest.fixture
-async def silent_peer() -> AsyncIterator[tuple[str, list[bytes]]]:
+async def silent_peer(raw_peer: Any) -> AsyncIterator[tuple[str, list[bytes]]]:
     """A peer on 127.0.0.1 that reads each request and never answers it."""
     requests: list[bytes] = []
     released = asyncio.Event()
-    writers: list[asyncio.StreamWriter] = []
 
     async def keep_silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
         requests.append(await reader.readuntil(b"\r\n\r\n"))
         await released.wait()
 
-    server = await asyncio.start_server(keep_silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", requests
-    finally:
-        released.set()
-        for writer in writers:
-            writer.transport.abort()
-        server.close()
-        await server.wait_closed()
+    async with raw_peer(keep_silent) as url:
+        try:
+            yield url, requests
+        finally:
+            released.set()
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ _HEADERS_ONLY = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-L
 
 
 @pytest.fixture
-async def dying_peer() -> AsyncIterator[tuple[str, list[bytes]]]:
+async def dying_peer(raw_peer: Any) -> AsyncIterator[tuple[str, list[bytes]]]:
     """A peer on 127.0.0.1 that answers each request with headers only, then hangs up."""
     requests: list[bytes] = []
 
@@ -30,13 +31,8 @@ async def dying_peer() -> AsyncIterator[tuple[str, list[bytes]]]:
         await writer.drain()
         writer.transport.abort()  # as the kernel does for a killed process
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", requests
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with raw_peer(answer) as url:
+        yield url, requests
 
 
 async def _cut_off(url: str, peer: str, call: Callable[[ServiceClient], Awaitable[object]]) -> None:

@@ -148,7 +148,7 @@ class ServiceClient:
                     headers=out_headers,
                     data=body,
                     params=params,
-                    timeout=self._timeout if attempt == 1 else _timeout(deadline - clock.time()),
+                    timeout=_timeout(deadline - clock.time()),
                 ) as response:
                     content = await response.read()
                     result = RawResponse(response.status, dict(response.headers), content)
